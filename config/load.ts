@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type GatewayConfig } from './schema.js';
+
+/** Exit code for a bad configuration (EX_CONFIG from sysexits.h); systemd does not restart on it. */
+export const EXIT_CONFIG = 78;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid configuration in ${source}:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `beds[2].devices[0].id` from zod's path array. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out || '(root)';
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const at = formatPath(issue.path);
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `${at}: required`;
+  if (issue.code === 'unrecognized_keys') return `${at}: unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+  return `${at}: ${issue.message}`;
+}
+
+/** The embedded default configuration: a documented demo ward. */
+export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('./default.yaml', import.meta.url));
+
+type Env = Record<string, string | undefined>;
+
+/** Environment overrides for what differs between machines: ports, data dir, log level, upstream URL. */
+function applyEnv(raw: Record<string, unknown>, env: Env, problems: string[]): void {
+  const section = (name: string): Record<string, unknown> => {
+    const existing = raw[name];
+    if (existing && typeof existing === 'object' && !Array.isArray(existing)) return existing as Record<string, unknown>;
+    const fresh: Record<string, unknown> = {};
+    raw[name] = fresh;
+    return fresh;
+  };
+  const port = (name: string, value: string): number | undefined => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) {
+      problems.push(`${name}: must be a port number 0-65535, got '${value}'`);
+      return undefined;
+    }
+    return n;
+  };
+  if (env.WARDGATE_DATA_DIR) raw.dataDir = env.WARDGATE_DATA_DIR;
+  if (env.WARDGATE_LOG_LEVEL) section('log').level = env.WARDGATE_LOG_LEVEL;
+  if (env.WARDGATE_BROKER_HOST) section('broker').host = env.WARDGATE_BROKER_HOST;
+  if (env.WARDGATE_BROKER_PORT) section('broker').port = port('WARDGATE_BROKER_PORT', env.WARDGATE_BROKER_PORT);
+  if (env.WARDGATE_SCREEN_HOST) section('screen').host = env.WARDGATE_SCREEN_HOST;
+  if (env.WARDGATE_SCREEN_PORT) section('screen').port = port('WARDGATE_SCREEN_PORT', env.WARDGATE_SCREEN_PORT);
+  if (env.WARDGATE_SYNC_URL) {
+    const sync = section('sync');
+    const mqtt = (sync.mqtt && typeof sync.mqtt === 'object' ? sync.mqtt : (sync.mqtt = {})) as Record<string, unknown>;
+    mqtt.url = env.WARDGATE_SYNC_URL;
+  }
+}
+
+/** Validates an already-parsed object. Throws ConfigError listing every problem with its path. */
+export function parseConfig(raw: unknown, source: string, env: Env = {}): GatewayConfig {
+  const problems: string[] = [];
+  const obj: Record<string, unknown> = raw && typeof raw === 'object' && !Array.isArray(raw) ? { ...(raw as Record<string, unknown>) } : {};
+  if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) problems.push('(root): must be a mapping of sections');
+  applyEnv(obj, env, problems);
+  const result = configSchema.safeParse(obj);
+  if (!result.success) problems.push(...result.error.issues.map(describeIssue));
+  if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
+  return result.data;
+}
+
+/** Reads, parses (YAML, which includes JSON) and validates a config file. */
+export function loadConfig(path: string = DEFAULT_CONFIG_PATH, env: Env = process.env): GatewayConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [`(file): cannot read: ${(err as Error).message}`]);
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(path, doc.errors.map((e) => `(yaml) line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
+  }
+  return parseConfig(doc.toJS(), path, env);
+}

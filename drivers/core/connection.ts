@@ -1,0 +1,83 @@
+import type { DriverSink } from './driver.js';
+
+/**
+ * Per-device connection state shared by every driver.
+ *  connecting   -> the transport is being opened or associated
+ *  connected    -> data flows
+ *  quiet        -> open, but nothing arrived for the device's maximum silence (unplug detection on
+ *                  USB-serial is unreliable, so silence is a disconnect signal of its own)
+ *  disconnected -> closed, errored or gone; the driver will retry with backoff
+ */
+export type ConnectionState = 'connecting' | 'connected' | 'quiet' | 'disconnected';
+
+export interface ConnectionOptions {
+  deviceId: string;
+  sink: Pick<DriverSink, 'connection'>;
+  /** Longest silence before the device counts as quiet. */
+  maxSilenceMs: number;
+  setTimer?: (fn: () => void, ms: number) => NodeJS.Timeout;
+  clearTimer?: (t: NodeJS.Timeout) => void;
+}
+
+/** Tracks one device's connection state, reports each transition with its reason, and runs the silence watchdog. */
+export class DeviceConnection {
+  private current: ConnectionState = 'disconnected';
+  private silenceTimer: NodeJS.Timeout | undefined;
+  private readonly setTimer: (fn: () => void, ms: number) => NodeJS.Timeout;
+  private readonly clearTimer: (t: NodeJS.Timeout) => void;
+
+  constructor(private readonly opts: ConnectionOptions) {
+    this.setTimer = opts.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
+    this.clearTimer = opts.clearTimer ?? ((t) => clearTimeout(t));
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  connecting(reason: string): void {
+    this.stopWatchdog();
+    this.transition('connecting', reason);
+  }
+
+  /** The transport is open; the watchdog starts and the first data makes it 'connected'. */
+  opened(reason: string): void {
+    this.armWatchdog();
+    this.transition('connected', reason);
+  }
+
+  /** Call on every received frame or notification. Cheap: re-arms the watchdog only. */
+  dataReceived(): void {
+    if (this.current === 'quiet') this.transition('connected', 'data resumed');
+    if (this.current === 'connected') this.armWatchdog();
+  }
+
+  disconnected(reason: string): void {
+    this.stopWatchdog();
+    this.transition('disconnected', reason);
+  }
+
+  stop(): void {
+    this.stopWatchdog();
+  }
+
+  private armWatchdog(): void {
+    if (this.silenceTimer) this.clearTimer(this.silenceTimer);
+    this.silenceTimer = this.setTimer(() => {
+      this.silenceTimer = undefined;
+      this.transition('quiet', `no data for ${this.opts.maxSilenceMs} ms`);
+    }, this.opts.maxSilenceMs);
+    this.silenceTimer.unref?.();
+  }
+
+  private stopWatchdog(): void {
+    if (this.silenceTimer) this.clearTimer(this.silenceTimer);
+    this.silenceTimer = undefined;
+  }
+
+  private transition(next: ConnectionState, reason: string): void {
+    if (next === this.current) return;
+    this.current = next;
+    this.opts.sink.connection(this.opts.deviceId, next, reason);
+  }
+}

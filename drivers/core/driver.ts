@@ -1,0 +1,22 @@
+import type { ConditionReport, DeviceEvent, Reading } from './observation.js';
+import type { ConnectionState } from './connection.js';
+
+/**
+ * Where a driver delivers what it decodes. The gateway implements it and maps the device to its bed;
+ * drivers know nothing of beds, rules or storage.
+ */
+export interface DriverSink {
+  reading(deviceId: string, reading: Reading): void;
+  condition(deviceId: string, report: ConditionReport): void;
+  event(deviceId: string, event: DeviceEvent): void;
+  connection(deviceId: string, state: ConnectionState, reason: string): void;
+  /** A frame or line that could not be decoded: counted per codec, logged rate-limited by the gateway. */
+  decodeError(codec: string, deviceId: string, error: string): void;
+}
+
+export interface Driver {
+  /** Starts connecting; resolves once started (not once connected). Never throws for a missing device. */
+  start(): Promise<void>;
+  /** Closes everything the driver opened and awaits it. */
+  stop(): Promise<void>;
+}

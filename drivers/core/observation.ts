@@ -1,0 +1,92 @@
+import type { ParamName } from './parameters.js';
+
+/** Quality flags a codec or the gateway attaches to a reading. */
+export type QualityFlag =
+  | 'questionable' // the source marked it questionable; shown but not scored
+  | 'invalid' // the source marked it invalid; never scored
+  | 'demo' // demo or test data from the device; never scored
+  | 'low-perfusion'
+  | 'interference'
+  | 'out-of-range' // outside the physically plausible range; dropped before rules
+  | 'clock-unsynced' // the gateway clock was not synchronised when this was received
+  | 'device-alarm'; // the device itself flagged this value as in alarm
+
+/**
+ * One decoded value as a codec produces it, before the gateway knows the bed, device or sequence.
+ * Codecs are pure: bytes or text in, readings and technical conditions out.
+ */
+export interface Reading {
+  param: ParamName;
+  value: number;
+  /** UCUM unit after normalisation to the parameter's canonical unit. */
+  unit: string;
+  /** Distinguishes two sources of the same parameter on one device (e.g. two temperatures). */
+  channel?: string;
+  /** Device clock, epoch ms, when the source carries a timestamp. */
+  sourceTs?: number;
+  /** Device's own message sequence when it sends one. */
+  sourceSeq?: number;
+  flags?: QualityFlag[];
+}
+
+/** Technical (non-physiological) conditions that codecs and drivers report. */
+export type TechnicalCondition =
+  | 'sensor-off'
+  | 'no-sensor'
+  | 'sensor-fault'
+  | 'no-contact'
+  | 'low-perfusion'
+  | 'pulse-search'
+  | 'interference'
+  | 'low-signal'
+  | 'low-battery'
+  | 'data-invalid'
+  | 'device-alarm-silenced'
+  | 'device-disconnected'
+  | 'no-data'
+  | 'device-fault'
+  | 'cuff-fit'
+  | 'body-movement'
+  | 'irregular-pulse';
+
+export interface ConditionReport {
+  condition: TechnicalCondition;
+  /** true while the condition holds; a codec reports false when a frame shows it has cleared. */
+  active: boolean;
+  detail?: string;
+  sourceTs?: number;
+}
+
+/** Patient events reported by a device (a wearable's fall detector). */
+export interface DeviceEvent {
+  event: 'fall';
+  sourceTs?: number;
+  detail?: string;
+}
+
+export type Decoded =
+  | ({ kind: 'reading' } & Reading)
+  | ({ kind: 'condition' } & ConditionReport)
+  | ({ kind: 'event' } & DeviceEvent);
+
+/** What a codec returns for one frame or line. `error` set means the frame was bad (counted and logged). */
+export interface DecodeResult {
+  items: Decoded[];
+  error?: string;
+}
+
+/**
+ * The normalized record for every reading the gateway accepts: what the store keeps, what the rules see.
+ */
+export interface Observation extends Reading {
+  gatewayId: string;
+  deviceId: string;
+  bedId: string;
+  /** Which transport delivered it: 'mqtt', 'serial', 'ble', 'hl7-tcp', 'replay'. */
+  source: string;
+  /** Gateway wall clock, epoch ms, at receipt. */
+  receivedAt: number;
+  /** Gateway-local monotonic sequence, strictly increasing across restarts. */
+  seq: number;
+  flags: QualityFlag[];
+}

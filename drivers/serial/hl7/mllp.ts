@@ -1,0 +1,117 @@
+/**
+ * MLLP (Minimal Lower Layer Protocol) framing: <VT 0x0B> message <FS 0x1C><CR 0x0D>.
+ * Source: HL7 Version 2.5.1 Implementation Guide, Appendix C "Lower Layer Protocols", C.4 MLLP (Release 1/2 block
+ * format: start block 0x0B, end block 0x1C followed by 0x0D).
+ *
+ * The framer is incremental (one frame split across reads, several frames in one read) and size-capped: a frame
+ * growing past `maxFrameBytes` is dropped and counted, and bytes are skipped until the next start block.
+ * Bytes outside a frame are counted as junk; a start block inside a frame abandons the partial frame (counted).
+ */
+export const MLLP_START = 0x0b;
+export const MLLP_END = 0x1c;
+export const MLLP_CR = 0x0d;
+
+export interface MllpStats {
+  frames: number;
+  oversize: number;
+  /** Partial frames abandoned because a new start block arrived before their end. */
+  abandoned: number;
+  /** Bytes seen outside any frame (other than CR/LF between frames). */
+  junkBytes: number;
+}
+
+type State = 'outside' | 'inside' | 'sawEnd' | 'skipping';
+
+export class MllpFramer {
+  readonly maxFrameBytes: number;
+  private state: State = 'outside';
+  private parts: Buffer[] = [];
+  private size = 0;
+  private readonly counters: MllpStats = { frames: 0, oversize: 0, abandoned: 0, junkBytes: 0 };
+
+  constructor(opts: { maxFrameBytes?: number } = {}) {
+    this.maxFrameBytes = opts.maxFrameBytes ?? 1024 * 1024;
+  }
+
+  get stats(): Readonly<MllpStats> {
+    return this.counters;
+  }
+
+  get bufferedBytes(): number {
+    return this.size;
+  }
+
+  /** Feeds bytes; returns the payloads (without the framing bytes) of the frames they complete. */
+  push(chunk: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    let start = -1; // start of the current payload run inside `chunk`
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (this.state === 'sawEnd') {
+        if (b === MLLP_CR) {
+          this.finish(out);
+          this.state = 'outside';
+          start = -1;
+          continue;
+        }
+        // A lone FS inside the payload: keep it as data and go on with this byte as payload.
+        this.append(Buffer.of(MLLP_END));
+        this.state = 'inside';
+        start = i;
+      }
+      if (this.state === 'outside' || this.state === 'skipping') {
+        if (b === MLLP_START) {
+          this.state = 'inside';
+          start = i + 1;
+        } else if (this.state === 'outside' && b !== MLLP_CR && b !== 0x0a) this.counters.junkBytes++;
+        continue;
+      }
+      // inside
+      if (b === MLLP_END) {
+        if (start >= 0) this.append(chunk.subarray(start, i));
+        start = -1;
+        this.state = 'sawEnd';
+        continue;
+      }
+      if (b === MLLP_START) {
+        this.counters.abandoned++;
+        this.reset();
+        start = i + 1;
+        continue;
+      }
+      if (start < 0) start = i;
+      if (this.size + (i + 1 - start) > this.maxFrameBytes) {
+        this.counters.oversize++;
+        this.reset();
+        this.state = 'skipping';
+        start = -1;
+      }
+    }
+    if (this.state === 'inside' && start >= 0 && start < chunk.length) this.append(chunk.subarray(start));
+    return out;
+  }
+
+  private append(b: Buffer): void {
+    if (b.length === 0) return;
+    // Copy: the caller may reuse its read buffer.
+    this.parts.push(Buffer.from(b));
+    this.size += b.length;
+  }
+
+  private finish(out: Buffer[]): void {
+    out.push(this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size));
+    this.counters.frames++;
+    this.reset();
+  }
+
+  private reset(): void {
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+/** Wraps an HL7 message (segments separated by CR) in an MLLP block. */
+export function encodeMllp(message: string | Buffer): Buffer {
+  const body = typeof message === 'string' ? Buffer.from(message, 'utf8') : message;
+  return Buffer.concat([Buffer.of(MLLP_START), body, Buffer.of(MLLP_END, MLLP_CR)]);
+}

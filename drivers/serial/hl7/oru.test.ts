@@ -1,0 +1,177 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Decoded, Reading } from '../../core/observation.js';
+import { pcd01Message } from './fixtures.js';
+import { decodeHl7Message, parseDtm } from './oru.js';
+
+type R = Reading & { kind: 'reading' };
+const readings = (items: Decoded[]): R[] => items.filter((i): i is R => i.kind === 'reading');
+const obx = (n: number, id: string, value: string, unit: string, rest = '||||F', sub = '') => `OBX|${n}|NM|${id}|${sub}|${value}|${unit}|${rest}`;
+const one = (line: string) => decodeHl7Message(pcd01Message({ obx: [line] }));
+
+describe('decodeHl7Message: PCD-01 ORU^R01', () => {
+  it('maps MDC codes to canonical params with UCUM units, channels, timestamps, bed and ids', () => {
+    const d = decodeHl7Message(pcd01Message());
+    expect(d.result.error).toBeUndefined();
+    expect(d.warnings).toEqual([]);
+    expect(d.messageType).toBe('ORU^R01');
+    expect(d.controlId).toBe('MSG0001');
+    expect(d.bed).toBe('BED-12');
+    expect(d.location).toEqual({ pointOfCare: 'WARD7', room: 'R3', bed: 'BED-12' });
+    expect(d.patientId).toBe('010-11-1111');
+    expect(d.sendingApplication).toBe('MONITOR');
+    const rs = readings(d.result.items);
+    expect(rs.map((r) => [r.param, r.value, r.unit, r.channel])).toEqual([
+      ['spo2', 97, '%', '1.1.1.150456'],
+      ['pr', 72, '/min', '1.1.1.149530'],
+      ['hr', 71, '/min', '1.2.1.147842'],
+      ['rr', 18, '/min', '1.2.1.151562'],
+      ['sbp', 128, 'mm[Hg]', '1.3.1.150021'],
+      ['dbp', 84, 'mm[Hg]', '1.3.1.150022'],
+      ['map', 99, 'mm[Hg]', '1.3.1.150023'],
+      ['temp', 37.1, 'Cel', '1.4.1.150364'],
+    ]);
+    expect(rs[0]!.sourceTs).toBe(Date.UTC(2024, 2, 1, 10, 15, 0));
+  });
+
+  it('keeps two respiration rates and two temperatures apart by OBX-4 or by the code site', () => {
+    const d = decodeHl7Message(
+      pcd01Message({
+        obx: [
+          obx(1, '151562^MDC_RESP_RATE^MDC', '16', '264928^MDC_DIM_RESP_PER_MIN^MDC', '||||F', '1.2.1.151562'),
+          obx(2, '151562^MDC_RESP_RATE^MDC', '19', '264928^MDC_DIM_RESP_PER_MIN^MDC', '||||F', '1.5.1.151562'),
+          obx(3, '^MDC_TEMP_TYMP^MDC', '37.4', 'Cel^^UCUM'),
+          obx(4, '^MDC_TEMP_SKIN^MDC', '34.0', 'Cel^^UCUM'),
+          obx(5, '^MDC_CO2_RESP_RATE^MDC', '17', '/min^^UCUM'),
+        ],
+      }),
+    );
+    expect(readings(d.result.items).map((r) => [r.param, r.value, r.channel])).toEqual([
+      ['rr', 16, '1.2.1.151562'],
+      ['rr', 19, '1.5.1.151562'],
+      ['temp', 37.4, 'tympanic'],
+      ['temp', 34, 'skin'],
+      ['rr', 17, 'co2'],
+    ]);
+  });
+
+  it('normalises units: MDC, UCUM and vendor spellings; degF -> Cel; kPa -> mm[Hg]', () => {
+    const cases: [string, string, string, number][] = [
+      ['150364^MDC_TEMP_BODY^MDC', '98.6', '266560^MDC_DIM_FAHR^MDC', 37],
+      ['150364^MDC_TEMP_BODY^MDC', '100.4', '[degF]^^UCUM', 38],
+      ['150364^MDC_TEMP_BODY^MDC', '99.5', '°F', 37.5],
+      ['150364^MDC_TEMP_BODY^MDC', '37.2', 'degC', 37.2],
+      ['150021^MDC_PRESS_BLD_NONINV_SYS^MDC', '16', '265987^MDC_DIM_KILO_PASCAL^MDC', 120],
+      ['150022^MDC_PRESS_BLD_NONINV_DIA^MDC', '10.7', 'kPa', 80.3],
+      ['150021^MDC_PRESS_BLD_NONINV_SYS^MDC', '118', 'mmHg', 118],
+      ['147842^MDC_ECG_HEART_RATE^MDC', '64', 'bpm', 64],
+      ['151562^MDC_RESP_RATE^MDC', '14', 'rpm', 14],
+      ['150456^MDC_PULS_OXIM_SAT_O2^MDC', '95', '', 95],
+      ['8867-4^Heart rate^LN', '66', '{beats}/min^^UCUM', 66],
+      ['8333-7^Tympanic temperature^LN', '38.0', 'Cel^^UCUM', 38],
+      ['8480-6^Systolic BP^LN', '111', 'mm[Hg]^^UCUM', 111],
+    ];
+    for (const [id, value, unit, expected] of cases) {
+      const d = one(obx(1, id, value, unit));
+      expect(d.warnings, `${id} ${unit}`).toEqual([]);
+      const [r] = readings(d.result.items);
+      expect(r?.value, `${id} ${value} ${unit}`).toBe(expected);
+    }
+  });
+
+  it('skips observations whose unit does not fit, or temperature/pressure without a unit, with a warning', () => {
+    for (const line of [
+      obx(1, '147842^MDC_ECG_HEART_RATE^MDC', '64', '262688^MDC_DIM_PERCENT^MDC'),
+      obx(1, '150364^MDC_TEMP_BODY^MDC', '37', ''),
+      obx(1, '150021^MDC_PRESS_BLD_NONINV_SYS^MDC', '120', ''),
+      obx(1, '150364^MDC_TEMP_BODY^MDC', '37', 'furlongs'),
+      obx(1, '150456^MDC_PULS_OXIM_SAT_O2^MDC', 'ninety', '%'),
+      obx(1, '150456^MDC_PULS_OXIM_SAT_O2^MDC', '140', '%'),
+    ]) {
+      const d = one(line);
+      expect(readings(d.result.items), line).toEqual([]);
+      expect(d.warnings, line).toHaveLength(1);
+      expect(d.result.error).toBeUndefined();
+    }
+  });
+
+  it('never takes invasive pressures for cuff BP', () => {
+    for (const id of [
+      '150037^MDC_PRESS_BLD_ART_ABP_SYS^MDC',
+      '150033^MDC_PRESS_BLD_ART_SYS^MDC',
+      '150021^MDC_PRESS_BLD_ART_SYS^MDC', // cuff number with an arterial refid: the refid wins
+      '150017^MDC_PRESS_BLD_SYS^MDC',
+      '150087^MDC_PRESS_BLD_VEN_CENT_MEAN^MDC',
+      '150021^MDC_PRESS_BLD_ART_SYS^MDC^8480-6^Systolic BP^LN', // nor through the alternate LOINC
+      '76215-3^Invasive Systolic blood pressure^LN',
+    ]) {
+      const d = one(obx(1, id, '120', '266016^MDC_DIM_MMHG^MDC'));
+      expect(readings(d.result.items), id).toEqual([]);
+    }
+  });
+
+  it('accepts OBX-11 F, C, R and empty; skips P, X, D, W, I, N, S', () => {
+    const line = (status: string) => obx(1, '150456^MDC_PULS_OXIM_SAT_O2^MDC', '96', '%', `||||${status}`);
+    for (const s of ['F', 'C', 'R', '']) expect(readings(one(line(s)).result.items), s).toHaveLength(1);
+    for (const s of ['P', 'X', 'D', 'W', 'I', 'N', 'S']) expect(readings(one(line(s)).result.items), s).toHaveLength(0);
+  });
+
+  it('flags OBX-8 abnormal flags other than N as device-alarm', () => {
+    const line = (flag: string) => obx(1, '150456^MDC_PULS_OXIM_SAT_O2^MDC', '86', '%', `|${flag}|||F`);
+    expect(readings(one(line('L')).result.items)[0]!.flags).toEqual(['device-alarm']);
+    expect(readings(one(line('N~LL')).result.items)[0]!.flags).toEqual(['device-alarm']);
+    expect(readings(one(line('N')).result.items)[0]!.flags).toBeUndefined();
+    expect(readings(one(line('')).result.items)[0]!.flags).toBeUndefined();
+  });
+
+  it('resolves escape sequences in PV1-3', () => {
+    const d = decodeHl7Message(pcd01Message({ bed: 'B\\S\\7\\F\\A\\X2D\\1' }));
+    expect(d.bed).toBe('B^7|A-1');
+  });
+
+  it('ignores non-numeric value types and unknown codes without warnings', () => {
+    const d = decodeHl7Message(pcd01Message({ obx: ['OBX|1|ST|184326^MDC_ECG_STAT_RHY^MDC|1.2.1|Sinus', 'OBX|2|NM|152872^MDC_CONC_MAC^MDC|1|1.1|%'] }));
+    expect(d.result.items).toEqual([]);
+    expect(d.warnings).toEqual([]);
+    expect(d.result.error).toBeUndefined();
+  });
+
+  it('reports non-ORU and unparseable messages as errors', () => {
+    expect(decodeHl7Message('garbage').result.error).toMatch(/^hl7: no MSH/);
+    const adt = decodeHl7Message('MSH|^~\\&|A|B|||20240101||ADT^A01|X1|P|2.5\rPID|||1\r');
+    expect(adt.result.error).toMatch(/unsupported message type "ADT\^A01"/);
+    expect(adt.ack).toMatch(/\rMSA\|AE\|X1\|unsupported message type "ADT\\S\\A01"\r$/);
+  });
+
+  it('parses HL7 DTM only with an offset', () => {
+    expect(parseDtm('20240301101500+0100')).toBe(Date.UTC(2024, 2, 1, 9, 15, 0));
+    expect(parseDtm('20240301101500.25-0030')).toBe(Date.UTC(2024, 2, 1, 10, 45, 0, 250));
+    expect(parseDtm('20240301101500')).toBeUndefined();
+    expect(parseDtm('2024')).toBeUndefined();
+  });
+
+  it('never throws and never yields non-finite values (random and mutated messages)', () => {
+    const base = Buffer.from(pcd01Message());
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 400 }).map((a) => Buffer.from(a)),
+          fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()), { maxLength: 12 }).map((edits) => {
+            const b = [...base];
+            for (const [pos, byte, del] of edits) {
+              const at = pos % b.length;
+              if (del) b.splice(at, 1);
+              else b[at] = byte;
+            }
+            return Buffer.from(b);
+          }),
+        ),
+        (bytes) => {
+          const d = decodeHl7Message(bytes);
+          for (const r of readings(d.result.items)) expect(Number.isFinite(r.value)).toBe(true);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * Driver message layer against the emulator's independently written monitor encoder and request reader
+ * (simulator/intellivue/monitor-*.ts): each side checks the other.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  buildAbort, buildAssociationRequest, buildExtendedPollRequest, buildMdsCreateResult, buildReleaseRequest,
+  buildSinglePollRequest, MDS_OBJECT, OBJ, ATTR_GRP, parseMessage,
+} from './messages.js';
+import { createIntellivueDecoder } from './codec.js';
+import { encodeFrame } from './framing.js';
+import {
+  MONITOR_ABORT, MONITOR_REFUSE, MONITOR_RELEASE_RESULT, monitorAssociationResult, monitorMdsCreate, monitorPollResult,
+  readClientRequest, type ObjectSpec,
+} from '../../../simulator/intellivue/monitor-protocol.js';
+import { MonitorFrameSplitter, monitorFrame } from '../../../simulator/intellivue/monitor-wire.js';
+
+const NUMERICS: ObjectSpec[] = [
+  { kind: 'numeric', handle: 1, physioId: 0x4182, unit: 0x0aa0, value: 72 },
+  { kind: 'numeric', handle: 2, physioId: 0x4bb8, unit: 0x0220, value: 97 },
+  { kind: 'numeric', handle: 3, physioId: 0x500a, unit: 0x0ae0, value: 16 },
+  { kind: 'numeric', handle: 4, physioId: 0x4b48, unit: 0x17a0, value: 37.2 },
+  {
+    kind: 'compound', handle: 5, label: 0x00024a04, unit: 0x0f20, measuredAt: new Date(Date.UTC(2024, 4, 1, 10, 0, 0)),
+    parts: [{ physioId: 0x4a05, value: 120 }, { physioId: 0x4a06, value: 80 }, { physioId: 0x4a07, value: 93 }],
+  },
+];
+
+describe('client requests as the monitor reads them', () => {
+  it('association request carries our poll profile', () => {
+    const req = readClientRequest(buildAssociationRequest({ minPollPeriodMs: 1000, maxMtuRx: 1000, maxMtuTx: 900, extendedPollOptions: 0x80000000 }));
+    expect(req).toEqual({ kind: 'associate', minPollPeriodTicks: 8000, mtuRx: 1000, mtuTx: 900 });
+  });
+  it('the association request contains 0xC1 and survives framing only because the header is escaped', () => {
+    const aarq = buildAssociationRequest();
+    expect(aarq.includes(0xc1)).toBe(true);
+    const s = new MonitorFrameSplitter();
+    expect(s.feed(encodeFrame(aarq))).toEqual([aarq]);
+  });
+  it('MDS create result echoes the invoke id', () => {
+    expect(readClientRequest(buildMdsCreateResult(0x1234, MDS_OBJECT, 99))).toEqual({ kind: 'mds-create-result', invokeId: 0x1234, eventType: 0x0d06 });
+  });
+  it('single and extended polls', () => {
+    expect(readClientRequest(buildSinglePollRequest({ invokeId: 7, pollNumber: 3, objClass: OBJ.VMO_AL_MON, attrGroup: ATTR_GRP.VMO_STATIC }))).toEqual({
+      kind: 'poll', invokeId: 7, extended: false, pollNumber: 3, objClass: 0x36, attrGroup: 0x0811,
+    });
+    expect(readClientRequest(buildExtendedPollRequest({ invokeId: 8, pollNumber: 4, objClass: OBJ.METRIC_NU, attrGroup: 0, periodMs: 60_000 }))).toEqual({
+      kind: 'poll', invokeId: 8, extended: true, pollNumber: 4, objClass: 6, attrGroup: 0, periodTicks: 480_000,
+    });
+  });
+  it('release and abort', () => {
+    expect(readClientRequest(buildReleaseRequest()).kind).toBe('release');
+    expect(readClientRequest(buildAbort()).kind).toBe('abort');
+    const ab = buildAbort();
+    expect(ab[1]).toBe(ab.length - 2); // length indicator matches
+    expect(buildReleaseRequest()[1]).toBe(buildReleaseRequest().length - 2);
+  });
+});
+
+describe('monitor messages as the driver parses them', () => {
+  it('association accept gives the negotiated poll period and MTU', () => {
+    expect(parseMessage(monitorAssociationResult({ minPollPeriodTicks: 4000, mtuRx: 1000, mtuTx: 800 }))).toEqual({
+      kind: 'assoc-accept', minPollPeriodTicks: 4000, maxMtuRx: 1000, maxMtuTx: 800,
+    });
+  });
+  it('refuse, abort, release result', () => {
+    expect(parseMessage(MONITOR_REFUSE).kind).toBe('assoc-refuse');
+    expect(parseMessage(MONITOR_ABORT).kind).toBe('abort');
+    expect(parseMessage(MONITOR_RELEASE_RESULT).kind).toBe('release-result');
+  });
+  it('MDS create with invoke id and time anchors', () => {
+    const m = parseMessage(monitorMdsCreate(0x4242, 800_000, new Date(Date.UTC(2024, 0, 2, 3, 4, 5)), 'Bed 7'));
+    expect(m.kind).toBe('mds-create');
+    if (m.kind !== 'mds-create') return;
+    expect(m.invokeId).toBe(0x4242);
+    expect(m.managedObject).toEqual({ objClass: 0x21, context: 0, handle: 0 });
+    expect(m.attributes.map((a) => a.id)).toEqual([0x0987, 0x098f, 0x091e]);
+  });
+  it('decodes numerics and compound NBP with its own time stamp', () => {
+    const dec = createIntellivueDecoder();
+    const mds = monitorMdsCreate(1, 8000, new Date(Date.UTC(2024, 4, 1, 10, 5, 0)), 'B');
+    const poll = monitorPollResult({ invokeId: 5, extended: true, pollNumber: 1, sequenceNo: 9, relTicks: 8000 + 8 * 2000, objClass: 6, attrGroup: 0, objects: NUMERICS });
+    const res = dec.push(Buffer.concat([monitorFrame(mds), monitorFrame(poll)]));
+    expect(res).toHaveLength(1);
+    const items = res[0]!.items;
+    const byParam = Object.fromEntries(items.map((i) => [i.kind === 'reading' ? i.param : '', i]));
+    expect(byParam.hr).toMatchObject({ value: 72, unit: '/min', sourceSeq: 9, sourceTs: Date.UTC(2024, 4, 1, 10, 5, 2) });
+    expect(byParam.spo2).toMatchObject({ value: 97, unit: '%' });
+    expect(byParam.rr).toMatchObject({ value: 16, channel: 'ecg' });
+    expect(byParam.temp).toMatchObject({ value: 37.2, unit: 'Cel' });
+    for (const [p, v] of [['sbp', 120], ['dbp', 80], ['map', 93]] as const) {
+      expect(byParam[p]).toMatchObject({ value: v, unit: 'mm[Hg]', channel: 'nbp', sourceTs: Date.UTC(2024, 4, 1, 10, 0, 0) });
+    }
+    expect(items.every((i) => i.kind === 'reading' && i.flags === undefined)).toBe(true);
+  });
+  it('special FLOATs, unavailable and settings objects give no reading; demo and kPa are handled', () => {
+    const objects: ObjectSpec[] = [
+      { kind: 'numeric', handle: 1, physioId: 0x4182, unit: 0x0aa0, value: 'NaN' },
+      { kind: 'numeric', handle: 2, physioId: 0x4bb8, unit: 0x0220, value: 'NRes' },
+      { kind: 'numeric', handle: 3, physioId: 0x500a, unit: 0x0ae0, value: '+INF' },
+      { kind: 'numeric', handle: 4, physioId: 0x4822, unit: 0x0aa0, value: 70, state: 0x2000 },
+      { kind: 'numeric', handle: 5, physioId: 0x4b48, label: 0x04024b48, unit: 0x17a0, value: 36 },
+      { kind: 'numeric', handle: 6, physioId: 0x4bb8, unit: 0x0220, value: 99, state: 0x0400 },
+      { kind: 'compound', handle: 7, label: 0x00024a04, unit: 0x0f03, parts: [{ physioId: 0x4a05, value: 16 }, { physioId: 0x4a06, value: 10.7 }, { physioId: 0x4a07, value: 'NaN' }] },
+    ];
+    const res = createIntellivueDecoder().push(monitorFrame(monitorPollResult({ invokeId: 1, extended: false, pollNumber: 1, sequenceNo: 0, relTicks: 0, objClass: 6, attrGroup: 0, objects })));
+    const items = res[0]!.items.flatMap((i) => (i.kind === 'reading' ? [i] : []));
+    expect(items.map((i) => [i.param, i.value, i.flags])).toEqual([
+      ['spo2', 99, ['demo']],
+      ['sbp', 120, undefined],
+      ['dbp', 80.3, undefined],
+    ]);
+  });
+  it('linked results: each RORLS frame and the closing RORS is decoded on its own', () => {
+    const frames = [
+      monitorPollResult({ invokeId: 3, extended: true, pollNumber: 1, sequenceNo: 1, relTicks: 0, objClass: 6, attrGroup: 0, objects: NUMERICS.slice(0, 2), linked: { state: 1, count: 1 } }),
+      monitorPollResult({ invokeId: 3, extended: true, pollNumber: 1, sequenceNo: 1, relTicks: 0, objClass: 6, attrGroup: 0, objects: NUMERICS.slice(2, 4), linked: { state: 3, count: 2 } }),
+      monitorPollResult({ invokeId: 3, extended: true, pollNumber: 1, sequenceNo: 1, relTicks: 0, objClass: 6, attrGroup: 0, objects: [] }),
+    ].map((f) => monitorFrame(f));
+    const res = createIntellivueDecoder().push(Buffer.concat(frames));
+    expect(res.map((r) => r.items.length)).toEqual([2, 2, 0]);
+    const m = parseMessage(monitorPollResult({ invokeId: 3, extended: true, pollNumber: 1, sequenceNo: 1, relTicks: 0, objClass: 6, attrGroup: 0, objects: [], linked: { state: 2, count: 5 } }));
+    expect(m.kind === 'poll-result' && m.linked).toEqual({ state: 2, count: 5 });
+  });
+  it('alarm lists come back as device alarms, apart from readings', () => {
+    const objects: ObjectSpec[] = [{
+      kind: 'alarms', handle: 9, alarms: [
+        { list: 'physiological', source: 0x4bb8, code: 0x1234, type: 0x0400, state: 0x0008, textId: 0x00025555, text: '**Desat' },
+        { list: 'technical', source: 0x4bb8, code: 0x2222, type: 0x0002, state: 0, textId: 0x00026666 },
+      ],
+    }];
+    const res = createIntellivueDecoder().push(monitorFrame(monitorPollResult({ invokeId: 1, extended: false, pollNumber: 1, sequenceNo: 0, relTicks: 0, objClass: 0x36, attrGroup: 0x0801, objects })));
+    expect(res[0]!.items).toEqual([]);
+    expect(res[0]!.deviceAlarms).toEqual([
+      { list: 'physiological', source: 0x4bb8, code: 0x1234, type: 0x0400, priority: 'high', state: 0x0008, textId: 0x00025555, text: '**Desat' },
+      { list: 'technical', source: 0x4bb8, code: 0x2222, type: 0x0002, priority: 'medium', state: 0, textId: 0x00026666 },
+    ]);
+  });
+  it('bad frames from the monitor are errors and the decoder goes on', () => {
+    const dec = createIntellivueDecoder();
+    const poll = monitorPollResult({ invokeId: 1, extended: false, pollNumber: 1, sequenceNo: 0, relTicks: 0, objClass: 6, attrGroup: 0, objects: NUMERICS.slice(0, 1) });
+    const res = dec.push(Buffer.concat([monitorFrame(poll, { badFcs: true }), monitorFrame(poll, { abort: true }), monitorFrame(poll)]));
+    expect(res.map((r) => r.error)).toEqual(['frame bad-fcs', 'frame abort', undefined]);
+    expect(res[2]!.items).toHaveLength(1);
+  });
+  it('hex lines split anywhere decode the same (decode tool input)', () => {
+    const wire = Buffer.concat([monitorFrame(monitorMdsCreate(1, 0, new Date(0), 'x')), monitorFrame(monitorPollResult({ invokeId: 1, extended: true, pollNumber: 1, sequenceNo: 1, relTicks: 0, objClass: 6, attrGroup: 0, objects: NUMERICS }))]).toString('hex');
+    fc.assert(fc.property(fc.integer({ min: 1, max: 97 }), (n) => {
+      const dec = createIntellivueDecoder();
+      const res = [];
+      for (let i = 0; i < wire.length; i += n * 2) res.push(...dec.pushHex(wire.slice(i, i + n * 2).replace(/(..)/g, '$1 ')));
+      expect(res.flatMap((r) => r.items)).toHaveLength(7);
+    }), { numRuns: 50 });
+    expect(createIntellivueDecoder().pushHex('zz 01')).toEqual([{ items: [], error: 'not a hex line' }]);
+  });
+});
+
+describe('fuzz', () => {
+  it('parseMessage never throws on random or mutated user data', () => {
+    const base = monitorPollResult({ invokeId: 1, extended: true, pollNumber: 1, sequenceNo: 1, relTicks: 0, objClass: 6, attrGroup: 0, objects: NUMERICS });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (u) => { parseMessage(u); }), { numRuns: 2000 });
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }), (muts) => {
+      const m = Buffer.from(base);
+      for (const [i, v] of muts) m[i] = v;
+      const dec = createIntellivueDecoder();
+      for (const r of dec.push(monitorFrame(m))) {
+        for (const it of r.items) if (it.kind === 'reading') expect(Number.isFinite(it.value)).toBe(true);
+      }
+    }), { numRuns: 3000 });
+  });
+  it('the stream decoder never throws and never yields a non-finite reading on random wire bytes', () => {
+    fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 8 }), (chunks) => {
+      const dec = createIntellivueDecoder();
+      for (const c of chunks) for (const r of dec.push(c)) for (const it of r.items) if (it.kind === 'reading') expect(Number.isFinite(it.value)).toBe(true);
+    }), { numRuns: 1000 });
+  });
+});

@@ -1,0 +1,167 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Decoded } from '../../core/observation.js';
+import { decodeMasimoLine, isMasimoPlaceholder, MASIMO_ALARM_BITS, MASIMO_EXC_BITS } from './codec.js';
+
+// Sample lines: Radical-7 and Radical-5 examples from the Radical-7 service manual as transcribed in the
+// OpenICE poxrad_discrete.h header; the Rad-8 and Radical-7 colour lines as printed by the devices in ASCII 1.
+const RADICAL7 =
+  '12/01/05 11:56:29 SN=0123456789 SPO2=098% BPM=240 PI=20.00% SPCO=01.0% SPMET=00.5% DESAT=01 PIDELTA=-02 PVI=027 ALARM=0000 EXC=000820';
+const RADICAL5 = '09/15/10 15:10:29 SPO2=097% BPM=064 PI=11.82% ALARM=20 EXC=800';
+const RADICAL7_NO_DATA =
+  '05/15/07 08:12:21 SN=0000070986 SPO2=---% BPM=--- PI=--.--% SPCO=--.-% SPMET=--.-% DESAT=-- PIDELTA=+-- PVI=--- ALARM=0000 EXC=000000';
+const RAD8_NO_SENSOR = '03/19/16 13:37:12 SN=0000093112 SPO2=---% BPM=---% DESAT=-- PIDELTA=+-- ALARM=0000 EXC=000001';
+const RADICAL7_COLOUR =
+  '03/17/16 19:19:36 SN=---------- SPO2=098% BPM=123 PI=00.55 SPCO=--% SPMET=--.-% SPHB=--.- SPOC=-- RESVD=--- DESAT=-- PIDELTA=+-- PVI=--- ALARM=000000 EXC=0000C00 EXC1=00000000';
+
+const readings = (items: Decoded[]) => items.filter((i) => i.kind === 'reading');
+const conditions = (items: Decoded[]) => items.filter((i) => i.kind === 'condition');
+const active = (items: Decoded[]) =>
+  conditions(items)
+    .filter((c) => c.kind === 'condition' && c.active)
+    .map((c) => (c.kind === 'condition' ? c.condition : ''))
+    .sort();
+
+describe('decodeMasimoLine', () => {
+  it('decodes the Radical-7 example line', () => {
+    const r = decodeMasimoLine(RADICAL7);
+    expect(r.error).toBeUndefined();
+    expect(readings(r.items)).toEqual([
+      { kind: 'reading', param: 'spo2', value: 98, unit: '%' },
+      { kind: 'reading', param: 'pr', value: 240, unit: '/min' },
+      { kind: 'reading', param: 'pi', value: 20, unit: '%' },
+    ]);
+    // EXC 0x820 = Sensor Off + Masimo SET (SET is informational)
+    expect(active(r.items)).toEqual(['sensor-off']);
+    const cleared = conditions(r.items).filter((c) => c.kind === 'condition' && !c.active).map((c) => (c.kind === 'condition' ? c.condition : ''));
+    expect(cleared).toEqual(expect.arrayContaining(['no-sensor', 'sensor-fault', 'low-perfusion', 'pulse-search', 'interference', 'low-signal', 'device-alarm-silenced', 'low-battery']));
+  });
+
+  it('decodes the Radical-5 line with 2-digit ALARM and 3-digit EXC', () => {
+    const r = decodeMasimoLine(RADICAL5);
+    expect(r.error).toBeUndefined();
+    expect(readings(r.items).map((i) => (i.kind === 'reading' ? [i.param, i.value] : []))).toEqual([
+      ['spo2', 97],
+      ['pr', 64],
+      ['pi', 11.82],
+    ]);
+    expect(active(r.items)).toEqual(['device-alarm-silenced']); // ALARM 0x20 = alarm silenced
+  });
+
+  it('turns every placeholder into no value, never zero', () => {
+    for (const line of [RADICAL7_NO_DATA, RAD8_NO_SENSOR]) {
+      const r = decodeMasimoLine(line);
+      expect(r.error).toBeUndefined();
+      expect(readings(r.items)).toEqual([]);
+    }
+    expect(active(decodeMasimoLine(RAD8_NO_SENSOR).items)).toEqual(['no-sensor']);
+    for (const p of ['---', '---%', '--.--%', '--.-%', '--', '+--', '-.--', '--%', '---/min']) {
+      expect(isMasimoPlaceholder(p), p).toBe(true);
+      expect(readings(decodeMasimoLine(`SPO2=${p} BPM=${p} PI=${p} EXC=000`).items), p).toEqual([]);
+    }
+    for (const v of ['098%', '000', '00.00%', '-02', '1-2']) expect(isMasimoPlaceholder(v), v).toBe(false);
+  });
+
+  it('reads the Radical-7 colour line: PI without %, 6-digit ALARM, 7-digit EXC', () => {
+    const r = decodeMasimoLine(RADICAL7_COLOUR);
+    expect(r.error).toBeUndefined();
+    const rs = readings(r.items);
+    expect(rs.map((i) => (i.kind === 'reading' ? [i.param, i.value] : []))).toEqual([
+      ['spo2', 98],
+      ['pr', 123],
+      ['pi', 0.55],
+    ]);
+    // EXC 0xC00 = Low Signal IQ + Masimo SET: condition low-signal, readings questionable
+    expect(active(r.items)).toEqual(['low-signal']);
+    for (const i of rs) expect(i.kind === 'reading' && i.flags).toEqual(['questionable']);
+  });
+
+  it.each(MASIMO_EXC_BITS.map((d) => [d.name, d] as const))('EXC bit %s', (_name, d) => {
+    for (const width of [3, 6, 7]) {
+      if (d.bit >= 16 ** width) continue;
+      const hex = d.bit.toString(16).toUpperCase().padStart(width, '0');
+      const r = decodeMasimoLine(`SPO2=095% BPM=080 PI=03.10% ALARM=0000 EXC=${hex}`);
+      expect(r.error).toBeUndefined();
+      expect(active(r.items)).toEqual(d.condition ? [d.condition] : []);
+      const withDetail = conditions(r.items).find((c) => c.kind === 'condition' && c.active);
+      if (d.condition) expect(withDetail?.kind === 'condition' && withDetail.detail).toBe(d.name);
+      const flags = readings(r.items).map((i) => (i.kind === 'reading' ? i.flags ?? [] : []));
+      for (const f of flags) expect(f).toEqual(d.flag ? [d.flag] : []);
+    }
+  });
+
+  it.each(MASIMO_ALARM_BITS.map((d) => [d.name, d] as const))('ALARM bit %s', (_name, d) => {
+    const hex = d.bit.toString(16).padStart(4, '0');
+    const r = decodeMasimoLine(`SPO2=095% BPM=080 PI=03.10% ALARM=${hex} EXC=000000`);
+    expect(r.error).toBeUndefined();
+    expect(active(r.items)).toEqual(d.condition ? [d.condition] : []);
+    for (const i of readings(r.items)) {
+      if (i.kind !== 'reading') continue;
+      expect(i.flags ?? []).toEqual(d.param === i.param ? ['device-alarm'] : []);
+    }
+  });
+
+  it('reports several set bits together and clears them in the next frame', () => {
+    const on = decodeMasimoLine('SPO2=---% BPM=--- PI=--.--% ALARM=0060 EXC=00003C');
+    expect(active(on.items)).toEqual(['device-alarm-silenced', 'interference', 'low-battery', 'low-perfusion', 'pulse-search', 'sensor-off']);
+    const off = decodeMasimoLine('SPO2=097% BPM=070 PI=02.00% ALARM=0000 EXC=000800');
+    expect(active(off.items)).toEqual([]);
+    expect(conditions(off.items).length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('rejects corrupt lines whole', () => {
+    for (const bad of [
+      '',
+      'hello world',
+      '\u0000\u00ff\u0013',
+      'SPO2=0?8% BPM=072 EXC=000',
+      'SPO2=098% BPM=072 EXC=00G',
+      'SPO2=198% BPM=072 EXC=000', // SpO2 above 100
+      'SPO2=098% BPM=072 ALARM= EXC=000',
+      '12/01/05 SPO2 098',
+      'SN=0123456789 DESAT=01',
+      'x'.repeat(600),
+    ]) {
+      const r = decodeMasimoLine(bad);
+      expect(r.error, bad).toMatch(/^masimo: /);
+      expect(r.items).toEqual([]);
+    }
+  });
+
+  it('never throws and never yields a non-finite value (random text)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (s) => {
+        const r = decodeMasimoLine(s);
+        for (const i of r.items) if (i.kind === 'reading') expect(Number.isFinite(i.value)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never throws and never yields a non-finite value (mutated real lines)', () => {
+    const samples = [RADICAL7, RADICAL5, RADICAL7_NO_DATA, RAD8_NO_SENSOR, RADICAL7_COLOUR];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...samples),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'insert', 'delete')), { maxLength: 8 }),
+        (line, edits) => {
+          const b = [...Buffer.from(line, 'latin1')];
+          for (const [pos, byte, op] of edits) {
+            const at = pos % (b.length + 1);
+            if (op === 'set') b[at] = byte;
+            else if (op === 'insert') b.splice(at, 0, byte);
+            else b.splice(at, 1);
+          }
+          const r = decodeMasimoLine(Buffer.from(b).toString('latin1'));
+          for (const i of r.items) {
+            if (i.kind === 'reading') {
+              expect(Number.isFinite(i.value)).toBe(true);
+              expect(i.value).toBeGreaterThanOrEqual(0);
+            }
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});

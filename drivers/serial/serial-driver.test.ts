@@ -1,0 +1,198 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SerialPort } from 'serialport';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pcd01Message } from './hl7/fixtures.js';
+import { encodeMllp, MllpFramer } from './hl7/mllp.js';
+import { SerialDriver, type SerialPortConfig } from './serial-driver.js';
+import { PtyPair } from './testing/pty-pair.js';
+import { RecordingSink } from './testing/recording-sink.js';
+
+const MASIMO_OK = '12/01/05 11:56:29 SN=0123456789 SPO2=098% BPM=072 PI=02.23% SPCO=--.-% SPMET=--.-% DESAT=-- PIDELTA=+-- PVI=--- ALARM=0000 EXC=000800\r\n';
+const MASIMO_OFF = '12/01/05 11:56:30 SN=0123456789 SPO2=---% BPM=--- PI=--.--% SPCO=--.-% SPMET=--.-% DESAT=-- PIDELTA=+-- PVI=--- ALARM=0000 EXC=000820\r\n';
+
+/** The simulator's end of the PTY. */
+async function openSim(path: string): Promise<SerialPort> {
+  const port = new SerialPort({ path, baudRate: 9600, autoOpen: false });
+  await new Promise<void>((res, rej) => port.open((e) => (e ? rej(e) : res())));
+  port.on('error', () => undefined);
+  return port;
+}
+const write = (p: SerialPort, data: string | Buffer) => new Promise<void>((res, rej) => p.write(data, (e) => (e ? rej(e) : p.drain(() => res()))));
+const close = (p: SerialPort) => new Promise<void>((res) => (p.isOpen ? p.close(() => res()) : res()));
+
+let dir: string;
+let pty: PtyPair;
+let driver: SerialDriver | undefined;
+let sim: SerialPort | undefined;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'wardgate-pty-'));
+  pty = new PtyPair(dir);
+  await pty.start();
+});
+
+afterEach(async () => {
+  if (sim) await close(sim);
+  sim = undefined;
+  await driver?.stop();
+  driver = undefined;
+  await pty.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function config(dialect: SerialPortConfig['dialect'], extra: Partial<SerialPortConfig> = {}): SerialPortConfig {
+  return { deviceId: `dev-${dialect}`, path: pty.b, baudRate: 9600, dialect, maxSilenceMs: 1500, backoffMinMs: 100, backoffMaxMs: 400, ...extra };
+}
+
+describe('SerialDriver over a real PTY (socat)', () => {
+  it('masimo: readings and conditions flow; unplug -> disconnected; replug -> reconnects by itself', async () => {
+    const sink = new RecordingSink();
+    driver = new SerialDriver({ ports: [config('masimo')], sink });
+    await driver.start();
+    await sink.waitFor('connected', () => sink.lastState('dev-masimo') === 'connected');
+
+    sim = await openSim(pty.a);
+    await write(sim, MASIMO_OK + MASIMO_OFF);
+    await sink.waitFor('3 readings', () => sink.readings.length >= 3);
+    expect(sink.readings.map((r) => [r.deviceId, r.reading.param, r.reading.value, r.reading.unit])).toEqual([
+      ['dev-masimo', 'spo2', 98, '%'],
+      ['dev-masimo', 'pr', 72, '/min'],
+      ['dev-masimo', 'pi', 2.23, '%'],
+    ]);
+    await sink.waitFor('sensor-off', () => sink.conditions.some((c) => c.report.condition === 'sensor-off' && c.report.active));
+    expect(sink.readings).toHaveLength(3); // the placeholder line gave no readings
+
+    // Unplug: kill socat.
+    await close(sim);
+    sim = undefined;
+    await pty.kill();
+    await sink.waitFor('disconnected', () => sink.lastState('dev-masimo') === 'disconnected');
+    const down = sink.connections.filter((c) => c.state === 'disconnected').at(-1)!;
+    expect(down.reason).toMatch(/disappeared|closed|error|open failed/);
+
+    // Replug: socat again; the driver reopens on its own and values flow again.
+    await pty.start();
+    await sink.waitFor('reconnected', () => sink.lastState('dev-masimo') === 'connected', 10_000);
+    sim = await openSim(pty.a);
+    const before = sink.readings.length;
+    await write(sim, MASIMO_OK);
+    await sink.waitFor('readings after reconnect', () => sink.readings.length >= before + 3);
+    expect(driver.stats('dev-masimo')!.opens).toBeGreaterThanOrEqual(2);
+  });
+
+  it('goes quiet after maxSilenceMs without valid frames (noise does not count) and recovers on data', async () => {
+    const sink = new RecordingSink();
+    driver = new SerialDriver({ ports: [config('masimo', { maxSilenceMs: 600 })], sink });
+    await driver.start();
+    await sink.waitFor('connected', () => sink.lastState('dev-masimo') === 'connected');
+    sim = await openSim(pty.a);
+    await write(sim, MASIMO_OK);
+    await sink.waitFor('reading', () => sink.readings.length >= 3);
+    const t0 = Date.now();
+    await write(sim, '\u00ff\u00fe garbage at the wrong baud \u0001\r\n');
+    await sink.waitFor('quiet', () => sink.lastState('dev-masimo') === 'quiet', 3000);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(sink.errors.some((e) => e.codec === 'masimo' && e.deviceId === 'dev-masimo')).toBe(true);
+    await write(sim, MASIMO_OK);
+    await sink.waitFor('connected again', () => sink.lastState('dev-masimo') === 'connected');
+    expect(sink.connections.at(-1)!.reason).toBe('data resumed');
+  });
+
+  it('drops an overlong line and keeps going', async () => {
+    const sink = new RecordingSink();
+    driver = new SerialDriver({ ports: [config('masimo')], sink });
+    await driver.start();
+    await sink.waitFor('connected', () => sink.lastState('dev-masimo') === 'connected');
+    sim = await openSim(pty.a);
+    await write(sim, `SPO2=097% ${'X'.repeat(5000)}\r\n` + MASIMO_OK);
+    await sink.waitFor('reading', () => sink.readings.length >= 3);
+    expect(sink.errors.some((e) => /longer than 512 bytes/.test(e.error))).toBe(true);
+    expect(driver.stats('dev-masimo')!.overlong).toBe(1);
+  });
+
+  it('ndjson: readings with t and seq', async () => {
+    const sink = new RecordingSink();
+    driver = new SerialDriver({ ports: [config('ndjson')], sink });
+    await driver.start();
+    await sink.waitFor('connected', () => sink.lastState('dev-ndjson') === 'connected');
+    sim = await openSim(pty.a);
+    await write(sim, '{"hr":72,"spo2":97,"t":1700000000000,"seq":1}\n{"hr":"bad"}\n{"rr":18,"temp":37.5}\n');
+    await sink.waitFor('4 readings', () => sink.readings.length >= 4);
+    expect(sink.readings.map((r) => [r.reading.param, r.reading.value, r.reading.sourceSeq])).toEqual([
+      ['hr', 72, 1],
+      ['spo2', 97, 1],
+      ['rr', 18, undefined],
+      ['temp', 37.5, undefined],
+    ]);
+    expect(sink.errors).toEqual([{ codec: 'ndjson', deviceId: 'dev-ndjson', error: expect.stringMatching(/bad hr/) }]);
+  });
+
+  it('hl7: MLLP frames split and merged across writes; ACKs written back to the port', async () => {
+    const sink = new RecordingSink();
+    driver = new SerialDriver({ ports: [config('hl7')], sink });
+    await driver.start();
+    await sink.waitFor('connected', () => sink.lastState('dev-hl7') === 'connected');
+    sim = await openSim(pty.a);
+    const acks: string[] = [];
+    const framer = new MllpFramer();
+    sim.on('data', (b: Buffer) => acks.push(...framer.push(b).map(String)));
+    const wire = Buffer.concat([
+      encodeMllp(pcd01Message({ controlId: 'C1' })),
+      encodeMllp(pcd01Message({ controlId: 'C2', msh15: 'NE', msh16: 'AL' })),
+      encodeMllp(pcd01Message({ controlId: 'C3', msh15: 'NE', msh16: 'NE' })),
+    ]);
+    await write(sim, wire.subarray(0, 50));
+    await new Promise((r) => setTimeout(r, 50));
+    await write(sim, wire.subarray(50));
+    await sink.waitFor('24 readings', () => sink.readings.length >= 24);
+    await sink.waitFor('2 acks', () => acks.length >= 2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(acks.map((a) => /MSA\|(\w+)\|(\w+)/.exec(a)?.slice(1))).toEqual([
+      ['AA', 'C1'],
+      ['AA', 'C2'],
+    ]); // C3 asked for no ACK
+    expect(sink.readings.filter((r) => r.reading.param === 'sbp').map((r) => r.reading.value)).toEqual([128, 128, 128]);
+  });
+
+  it('hl7: plain CR segments without MLLP, ended by the idle gap', async () => {
+    const sink = new RecordingSink();
+    driver = new SerialDriver({ ports: [config('hl7', { hl7IdleMs: 150 })], sink });
+    await driver.start();
+    await sink.waitFor('connected', () => sink.lastState('dev-hl7') === 'connected');
+    sim = await openSim(pty.a);
+    let acked = '';
+    sim.on('data', (b: Buffer) => (acked += b.toString()));
+    await write(sim, pcd01Message({ controlId: 'P1' }));
+    await sink.waitFor('8 readings', () => sink.readings.length >= 8);
+    await sink.waitFor('ack', () => acked.includes('MSA|AA|P1'));
+  });
+
+  it('one missing port does not stall another', async () => {
+    const sink = new RecordingSink();
+    driver = new SerialDriver({
+      ports: [config('masimo'), config('ndjson', { deviceId: 'ghost', path: join(dir, 'does-not-exist') })],
+      sink,
+    });
+    await driver.start();
+    await sink.waitFor('ghost disconnected', () => sink.connections.some((c) => c.deviceId === 'ghost' && c.state === 'disconnected'));
+    expect(sink.connections.find((c) => c.deviceId === 'ghost' && c.state === 'disconnected')!.reason).toMatch(/open failed.*(ENOENT|No such file)/);
+    await sink.waitFor('connected', () => sink.lastState('dev-masimo') === 'connected');
+    sim = await openSim(pty.a);
+    await write(sim, MASIMO_OK);
+    await sink.waitFor('reading', () => sink.readings.length >= 3);
+  });
+
+  it('resolves a USB vendor/product id to the port path', async () => {
+    const sink = new RecordingSink();
+    driver = new SerialDriver({
+      ports: [config('masimo', { path: { vendorId: '0403', productId: '6001' } })],
+      sink,
+      resolve: async (id) => (id.vendorId === '0403' ? pty.b : 'nope'),
+    });
+    await driver.start();
+    await sink.waitFor('connected', () => sink.lastState('dev-masimo') === 'connected');
+    expect(sink.connections.find((c) => c.state === 'connecting')!.reason).toBe('opening usb 0403:6001');
+  });
+});

@@ -1,0 +1,292 @@
+import { SerialPort } from 'serialport';
+import { Backoff } from '../core/backoff.js';
+import { DeviceConnection } from '../core/connection.js';
+import type { Driver, DriverSink } from '../core/driver.js';
+import type { DecodeResult } from '../core/observation.js';
+import { describeUsbId, resolveSerialPath, type UsbSerialId } from '../core/serial-resolver.js';
+import { SERIAL_CODECS, type SerialDialect } from './codecs.js';
+import { encodeMllp } from './hl7/mllp.js';
+import { decodeHl7Message } from './hl7/oru.js';
+import { Hl7StreamFramer } from './hl7/stream-framer.js';
+import type { LineFramer } from '../core/line-framer.js';
+
+/**
+ * Serial bedside monitors: one independent reader per configured port (serialport 13).
+ *
+ * Per port: connecting -> connected (port open) -> quiet (no valid frame for maxSilenceMs; the port stays
+ * open and the first valid frame makes it connected again) -> disconnected (close, error, unplug, or the
+ * open failed). After a disconnect the port is closed and awaited, then reopened with jittered backoff
+ * (drivers/core/backoff.ts); the backoff resets once a valid frame arrives. Ports never wait on each other.
+ *
+ * Only frames that decode without error count as data for the silence watchdog: noise at the wrong baud
+ * keeps the device quiet. Undecodable frames and overlong lines go to sink.decodeError.
+ * HL7 over serial: ACKs (when MSH-15/16 ask for them) are written back, MLLP-framed if the sender framed.
+ */
+export interface SerialPortConfig {
+  deviceId: string;
+  /** Prefer /dev/serial/by-id/...; or a USB vendor/product id resolved with SerialPort.list(). */
+  path: string | UsbSerialId;
+  baudRate: number;
+  dataBits?: 5 | 6 | 7 | 8;
+  parity?: 'none' | 'even' | 'odd' | 'mark' | 'space';
+  stopBits?: 1 | 1.5 | 2;
+  dialect: SerialDialect;
+  /** Longest silence before the device is 'quiet' (the gateway raises "device disconnected"). */
+  maxSilenceMs: number;
+  /** HL7 without MLLP: a message ends after this idle gap (default 300 ms) or at the next MSH. */
+  hl7IdleMs?: number;
+  /** Reopen pacing; defaults 500 ms .. 30 s. */
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+}
+
+export interface SerialDriverOptions {
+  ports: SerialPortConfig[];
+  sink: DriverSink;
+  /** Overridable for tests of the resolution path. */
+  resolve?: (id: UsbSerialId) => Promise<string>;
+}
+
+export interface SerialPortStats {
+  opens: number;
+  frames: number;
+  decodeErrors: number;
+  overlong: number;
+  acks: number;
+}
+
+export class SerialDriver implements Driver {
+  private readonly runners: PortRunner[];
+
+  constructor(opts: SerialDriverOptions) {
+    const ids = new Set<string>();
+    for (const p of opts.ports) {
+      if (ids.has(p.deviceId)) throw new Error(`duplicate serial deviceId ${p.deviceId}`);
+      ids.add(p.deviceId);
+    }
+    this.runners = opts.ports.map((p) => new PortRunner(p, opts.sink, opts.resolve ?? ((id) => resolveSerialPath(id))));
+  }
+
+  async start(): Promise<void> {
+    for (const r of this.runners) r.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.stop()));
+  }
+
+  stats(deviceId: string): Readonly<SerialPortStats> | undefined {
+    return this.runners.find((r) => r.cfg.deviceId === deviceId)?.stats;
+  }
+}
+
+function openPort(port: SerialPort): Promise<void> {
+  return new Promise((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+}
+
+function closePort(port: SerialPort): Promise<void> {
+  return new Promise((resolve) => {
+    if (!port.isOpen) return resolve();
+    port.close(() => resolve());
+  });
+}
+
+class PortRunner {
+  readonly stats: SerialPortStats = { opens: 0, frames: 0, decodeErrors: 0, overlong: 0, acks: 0 };
+  private readonly conn: DeviceConnection;
+  private readonly backoff: Backoff;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private port: SerialPort | undefined;
+  private wake: (() => void) | undefined;
+  private sleepTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private lineFramer: LineFramer | undefined;
+  private hl7Framer: Hl7StreamFramer | undefined;
+
+  constructor(
+    readonly cfg: SerialPortConfig,
+    private readonly sink: DriverSink,
+    private readonly resolve: (id: UsbSerialId) => Promise<string>,
+  ) {
+    this.conn = new DeviceConnection({ deviceId: cfg.deviceId, sink, maxSilenceMs: cfg.maxSilenceMs });
+    this.backoff = new Backoff(cfg.backoffMinMs ?? 500, cfg.backoffMaxMs ?? 30_000);
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.stopped = false;
+    this.loop = this.run().catch((e: unknown) => {
+      // run() handles its own errors; this is a last resort so one port can never crash the process.
+      this.safe(() => this.sink.decodeError(this.cfg.dialect, this.cfg.deviceId, `serial driver loop failed: ${String(e)}`));
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sleepTimer) clearTimeout(this.sleepTimer);
+    this.wake?.();
+    const port = this.port;
+    if (port) await closePort(port);
+    await this.loop;
+    this.loop = undefined;
+    this.clearIdle();
+    this.conn.stop();
+  }
+
+  private describe(): string {
+    return typeof this.cfg.path === 'string' ? this.cfg.path : describeUsbId(this.cfg.path);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      this.conn.connecting(`opening ${this.describe()}`);
+      let reason: string;
+      try {
+        const path = typeof this.cfg.path === 'string' ? this.cfg.path : await this.resolve(this.cfg.path);
+        const port = new SerialPort({
+          path,
+          baudRate: this.cfg.baudRate,
+          dataBits: this.cfg.dataBits ?? 8,
+          parity: this.cfg.parity ?? 'none',
+          stopBits: this.cfg.stopBits ?? 1,
+          autoOpen: false,
+        });
+        const ended = this.watch(port);
+        await openPort(port);
+        if (this.stopped) {
+          await closePort(port);
+          break;
+        }
+        this.port = port;
+        this.stats.opens++;
+        this.resetFramers();
+        this.conn.opened(`port ${path} open at ${this.cfg.baudRate} baud`);
+        reason = await ended;
+        this.port = undefined;
+        port.removeAllListeners('data');
+        await closePort(port); // always closed and awaited before any reopen
+        this.clearIdle();
+      } catch (e) {
+        reason = `open failed: ${e instanceof Error ? e.message : String(e)}`;
+      }
+      if (this.stopped) break;
+      this.conn.disconnected(reason);
+      await this.sleep(this.backoff.next());
+    }
+    this.conn.disconnected('driver stopped');
+  }
+
+  /** Resolves with the reason when the port closes or errors. */
+  private watch(port: SerialPort): Promise<string> {
+    return new Promise((resolve) => {
+      port.on('data', (chunk: Buffer) => this.onBytes(port, chunk));
+      port.once('close', (err?: Error & { disconnected?: boolean }) => {
+        resolve(err?.disconnected ? `port disappeared (${err.message})` : 'port closed');
+      });
+      port.on('error', (err: Error) => {
+        resolve(`port error: ${err.message}`);
+        void closePort(port);
+      });
+    });
+  }
+
+  private resetFramers(): void {
+    const codec = SERIAL_CODECS[this.cfg.dialect];
+    if (codec.kind === 'line') {
+      this.lineFramer = codec.createFramer();
+      this.hl7Framer = undefined;
+    } else {
+      this.hl7Framer = new Hl7StreamFramer({ maxFrameBytes: codec.maxFrameBytes });
+      this.lineFramer = undefined;
+    }
+  }
+
+  private onBytes(port: SerialPort, chunk: Buffer): void {
+    const codec = SERIAL_CODECS[this.cfg.dialect];
+    if (codec.kind === 'line' && this.lineFramer) {
+      const before = this.lineFramer.stats.overlong;
+      const lines = this.lineFramer.push(chunk);
+      const overlong = this.lineFramer.stats.overlong - before;
+      if (overlong > 0) {
+        this.stats.overlong += overlong;
+        this.safe(() => this.sink.decodeError(codec.name, this.cfg.deviceId, `${overlong} line(s) longer than ${codec.maxLineBytes} bytes dropped`));
+      }
+      for (const line of lines) this.deliver(codec.name, codec.decodeLine(line));
+    } else if (this.hl7Framer) {
+      this.handleHl7Frames(port, this.hl7Framer.push(chunk));
+      if (this.hl7Framer.mode === 'plain') this.armIdle(port);
+    }
+  }
+
+  private handleHl7Frames(port: SerialPort, frames: Buffer[]): void {
+    for (const frame of frames) {
+      const d = decodeHl7Message(frame);
+      this.deliver('hl7', d.result);
+      if (d.ack && port.isOpen) {
+        const bytes = this.hl7Framer?.mode === 'mllp' ? encodeMllp(d.ack) : Buffer.from(d.ack);
+        port.write(bytes, (err) => {
+          if (err) this.safe(() => this.sink.decodeError('hl7', this.cfg.deviceId, `ACK write failed: ${err.message}`));
+        });
+        this.stats.acks++;
+      }
+    }
+  }
+
+  private armIdle(port: SerialPort): void {
+    this.clearIdle();
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.hl7Framer) this.handleHl7Frames(port, this.hl7Framer.flush());
+    }, this.cfg.hl7IdleMs ?? 300);
+    this.idleTimer.unref();
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  private deliver(codec: string, result: DecodeResult): void {
+    const id = this.cfg.deviceId;
+    if (result.error !== undefined) {
+      this.stats.decodeErrors++;
+      this.safe(() => this.sink.decodeError(codec, id, result.error!));
+      return;
+    }
+    this.stats.frames++;
+    this.conn.dataReceived();
+    this.backoff.reset();
+    for (const item of result.items) {
+      if (item.kind === 'reading') {
+        const { kind: _k, ...reading } = item;
+        this.safe(() => this.sink.reading(id, reading));
+      } else if (item.kind === 'condition') {
+        const { kind: _k, ...report } = item;
+        this.safe(() => this.sink.condition(id, report));
+      } else {
+        const { kind: _k, ...event } = item;
+        this.safe(() => this.sink.event(id, event));
+      }
+    }
+  }
+
+  /** A throwing sink must not break the port's reader. */
+  private safe(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      // the gateway's sink logs its own failures
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = () => {
+        this.wake = undefined;
+        resolve();
+      };
+      this.sleepTimer = setTimeout(() => this.wake?.(), ms);
+    });
+  }
+}

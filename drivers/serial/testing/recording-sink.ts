@@ -1,0 +1,42 @@
+import type { ConnectionState } from '../../core/connection.js';
+import type { DriverSink } from '../../core/driver.js';
+import type { ConditionReport, DeviceEvent, Reading } from '../../core/observation.js';
+
+/** A DriverSink that records every call, with a waiter (test support). */
+export class RecordingSink implements DriverSink {
+  readings: { deviceId: string; reading: Reading }[] = [];
+  conditions: { deviceId: string; report: ConditionReport }[] = [];
+  events: { deviceId: string; event: DeviceEvent }[] = [];
+  connections: { deviceId: string; state: ConnectionState; reason: string; at: number }[] = [];
+  errors: { codec: string; deviceId: string; error: string }[] = [];
+
+  reading(deviceId: string, reading: Reading): void {
+    this.readings.push({ deviceId, reading });
+  }
+  condition(deviceId: string, report: ConditionReport): void {
+    this.conditions.push({ deviceId, report });
+  }
+  event(deviceId: string, event: DeviceEvent): void {
+    this.events.push({ deviceId, event });
+  }
+  connection(deviceId: string, state: ConnectionState, reason: string): void {
+    this.connections.push({ deviceId, state, reason, at: Date.now() });
+  }
+  decodeError(codec: string, deviceId: string, error: string): void {
+    this.errors.push({ codec, deviceId, error });
+  }
+
+  lastState(deviceId: string): ConnectionState | undefined {
+    return this.connections.filter((c) => c.deviceId === deviceId).at(-1)?.state;
+  }
+
+  async waitFor(what: string, pred: () => boolean, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pred()) {
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for ${what}; connections: ${JSON.stringify(this.connections.map((c) => [c.deviceId, c.state, c.reason]))}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}

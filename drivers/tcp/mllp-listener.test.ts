@@ -1,0 +1,100 @@
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pcd01Message } from '../serial/hl7/fixtures.js';
+import { encodeMllp, MllpFramer } from '../serial/hl7/mllp.js';
+import { RecordingSink } from '../serial/testing/recording-sink.js';
+import { MllpListener } from './mllp-listener.js';
+
+let listener: MllpListener | undefined;
+const clients: Socket[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.destroy();
+  await listener?.stop();
+  listener = undefined;
+});
+
+async function client(port: number): Promise<{ socket: Socket; acks: string[] }> {
+  const socket = connect(port, '127.0.0.1');
+  clients.push(socket);
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  const acks: string[] = [];
+  const framer = new MllpFramer();
+  socket.on('data', (b: Buffer) => acks.push(...framer.push(b).map(String)));
+  return { socket, acks };
+}
+
+describe('MllpListener over real TCP sockets', () => {
+  it('decodes split and merged frames, keys devices by bed, reports locations and ACKs each message', async () => {
+    const sink = new RecordingSink();
+    const locations: [string, string][] = [];
+    listener = new MllpListener({ sink, port: 0, maxSilenceMs: 5000, onLocation: (id, loc) => locations.push([id, loc.bed]) });
+    await listener.start();
+    const { socket, acks } = await client(listener.address().port);
+
+    const wire = Buffer.concat([
+      encodeMllp(pcd01Message({ controlId: 'M1', bed: 'BED-1' })),
+      encodeMllp(pcd01Message({ controlId: 'M2', bed: 'BED-2' })),
+    ]);
+    // first frame split in three writes, the second merged with the tail of the first
+    socket.write(wire.subarray(0, 7));
+    await new Promise((r) => setTimeout(r, 30));
+    socket.write(wire.subarray(7, 300));
+    await new Promise((r) => setTimeout(r, 30));
+    socket.write(wire.subarray(300));
+
+    await sink.waitFor('16 readings', () => sink.readings.length >= 16);
+    await sink.waitFor('2 acks', () => acks.length >= 2);
+    expect(acks.map((a) => /\rMSA\|(\w+)\|(\w+)/.exec(a)?.slice(1))).toEqual([
+      ['AA', 'M1'],
+      ['AA', 'M2'],
+    ]);
+    expect(new Set(sink.readings.map((r) => r.deviceId))).toEqual(new Set(['hl7:WARD7:BED-1', 'hl7:WARD7:BED-2']));
+    expect(locations).toEqual([
+      ['hl7:WARD7:BED-1', 'BED-1'],
+      ['hl7:WARD7:BED-2', 'BED-2'],
+    ]);
+    expect(sink.lastState('hl7:WARD7:BED-1')).toBe('connected');
+
+    socket.end();
+    await sink.waitFor('disconnected', () => sink.lastState('hl7:WARD7:BED-1') === 'disconnected' && sink.lastState('hl7:WARD7:BED-2') === 'disconnected');
+  });
+
+  it('answers AE for a message it cannot use, honours MSH-16 NE, and survives junk and oversize frames', async () => {
+    const sink = new RecordingSink();
+    listener = new MllpListener({ sink, port: 0, maxSilenceMs: 5000, maxFrameBytes: 4096 });
+    await listener.start();
+    const { socket, acks } = await client(listener.address().port);
+    socket.write(
+      Buffer.concat([
+        Buffer.from('junk before any frame'),
+        encodeMllp('MSH|^~\\&|APP|FAC|||20240101||ADT^A01|X9|P|2.5\r'),
+        encodeMllp(pcd01Message({ controlId: 'Q1', msh15: 'NE', msh16: 'NE' })),
+        encodeMllp('X'.repeat(10_000)),
+        encodeMllp(pcd01Message({ controlId: 'Q2' })),
+      ]),
+    );
+    await sink.waitFor('16 readings', () => sink.readings.length >= 16);
+    await sink.waitFor('2 acks', () => acks.length >= 2);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(acks.map((a) => /\rMSA\|(\w+)\|(\w+)/.exec(a)?.slice(1))).toEqual([
+      ['AE', 'X9'],
+      ['AA', 'Q2'],
+    ]);
+    expect(sink.errors).toHaveLength(2);
+    expect(sink.errors.map((e) => e.error)).toEqual(expect.arrayContaining([expect.stringMatching(/unsupported message type/), expect.stringMatching(/size cap/)]));
+    expect(listener.stats).toMatchObject({ messages: 3, oversize: 1, acks: 2 });
+  });
+
+  it('goes quiet when a device stops sending while its connection stays open', async () => {
+    const sink = new RecordingSink();
+    listener = new MllpListener({ sink, port: 0, maxSilenceMs: 300 });
+    await listener.start();
+    const { socket } = await client(listener.address().port);
+    socket.write(encodeMllp(pcd01Message({ bed: 'B9' })));
+    await sink.waitFor('connected', () => sink.lastState('hl7:WARD7:B9') === 'connected');
+    await sink.waitFor('quiet', () => sink.lastState('hl7:WARD7:B9') === 'quiet', 2000);
+    socket.write(encodeMllp(pcd01Message({ bed: 'B9' })));
+    await sink.waitFor('connected again', () => sink.lastState('hl7:WARD7:B9') === 'connected');
+  });
+});

@@ -1,0 +1,163 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { DeviceConnection } from '../core/connection.js';
+import type { Driver, DriverSink } from '../core/driver.js';
+import { encodeMllp, MllpFramer } from '../serial/hl7/mllp.js';
+import { decodeHl7Message, type Hl7Decoded, type Hl7Location } from '../serial/hl7/oru.js';
+
+/**
+ * HL7 v2 over TCP with MLLP (HL7 v2.5.1 Appendix C): monitors and central stations connect and send
+ * ORU^R01 messages; each message is decoded, its readings delivered, and the ACK its MSH-15/16 asks for
+ * is written back on the same connection.
+ *
+ * Beds: the DriverSink has no bed field. One TCP connection (a central station) often carries many beds,
+ * so the listener gives each bed its own device id: by default `hl7:<MSH-4 sending facility>:<PV1-3 bed>`
+ * (or `...:<MSH-3 sending application>` when PV1-3 is absent), overridable with `deviceIdOf`. The PV1-3
+ * location is also passed to `onLocation(deviceId, location)` before the message's readings, so the
+ * gateway can map device ids to its beds. Connection state is tracked per device id: opened on its first
+ * message, quiet after maxSilenceMs, disconnected when the TCP connection that carried it closes.
+ */
+export interface Hl7MessageInfo {
+  sendingFacility?: string;
+  sendingApplication?: string;
+  bed?: string;
+  location?: Hl7Location;
+  remoteAddress: string;
+}
+
+export interface MllpListenerOptions {
+  sink: DriverSink;
+  /** TCP port; 0 picks a free one (see address()). */
+  port: number;
+  /** Default 127.0.0.1: listening on the ward LAN is a deliberate configuration choice. */
+  host?: string;
+  maxSilenceMs: number;
+  maxFrameBytes?: number;
+  maxConnections?: number;
+  deviceIdOf?: (info: Hl7MessageInfo) => string;
+  onLocation?: (deviceId: string, location: Hl7Location & { bed: string }) => void;
+}
+
+export function defaultHl7DeviceId(info: Hl7MessageInfo): string {
+  const who = info.sendingFacility || info.sendingApplication || info.remoteAddress;
+  return `hl7:${who}:${info.bed || info.sendingApplication || info.remoteAddress}`;
+}
+
+export class MllpListener implements Driver {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly conns = new Map<string, DeviceConnection>();
+  readonly stats = { connections: 0, messages: 0, decodeErrors: 0, oversize: 0, acks: 0 };
+
+  constructor(private readonly opts: MllpListenerOptions) {}
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    const server = createServer((socket) => this.accept(socket));
+    server.maxConnections = this.opts.maxConnections ?? 64;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.safe(() => this.opts.sink.decodeError('hl7', 'hl7-listener', `listener error: ${err.message}`)));
+  }
+
+  address(): AddressInfo {
+    const a = this.server?.address();
+    if (!a || typeof a === 'string') throw new Error('listener not started');
+    return a;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const s of this.sockets) s.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const c of this.conns.values()) {
+      c.disconnected('listener stopped');
+      c.stop();
+    }
+    this.conns.clear();
+  }
+
+  private accept(socket: Socket): void {
+    this.sockets.add(socket);
+    this.stats.connections++;
+    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const framer = new MllpFramer({ maxFrameBytes: this.opts.maxFrameBytes ?? 1024 * 1024 });
+    const seen = new Set<string>();
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      const before = framer.stats.oversize;
+      const frames = framer.push(chunk);
+      if (framer.stats.oversize > before) {
+        this.stats.oversize += framer.stats.oversize - before;
+        this.safe(() => this.opts.sink.decodeError('hl7', `hl7:${remote}`, 'MLLP frame over the size cap dropped'));
+      }
+      for (const frame of frames) this.handle(socket, frame, remote, seen);
+    });
+    socket.on('error', () => undefined); // 'close' follows
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      for (const id of seen) this.conns.get(id)?.disconnected(`connection from ${remote} closed`);
+    });
+  }
+
+  private handle(socket: Socket, frame: Buffer, remote: string, seen: Set<string>): void {
+    this.stats.messages++;
+    const d: Hl7Decoded = decodeHl7Message(frame);
+    const info: Hl7MessageInfo = { remoteAddress: remote };
+    if (d.sendingFacility) info.sendingFacility = d.sendingFacility;
+    if (d.sendingApplication) info.sendingApplication = d.sendingApplication;
+    if (d.bed) info.bed = d.bed;
+    if (d.location) info.location = d.location;
+    const deviceId = (this.opts.deviceIdOf ?? defaultHl7DeviceId)(info);
+
+    if (d.result.error !== undefined) {
+      this.stats.decodeErrors++;
+      this.safe(() => this.opts.sink.decodeError('hl7', deviceId, d.result.error!));
+    } else {
+      seen.add(deviceId);
+      const conn = this.connection(deviceId);
+      if (conn.state !== 'connected' && conn.state !== 'quiet') conn.opened(`HL7 messages from ${remote}`);
+      conn.dataReceived();
+      if (d.bed && this.opts.onLocation) {
+        const loc = { ...d.location, bed: d.bed };
+        this.safe(() => this.opts.onLocation!(deviceId, loc));
+      }
+      for (const item of d.result.items) {
+        if (item.kind === 'reading') {
+          const { kind: _k, ...reading } = item;
+          this.safe(() => this.opts.sink.reading(deviceId, reading));
+        } else if (item.kind === 'condition') {
+          const { kind: _k, ...report } = item;
+          this.safe(() => this.opts.sink.condition(deviceId, report));
+        }
+      }
+    }
+    if (d.ack && !socket.destroyed) {
+      socket.write(encodeMllp(d.ack));
+      this.stats.acks++;
+    }
+  }
+
+  private connection(deviceId: string): DeviceConnection {
+    let c = this.conns.get(deviceId);
+    if (!c) {
+      c = new DeviceConnection({ deviceId, sink: this.opts.sink, maxSilenceMs: this.opts.maxSilenceMs });
+      this.conns.set(deviceId, c);
+    }
+    return c;
+  }
+
+  private safe(fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      // the gateway's sink logs its own failures
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Aedes, type Client, type AuthenticateError } from 'aedes';
+import type { Logger } from '../log.js';
+import { topicAllowed } from './acl.js';
+
+/** Who a connected client is, decided at authentication. */
+export interface Principal {
+  kind: 'device' | 'service';
+  name: string;
+  /** Topic filters a service may subscribe to. Devices subscribe to nothing. */
+  subscribe: string[];
+}
+
+export interface BrokerCounters {
+  authFailures: number;
+  aclDenied: number;
+  oversize: number;
+  rateLimited: number;
+}
+
+export interface BrokerOptions {
+  host: string;
+  port: number;
+  maxPayloadBytes: number;
+  maxMessagesPerSecond: number;
+  maxConnections?: number;
+  authenticate: (username: string, password: string) => Principal | null;
+  /** Called for every accepted device publish, synchronously, before the broker acknowledges it. */
+  onDevicePublish: (deviceId: string, topic: string, payload: Buffer) => void;
+  onDeviceConnection?: (deviceId: string, connected: boolean) => void;
+  log: Logger;
+}
+
+interface ClientState {
+  principal: Principal;
+  windowStart: number;
+  count: number;
+}
+
+/**
+ * The embedded MQTT broker (aedes, MQTT 3.1.1) that wearables publish to. Every client authenticates;
+ * a device may publish only `vitals/<its id>` and `events/<its id>`; service accounts may only subscribe to
+ * their configured filters. Oversize and over-rate publishes are dropped and counted.
+ */
+export class EmbeddedBroker {
+  readonly counters: BrokerCounters = { authFailures: 0, aclDenied: 0, oversize: 0, rateLimited: 0 };
+  private aedes: Aedes | undefined;
+  private server: Server | undefined;
+  private readonly clients = new WeakMap<Client, ClientState>();
+  private readonly sockets = new Set<Socket>();
+  private boundPort = 0;
+
+  constructor(private readonly opts: BrokerOptions) {}
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get listening(): boolean {
+    return this.server?.listening === true;
+  }
+
+  get connectedClients(): number {
+    return this.aedes?.connectedClients ?? 0;
+  }
+
+  async start(): Promise<number> {
+    const o = this.opts;
+    const aedes = await Aedes.createBroker({
+      id: 'wardgate',
+      drainTimeout: 5_000,
+      queueLimit: 100,
+      connectTimeout: 10_000,
+      authenticate: (client, username, password, done) => {
+        const principal = username && password ? o.authenticate(username, password.toString('utf8')) : null;
+        if (!principal) {
+          this.counters.authFailures += 1;
+          o.log.warn({ clientId: client.id, username }, 'broker: bad credentials');
+          const err = new Error('bad username or password') as AuthenticateError;
+          err.returnCode = 4;
+          done(err, false);
+          return;
+        }
+        this.clients.set(client, { principal, windowStart: Date.now(), count: 0 });
+        done(null, true);
+      },
+      authorizePublish: (client, packet, callback) => {
+        if (!client) return callback(null);
+        const state = this.clients.get(client);
+        if (!state || !topicAllowed(state.principal, packet.topic, 'publish')) {
+          this.counters.aclDenied += 1;
+          o.log.warn({ clientId: client.id, topic: packet.topic }, 'broker: publish denied by ACL, disconnecting');
+          return callback(new Error('not authorised'));
+        }
+        const payload = packet.payload as Buffer;
+        if (payload.length > o.maxPayloadBytes) {
+          this.counters.oversize += 1;
+          return callback(new Error('payload too large'));
+        }
+        const now = Date.now();
+        if (now - state.windowStart >= 1000) {
+          state.windowStart = now;
+          state.count = 0;
+        }
+        state.count += 1;
+        if (state.count > o.maxMessagesPerSecond) {
+          this.counters.rateLimited += 1;
+          if (state.count > o.maxMessagesPerSecond * 5) return callback(new Error('rate limit'));
+          return callback(null);
+        }
+        try {
+          o.onDevicePublish(state.principal.name, packet.topic, payload);
+        } catch (err) {
+          o.log.error({ err, topic: packet.topic }, 'broker: ingest failed');
+        }
+        callback(null);
+      },
+      authorizeSubscribe: (client, sub, callback) => {
+        const state = this.clients.get(client);
+        if (!state || !topicAllowed(state.principal, sub.topic, 'subscribe')) {
+          this.counters.aclDenied += 1;
+          return callback(new Error('subscription not authorised'));
+        }
+        callback(null, sub);
+      },
+    });
+    aedes.on('clientReady', (client) => {
+      const s = this.clients.get(client);
+      if (s?.principal.kind === 'device') o.onDeviceConnection?.(s.principal.name, true);
+    });
+    aedes.on('clientDisconnect', (client) => {
+      const s = this.clients.get(client);
+      if (s?.principal.kind === 'device') o.onDeviceConnection?.(s.principal.name, false);
+    });
+    this.aedes = aedes;
+    const server = createServer((socket) => {
+      // Small alarm messages must not wait for Nagle's algorithm.
+      socket.setNoDelay(true);
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      aedes.handle(socket);
+    });
+    server.maxConnections = o.maxConnections ?? 500;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port, o.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.boundPort = (server.address() as AddressInfo).port;
+    return this.boundPort;
+  }
+
+  /** Publishes from the gateway itself (alarms), QoS 1. Resolves once handed to all subscribers. */
+  publish(topic: string, payload: string, qos: 0 | 1 = 1, retain = false): Promise<void> {
+    const aedes = this.aedes;
+    if (!aedes || aedes.closed) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, retain, dup: false }, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    const aedes = this.aedes;
+    this.server = undefined;
+    this.aedes = undefined;
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of this.sockets) s.destroy();
+      await closed;
+    }
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+  }
+}

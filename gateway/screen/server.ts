@@ -1,0 +1,272 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../log.js';
+import { cookieValue, Sessions, type Session, type StaffMember } from './sessions.js';
+
+export const SESSION_COOKIE = 'wardgate_session';
+
+export interface ActionResult {
+  ok: boolean;
+  error?: string;
+}
+
+/** What the screen needs from the gateway. Every action names the staff member who took it. */
+export interface ScreenBackend {
+  snapshot(): unknown;
+  acknowledge(alarmId: string, staff: Session): ActionResult;
+  pauseAudio(bed: string, staff: Session): ActionResult;
+  setManualInputs(bed: string, inputs: { acvpu?: 'A' | 'C' | 'V' | 'P' | 'U'; o2?: boolean; scale?: 1 | 2 }, staff: Session): ActionResult;
+  setBedLimits(bed: string, change: { profile?: string; overrides?: Record<string, unknown> }, staff: Session): ActionResult;
+  /** /readyz: each part and whether the gateway as a whole is ready. */
+  readiness(): { ready: boolean; parts: Record<string, unknown> };
+  /** /metrics in Prometheus text format, when metrics are wired. */
+  metrics?(): Promise<{ contentType: string; body: string }>;
+}
+
+export interface ScreenOptions {
+  host: string;
+  port: number;
+  staff: StaffMember[];
+  sessionHours: number;
+  readOnlyView: boolean;
+  allowedOrigins: string[];
+  backend: ScreenBackend;
+  log: Logger;
+}
+
+const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+const STATIC = new Set(['/index.html', '/app.js', '/style.css', '/audio.js']);
+const MAX_BODY = 16 * 1024;
+
+/**
+ * The ward screen: static page, a small JSON API for actions, and a WebSocket (/ws) that sends a full
+ * snapshot on connect and every change after it. Login is by staff id and PIN; the session cookie is
+ * HttpOnly and SameSite=Strict; the WebSocket checks the session and the Origin.
+ */
+export class ScreenServer {
+  private server: Server | undefined;
+  private wss: WebSocketServer | undefined;
+  private readonly sessions: Sessions;
+  private readonly clients = new Set<WebSocket>();
+  private readonly sockets = new Set<Socket>();
+  private pingTimer: NodeJS.Timeout | undefined;
+  private boundPort = 0;
+
+  constructor(private readonly o: ScreenOptions) {
+    this.sessions = new Sessions(o.staff, o.sessionHours * 3600_000);
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  async start(): Promise<number> {
+    const server = createServer((req, res) => {
+      this.route(req, res).catch((err: unknown) => {
+        this.o.log.error({ err }, 'screen: request failed');
+        if (!res.headersSent) this.json(res, 500, { error: 'internal error' });
+      });
+    });
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+    server.on('upgrade', (req, socket, head) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const session = this.sessionOf(req);
+      const viewer = !session && this.o.readOnlyView;
+      if (url.pathname !== '/ws' || (!session && !viewer) || !this.originAllowed(req)) {
+        socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+        socket.destroy();
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => this.onClient(ws, session));
+    });
+    this.server = server;
+    this.wss = wss;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.o.port, this.o.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.boundPort = (server.address() as AddressInfo).port;
+    this.pingTimer = setInterval(() => this.reap(), 15_000);
+    this.pingTimer.unref();
+    return this.boundPort;
+  }
+
+  /** Sends a change to every connected screen; slow clients are dropped rather than buffered without bound. */
+  broadcast(message: { type: string; [k: string]: unknown }): void {
+    if (this.clients.size === 0) return;
+    const text = JSON.stringify(message);
+    for (const ws of this.clients) {
+      if (ws.bufferedAmount > 4 * 1024 * 1024) {
+        ws.terminate();
+        continue;
+      }
+      ws.send(text);
+    }
+  }
+
+  private onClient(ws: WebSocket, session: Session | undefined): void {
+    const alive = ws as WebSocket & { isAlive?: boolean };
+    alive.isAlive = true;
+    ws.on('pong', () => (alive.isAlive = true));
+    this.clients.add(ws);
+    ws.on('close', () => this.clients.delete(ws));
+    ws.on('error', () => this.clients.delete(ws));
+    ws.send(JSON.stringify({ type: 'snapshot', user: session ? { id: session.staffId, name: session.name, role: session.role } : null, state: this.o.backend.snapshot() }));
+  }
+
+  private reap(): void {
+    for (const ws of this.clients) {
+      const alive = ws as WebSocket & { isAlive?: boolean };
+      if (alive.isAlive === false) {
+        ws.terminate();
+        continue;
+      }
+      alive.isAlive = false;
+      ws.ping();
+    }
+  }
+
+  private originAllowed(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    if (!origin) return true; // non-browser clients (tests, tools) send none; the session still applies
+    if (this.o.allowedOrigins.includes(origin)) return true;
+    try {
+      return new URL(origin).host === req.headers.host;
+    } catch {
+      return false;
+    }
+  }
+
+  private sessionOf(req: IncomingMessage): Session | undefined {
+    return this.sessions.get(cookieValue(req.headers.cookie, SESSION_COOKIE));
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = url.pathname;
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (req.method === 'GET' && path === '/healthz') return this.json(res, 200, { status: 'alive' });
+    if (req.method === 'GET' && path === '/readyz') {
+      const r = this.o.backend.readiness();
+      return this.json(res, r.ready ? 200 : 503, r);
+    }
+    if (req.method === 'GET' && path === '/metrics' && this.o.backend.metrics) {
+      const m = await this.o.backend.metrics();
+      res.writeHead(200, { 'Content-Type': m.contentType });
+      res.end(m.body);
+      return;
+    }
+    if (req.method === 'GET' && (path === '/' || STATIC.has(path))) {
+      const file = path === '/' ? '/index.html' : path;
+      const body = await readFile(PUBLIC_DIR + file.slice(1));
+      res.writeHead(200, {
+        'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'Cache-Control': 'no-cache',
+        'Content-Security-Policy': "default-src 'self'; connect-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:",
+      });
+      res.end(body);
+      return;
+    }
+    if (req.method === 'POST' && path === '/api/login') {
+      const body = await readJson(req);
+      const staffId = typeof body?.staffId === 'string' ? body.staffId : '';
+      const pin = typeof body?.pin === 'string' ? body.pin : '';
+      const result = this.sessions.login(staffId, pin);
+      if ('error' in result) {
+        this.o.log.warn({ staffId }, 'screen: login refused');
+        return this.json(res, 401, { error: result.error });
+      }
+      this.o.log.info({ staffId }, 'screen: login');
+      res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${result.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(this.o.sessionHours * 3600)}`);
+      return this.json(res, 200, { id: result.staffId, name: result.name, role: result.role });
+    }
+    if (req.method === 'POST' && path === '/api/logout') {
+      this.sessions.logout(cookieValue(req.headers.cookie, SESSION_COOKIE));
+      res.setHeader('Set-Cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+      return this.json(res, 200, { ok: true });
+    }
+    if (req.method === 'GET' && path === '/api/session') {
+      const s = this.sessionOf(req);
+      if (s) return this.json(res, 200, { user: { id: s.staffId, name: s.name, role: s.role }, readOnlyView: this.o.readOnlyView });
+      return this.json(res, 200, { user: null, readOnlyView: this.o.readOnlyView });
+    }
+    if (path.startsWith('/api/')) {
+      const session = this.sessionOf(req);
+      if (!session) return this.json(res, 401, { error: 'log in first' });
+      if (req.method === 'GET' && path === '/api/state') return this.json(res, 200, this.o.backend.snapshot());
+      if (req.method === 'POST') {
+        if (!this.originAllowed(req)) return this.json(res, 403, { error: 'origin not allowed' });
+        const body = await readJson(req);
+        const m = /^\/api\/(alarms|beds)\/([^/]+)\/([a-z-]+)$/.exec(path);
+        if (m) {
+          const [, what, idPart, action] = m as unknown as [string, string, string, string];
+          const id = decodeURIComponent(idPart);
+          let r: ActionResult | undefined;
+          if (what === 'alarms' && action === 'ack') r = this.o.backend.acknowledge(id, session);
+          if (what === 'beds' && action === 'pause') r = this.o.backend.pauseAudio(id, session);
+          if (what === 'beds' && action === 'manual') r = this.o.backend.setManualInputs(id, (body ?? {}) as never, session);
+          if (what === 'beds' && action === 'limits') r = this.o.backend.setBedLimits(id, (body ?? {}) as never, session);
+          if (r) return this.json(res, r.ok ? 200 : 400, r);
+        }
+      }
+    }
+    this.json(res, 404, { error: 'not found' });
+  }
+
+  private json(res: ServerResponse, status: number, body: unknown): void {
+    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(JSON.stringify(body));
+  }
+
+  async stop(): Promise<void> {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    for (const ws of this.clients) ws.terminate();
+    this.clients.clear();
+    this.wss?.close();
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of this.sockets) s.destroy();
+      await closed;
+    }
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  if (chunks.length === 0) return undefined;
+  try {
+    const v: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,61 @@
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+export interface OpenedDatabase {
+  db: Db;
+  path: string;
+  /** Migrations applied by this open (empty when the schema was current). */
+  migrated: number[];
+  backupPath?: string;
+}
+
+/**
+ * Opens (creating if needed) the gateway database in `dataDir`: WAL journal, foreign keys, a busy timeout,
+ * and `synchronous=FULL` so that every committed alarm, audit and outbox row survives a power cut.
+ * Observation batches lower it to NORMAL for their own commit (see store.ts): in WAL mode they then
+ * reach the disk with the next FULL commit or checkpoint, and a power cut can lose only the last moments of
+ * telemetry, never an alarm.
+ */
+export function openDatabase(dataDir: string, fileName = 'wardgate.db'): OpenedDatabase {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, fileName);
+  const existed = existsSync(path);
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('wal_autocheckpoint = 1000');
+
+  const check = db.pragma('quick_check', { simple: true });
+  if (check !== 'ok') {
+    db.close();
+    throw new Error(`database ${path} failed quick_check: ${String(check)}`);
+  }
+
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const pending = MIGRATIONS.filter((m) => m.version > current);
+  let backupPath: string | undefined;
+  if (pending.length > 0 && existed && current > 0) {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    backupPath = `${path}.before-v${pending[0]!.version}.bak`;
+    copyFileSync(path, backupPath);
+  }
+  for (const m of pending) {
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+  const now = db.pragma('user_version', { simple: true }) as number;
+  if (now > latest) {
+    db.close();
+    throw new Error(`database ${path} has schema version ${now}, newer than this wardgate (${latest}); refusing to downgrade`);
+  }
+  return { db, path, migrated: pending.map((m) => m.version), backupPath };
+}

@@ -1,0 +1,104 @@
+/**
+ * Forward-only schema migrations. Append a new entry to change the schema; never edit a shipped one.
+ * `user_version` records the last applied migration; a backup of the file is taken before any runs.
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+      CREATE TABLE observations (
+        seq INTEGER PRIMARY KEY,
+        received_at INTEGER NOT NULL,
+        source_ts INTEGER,
+        source_seq INTEGER,
+        bed TEXT NOT NULL,
+        device TEXT NOT NULL,
+        source TEXT NOT NULL,
+        param TEXT NOT NULL,
+        value REAL NOT NULL,
+        unit TEXT NOT NULL,
+        channel TEXT,
+        flags TEXT
+      );
+      CREATE INDEX observations_received ON observations (received_at);
+      CREATE INDEX observations_bed_param ON observations (bed, param, received_at);
+
+      -- Append-only: every alarm transition, with who or what caused it.
+      CREATE TABLE alarm_events (
+        row INTEGER PRIMARY KEY,
+        alarm_id TEXT NOT NULL,
+        bed TEXT NOT NULL,
+        condition TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        state TEXT NOT NULL,
+        transition TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        by TEXT NOT NULL,
+        incident_id TEXT NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX alarm_events_alarm ON alarm_events (alarm_id, row);
+
+      -- Latest state of every alarm.
+      CREATE TABLE alarms (
+        id TEXT PRIMARY KEY,
+        bed TEXT NOT NULL,
+        condition TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        state TEXT NOT NULL,
+        raised_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE INDEX alarms_open ON alarms (state) WHERE state != 'cleared';
+
+      CREATE TABLE incidents (
+        id TEXT PRIMARY KEY,
+        bed TEXT NOT NULL,
+        condition TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        status TEXT NOT NULL,
+        opened_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        central_status TEXT,
+        assigned_to TEXT,
+        central_updated_at INTEGER
+      );
+
+      -- Transactional outbox: written in the same transaction as the alarm change that causes it.
+      CREATE TABLE outbox (
+        gw_seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        incident_id TEXT,
+        incident_seq INTEGER,
+        created_at INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        delivered_at INTEGER
+      );
+      CREATE INDEX outbox_pending ON outbox (gw_seq) WHERE delivered_at IS NULL;
+
+      CREATE TABLE audit (
+        row INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        bed TEXT,
+        detail TEXT NOT NULL
+      );
+
+      CREATE TABLE device_state (
+        device TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        at INTEGER NOT NULL
+      );
+    `,
+  },
+];

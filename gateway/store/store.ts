@@ -1,0 +1,259 @@
+import type { Statement } from 'better-sqlite3';
+import type { Observation } from '../../drivers/core/observation.js';
+import type { AlarmEvent, IncidentEvent } from '../../rules/types.js';
+import { openDatabase, type Db } from './database.js';
+
+/** A message waiting in (or delivered from) the outbox. `body` is the JSON sent upstream. */
+export interface OutboxRow {
+  gwSeq: number;
+  id: string;
+  kind: string;
+  incidentId: string | null;
+  incidentSeq: number | null;
+  createdAt: number;
+  body: string;
+}
+
+export interface NewOutboxMessage {
+  id: string;
+  kind: string;
+  incidentId?: string;
+  incidentSeq?: number;
+  createdAt: number;
+  /** Builds the JSON body once the gateway sequence is known. */
+  body: (gwSeq: number) => string;
+}
+
+export interface AuditEntry {
+  at: number;
+  actor: string;
+  action: string;
+  bed?: string;
+  detail: unknown;
+}
+
+export interface CentralUpdate {
+  incidentId: string;
+  status: string;
+  assignedTo?: string;
+  at: number;
+}
+
+/**
+ * The gateway's single source of truth. Observations are queued and written in one transaction per
+ * event-loop turn; alarm changes, their incident events and outbox messages are written together in one
+ * durable transaction before anything is published.
+ */
+export class Store {
+  readonly db: Db;
+  readonly path: string;
+  readonly migrated: number[];
+  private seq: number;
+  private pending: Observation[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  private readonly st: Record<string, Statement>;
+  /** Observations dropped because the queue was over its bound (load shedding). */
+  droppedObservations = 0;
+
+  constructor(
+    dataDir: string,
+    private readonly maxPending = 20_000,
+  ) {
+    const opened = openDatabase(dataDir);
+    this.db = opened.db;
+    this.path = opened.path;
+    this.migrated = opened.migrated;
+    const d = this.db;
+    this.st = {
+      insertObs: d.prepare(
+        `INSERT INTO observations (seq, received_at, source_ts, source_seq, bed, device, source, param, value, unit, channel, flags)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      setMeta: d.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
+      getMeta: d.prepare(`SELECT value FROM meta WHERE key = ?`),
+      insertAlarmEvent: d.prepare(
+        `INSERT INTO alarm_events (alarm_id, bed, condition, kind, priority, state, transition, at, by, incident_id, body)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      upsertAlarm: d.prepare(
+        `INSERT INTO alarms (id, bed, condition, priority, state, raised_at, updated_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET priority = excluded.priority, state = excluded.state, updated_at = excluded.updated_at, body = excluded.body`,
+      ),
+      upsertIncident: d.prepare(
+        `INSERT INTO incidents (id, bed, condition, priority, status, opened_at, updated_at, last_seq, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET priority = excluded.priority, status = excluded.status, updated_at = excluded.updated_at,
+           last_seq = excluded.last_seq, body = excluded.body`,
+      ),
+      insertOutbox: d.prepare(
+        `INSERT INTO outbox (gw_seq, id, kind, incident_id, incident_seq, created_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      pendingOutbox: d.prepare(
+        `SELECT gw_seq AS gwSeq, id, kind, incident_id AS incidentId, incident_seq AS incidentSeq, created_at AS createdAt, body
+         FROM outbox WHERE delivered_at IS NULL AND gw_seq > ? ORDER BY gw_seq LIMIT ?`,
+      ),
+      markDelivered: d.prepare(`UPDATE outbox SET delivered_at = ? WHERE gw_seq = ? AND delivered_at IS NULL`),
+      outboxDepth: d.prepare(`SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE delivered_at IS NULL`),
+      insertAudit: d.prepare(`INSERT INTO audit (at, actor, action, bed, detail) VALUES (?, ?, ?, ?, ?)`),
+      openAlarms: d.prepare(`SELECT body FROM alarms WHERE state != 'cleared' ORDER BY raised_at`),
+      openIncidents: d.prepare(`SELECT body FROM incidents WHERE status != 'closed' ORDER BY opened_at`),
+      deviceState: d.prepare(
+        `INSERT INTO device_state (device, state, reason, at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(device) DO UPDATE SET state = excluded.state, reason = excluded.reason, at = excluded.at`,
+      ),
+      central: d.prepare(
+        `UPDATE incidents SET central_status = ?, assigned_to = COALESCE(?, assigned_to), central_updated_at = ?
+         WHERE id = ? AND (central_updated_at IS NULL OR central_updated_at <= ?)`,
+      ),
+      pruneObs: d.prepare(`DELETE FROM observations WHERE received_at < ?`),
+      pruneOutbox: d.prepare(`DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?`),
+    };
+    const fromMeta = Number((this.st.getMeta!.get('seq') as { value: string } | undefined)?.value ?? 0);
+    const fromObs = (d.prepare('SELECT MAX(seq) AS m FROM observations').get() as { m: number | null }).m ?? 0;
+    const fromOutbox = (d.prepare('SELECT MAX(gw_seq) AS m FROM outbox').get() as { m: number | null }).m ?? 0;
+    this.seq = Math.max(fromMeta, fromObs, fromOutbox);
+  }
+
+  /** Next gateway-local sequence number: strictly increasing across restarts. */
+  nextSeq(): number {
+    this.seq += 1;
+    return this.seq;
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** Queues an observation; written with the others of this event-loop turn. Returns false when shed. */
+  queueObservation(o: Observation): boolean {
+    if (this.closed) return false;
+    if (this.pending.length >= this.maxPending) {
+      this.droppedObservations += 1;
+      return false;
+    }
+    this.pending.push(o);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushObservations());
+    }
+    return true;
+  }
+
+  get pendingObservations(): number {
+    return this.pending.length;
+  }
+
+  /** Writes queued observations in one transaction (synchronous=NORMAL: telemetry, not alarms). */
+  flushObservations(): void {
+    this.flushScheduled = false;
+    if (this.pending.length === 0 || this.closed) return;
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.writeObservations();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  private writeObservations(): void {
+    const batch = this.pending;
+    this.pending = [];
+    const insert = this.st.insertObs!;
+    this.db.transaction(() => {
+      for (const o of batch) {
+        insert.run(
+          o.seq, o.receivedAt, o.sourceTs ?? null, o.sourceSeq ?? null, o.bedId, o.deviceId, o.source,
+          o.param, o.value, o.unit, o.channel ?? null, o.flags.length ? o.flags.join(',') : null,
+        );
+      }
+      this.st.setMeta!.run('seq', String(this.seq));
+    })();
+  }
+
+  /**
+   * Writes alarm transitions, incident events and their outbox messages in one durable transaction
+   * (with any observations still queued, so the observation that caused an alarm is never lost either).
+   * Returns the outbox rows as written.
+   */
+  commitAlarmChange(alarms: AlarmEvent[], incidents: IncidentEvent[], outbox: NewOutboxMessage[], audit: AuditEntry[] = []): OutboxRow[] {
+    const written: OutboxRow[] = [];
+    this.db.transaction(() => {
+      if (this.pending.length > 0) this.writeObservations();
+      for (const a of alarms) {
+        const body = JSON.stringify(a);
+        this.st.insertAlarmEvent!.run(a.id, a.bed, a.condition, a.kind, a.priority, a.state, a.transition, a.at, a.by, a.incidentId, body);
+        this.st.upsertAlarm!.run(a.id, a.bed, a.condition, a.priority, a.state, a.raisedAt, a.at, body);
+      }
+      for (const i of incidents) {
+        const status = i.type === 'closed' ? 'closed' : 'open';
+        this.st.upsertIncident!.run(i.incidentId, i.bed, i.condition, i.priority, status, i.at, i.at, i.incidentSeq, JSON.stringify(i));
+      }
+      for (const m of outbox) {
+        const gwSeq = this.nextSeq();
+        const body = m.body(gwSeq);
+        this.st.insertOutbox!.run(gwSeq, m.id, m.kind, m.incidentId ?? null, m.incidentSeq ?? null, m.createdAt, body);
+        written.push({ gwSeq, id: m.id, kind: m.kind, incidentId: m.incidentId ?? null, incidentSeq: m.incidentSeq ?? null, createdAt: m.createdAt, body });
+      }
+      for (const e of audit) this.st.insertAudit!.run(e.at, e.actor, e.action, e.bed ?? null, JSON.stringify(e.detail));
+      this.st.setMeta!.run('seq', String(this.seq));
+    })();
+    return written;
+  }
+
+  audit(entry: AuditEntry): void {
+    this.st.insertAudit!.run(entry.at, entry.actor, entry.action, entry.bed ?? null, JSON.stringify(entry.detail));
+  }
+
+  /** Undelivered outbox messages in gateway order, after `afterGwSeq`. */
+  pendingOutbox(limit: number, afterGwSeq = 0): OutboxRow[] {
+    return this.st.pendingOutbox!.all(afterGwSeq, limit) as OutboxRow[];
+  }
+
+  markDelivered(gwSeqs: number[], at: number): void {
+    if (gwSeqs.length === 0) return;
+    this.db.transaction(() => {
+      for (const s of gwSeqs) this.st.markDelivered!.run(at, s);
+    })();
+  }
+
+  outboxStats(): { depth: number; oldestCreatedAt: number | null } {
+    const r = this.st.outboxDepth!.get() as { n: number; oldest: number | null };
+    return { depth: r.n, oldestCreatedAt: r.oldest };
+  }
+
+  openAlarms(): AlarmEvent[] {
+    return (this.st.openAlarms!.all() as { body: string }[]).map((r) => JSON.parse(r.body) as AlarmEvent);
+  }
+
+  openIncidents(): IncidentEvent[] {
+    return (this.st.openIncidents!.all() as { body: string }[]).map((r) => JSON.parse(r.body) as IncidentEvent);
+  }
+
+  recordDeviceState(device: string, state: string, reason: string, at: number): void {
+    this.st.deviceState!.run(device, state, reason, at);
+  }
+
+  /** Applies a status from the centre; older updates than the one stored are ignored (idempotent, order-tolerant). */
+  applyCentralUpdate(u: CentralUpdate): boolean {
+    return this.st.central!.run(u.status, u.assignedTo ?? null, u.at, u.incidentId, u.at).changes > 0;
+  }
+
+  centralState(incidentId: string): { status: string | null; assignedTo: string | null } | undefined {
+    return this.db.prepare('SELECT central_status AS status, assigned_to AS assignedTo FROM incidents WHERE id = ?').get(incidentId) as
+      | { status: string | null; assignedTo: string | null }
+      | undefined;
+  }
+
+  prune(now: number, retentionMs: number, deliveredKeepMs = 24 * 3600_000): { observations: number; outbox: number } {
+    const observations = this.st.pruneObs!.run(now - retentionMs).changes;
+    const outbox = this.st.pruneOutbox!.run(now - deliveredKeepMs).changes;
+    return { observations, outbox };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flushObservations();
+    this.closed = true;
+    this.db.close();
+  }
+}

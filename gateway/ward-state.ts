@@ -1,0 +1,157 @@
+import type { ConnectionState } from '../drivers/core/connection.js';
+import type { Observation } from '../drivers/core/observation.js';
+import type { AlarmEvent, News2Result } from '../rules/types.js';
+
+export interface VitalValue {
+  value: number;
+  unit: string;
+  at: number;
+  deviceId: string;
+  flags: string[];
+}
+
+export interface DeviceView {
+  id: string;
+  bed: string;
+  transport: string;
+  state: ConnectionState;
+  reason: string;
+  at: number;
+}
+
+export interface CentralView {
+  incidentId: string;
+  status: string;
+  assignedTo?: { id: string; name: string; role?: string };
+  at: number;
+}
+
+export interface BedView {
+  id: string;
+  label: string;
+  vitals: Record<string, VitalValue>;
+  /** Last 30 minutes per parameter: [receivedAt, value] pairs, thinned to one point per 10 s. */
+  trends: Record<string, Array<[number, number]>>;
+  news2?: News2Result;
+  manual: { acvpu?: string; o2?: boolean; scale?: 1 | 2 };
+  audioPausedUntil?: number;
+}
+
+export interface HealthView {
+  upstreamOnline: boolean;
+  outboxDepth: number;
+  oldestUndeliveredAt: number | null;
+  lastSyncAt: number | null;
+  clock: string;
+  startedAt: number;
+  version: string;
+}
+
+export interface WardSnapshot {
+  gatewayId: string;
+  ward: string;
+  now: number;
+  beds: BedView[];
+  devices: DeviceView[];
+  alarms: AlarmEvent[];
+  central: CentralView[];
+  health: HealthView;
+}
+
+const TREND_WINDOW_MS = 30 * 60_000;
+const TREND_STEP_MS = 10_000;
+
+/** The live picture of the ward that the screen shows: latest vitals, trends, devices, alarms, centre status. */
+export class WardState {
+  private readonly beds = new Map<string, BedView>();
+  private readonly devices = new Map<string, DeviceView>();
+  private readonly alarms = new Map<string, AlarmEvent>();
+  private readonly central = new Map<string, CentralView>();
+
+  constructor(
+    private readonly gatewayId: string,
+    private readonly ward: string,
+    beds: Array<{ id: string; label?: string }>,
+    devices: Array<{ id: string; bed: string; transport: string }>,
+    public health: HealthView,
+  ) {
+    for (const b of beds) this.beds.set(b.id, { id: b.id, label: b.label ?? b.id, vitals: {}, trends: {}, manual: {} });
+    for (const d of devices) this.devices.set(d.id, { id: d.id, bed: d.bed, transport: d.transport, state: 'disconnected', reason: 'not yet connected', at: 0 });
+  }
+
+  observation(o: Observation): void {
+    const bed = this.beds.get(o.bedId);
+    if (!bed) return;
+    bed.vitals[o.param] = { value: o.value, unit: o.unit, at: o.receivedAt, deviceId: o.deviceId, flags: o.flags };
+    const trend = (bed.trends[o.param] ??= []);
+    const last = trend[trend.length - 1];
+    if (!last || o.receivedAt - last[0] >= TREND_STEP_MS) trend.push([o.receivedAt, o.value]);
+    while (trend.length > 0 && o.receivedAt - trend[0]![0] > TREND_WINDOW_MS) trend.shift();
+  }
+
+  /** A device left 'connected': its live values are withdrawn (shown as missing, not as stale numbers). */
+  device(id: string, state: ConnectionState, reason: string, at: number): DeviceView | undefined {
+    const d = this.devices.get(id);
+    if (!d) return undefined;
+    Object.assign(d, { state, reason, at });
+    if (state === 'disconnected' || state === 'quiet') {
+      const bed = this.beds.get(d.bed);
+      if (bed) for (const [param, v] of Object.entries(bed.vitals)) if (v.deviceId === id) delete bed.vitals[param];
+    }
+    return d;
+  }
+
+  alarm(a: AlarmEvent): void {
+    if (a.state === 'cleared') this.alarms.delete(a.id);
+    else this.alarms.set(a.id, a);
+  }
+
+  setAlarms(list: AlarmEvent[]): void {
+    this.alarms.clear();
+    for (const a of list) this.alarm(a);
+  }
+
+  news2(bedId: string, n: News2Result): void {
+    const bed = this.beds.get(bedId);
+    if (bed) bed.news2 = n;
+  }
+
+  manual(bedId: string, m: BedView['manual']): void {
+    const bed = this.beds.get(bedId);
+    if (bed) bed.manual = { ...bed.manual, ...m };
+  }
+
+  audioPaused(bedId: string, until: number | undefined): void {
+    const bed = this.beds.get(bedId);
+    if (bed) bed.audioPausedUntil = until;
+  }
+
+  centralUpdate(c: CentralView): void {
+    this.central.set(c.incidentId, c);
+  }
+
+  activeAlarms(): AlarmEvent[] {
+    return [...this.alarms.values()];
+  }
+
+  bedIds(): string[] {
+    return [...this.beds.keys()];
+  }
+
+  deviceList(): DeviceView[] {
+    return [...this.devices.values()];
+  }
+
+  snapshot(now: number): WardSnapshot {
+    return {
+      gatewayId: this.gatewayId,
+      ward: this.ward,
+      now,
+      beds: [...this.beds.values()],
+      devices: [...this.devices.values()],
+      alarms: [...this.alarms.values()],
+      central: [...this.central.values()],
+      health: this.health,
+    };
+  }
+}

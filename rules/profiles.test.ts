@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { createRulesEngine } from './engine.js';
+import { builtinProfileDirs, loadBuiltinProfile, loadRulesConfig } from './profiles.js';
+import { obs, seqIds } from './test-helpers.js';
+
+describe('built-in profiles', () => {
+  it('loads config/profiles/adult.yaml and validates it', () => {
+    const p = loadBuiltinProfile('adult');
+    expect(p.params.spo2).toMatchObject({ low: [{ below: 90, priority: 'medium' }, { below: 85, priority: 'high' }], delaySeconds: 15 });
+    expect(p.params.hr?.high).toEqual([{ above: 120, priority: 'medium' }, { above: 140, priority: 'high' }]);
+    expect(builtinProfileDirs().some((d) => d.endsWith('/config/profiles/'))).toBe(true);
+  });
+
+  it('refuses unknown or path-like names', () => {
+    expect(() => loadBuiltinProfile('martian')).toThrow(/no built-in profile martian/);
+    expect(() => loadBuiltinProfile('../adult')).toThrow(/bad profile name/);
+  });
+
+  it('adds the built-in profiles a config names, keeping the ones it defines', () => {
+    const c = loadRulesConfig({ beds: [{ id: 'b1' }], profiles: { custom: { params: {} } } });
+    expect(Object.keys(c.profiles).sort()).toEqual(['adult', 'custom']);
+    const e = createRulesEngine(c, { newId: seqIds() });
+    expect(e.observe(obs('b1', 'hr', 141, 1000)).alarms).toMatchObject([{ condition: 'hr-high', priority: 'high' }]);
+  });
+});

@@ -1,0 +1,108 @@
+import type { Observation, TechnicalCondition } from '../drivers/core/observation.js';
+import type { ParamName } from '../drivers/core/parameters.js';
+
+/** IEC 60601-1-8 alarm priorities. */
+export type Priority = 'high' | 'medium' | 'low';
+export const PRIORITY_RANK: Record<Priority, number> = { low: 1, medium: 2, high: 3 };
+
+export type AlarmKind = 'physiological' | 'technical';
+export type AlarmState = 'active' | 'acknowledged' | 'cleared';
+
+/** What changed in an alarm; each AlarmEvent carries exactly one. */
+export type AlarmTransition =
+  | 'raised'
+  | 'escalated' // priority rose (band change, or unacknowledged too long)
+  | 'deescalated' // value moved back to a lower band while still violating
+  | 'acknowledged'
+  | 'latched' // condition gone, but a high-priority alarm stays shown until acknowledged
+  | 'cleared'
+  | 'audio-paused'
+  | 'audio-resumed'
+  | 'retriggered'; // a latched alarm's condition came back before acknowledgement: same episode, present again
+
+/**
+ * One alarm state change. Published on `alarms/<bed>`, pushed to the screen, stored in `alarm_events`.
+ * Condition names: `<param>-high` / `<param>-low` for limits, `news2` for the NEWS2 risk, `fall`,
+ * technical ones as `<TechnicalCondition>` with the device in `deviceId`.
+ */
+export interface AlarmEvent {
+  /** Alarm episode id: stable from raise to clear. */
+  id: string;
+  bed: string;
+  condition: string;
+  kind: AlarmKind;
+  priority: Priority;
+  state: AlarmState;
+  transition: AlarmTransition;
+  /** Whether the alarm currently sounds (active, not acknowledged, not audio-paused). */
+  audible: boolean;
+  latched: boolean;
+  /** Unacknowledged longer than the escalation time. */
+  escalated: boolean;
+  param?: ParamName;
+  value?: number;
+  unit?: string;
+  limit?: number;
+  deviceId?: string;
+  /** The observation that caused this transition, when one did. */
+  sourceTs?: number;
+  sourceSeq?: number;
+  raisedAt: number;
+  /** Rules clock time of this transition (epoch ms). */
+  at: number;
+  /** Who or what caused the transition: `rules`, `device:<id>`, `staff:<id>`, `timer`. */
+  by: string;
+  incidentId: string;
+  message: string;
+}
+
+export type IncidentEventType = 'opened' | 'updated' | 'escalated' | 'acknowledged' | 'closed';
+
+/** An incident: one per bed and condition episode, what the central service dispatches on. */
+export interface IncidentEvent {
+  incidentId: string;
+  /** 1, 2, 3 ... per incident, never reordered. */
+  incidentSeq: number;
+  type: IncidentEventType;
+  bed: string;
+  /** From the bed's config, when known. */
+  ward?: string;
+  patientId?: string;
+  condition: string;
+  kind: AlarmKind;
+  priority: Priority;
+  at: number;
+  by: string;
+  alarmId: string;
+  deviceId?: string;
+  /** The latest vitals of the bed at the time of the event. */
+  vitals: Partial<Record<ParamName, number>>;
+  news2?: News2Result;
+  message: string;
+}
+
+export interface News2Result {
+  total: number;
+  subscores: Partial<Record<'rr' | 'spo2' | 'o2' | 'sbp' | 'hr' | 'acvpu' | 'temp', number>>;
+  risk: 'low' | 'low-medium' | 'medium' | 'high';
+  complete: boolean;
+  missing: string[];
+}
+
+/** What the engine returns from every call: events in the order they happened. */
+export interface RulesOutput {
+  alarms: AlarmEvent[];
+  incidents: IncidentEvent[];
+}
+
+/** Technical input from drivers and the gateway itself (store trouble, buzzer fault). */
+export interface TechnicalInput {
+  bed: string;
+  deviceId?: string;
+  condition: TechnicalCondition | 'store-fault' | 'disk-budget' | 'buzzer-fault' | 'clock-unsynced';
+  active: boolean;
+  at: number;
+  detail?: string;
+}
+
+export type { Observation };

@@ -1,0 +1,184 @@
+import { readFileSync } from 'node:fs';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { Backoff } from '../drivers/core/backoff.js';
+import type { Logger } from '../gateway/log.js';
+import type { OutboxPort, Upstream, UpstreamStatus } from './upstream.js';
+
+export interface MqttUpstreamOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  clientId: string;
+  protocolVersion?: 4 | 5;
+  /** File paths: CA bundle, client certificate and key for mutual TLS. */
+  ca?: string;
+  cert?: string;
+  key?: string;
+  rejectUnauthorized?: boolean;
+  topics: { incidents: string; status: string; heartbeat: string; down: string };
+  outbox: OutboxPort;
+  maxInFlight: number;
+  retryMinMs: number;
+  retryMaxMs: number;
+  log: Logger;
+  onDownlink: (topic: string, payload: Buffer) => void;
+  /** Retained status payload for `online` / the last will's `offline`. */
+  statusPayload: (state: 'online' | 'offline') => string;
+}
+
+/**
+ * Drains the outbox to the central broker over MQTT 5, QoS 1, on a persistent session. A message counts as
+ * delivered only when its PUBACK arrives. Reconnects with capped exponential backoff and jitter (mqtt.js's own
+ * reconnect is a fixed period); after a reconnect everything not yet acknowledged is sent again from the
+ * outbox, so the centre may see an event twice and de-duplicates on its eventId.
+ */
+export class MqttUpstream implements Upstream {
+  private client: MqttClient | undefined;
+  private readonly backoff: Backoff;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private cursor = 0;
+  private inFlight = 0;
+  private generation = 0;
+  private stopped = false;
+  private pumping = false;
+  private delivered: number[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  readonly status: UpstreamStatus = { online: false, lastDeliveredAt: null, delivered: 0, lastError: null };
+
+  constructor(private readonly o: MqttUpstreamOptions) {
+    this.backoff = new Backoff(o.retryMinMs, o.retryMaxMs);
+  }
+
+  start(): void {
+    const o = this.o;
+    const opts: IClientOptions = {
+      protocolVersion: o.protocolVersion ?? 5,
+      clientId: o.clientId,
+      clean: false,
+      // MQTT 5 needs a session expiry for the broker to keep the session (and queued downlink) at all.
+      ...((o.protocolVersion ?? 5) === 5 ? { properties: { sessionExpiryInterval: 7 * 24 * 3600 } } : {}),
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      keepalive: 30,
+      queueQoSZero: false,
+      resubscribe: true,
+      username: o.username,
+      password: o.password,
+      will: { topic: o.topics.status, payload: Buffer.from(o.statusPayload('offline')), qos: 1, retain: true },
+      rejectUnauthorized: o.rejectUnauthorized ?? true,
+      ...(o.ca ? { ca: readFileSync(o.ca) } : {}),
+      ...(o.cert ? { cert: readFileSync(o.cert) } : {}),
+      ...(o.key ? { key: readFileSync(o.key) } : {}),
+    };
+    const client = mqtt.connect(o.url, opts);
+    this.client = client;
+    client.on('connect', () => {
+      this.backoff.reset();
+      this.status.online = true;
+      this.status.lastError = null;
+      o.log.info({ url: o.url }, 'upstream: connected');
+      client.publish(o.topics.status, o.statusPayload('online'), { qos: 1, retain: true });
+      client.subscribe(o.topics.down, { qos: 1 }, (err) => {
+        if (err) o.log.warn({ err: err.message }, 'upstream: downlink subscribe failed');
+      });
+      this.cursor = 0;
+      this.inFlight = 0;
+      this.generation += 1;
+      this.pump();
+    });
+    client.on('message', (topic, payload) => {
+      try {
+        o.onDownlink(topic, payload);
+      } catch (err) {
+        o.log.error({ err, topic }, 'upstream: downlink handler failed');
+      }
+    });
+    client.on('error', (err) => {
+      this.status.lastError = err.message;
+      o.log.warn({ err: err.message, url: o.url }, 'upstream: connection error');
+    });
+    client.on('close', () => {
+      if (this.status.online) o.log.warn({ url: o.url }, 'upstream: offline; incidents stay in the outbox');
+      this.status.online = false;
+      this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer) return;
+    const delay = this.backoff.next();
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.stopped && this.client && !this.client.connected) this.client.reconnect();
+    }, delay);
+  }
+
+  /** New outbox rows exist: send them if connected. */
+  kick(): void {
+    this.pump();
+  }
+
+  private pump(): void {
+    const client = this.client;
+    if (!client || !client.connected || this.stopped || this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.inFlight < this.o.maxInFlight) {
+        const rows = this.o.outbox.pending(this.o.maxInFlight - this.inFlight, this.cursor);
+        if (rows.length === 0) break;
+        const gen = this.generation;
+        for (const row of rows) {
+          this.cursor = row.gwSeq;
+          this.inFlight += 1;
+          client.publish(this.o.topics.incidents, row.body, { qos: 1 }, (err) => {
+            if (gen === this.generation) this.inFlight -= 1;
+            if (err) {
+              this.status.lastError = err.message;
+              return;
+            }
+            this.delivered.push(row.gwSeq);
+            this.scheduleFlush();
+            if (gen === this.generation) this.pump();
+          });
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => this.flushDelivered(), 0);
+  }
+
+  private flushDelivered(): void {
+    this.flushTimer = undefined;
+    if (this.delivered.length === 0) return;
+    const seqs = this.delivered;
+    this.delivered = [];
+    const at = Date.now();
+    this.o.outbox.markDelivered(seqs, at);
+    this.status.delivered += seqs.length;
+    this.status.lastDeliveredAt = at;
+  }
+
+  publishHeartbeat(payload: string): void {
+    if (this.client?.connected) this.client.publish(this.o.topics.heartbeat, payload, { qos: 0 });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    this.client = undefined;
+    if (client) {
+      if (client.connected) {
+        await new Promise<void>((resolve) => client.publish(this.o.topics.status, this.o.statusPayload('offline'), { qos: 1, retain: true }, () => resolve()));
+      }
+      await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    }
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushDelivered();
+  }
+}
