@@ -19,7 +19,9 @@ describe('UUIDv7 ids', () => {
   });
 
   it('carry across the random part without touching version or variant bits', () => {
-    const ones = (b: Uint8Array): void => b.fill(0xff);
+    const ones = (b: Uint8Array): void => {
+      b.fill(0xff);
+    };
     const newId = createUuidV7(ones);
     const a = newId(5);
     const b = newId(5); // counter overflows: borrows the next millisecond

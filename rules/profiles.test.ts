@@ -20,6 +20,10 @@ describe('built-in profiles', () => {
     const c = loadRulesConfig({ beds: [{ id: 'b1' }], profiles: { custom: { params: {} } } });
     expect(Object.keys(c.profiles).sort()).toEqual(['adult', 'custom']);
     const e = createRulesEngine(c, { newId: seqIds() });
-    expect(e.observe(obs('b1', 'hr', 141, 1000)).alarms).toMatchObject([{ condition: 'hr-high', priority: 'high' }]);
+    // adult sbp: no delay; SBP 75 also scores NEWS2 3, a low-medium risk.
+    expect(e.observe(obs('b1', 'sbp', 75, 1000)).alarms).toMatchObject([
+      { condition: 'sbp-low', priority: 'high' },
+      { condition: 'news2', priority: 'low', value: 3 },
+    ]);
   });
 });

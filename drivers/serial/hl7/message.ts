@@ -41,7 +41,8 @@ export function parseHl7(text: string): Hl7Message | { error: string } {
     subcomponent: enc[3] ?? '&',
   };
   const segments: Hl7Segment[] = [];
-  for (const raw of body.split(/\r\n|\r|\n/)) {
+  const lines = body.indexOf('\n') < 0 ? body.split('\r') : body.split(/\r\n|\r|\n/);
+  for (const raw of lines) {
     if (raw === '') continue;
     const id = raw.slice(0, 3);
     if (!SEGMENT_ID.test(id) || (raw.length > 3 && raw[3] !== field)) return { error: `bad segment ${JSON.stringify(raw.slice(0, 12))}` };
@@ -75,12 +76,27 @@ export function repetitions(msg: Hl7Message, seg: Hl7Segment | undefined, field:
   return raw.split(msg.delimiters.repetition).map((r) => unescapeHl7(cut(r, msg.delimiters.component, 0), msg.delimiters));
 }
 
+/** The index-th piece of s split by sep, without allocating the other pieces. */
 function cut(s: string, sep: string, index: number): string {
-  if (index === 0) {
-    const e = s.indexOf(sep);
-    return e < 0 ? s : s.slice(0, e);
+  let from = 0;
+  for (let k = 0; k < index; k++) {
+    const e = s.indexOf(sep, from);
+    if (e < 0) return '';
+    from = e + sep.length;
   }
-  return s.split(sep)[index] ?? '';
+  const end = s.indexOf(sep, from);
+  return end < 0 ? (from === 0 ? s : s.slice(from)) : s.slice(from, end);
+}
+
+/** Components of the first repetition of a field, each unescaped (index 0 is component 1). */
+export function components(msg: Hl7Message, seg: Hl7Segment | undefined, field: number): string[] {
+  const raw = seg?.fields[field];
+  if (!raw) return [];
+  const d = msg.delimiters;
+  const rep = cut(raw, d.repetition, 0);
+  const parts = rep.split(d.component);
+  for (let i = 0; i < parts.length; i++) parts[i] = unescapeHl7(cut(parts[i]!, d.subcomponent, 0), d);
+  return parts;
 }
 
 /** Resolves HL7 escape sequences in one (already split) value. Never throws. */

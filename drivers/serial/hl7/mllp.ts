@@ -25,7 +25,8 @@ type State = 'outside' | 'inside' | 'sawEnd' | 'skipping';
 export class MllpFramer {
   readonly maxFrameBytes: number;
   private state: State = 'outside';
-  private parts: Buffer[] = [];
+  /** Growable accumulation buffer for the current frame (one copy in, one copy out). */
+  private acc: Buffer = Buffer.allocUnsafe(4096);
   private size = 0;
   private readonly counters: MllpStats = { frames: 0, oversize: 0, abandoned: 0, junkBytes: 0 };
 
@@ -93,20 +94,26 @@ export class MllpFramer {
 
   private append(b: Buffer): void {
     if (b.length === 0) return;
-    // Copy: the caller may reuse its read buffer.
-    this.parts.push(Buffer.from(b));
-    this.size += b.length;
+    const need = this.size + b.length;
+    if (need > this.acc.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, Math.min(this.acc.length * 2, this.maxFrameBytes + 1)));
+      this.acc.copy(grown, 0, 0, this.size);
+      this.acc = grown;
+    }
+    b.copy(this.acc, this.size);
+    this.size = need;
   }
 
   private finish(out: Buffer[]): void {
-    out.push(this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size));
+    out.push(Buffer.from(this.acc.subarray(0, this.size)));
     this.counters.frames++;
     this.reset();
   }
 
   private reset(): void {
-    this.parts = [];
     this.size = 0;
+    // Give back a buffer grown for a very large frame.
+    if (this.acc.length > 65536) this.acc = Buffer.allocUnsafe(4096);
   }
 }
 

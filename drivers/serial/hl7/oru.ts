@@ -1,7 +1,7 @@
 import type { Decoded, DecodeResult, QualityFlag } from '../../core/observation.js';
 import { canonicalUnit, isPlausible } from '../../core/parameters.js';
 import { ackCodeFor, buildAck, type AckOptions } from './ack.js';
-import { component, findSegment, parseHl7, repetitions, type Hl7Message, type Hl7Segment } from './message.js';
+import { component, components, findSegment, parseHl7, repetitions, type Hl7Message, type Hl7Segment } from './message.js';
 import { isInvasivePressure, LOINC, lookupUnit, MDC_CODE, MDC_REFID, UNIT_OPTIONAL, type CodeMapping } from './vocabulary.js';
 
 /**
@@ -54,7 +54,12 @@ const NUMERIC_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 const DTM_RE = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:\.(\d{1,4}))?([+-])(\d{2})(\d{2})$/;
 const MAX_MESSAGE = 1024 * 1024;
 
-export function decodeHl7Message(input: string | Buffer, opts: AckOptions = {}): Hl7Decoded {
+export interface Hl7DecodeOptions extends AckOptions {
+  /** Build the ACK the sender asks for (default true; the decode tool turns it off). */
+  ack?: boolean;
+}
+
+export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions = {}): Hl7Decoded {
   const warnings: string[] = [];
   let text: string;
   try {
@@ -105,7 +110,7 @@ export function decodeHl7Message(input: string | Buffer, opts: AckOptions = {}):
     }
   }
   const ok = out.result.error === undefined;
-  const code = ackCodeFor(msg, ok);
+  const code = opts.ack === false ? undefined : ackCodeFor(msg, ok);
   if (code) out.ack = buildAck(msg, code, ok ? '' : out.result.error!.replace(/^hl7: /, ''), opts);
   return out;
 }
@@ -130,8 +135,9 @@ function decodeObx(msg: Hl7Message, seg: Hl7Segment, groupTs: number | undefined
   }
   let value = Number(rawValue);
 
-  const unitCode = component(msg, seg, 6, 1);
-  const unitText = component(msg, seg, 6, 2);
+  const unitParts = components(msg, seg, 6);
+  const unitCode = unitParts[0] ?? '';
+  const unitText = unitParts[1] ?? '';
   if (unitCode === '' && unitText === '') {
     if (!UNIT_OPTIONAL.has(param)) {
       warnings.push(`OBX ${setId}: ${param} without a unit skipped`);
@@ -167,10 +173,11 @@ function decodeObx(msg: Hl7Message, seg: Hl7Segment, groupTs: number | undefined
 
 /** Maps OBX-3 (identifier triplet, then the alternate triplet) to a canonical parameter. */
 function identify(msg: Hl7Message, seg: Hl7Segment): CodeMapping | undefined {
-  for (const first of [1, 4]) {
-    const code = component(msg, seg, 3, first).trim();
-    const text = component(msg, seg, 3, first + 1).trim();
-    let system = component(msg, seg, 3, first + 2).trim().toUpperCase();
+  const c = components(msg, seg, 3);
+  for (const first of [0, 3]) {
+    const code = (c[first] ?? '').trim();
+    const text = (c[first + 1] ?? '').trim();
+    let system = (c[first + 2] ?? '').trim().toUpperCase();
     if (system === '' && text.startsWith('MDC_')) system = 'MDC';
     if (system === 'MDC') {
       if (isInvasivePressure(text)) return undefined; // never cuff BP, whatever the alternate says
@@ -185,7 +192,17 @@ function identify(msg: Hl7Message, seg: Hl7Segment): CodeMapping | undefined {
 }
 
 /** HL7 DTM with a UTC offset to epoch ms; undefined without an offset or when malformed. */
+let lastDtm = '';
+let lastDtmValue: number | undefined;
+
 export function parseDtm(s: string): number | undefined {
+  if (s === lastDtm) return lastDtmValue;
+  lastDtm = s;
+  lastDtmValue = parseDtmUncached(s);
+  return lastDtmValue;
+}
+
+function parseDtmUncached(s: string): number | undefined {
   const m = DTM_RE.exec(s.trim());
   if (!m) return undefined;
   const [, y, mo, d, h, mi, sec, frac, sign, oh, om] = m;
@@ -196,8 +213,7 @@ export function parseDtm(s: string): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
-/** Convenience for the decode tool: one DecodeResult per message. */
+/** For the decode tool and the codec registry: one DecodeResult per message, no ACK built. */
 export function decodeHl7(input: string | Buffer): DecodeResult {
-  const d = decodeHl7Message(input);
-  return d.result;
+  return decodeHl7Message(input, { ack: false }).result;
 }

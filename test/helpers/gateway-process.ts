@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  brokerPort: number;
+  screenPort: number;
+  /** Every log line (parsed JSON) so far. */
+  logs: Array<Record<string, unknown>>;
+  stderr: string[];
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  kill(): Promise<void>;
+  waitForLog(pred: (l: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+/** Writes `config` as YAML to `dir/wardgate.yaml` and returns its path. */
+export function writeConfig(dir: string, config: Record<string, unknown>, name = 'wardgate.yaml'): string {
+  const path = join(dir, name);
+  writeFileSync(path, stringify(config));
+  return path;
+}
+
+/**
+ * Runs the real daemon (`wardgate run --config FILE`) from source through tsx, on the ports in the config
+ * (use 0: the actual ports are read from its start-up log). Resolves when it logs 'wardgate: ready'.
+ */
+export async function startGatewayProcess(configPath: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'gateway/cli.ts'), 'run', '--config', configPath], {
+    cwd: REPO,
+    env: { ...process.env, WARDGATE_LOG_JSON: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const stderr: string[] = [];
+  const waiters = new Set<{ pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }>();
+  let buf = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    buf += chunk;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        const l = JSON.parse(line) as Record<string, unknown>;
+        logs.push(l);
+        for (const w of waiters) if (w.pred(l)) {
+          waiters.delete(w);
+          w.resolve(l);
+        }
+      } catch {
+        stderr.push(line);
+      }
+    }
+  });
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => stderr.push(c));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const waitForLog = (pred: (l: Record<string, unknown>) => boolean, ms = timeoutMs) => {
+    const found = logs.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      const w = { pred, resolve: (l: Record<string, unknown>) => { clearTimeout(t); resolve(l); } };
+      const t = setTimeout(() => {
+        waiters.delete(w);
+        reject(new Error(`timed out waiting for a log line; stderr: ${stderr.join('').slice(-2000)}`));
+      }, ms);
+      waiters.add(w);
+      exited.then(() => {
+        if (waiters.has(w)) {
+          waiters.delete(w);
+          clearTimeout(t);
+          reject(new Error(`gateway exited (${String(child.exitCode)}) before the log line; stderr: ${stderr.join('').slice(-2000)}`));
+        }
+      });
+    });
+  };
+
+  await waitForLog((l) => l.msg === 'wardgate: ready', timeoutMs);
+  const brokerPort = (logs.find((l) => l.msg === 'broker: listening')?.port as number) ?? 0;
+  const screenPort = (logs.find((l) => l.msg === 'screen: listening')?.port as number) ?? 0;
+  return {
+    child,
+    brokerPort,
+    screenPort,
+    logs,
+    stderr,
+    waitForLog,
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
