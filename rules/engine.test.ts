@@ -70,6 +70,21 @@ describe('threshold bands', () => {
   });
 });
 
+describe('de-duplication', () => {
+  it('a violation that goes on produces one alarm and one incident, not one per observation', () => {
+    const e = engine();
+    const all = Array.from({ length: 20 }, (_, i) => e.observe(obs('b1', 'hr', 125 + (i % 3), s(i))));
+    expect(all.flatMap((o) => o.alarms).map((a) => a.transition)).toEqual(['raised']);
+    expect(all.flatMap((o) => o.incidents).map((i) => i.type)).toEqual(['opened']);
+    expect(e.activeAlarms()).toHaveLength(1);
+  });
+
+  it('a technical priority can be changed in config', () => {
+    const e = engine({ technical: { priorities: { 'low-battery': 'medium' } } });
+    expect(e.technical({ bed: 'b1', deviceId: 'x', condition: 'low-battery', active: true, at: s(0) }).alarms[0]?.priority).toBe('medium');
+  });
+});
+
 describe('condition delay', () => {
   it('raises only after the violation persisted for the delay, on an observation', () => {
     const e = engine();
@@ -292,5 +307,17 @@ describe('ordering and restore', () => {
     const ack = e2.acknowledge(out.alarms[0]?.id as string, 'staff:n1', s(10));
     expect(transitions(ack)).toEqual(['hr-high:acknowledged:high', 'hr-high:cleared:high']);
     expect(ack.incidents[0]).toMatchObject({ incidentId: out.incidents[0]?.incidentId, incidentSeq: 3 });
+  });
+
+  it('restores an incident in its closing window: a re-trigger rejoins it, otherwise it closes on time', () => {
+    const e1 = engine({ incidents: { rejoinWindowSeconds: 300 } });
+    const incs = [...e1.observe(obs('b1', 'hr', 125, s(0))).incidents, ...e1.observe(obs('b1', 'hr', 100, s(10))).incidents];
+    const e2 = engine({ incidents: { rejoinWindowSeconds: 300 } });
+    e2.restore([], incs);
+    const again = e2.observe(obs('b1', 'hr', 125, s(20)));
+    expect(again.incidents).toMatchObject([{ incidentId: incs[0]?.incidentId, incidentSeq: 3, type: 'updated' }]);
+    const e3 = engine({ incidents: { rejoinWindowSeconds: 300 } });
+    e3.restore([], incs);
+    expect(e3.tick(s(310)).incidents).toMatchObject([{ type: 'closed', incidentSeq: 3 }]);
   });
 });

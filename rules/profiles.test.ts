@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRulesEngine } from './engine.js';
-import { builtinProfileDirs, loadBuiltinProfile, loadRulesConfig } from './profiles.js';
+import { builtinProfileDirs, listBuiltinProfiles, loadBuiltinProfile, loadRulesConfig } from './profiles.js';
 import { obs, seqIds } from './test-helpers.js';
 
 describe('built-in profiles', () => {
@@ -18,7 +18,9 @@ describe('built-in profiles', () => {
 
   it('adds the built-in profiles a config names, keeping the ones it defines', () => {
     const c = loadRulesConfig({ beds: [{ id: 'b1' }], profiles: { custom: { params: {} } } });
-    expect(Object.keys(c.profiles).sort()).toEqual(['adult', 'custom']);
+    expect(Object.keys(c.profiles).sort()).toEqual([...new Set(['custom', ...listBuiltinProfiles()])].sort());
+    expect(listBuiltinProfiles()).toContain('adult');
+    expect(() => loadRulesConfig({ beds: [{ id: 'b1', profile: 'martian' }] })).toThrow(/martian/);
     const e = createRulesEngine(c, { newId: seqIds() });
     // adult sbp: no delay; SBP 75 also scores NEWS2 3, a low-medium risk.
     expect(e.observe(obs('b1', 'sbp', 75, 1000)).alarms).toMatchObject([

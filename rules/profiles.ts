@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { profileSchema, rulesConfigSchema, type Profile, type RulesConfig } from './config.js';
@@ -35,9 +35,20 @@ export function loadBuiltinProfile(name: string): Profile {
   return parsed.data;
 }
 
+/** Names of the built-in profiles on disk (file names without `.yaml`), sorted. */
+export function listBuiltinProfiles(): string[] {
+  const dir = profileDir();
+  if (!dir) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -'.yaml'.length))
+    .sort();
+}
+
 /**
- * Parses a rules config (the `rules` part of the gateway config, or a replay config) and adds every built-in
- * profile it names (beds, `defaultProfile`) that it does not define itself. Profiles defined in the config win.
+ * Parses a rules config (the `rules` part of the gateway config, or a replay config) and adds the built-in profiles
+ * it does not define itself: every one on disk (so the screen can switch a bed to any of them) and, with an error
+ * when missing, every one it names (beds, `defaultProfile`). Profiles defined in the config win.
  */
 export function loadRulesConfig(input: unknown): RulesConfig {
   const config = rulesConfigSchema.parse(input ?? {});
@@ -45,7 +56,7 @@ export function loadRulesConfig(input: unknown): RulesConfig {
 }
 
 export function withBuiltinProfiles(config: RulesConfig): RulesConfig {
-  const names = new Set([config.defaultProfile, ...config.beds.map((b) => b.profile)]);
+  const names = new Set([config.defaultProfile, ...config.beds.map((b) => b.profile), ...listBuiltinProfiles()]);
   const profiles = { ...config.profiles };
   for (const n of names) if (!profiles[n]) profiles[n] = loadBuiltinProfile(n);
   return { ...config, profiles };

@@ -29,6 +29,8 @@ describe('createNotifier against a real NOTIFY_SOCKET listener', () => {
     notifier.stopping();
     await notifier.flush();
     expect(errors).toEqual([]);
+    // The listener's output reaches us through a pipe, independently of systemd-notify exiting.
+    await listener.waitFor(() => listener!.datagrams.length >= 8);
     expect(listener.messages().map((d) => d.msg)).toEqual([
       'STATUS=store open, broker listening',
       'READY=1',
@@ -47,6 +49,7 @@ describe('createNotifier against a real NOTIFY_SOCKET listener', () => {
     listener = await startNotifyListener(`@wardgate-test-${process.pid}-${Date.now()}`);
     const notifier = createNotifier({ NOTIFY_SOCKET: listener.socket });
     await notifier.ready();
+    await listener.waitFor((ms) => ms.length >= 1);
     expect(listener.messages().map((d) => d.msg)).toEqual(['READY=1']);
   });
 
@@ -55,6 +58,8 @@ describe('createNotifier against a real NOTIFY_SOCKET listener', () => {
     const notifier = createNotifier({ NOTIFY_SOCKET: listener.socket });
     notifier.status('driver bed12\nREADY=1');
     await notifier.flush();
+    await listener.waitFor((ms) => ms.length >= 1);
+    await new Promise((r) => setTimeout(r, 100));
     expect(listener.messages().map((d) => d.msg)).toEqual(['STATUS=driver bed12 READY=1']);
   });
 
@@ -65,6 +70,8 @@ describe('createNotifier against a real NOTIFY_SOCKET listener', () => {
     await notifier.flush();
     notifier.watchdog();
     await notifier.flush();
+    await listener.waitFor((ms) => ms.length >= 2);
+    await new Promise((r) => setTimeout(r, 100));
     expect(listener.messages().map((d) => d.msg)).toEqual(['WATCHDOG=1', 'WATCHDOG=1']);
   });
 

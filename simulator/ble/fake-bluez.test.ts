@@ -6,6 +6,13 @@ import { startPrivateBus, type PrivateBus } from './private-bus.js';
 import { BLESIM_INTERFACE, BLESIM_PATH, FakeBluez, parseServices } from './fake-bluez.js';
 import { uuid128 } from '../../drivers/ble/gatt/index.js';
 
+interface SimControl {
+  AddDevice(address: string, name: string, services: string): Promise<void>;
+  SetValue(address: string, uuid16: string, value: Buffer): Promise<void>;
+  Notify(address: string, uuid16: string, value: Buffer): Promise<boolean>;
+  DropLink(address: string): Promise<void>;
+}
+
 let bus: PrivateBus;
 let fake: FakeBluez;
 
@@ -52,7 +59,7 @@ describe('fake BlueZ', () => {
     const control = dbus.sessionBus({ busAddress: bus.address });
     const { bluetooth, destroy } = nodeBle();
     try {
-      const sim = (await control.getProxyObject('org.bluez', BLESIM_PATH)).getInterface(BLESIM_INTERFACE);
+      const sim = (await control.getProxyObject('org.bluez', BLESIM_PATH)).getInterface(BLESIM_INTERFACE) as unknown as SimControl;
       await sim.AddDevice('DE:AD:BE:EF:00:01', 'Ctl strap', '180d=2a37:notify;180f=2a19:read');
       await sim.SetValue('DE:AD:BE:EF:00:01', '2a19', Buffer.from([42]));
 

@@ -19,10 +19,8 @@
 import dbus from 'dbus-next';
 import { uuid128 } from '../../drivers/ble/gatt/index.js';
 
-const { Interface, DBusError } = dbus.interface as unknown as {
-  Interface: typeof dbus.interface.Interface;
-  DBusError: new (type: string, text: string) => Error;
-};
+const { Interface } = dbus.interface;
+const { DBusError } = dbus;
 const emitChanged = (iface: dbus.interface.Interface, changed: Record<string, unknown>): void =>
   Interface.emitPropertiesChanged(iface, changed, []);
 

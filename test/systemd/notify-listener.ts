@@ -21,13 +21,15 @@ print(json.dumps({'listening': True}), flush=True)
 while True:
     data, anc, flags, _ = s.recvmsg(4096, socket.CMSG_SPACE(struct.calcsize('3i')) + socket.CMSG_SPACE(16 * 4))
     pid = None
+    fds = []
     for level, kind, payload in anc:
         if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
             pid = struct.unpack('3i', payload[:12])[0]
         elif level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            for fd in struct.unpack('%di' % (len(payload) // 4), payload[: len(payload) // 4 * 4]):
-                os.close(fd)
+            fds.extend(struct.unpack('%di' % (len(payload) // 4), payload[: len(payload) // 4 * 4]))
     print(json.dumps({'t': time.time(), 'msg': data.decode('utf-8', 'replace'), 'pid': pid}), flush=True)
+    for fd in fds:
+        os.close(fd)
 `;
 
 export interface NotifyDatagram {

@@ -95,6 +95,7 @@ export function components(msg: Hl7Message, seg: Hl7Segment | undefined, field: 
   const d = msg.delimiters;
   const rep = cut(raw, d.repetition, 0);
   const parts = rep.split(d.component);
+  if (rep.indexOf(d.escape) < 0 && rep.indexOf(d.subcomponent) < 0) return parts;
   for (let i = 0; i < parts.length; i++) parts[i] = unescapeHl7(cut(parts[i]!, d.subcomponent, 0), d);
   return parts;
 }

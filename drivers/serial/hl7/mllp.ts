@@ -21,6 +21,7 @@ export interface MllpStats {
 }
 
 type State = 'outside' | 'inside' | 'sawEnd' | 'skipping';
+const FS_ONLY = Buffer.of(MLLP_END);
 
 export class MllpFramer {
   readonly maxFrameBytes: number;
@@ -45,50 +46,57 @@ export class MllpFramer {
   /** Feeds bytes; returns the payloads (without the framing bytes) of the frames they complete. */
   push(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
-    let start = -1; // start of the current payload run inside `chunk`
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i]!;
+    const n = chunk.length;
+    let i = 0;
+    while (i < n) {
       if (this.state === 'sawEnd') {
-        if (b === MLLP_CR) {
+        if (chunk[i] === MLLP_CR) {
           this.finish(out);
           this.state = 'outside';
-          start = -1;
-          continue;
-        }
-        // A lone FS inside the payload: keep it as data and go on with this byte as payload.
-        this.append(Buffer.of(MLLP_END));
-        this.state = 'inside';
-        start = i;
-      }
-      if (this.state === 'outside' || this.state === 'skipping') {
-        if (b === MLLP_START) {
+          i++;
+        } else {
+          // A lone FS inside the payload: keep it as data; this byte is payload again.
+          this.append(FS_ONLY);
           this.state = 'inside';
-          start = i + 1;
-        } else if (this.state === 'outside' && b !== MLLP_CR && b !== 0x0a) this.counters.junkBytes++;
-        continue;
-      }
-      // inside
-      if (b === MLLP_END) {
-        if (start >= 0) this.append(chunk.subarray(start, i));
-        start = -1;
-        this.state = 'sawEnd';
-        continue;
-      }
-      if (b === MLLP_START) {
-        this.counters.abandoned++;
-        this.reset();
-        start = i + 1;
-        continue;
-      }
-      if (start < 0) start = i;
-      if (this.size + (i + 1 - start) > this.maxFrameBytes) {
-        this.counters.oversize++;
-        this.reset();
-        this.state = 'skipping';
-        start = -1;
+        }
+      } else if (this.state === 'inside') {
+        const end = chunk.indexOf(MLLP_END, i);
+        const stop = end < 0 ? n : end;
+        const restart = chunk.indexOf(MLLP_START, i);
+        if (restart >= 0 && restart < stop) {
+          this.counters.abandoned++;
+          this.reset();
+          i = restart + 1;
+        } else if (this.size + (stop - i) > this.maxFrameBytes) {
+          this.counters.oversize++;
+          this.reset();
+          this.state = 'skipping';
+          i = stop;
+        } else {
+          this.append(chunk.subarray(i, stop));
+          if (end < 0) i = n;
+          else {
+            this.state = 'sawEnd';
+            i = end + 1;
+          }
+        }
+      } else {
+        // outside or skipping: look for the next start block
+        const start = chunk.indexOf(MLLP_START, i);
+        const stop = start < 0 ? n : start;
+        if (this.state === 'outside') {
+          for (let k = i; k < stop; k++) {
+            const b = chunk[k];
+            if (b !== MLLP_CR && b !== 0x0a) this.counters.junkBytes++;
+          }
+        }
+        if (start < 0) i = n;
+        else {
+          this.state = 'inside';
+          i = start + 1;
+        }
       }
     }
-    if (this.state === 'inside' && start >= 0 && start < chunk.length) this.append(chunk.subarray(start));
     return out;
   }
 

@@ -1,0 +1,20 @@
+import { it } from 'vitest';
+import { startPrivateBus } from '../../simulator/ble/private-bus.js';
+import { FakeBluez } from '../../simulator/ble/fake-bluez.js';
+import { heartRateStrap } from '../../simulator/ble/device-presets.js';
+import { BleDriver } from './ble-driver.js';
+it('dbg', async () => {
+  const bus = await startPrivateBus(); const fake = await FakeBluez.start(bus.address);
+  fake.addDevice(heartRateStrap('C0:FF:EE:00:00:01'));
+  const t0 = Date.now(); const log = (...a: unknown[]) => console.log(Date.now() - t0, ...a);
+  const sink = { reading() {}, condition() {}, event() {}, decodeError() {}, connection: (id: string, s: string, r: string) => log(id, s, r) };
+  const d = new BleDriver({ busAddress: bus.address, callTimeoutMs: 2000, connectTimeoutMs: 3000, backoffMinMs: 50, backoffMaxMs: 200, devices: [{ deviceId: 's', address: 'C0:FF:EE:00:00:01', profiles: ['heart-rate', 'battery'], maxSilenceMs: 60000 }] }, sink);
+  await d.start();
+  await new Promise((r) => setTimeout(r, 300));
+  log('power off'); fake.setPowered(false);
+  await new Promise((r) => setTimeout(r, 300));
+  log('power on'); fake.setPowered(true);
+  await new Promise((r) => setTimeout(r, 500));
+  log('stop'); await d.stop(); log('stopped');
+  await fake.stop(); await bus.stop();
+}, 20000);
