@@ -104,6 +104,7 @@ export const syncSchema = z.object({
       cert: z.string().optional(),
       key: z.string().optional(),
       timeoutMs: z.number().int().positive().default(10_000),
+      rejectUnauthorized: z.boolean().default(true),
     })
     .optional(),
   batchSize: z.number().int().positive().max(1000).default(100),
@@ -154,6 +155,22 @@ export const configSchema = z
     /** Triage settings; beds and their devices come from `beds` and `devices` above. */
     rules: rulesConfigSchema.omit({ beds: true, ward: true }).prefault({}),
     sync: syncSchema.prefault({}),
+    /** The ward buzzer (gateway/buzzer/, docs/buzzer.md): a piezo on a GPIO line, a record file, or none. */
+    buzzer: z
+      .object({
+        backend: z.enum(['gpio', 'none', 'record']).default('none'),
+        gpio: z
+          .object({
+            chip: z.string().min(1).default('gpiochip0'),
+            line: z.number().int().min(0).default(17),
+            command: z.string().min(1).default('gpioset'),
+            activeLow: z.boolean().default(false),
+          })
+          .prefault({}),
+        /** JSON lines of on/off switches; defaults to <dataDir>/buzzer.jsonl. */
+        record: z.object({ file: z.string().min(1).optional() }).prefault({}),
+      })
+      .prefault({}),
   })
   .superRefine((c, ctx) => {
     const beds = new Set<string>();

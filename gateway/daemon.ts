@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { loadConfig } from '../config/load.js';
 import type { GatewayConfig, DeviceConfig } from '../config/schema.js';
 import { DeviceConnection, type ConnectionState } from '../drivers/core/connection.js';
 import type { Driver, DriverSink } from '../drivers/core/driver.js';
@@ -7,13 +9,19 @@ import { decodeEventPayload, decodeVitalsPayload } from '../drivers/mqtt/payload
 import { createRulesEngine, type RulesEngine } from '../rules/engine.js';
 import { createUuidV7, type NewId } from '../rules/ids.js';
 import type { AlarmEvent, RulesOutput } from '../rules/types.js';
-import { MqttUpstream } from '../sync/mqtt-upstream.js';
+import { enforceDiskBudget } from '../sync/disk-budget.js';
+import { DownlinkStore } from '../sync/downlink.js';
+import { createUpstream } from '../sync/setup.js';
 import type { Upstream } from '../sync/upstream.js';
-import { incidentEventMessage, parseIncidentStatus, upstreamTopics, type GatewayIdentity } from '../sync/wire.js';
+import { heartbeatMessage, incidentEventMessage, parseDownlink, type GatewayIdentity } from '../sync/wire.js';
 import { EmbeddedBroker, type Principal } from './broker/broker.js';
+import { Buzzer } from './buzzer/buzzer.js';
+import { createAnnunciator } from './buzzer/create.js';
+import { createMetrics, type WardgateMetrics } from './metrics/registry.js';
 import { clockState } from './clock.js';
 import { type Logger, RateLimitedLog } from './log.js';
 import { rulesConfigFrom } from './rules-config.js';
+import { readAudit } from './screen/audit-view.js';
 import { ScreenServer, type ActionResult, type ScreenBackend } from './screen/server.js';
 import type { Session } from './screen/sessions.js';
 import { checkSecret } from './secrets.js';
@@ -56,7 +64,11 @@ export class Gateway implements DriverSink {
   broker!: EmbeddedBroker;
   screen!: ScreenServer;
   upstream: Upstream | undefined;
+  downlink!: DownlinkStore;
   ward!: WardState;
+  buzzer: Buzzer | undefined;
+  readonly metrics: WardgateMetrics;
+  private lastTickAt = 0;
   private readonly log: Logger;
   private readonly limited: RateLimitedLog;
   private readonly now: () => number;
@@ -73,7 +85,7 @@ export class Gateway implements DriverSink {
   private readonly startedAt: number;
   private lastNews2 = new Map<string, string>();
 
-  constructor(private readonly opts: GatewayOptions) {
+  constructor(private opts: GatewayOptions) {
     this.log = opts.log;
     this.limited = new RateLimitedLog(opts.log);
     this.now = opts.now ?? Date.now;
@@ -81,6 +93,7 @@ export class Gateway implements DriverSink {
     const c = opts.config;
     this.identity = { gatewayId: c.gateway.id, site: c.gateway.site, ward: c.gateway.ward, version: VERSION };
     for (const d of c.devices) this.devices.set(d.id, d);
+    this.metrics = createMetrics({ version: VERSION });
   }
 
   get config(): GatewayConfig {
@@ -89,6 +102,11 @@ export class Gateway implements DriverSink {
 
   get isReady(): boolean {
     return this.started && !this.stopping;
+  }
+
+  /** For the systemd watchdog: the alarm loop has ticked recently and the store is open. */
+  isHealthy(now = this.now()): boolean {
+    return this.isReady && now - this.lastTickAt < 5000 && this.store.db.open;
   }
 
   async start(): Promise<void> {
@@ -108,6 +126,12 @@ export class Gateway implements DriverSink {
       version: VERSION,
     });
     this.ward.setAlarms(this.rules.activeAlarms());
+    this.downlink = new DownlinkStore(this.store.db);
+    for (const v of this.downlink.centralStatuses()) if (v.status !== 'RESOLVED') this.ward.centralUpdate(v);
+    this.metrics.setOutboxProbe(() => {
+      const st = this.store.outboxStats();
+      return { depth: st.depth, oldestAgeSeconds: st.oldestCreatedAt === null ? 0 : Math.max(0, (this.now() - st.oldestCreatedAt) / 1000) };
+    });
 
     for (const d of c.devices) {
       this.connections.set(d.id, new DeviceConnection({ deviceId: d.id, sink: this, maxSilenceMs: d.maxSilenceSeconds * 1000 }));
@@ -143,52 +167,46 @@ export class Gateway implements DriverSink {
       sessionHours: c.screen.sessionHours,
       readOnlyView: c.screen.readOnlyView,
       allowedOrigins: c.screen.allowedOrigins,
+      beds: c.beds,
+      profiles: rulesConfigFrom(c).profiles,
+      sessionKeyFile: join(c.dataDir, 'screen-session.key'),
       backend: this.screenBackend(),
       log: log.child({ module: 'screen' }),
     });
     const screenPort = await this.screen.start();
     log.info({ host: c.screen.host, port: screenPort }, 'screen: listening');
 
+    this.buzzer = new Buzzer({
+      output: createAnnunciator(c.buzzer, c.dataDir),
+      // deferred: the fault is applied outside the apply() that drove the buzzer
+      onFault: (active, detail) => setImmediate(() => this.buzzerFault(active, detail)),
+    });
+    await this.buzzer.start();
+    this.buzzer.update(this.rules.activeAlarms());
+    log.info({ backend: this.buzzer.kind }, 'buzzer: ready');
+
     if (c.sync.enabled) this.startUpstream();
 
     this.tickTimer = setInterval(() => this.tick(), 1000);
     this.heartbeatTimer = setInterval(() => this.heartbeat(), c.sync.heartbeatSeconds * 1000);
-    this.pruneTimer = setInterval(() => this.prune(), 3600_000);
+    this.pruneTimer = setInterval(() => this.prune(), 60_000);
     this.pruneTimer.unref();
+    this.prune();
     this.updateHealth();
+    this.lastTickAt = this.now();
     this.started = true;
     log.info({ gatewayId: c.gateway.id, version: VERSION, beds: c.beds.length, devices: c.devices.length }, 'wardgate: ready');
   }
 
   private startUpstream(): void {
     const c = this.opts.config;
-    const topics = upstreamTopics(c.sync.topicPrefix, this.identity);
-    if (c.sync.transport !== 'mqtt' || !c.sync.mqtt) {
-      this.log.warn({ transport: c.sync.transport }, 'sync: transport not available in this build; incidents stay in the outbox');
-      return;
-    }
-    const m = c.sync.mqtt;
-    this.upstream = new MqttUpstream({
-      url: m.url,
-      username: m.username,
-      password: m.password,
-      clientId: m.clientId ?? `wardgate-${c.gateway.id}`,
-      protocolVersion: m.protocolVersion,
-      ca: m.ca,
-      cert: m.cert,
-      key: m.key,
-      rejectUnauthorized: m.rejectUnauthorized,
-      topics: { incidents: topics.incidents, status: topics.status, heartbeat: topics.heartbeat, down: topics.down },
+    this.upstream = createUpstream(c.sync, this.identity, {
       outbox: { pending: (limit, after) => this.store.pendingOutbox(limit, after), markDelivered: (seqs, at) => this.store.markDelivered(seqs, at) },
-      maxInFlight: c.sync.maxInFlight,
-      retryMinMs: c.sync.retryMinMs,
-      retryMaxMs: c.sync.retryMaxMs,
       log: this.log.child({ module: 'sync' }),
-      onDownlink: (topic, payload) => this.onDownlink(topic, payload),
-      statusPayload: (state) =>
-        JSON.stringify({ schema: 'wardgate/status', schemaVersion: 1, gatewayId: c.gateway.id, state, version: VERSION, wallTime: this.now() }),
+      stamp: () => ({ gatewaySeq: this.store.lastSeq, wallTime: this.now(), clockSynced: clockState() === 'synchronised' }),
+      onDownlink: (payload) => this.onDownlink(payload),
     });
-    this.upstream.start();
+    this.upstream?.start();
   }
 
   // ---- ingest -------------------------------------------------------------------------------------
@@ -230,11 +248,13 @@ export class Gateway implements DriverSink {
     const device = this.devices.get(deviceId);
     if (!device) {
       this.counters.unknownDevice += 1;
+      this.metrics.recordDrop('unknown-device');
       this.limited.warn(`unknown:${deviceId}`, { deviceId }, 'ingest: reading from an unconfigured device dropped');
       return;
     }
     if (!isPlausible(reading.param, reading.value)) {
       this.counters.implausible += 1;
+      this.metrics.recordDrop('implausible');
       this.limited.warn(`implausible:${deviceId}`, { deviceId, param: reading.param, value: reading.value }, 'ingest: implausible value dropped');
       return;
     }
@@ -250,7 +270,8 @@ export class Gateway implements DriverSink {
       seq: this.store.nextSeq(),
     };
     this.counters.observations += 1;
-    this.store.queueObservation(o);
+    this.metrics.recordObservation(source, o.param);
+    if (!this.store.queueObservation(o)) this.metrics.recordDrop('queue-full');
     this.ward.observation(o);
     this.screen.broadcast({ type: 'vitals', bed: o.bedId, param: o.param, vital: { value: o.value, unit: o.unit, at: o.receivedAt, deviceId, flags: o.flags } });
     if (o.flags.some((f) => UNSCORED.has(f))) return;
@@ -294,6 +315,7 @@ export class Gateway implements DriverSink {
 
   decodeError(codec: string, deviceId: string, error: string): void {
     this.counters.decodeErrors[codec] = (this.counters.decodeErrors[codec] ?? 0) + 1;
+    this.metrics.recordDecodeError(codec);
     this.limited.warn(`decode:${codec}:${deviceId}`, { codec, deviceId, error }, 'ingest: bad frame dropped');
   }
 
@@ -326,12 +348,21 @@ export class Gateway implements DriverSink {
       this.log.error({ err }, 'store: alarm change NOT persisted; publishing anyway');
     }
     for (const a of out.alarms) this.publishAlarm(a);
+    if (out.alarms.length > 0) this.buzzer?.update(this.rules.activeAlarms());
     if (outbox.length > 0) this.upstream?.kick();
+  }
+
+  /** The buzzer failed or works again: a gateway technical alarm (bed `gateway`, device `buzzer`). */
+  private buzzerFault(active: boolean, detail: string): void {
+    if (this.stopping) return;
+    this.log[active ? 'error' : 'info']({ detail }, active ? 'buzzer: fault' : 'buzzer: working again');
+    this.apply(this.rules.technical({ bed: 'gateway', deviceId: 'buzzer', condition: 'buzzer-fault', active, at: this.now(), detail }));
   }
 
   private publishAlarm(a: AlarmEvent): void {
     this.ward.alarm(a);
     this.counters.alarmsPublished += 1;
+    this.metrics.recordAlarm(a);
     const message = JSON.stringify({ ...a, gatewayId: this.identity.gatewayId });
     this.broker.publish(`alarms/${a.bed}`, message, 1).catch((err: unknown) => this.log.error({ err }, 'broker: alarm publish failed'));
     this.screen?.broadcast({ type: 'alarm', alarm: a });
@@ -342,6 +373,7 @@ export class Gateway implements DriverSink {
 
   private tick(): void {
     const now = this.now();
+    this.lastTickAt = now;
     try {
       this.apply(this.rules.tick(now));
       for (const bed of this.ward.bedIds()) {
@@ -379,49 +411,61 @@ export class Gateway implements DriverSink {
     if (!this.upstream) return;
     const stats = this.store.outboxStats();
     const now = this.now();
-    this.upstream.publishHeartbeat(
-      JSON.stringify({
-        schema: 'wardgate/heartbeat',
-        schemaVersion: 1,
-        gatewayId: this.identity.gatewayId,
-        site: this.identity.site,
-        ward: this.identity.ward,
-        version: VERSION,
-        gatewaySeq: this.store.lastSeq,
-        wallTime: now,
-        clockSynced: clockState() === 'synchronised',
-        uptimeSeconds: Math.round((now - this.startedAt) / 1000),
-        outboxDepth: stats.depth,
-        oldestUndeliveredAgeSeconds: stats.oldestCreatedAt === null ? null : Math.round((now - stats.oldestCreatedAt) / 1000),
-        devices: this.ward.deviceList().map((d) => ({ id: d.id, state: d.state })),
-      }),
-    );
+    const message = heartbeatMessage(this.identity, { gatewaySeq: this.store.lastSeq, wallTime: now, clockSynced: clockState() === 'synchronised' }, {
+      uptimeSeconds: Math.max(0, Math.round((now - this.startedAt) / 1000)),
+      outboxDepth: stats.depth,
+      oldestUndeliveredAgeSeconds: stats.oldestCreatedAt === null ? null : Math.max(0, Math.round((now - stats.oldestCreatedAt) / 1000)),
+      devices: this.ward.deviceList().map((d) => ({ id: d.id, state: d.state })),
+      ...(this.diskUsed !== undefined ? { disk: { usedBytes: this.diskUsed, budgetBytes: this.opts.config.store.budgetMB * 1024 * 1024 } } : {}),
+    });
+    this.upstream.publishHeartbeat(JSON.stringify(message));
   }
 
   private prune(): void {
     try {
       const r = this.store.prune(this.now(), this.opts.config.store.observationRetentionHours * 3600_000);
       if (r.observations || r.outbox) this.log.info(r, 'store: pruned');
+      this.checkDiskBudget();
     } catch (err) {
       this.log.error({ err }, 'store: prune failed');
     }
   }
 
-  private onDownlink(topic: string, payload: Buffer): void {
-    if (!topic.endsWith('/incident-status')) return;
-    const msg = parseIncidentStatus(payload);
+  private diskUsed: number | undefined;
+  private diskAlarm = false;
+
+  /** Prunes delivered events and old observations to stay in the budget; nearing it raises `disk-budget`. */
+  private checkDiskBudget(): void {
+    const budgetBytes = this.opts.config.store.budgetMB * 1024 * 1024;
+    const r = enforceDiskBudget(this.store.db, this.store.path, this.now(), { budgetBytes });
+    this.diskUsed = r.usedBytes;
+    if (r.prunedDelivered || r.prunedObservations) this.log.info(r, 'store: pruned to stay in the disk budget');
+    const raise = r.level !== 'ok';
+    if (raise === this.diskAlarm || (!raise && !r.belowTarget)) return;
+    this.diskAlarm = raise;
+    if (raise) this.log.error(r, 'store: nearing the disk budget; undelivered incidents are kept');
+    const detail = `${Math.round(r.usedBytes / 1048576)} of ${Math.round(budgetBytes / 1048576)} MB used, ${r.undelivered} undelivered incident events`;
+    this.apply(this.rules.technical({ bed: 'gateway', condition: 'disk-budget', active: raise, at: this.now(), detail }));
+  }
+
+  private onDownlink(payload: unknown): void {
+    const msg = parseDownlink(payload);
     if ('error' in msg) {
-      this.limited.warn('downlink', { topic, error: msg.error }, 'sync: bad downlink message dropped');
+      this.limited.warn('downlink', { error: msg.error }, 'sync: bad downlink message dropped');
       return;
     }
-    const applied = this.store.applyCentralUpdate({ incidentId: msg.incidentId, status: msg.status, assignedTo: msg.assignedTo ? JSON.stringify(msg.assignedTo) : undefined, at: msg.at });
-    if (!applied) return; // duplicate, older than what we hold, or an incident we do not know
-    const view = { incidentId: msg.incidentId, status: msg.status, assignedTo: msg.assignedTo, at: msg.at };
-    const prev = this.ward.snapshot(this.now()).central.find((c) => c.incidentId === msg.incidentId);
-    if (!view.assignedTo && prev?.assignedTo) view.assignedTo = prev.assignedTo;
-    this.ward.centralUpdate(view);
-    this.screen?.broadcast({ type: 'central', central: view });
-    this.log.info({ incidentId: msg.incidentId, status: msg.status, assignedTo: msg.assignedTo?.id }, 'sync: centre update');
+    const r = this.downlink.apply(msg, this.now());
+    if (!r.applied) return; // a duplicate, or older than what we hold
+    if (r.kind === 'incident-status') {
+      this.ward.centralUpdate(r.view);
+      this.screen?.broadcast({ type: 'central', central: r.view });
+      this.log.info({ incidentId: r.view.incidentId, status: r.view.status, assignedTo: r.view.assignedTo?.id }, 'sync: centre update');
+    } else {
+      for (const v of r.views) {
+        this.screen?.broadcast({ type: 'admission', admission: v });
+        this.log.info({ bed: v.bed, state: v.state }, 'sync: admission');
+      }
+    }
   }
 
   // ---- screen actions -----------------------------------------------------------------------------
@@ -440,6 +484,9 @@ export class Gateway implements DriverSink {
     };
     return {
       snapshot: () => this.ward.snapshot(this.now()),
+      audit: (q) => readAudit(this.store.db, q),
+      buzzer: () => ({ backend: this.buzzer?.kind ?? 'none', sounding: this.buzzer?.sounding ?? null, faulted: this.buzzer?.isFaulted ?? false }),
+      metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.scrape() }),
       acknowledge: (alarmId, staff) => {
         const alarm = this.rules.activeAlarms().find((a) => a.id === alarmId);
         if (!alarm) return { ok: false, error: 'no such active alarm' };
@@ -486,6 +533,60 @@ export class Gateway implements DriverSink {
     };
   }
 
+  // ---- reload -------------------------------------------------------------------------------------
+
+  /**
+   * SIGHUP: re-reads the config and applies beds' profiles and limits, device bindings and credentials, and
+   * restarts only the drivers whose devices changed; broker and screen connections stay up. A bad config
+   * throws (the caller logs it) and nothing changes. Gateway identity, ports and sync settings need a restart.
+   */
+  async reload(configPath: string | undefined): Promise<{ beds: number; devices: number; changedBeds: string[]; restartedDrivers: number; needsRestart: string[] }> {
+    const next = loadConfig(configPath);
+    rulesConfigFrom(next);
+    const prev = this.opts.config;
+    const needsRestart: string[] = [];
+    for (const key of ['gateway', 'broker', 'screen', 'sync', 'dataDir'] as const) {
+      if (JSON.stringify(prev[key]) !== JSON.stringify(next[key])) needsRestart.push(key);
+    }
+    const now = this.now();
+    const changedBeds: string[] = [];
+    for (const b of next.beds) {
+      const old = prev.beds.find((x) => x.id === b.id);
+      if (old && old.profile === b.profile && JSON.stringify(old.overrides ?? {}) === JSON.stringify(b.overrides ?? {})) continue;
+      this.apply(this.rules.setBedLimits(b.id, { profile: b.profile, overrides: b.overrides ?? {} }, 'config-reload', now), [
+        { at: now, actor: 'config-reload', action: 'bed-limits', bed: b.id, detail: { profile: b.profile, overrides: b.overrides ?? {} } },
+      ]);
+      this.ward.addBed(b);
+      changedBeds.push(b.id);
+    }
+    const changedDevices = next.devices.filter((d) => JSON.stringify(prev.devices.find((x) => x.id === d.id)) !== JSON.stringify(d));
+    const removed = prev.devices.filter((d) => !next.devices.some((x) => x.id === d.id));
+    this.devices.clear();
+    for (const d of next.devices) this.devices.set(d.id, d);
+    for (const d of changedDevices) {
+      this.connections.get(d.id)?.stop();
+      this.connections.set(d.id, new DeviceConnection({ deviceId: d.id, sink: this, maxSilenceMs: d.maxSilenceSeconds * 1000 }));
+      this.ward.addDevice(d);
+    }
+    for (const d of removed) {
+      this.connections.get(d.id)?.stop();
+      this.connections.delete(d.id);
+      this.ward.removeDevice(d.id);
+    }
+    let restartedDrivers = 0;
+    const driverChanged = [...changedDevices, ...removed].some((d) => d.transport !== 'mqtt');
+    if (driverChanged) {
+      await Promise.allSettled(this.drivers.map((d) => d.stop()));
+      this.drivers = [];
+      for (const factory of this.opts.driverFactories ?? []) this.drivers.push(...factory(next.devices, this, this.log));
+      await Promise.all(this.drivers.map((d) => d.start()));
+      restartedDrivers = this.drivers.length;
+    }
+    this.opts = { ...this.opts, config: { ...next, gateway: prev.gateway, broker: prev.broker, screen: prev.screen, sync: prev.sync, dataDir: prev.dataDir } };
+    this.screen.broadcast({ type: 'snapshot', state: this.ward.snapshot(now) });
+    return { beds: next.beds.length, devices: next.devices.length, changedBeds, restartedDrivers, needsRestart };
+  }
+
   // ---- shutdown -----------------------------------------------------------------------------------
 
   /** Stop ingest, flush the store, close broker and connections. Idempotent. */
@@ -497,6 +598,7 @@ export class Gateway implements DriverSink {
     await Promise.allSettled(this.drivers.map((d) => d.stop()));
     await this.broker?.stop().catch((err: unknown) => this.log.error({ err }, 'broker stop failed'));
     await this.screen?.stop().catch((err: unknown) => this.log.error({ err }, 'screen stop failed'));
+    await this.buzzer?.close().catch((err: unknown) => this.log.error({ err }, 'buzzer stop failed'));
     await this.upstream?.stop().catch((err: unknown) => this.log.error({ err }, 'upstream stop failed'));
     this.store?.close();
     this.log.info('wardgate: stopped');

@@ -79,6 +79,23 @@ export class WardState {
     for (const d of devices) this.devices.set(d.id, { id: d.id, bed: d.bed, transport: d.transport, state: 'disconnected', reason: 'not yet connected', at: 0 });
   }
 
+  /** Adds a bed (config reload) or updates its label. */
+  addBed(b: { id: string; label?: string }): void {
+    const existing = this.beds.get(b.id);
+    if (existing) existing.label = b.label ?? b.id;
+    else this.beds.set(b.id, { id: b.id, label: b.label ?? b.id, vitals: {}, trends: {}, manual: {} });
+  }
+
+  addDevice(d: { id: string; bed: string; transport: string }): void {
+    const existing = this.devices.get(d.id);
+    if (existing) Object.assign(existing, { bed: d.bed, transport: d.transport });
+    else this.devices.set(d.id, { id: d.id, bed: d.bed, transport: d.transport, state: 'disconnected', reason: 'not yet connected', at: 0 });
+  }
+
+  removeDevice(id: string): void {
+    this.devices.delete(id);
+  }
+
   observation(o: Observation): void {
     const bed = this.beds.get(o.bedId);
     if (!bed) return;

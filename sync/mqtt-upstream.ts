@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { Backoff } from '../drivers/core/backoff.js';
 import type { Logger } from '../gateway/log.js';
-import type { OutboxPort, Upstream, UpstreamStatus } from './upstream.js';
+import { describeTlsFailure, loadTls } from './tls.js';
+import type { OutboxPort, OutboxRowLike, Upstream, UpstreamStatus } from './upstream.js';
 
 export interface MqttUpstreamOptions {
   url: string;
@@ -18,6 +18,8 @@ export interface MqttUpstreamOptions {
   topics: { incidents: string; status: string; heartbeat: string; down: string };
   outbox: OutboxPort;
   maxInFlight: number;
+  /** Rows read from the outbox per query (default: maxInFlight). */
+  batchSize?: number;
   retryMinMs: number;
   retryMaxMs: number;
   log: Logger;
@@ -37,6 +39,7 @@ export class MqttUpstream implements Upstream {
   private readonly backoff: Backoff;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private cursor = 0;
+  private queue: OutboxRowLike[] = [];
   private inFlight = 0;
   private generation = 0;
   private stopped = false;
@@ -66,9 +69,7 @@ export class MqttUpstream implements Upstream {
       password: o.password,
       will: { topic: o.topics.status, payload: Buffer.from(o.statusPayload('offline')), qos: 1, retain: true },
       rejectUnauthorized: o.rejectUnauthorized ?? true,
-      ...(o.ca ? { ca: readFileSync(o.ca) } : {}),
-      ...(o.cert ? { cert: readFileSync(o.cert) } : {}),
-      ...(o.key ? { key: readFileSync(o.key) } : {}),
+      ...loadTls(o),
     };
     const client = mqtt.connect(o.url, opts);
     this.client = client;
@@ -82,6 +83,7 @@ export class MqttUpstream implements Upstream {
         if (err) o.log.warn({ err: err.message }, 'upstream: downlink subscribe failed');
       });
       this.cursor = 0;
+      this.queue = [];
       this.inFlight = 0;
       this.generation += 1;
       this.pump();
@@ -95,7 +97,9 @@ export class MqttUpstream implements Upstream {
     });
     client.on('error', (err) => {
       this.status.lastError = err.message;
-      o.log.warn({ err: err.message, url: o.url }, 'upstream: connection error');
+      const tls = describeTlsFailure(err);
+      if (tls) o.log.error({ url: o.url, refusedBy: tls.refusedBy, reason: tls.reason }, 'upstream: TLS certificate refused');
+      else o.log.warn({ err: err.message, url: o.url }, 'upstream: connection error');
     });
     client.on('close', () => {
       if (this.status.online) o.log.warn({ url: o.url }, 'upstream: offline; incidents stay in the outbox');
@@ -123,28 +127,32 @@ export class MqttUpstream implements Upstream {
     if (!client || !client.connected || this.stopped || this.pumping) return;
     this.pumping = true;
     try {
+      const gen = this.generation;
       while (this.inFlight < this.o.maxInFlight) {
-        const rows = this.o.outbox.pending(this.o.maxInFlight - this.inFlight, this.cursor);
-        if (rows.length === 0) break;
-        const gen = this.generation;
-        for (const row of rows) {
-          this.cursor = row.gwSeq;
-          this.inFlight += 1;
-          client.publish(this.o.topics.incidents, row.body, { qos: 1 }, (err) => {
-            if (gen === this.generation) this.inFlight -= 1;
-            if (err) {
-              this.status.lastError = err.message;
-              return;
-            }
-            this.delivered.push(row.gwSeq);
-            this.scheduleFlush();
-            if (gen === this.generation) this.pump();
-          });
+        if (this.queue.length === 0) {
+          // One query reads a batch ahead; rows leave the outbox only when marked delivered after their PUBACK.
+          this.queue = this.o.outbox.pending(this.o.batchSize ?? this.o.maxInFlight, this.cursor);
+          if (this.queue.length === 0) break;
+          this.cursor = this.queue[this.queue.length - 1]!.gwSeq;
         }
+        const row = this.queue.shift()!;
+        this.inFlight += 1;
+        client.publish(this.o.topics.incidents, row.body, { qos: 1 }, (err) => this.acked(row, gen, err));
       }
     } finally {
       this.pumping = false;
     }
+  }
+
+  private acked(row: OutboxRowLike, gen: number, err: Error | undefined): void {
+    if (gen === this.generation) this.inFlight -= 1;
+    if (err) {
+      this.status.lastError = err.message;
+      return;
+    }
+    this.delivered.push(row.gwSeq);
+    this.scheduleFlush();
+    if (gen === this.generation) this.pump();
   }
 
   private scheduleFlush(): void {

@@ -1,4 +1,5 @@
 import type { IncidentEvent } from '../rules/types.js';
+import { validateMessage } from './json-schema.js';
 
 /**
  * The wire contract with the central service (JSON Schemas in sync/schema/, documented in docs/sync.md).
@@ -49,35 +50,104 @@ export function incidentEventMessage(
   };
 }
 
-/** What the centre sends down: assignment and status of an incident. */
+/** Incident status as central incident systems run them, in the order an incident goes through them. */
+export const INCIDENT_STATUSES = ['ASSIGNED', 'ACKNOWLEDGED', 'IN_PROGRESS', 'RESOLVED'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+/** What the centre sends down: assignment and status of an incident (sync/schema/incident-status.v1.json). */
 export interface IncidentStatusMessage {
   schema: 'wardgate/incident-status';
   schemaVersion: number;
+  /** Unique per message: a message seen twice is applied once. */
+  messageId: string;
   incidentId: string;
-  status: 'ASSIGNED' | 'ACKNOWLEDGED' | 'IN_PROGRESS' | 'RESOLVED';
+  status: IncidentStatus;
   assignedTo?: { id: string; name: string; role?: string };
   /** The centre's time of this status; older updates than the one applied are ignored. */
   at: number;
 }
 
-export function parseIncidentStatus(payload: Buffer | string): IncidentStatusMessage | { error: string } {
-  let o: unknown;
+/** What the centre sends down: a patient bound to a bed, or the bed freed (sync/schema/admission.v1.json). */
+export interface AdmissionMessage {
+  schema: 'wardgate/admission';
+  schemaVersion: number;
+  messageId: string;
+  action: 'admit' | 'discharge';
+  bed: string;
+  patient?: { id: string; name?: string };
+  at: number;
+}
+
+export type DownlinkMessage = IncidentStatusMessage | AdmissionMessage;
+
+function parseJson(payload: Buffer | string | unknown): { value: unknown } | { error: string } {
+  if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return { value: payload };
   try {
-    o = JSON.parse(payload.toString());
+    return { value: JSON.parse(payload.toString()) as unknown };
   } catch {
     return { error: 'not JSON' };
   }
-  if (!o || typeof o !== 'object') return { error: 'not an object' };
-  const m = o as Record<string, unknown>;
-  if (m.schema !== 'wardgate/incident-status') return { error: `schema: expected wardgate/incident-status` };
-  if (typeof m.incidentId !== 'string' || m.incidentId.length === 0) return { error: 'incidentId: required' };
-  if (!['ASSIGNED', 'ACKNOWLEDGED', 'IN_PROGRESS', 'RESOLVED'].includes(m.status as string)) return { error: 'status: unknown' };
-  if (typeof m.at !== 'number' || !Number.isFinite(m.at)) return { error: 'at: required epoch ms' };
-  if (m.assignedTo !== undefined) {
-    const a = m.assignedTo as Record<string, unknown>;
-    if (!a || typeof a !== 'object' || typeof a.id !== 'string' || typeof a.name !== 'string') return { error: 'assignedTo: needs id and name' };
-  }
-  return m as unknown as IncidentStatusMessage;
+}
+
+/** Validates a downlink message against its JSON Schema (the contract); never throws. */
+export function parseDownlink(payload: Buffer | string | unknown): DownlinkMessage | { error: string } {
+  const parsed = parseJson(payload);
+  if ('error' in parsed) return parsed;
+  const o = parsed.value;
+  const schema = o && typeof o === 'object' ? (o as Record<string, unknown>).schema : undefined;
+  const name = schema === 'wardgate/incident-status' ? 'incident-status' : schema === 'wardgate/admission' ? 'admission' : undefined;
+  if (!name) return { error: 'schema: expected wardgate/incident-status or wardgate/admission' };
+  const errors = validateMessage(name, o);
+  if (errors.length > 0) return { error: errors.slice(0, 3).map((e) => `${e.path} ${e.message}`).join('; ') };
+  return o as DownlinkMessage;
+}
+
+export function parseIncidentStatus(payload: Buffer | string): IncidentStatusMessage | { error: string } {
+  const m = parseDownlink(payload);
+  if ('error' in m) return m;
+  return m.schema === 'wardgate/incident-status' ? m : { error: 'schema: expected wardgate/incident-status' };
+}
+
+export interface StatusMessage extends ClockStamp {
+  schema: 'wardgate/status';
+  schemaVersion: typeof SCHEMA_VERSION;
+  gatewayId: string;
+  state: 'online' | 'offline';
+  version: string;
+}
+
+export function statusMessage(who: GatewayIdentity, state: 'online' | 'offline', stamp: ClockStamp): StatusMessage {
+  return { schema: 'wardgate/status', schemaVersion: SCHEMA_VERSION, gatewayId: who.gatewayId, state, version: who.version, ...stamp };
+}
+
+export interface HeartbeatFacts {
+  uptimeSeconds: number;
+  outboxDepth: number;
+  oldestUndeliveredAgeSeconds: number | null;
+  devices: Array<{ id: string; state: string }>;
+  disk?: { usedBytes: number; budgetBytes: number };
+}
+
+export interface HeartbeatMessage extends ClockStamp, HeartbeatFacts {
+  schema: 'wardgate/heartbeat';
+  schemaVersion: typeof SCHEMA_VERSION;
+  gatewayId: string;
+  site: string;
+  ward: string;
+  version: string;
+}
+
+export function heartbeatMessage(who: GatewayIdentity, stamp: ClockStamp, facts: HeartbeatFacts): HeartbeatMessage {
+  return {
+    schema: 'wardgate/heartbeat',
+    schemaVersion: SCHEMA_VERSION,
+    gatewayId: who.gatewayId,
+    site: who.site,
+    ward: who.ward,
+    version: who.version,
+    ...stamp,
+    ...facts,
+  };
 }
 
 /** Topic layout: `<prefix>/<site>/<ward>/<gatewayId>/...` */
@@ -90,5 +160,6 @@ export function upstreamTopics(prefix: string, who: Pick<GatewayIdentity, 'site'
     status: `${base}/status`,
     down: `${base}/down/#`,
     downIncidentStatus: `${base}/down/incident-status`,
+    downAdmission: `${base}/down/admission`,
   };
 }

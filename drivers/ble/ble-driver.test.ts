@@ -97,7 +97,6 @@ describe('BleDriver through node-ble and a fake BlueZ', () => {
     driver = new BleDriver(config(), sink);
     await driver.start();
     for (const id of ['strap-1', 'oxi-1', 'thermo-1', 'cuff-1']) await waitFor(`${id} connected`, () => sink.lastState(id) === 'connected');
-    if (process.env.BLE_DEBUG) console.log(sink.states);
     expect(fake.isNotifying(STRAP, '2a37')).toBe(true);
     expect(fake.isNotifying(OXI, '2a5f') && fake.isNotifying(OXI, '2a5e')).toBe(true);
 

@@ -133,7 +133,8 @@ export class DeviceLink {
       device.on('disconnect', () => this.endLink?.('link lost (Connected=false)'));
       if (this.stopped) return 'driver stopping';
       await call(device.connect(), 'Connect', t.connectTimeoutMs);
-      const gatt = await call(device.gatt(), 'service resolution', t.connectTimeoutMs);
+      await this.waitServicesResolved(device, t.connectTimeoutMs, call);
+      const gatt = await call(device.gatt(), 'GATT service listing');
 
       for (const profile of this.cfg.profiles) {
         const spec = PROFILE_SPECS[profile];
@@ -180,6 +181,29 @@ export class DeviceLink {
         }
       }
       for (const o of held) releaseNodeBleObject(o);
+    }
+  }
+
+  /**
+   * node-ble's gatt() reads ServicesResolved and, if false, only then subscribes to its change: a change that
+   * lands between the two (dbus-next registers the signal match asynchronously) is missed and gatt() waits
+   * forever. Seen with the fake under load and possible with BlueZ's cached GATT database. So poll the
+   * property ourselves and call gatt() only once it is true, when gatt() does not wait.
+   */
+  private async waitServicesResolved(
+    device: NodeBle.Device,
+    timeoutMs: number,
+    call: <T>(p: Promise<T>, what: string) => Promise<T>,
+  ): Promise<void> {
+    const helper = (device as unknown as { helper?: { prop?: (name: string) => Promise<unknown> } }).helper;
+    const prop = helper?.prop;
+    if (typeof prop !== 'function') return; // node-ble changed shape: fall back on gatt()'s own wait
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if ((await call(prop.call(helper, 'ServicesResolved'), 'ServicesResolved')) === true) return;
+      if (this.stopped) throw new Error('driver stopping');
+      if (Date.now() > deadline) throw new Error(`services not resolved within ${timeoutMs} ms (${this.address})`);
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 

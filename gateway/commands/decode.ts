@@ -1,4 +1,159 @@
-/** Placeholder replaced below once codec registries are merged. */
-export async function runDecode(_codec: string | undefined, _hex: boolean): Promise<number> {
-  return 64;
+import type { DecodeResult, Decoded } from '../../drivers/core/observation.js';
+import { GATT_CODECS, isGattCodecId } from '../../drivers/ble/gatt/index.js';
+import { decodeVitalsPayload } from '../../drivers/mqtt/payload.js';
+import { getSerialCodec } from '../../drivers/serial/codecs.js';
+import { createIntellivueDecoder } from '../../drivers/serial/intellivue/codec.js';
+
+/**
+ * `wardgate decode --codec NAME [--hex]`: stdin in, one NDJSON line per decoded observation or technical
+ * condition out (canonical parameter names, UCUM units). A frame it cannot decode gets one line on stderr
+ * naming the frame and why; the exit code is 65 at the end if any frame was bad.
+ *
+ * Codecs: masimo, ndjson, hl7 (raw byte stream, MLLP-framed or plain CR segments), senml (one pack per line),
+ * json (the MQTT vitals object, one per line), gatt:2a37|2a5f|2a5e|2a1c|2a35|2a19 (--hex, one frame a line),
+ * intellivue (--hex: the wire stream, frames may span lines).
+ */
+export const DECODE_CODECS = ['masimo', 'ndjson', 'hl7', 'senml', 'json', 'intellivue', 'gatt:2a37', 'gatt:2a5f', 'gatt:2a5e', 'gatt:2a1c', 'gatt:2a35', 'gatt:2a19'];
+
+export interface DecodeSink {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** Turns one decoded item into the NDJSON contract line. */
+export function itemToJson(item: Decoded): Record<string, unknown> {
+  if (item.kind === 'reading') {
+    const { kind: _k, ...rest } = item;
+    return rest;
+  }
+  const { kind: _k, ...rest } = item;
+  return rest;
+}
+
+/** A streaming decoder for one codec: feed chunks or lines, results go to the sink. Returns the bad-frame count. */
+export function createDecodeSession(codec: string, hex: boolean, sink: DecodeSink, now: () => number = Date.now) {
+  let frame = 0;
+  let bad = 0;
+  const emit = (r: DecodeResult, label: string) => {
+    for (const item of r.items) sink.out(JSON.stringify(itemToJson(item)));
+    if (r.error) {
+      bad += 1;
+      sink.err(`${label}: ${r.error}`);
+    }
+  };
+  const fromHex = (line: string): Buffer | undefined => {
+    const clean = line.replace(/0x/gi, '').replace(/[\s:,]/g, '');
+    if (clean.length % 2 !== 0 || /[^0-9a-f]/i.test(clean)) return undefined;
+    return Buffer.from(clean, 'hex');
+  };
+
+  const serial = getSerialCodec(codec);
+  if (serial?.kind === 'line') {
+    const framer = serial.createFramer();
+    const decode = (lines: string[]) => {
+      for (const line of lines) {
+        frame += 1;
+        if (line.trim() === '') continue;
+        emit(serial.decodeLine(line), `line ${frame}`);
+      }
+    };
+    return {
+      chunk: (b: Buffer) => decode(framer.push(b)),
+      end: () => {
+        decode(framer.flush());
+        if (framer.stats.overlong > 0) {
+          bad += framer.stats.overlong;
+          sink.err(`${framer.stats.overlong} overlong line(s) dropped (over ${serial.maxLineBytes} bytes)`);
+        }
+        return bad;
+      },
+    };
+  }
+  if (serial?.kind === 'bytes') {
+    const framer = serial.createFramer();
+    const decode = (frames: Buffer[]) => {
+      for (const f of frames) {
+        frame += 1;
+        emit(serial.decodeFrame(f), `message ${frame}`);
+      }
+    };
+    return { chunk: (b: Buffer) => decode(framer.push(b)), end: () => (decode(framer.flush()), bad) };
+  }
+  if (codec === 'intellivue') {
+    const decoder = createIntellivueDecoder();
+    let line = 0;
+    const handle = (results: ReturnType<typeof decoder.push>) => {
+      for (const r of results) {
+        frame += 1;
+        emit(r, `frame ${frame} (input line ${line})`);
+        for (const a of r.deviceAlarms ?? []) sink.out(JSON.stringify({ deviceAlarm: a }));
+      }
+    };
+    return {
+      line: (l: string) => {
+        line += 1;
+        if (hex) handle(decoder.pushHex(l));
+      },
+      chunk: (b: Buffer) => handle(decoder.push(b)),
+      end: () => bad,
+    };
+  }
+  if (codec.startsWith('gatt:')) {
+    const id = codec.slice(5).toLowerCase();
+    if (!isGattCodecId(id)) return undefined;
+    const decode = GATT_CODECS[id];
+    return {
+      line: (l: string) => {
+        frame += 1;
+        if (l.trim() === '') return;
+        const bytes = fromHex(l);
+        if (!bytes) {
+          bad += 1;
+          sink.err(`line ${frame}: not a hex string`);
+          return;
+        }
+        emit(decode(new Uint8Array(bytes)), `line ${frame}`);
+      },
+      end: () => bad,
+    };
+  }
+  if (codec === 'senml' || codec === 'json') {
+    return {
+      line: (l: string) => {
+        frame += 1;
+        if (l.trim() === '') return;
+        const trimmed = l.trim();
+        if (codec === 'senml' && !trimmed.startsWith('[')) {
+          bad += 1;
+          sink.err(`line ${frame}: a SenML pack must be a JSON array`);
+          return;
+        }
+        emit(decodeVitalsPayload(trimmed, now()), `line ${frame}`);
+      },
+      end: () => bad,
+    };
+  }
+  return undefined;
+}
+
+export async function runDecode(codec: string | undefined, hex: boolean): Promise<number> {
+  if (!codec) {
+    process.stderr.write(`usage: wardgate decode --codec NAME [--hex]\ncodecs: ${DECODE_CODECS.join(', ')}\n`);
+    return 64;
+  }
+  const sink: DecodeSink = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+  const session = createDecodeSession(codec, hex, sink);
+  if (!session) {
+    process.stderr.write(`wardgate decode: unknown codec '${codec}'; one of ${DECODE_CODECS.join(', ')}\n`);
+    return 64;
+  }
+  const lineMode = 'line' in session && (hex || !('chunk' in session) || codec === 'senml' || codec === 'json');
+  if (lineMode) {
+    const { stdinLines } = await import('./stdin-lines.js');
+    for await (const l of stdinLines()) session.line!(l);
+  } else {
+    for await (const chunk of process.stdin) session.chunk!(chunk as Buffer);
+  }
+  const bad = session.end();
+  return bad > 0 ? 65 : 0;
 }

@@ -2,6 +2,8 @@ import { ConfigError, EXIT_CONFIG, loadConfig } from '../../config/load.js';
 import type { GatewayConfig } from '../../config/schema.js';
 import { Gateway } from '../daemon.js';
 import { defaultDriverFactories } from '../drivers.js';
+import { createNotifier } from '../health/sd-notify.js';
+import { startWatchdog } from '../health/watchdog.js';
 import { createLogger, type Logger } from '../log.js';
 
 /** Loads the config or exits 78 with one clear message naming the bad field(s). */
@@ -46,16 +48,45 @@ export function onShutdownSignals(log: Logger, stop: () => Promise<void>): void 
   process.on('SIGINT', handler);
 }
 
+/**
+ * `wardgate run`: the daemon. Tells systemd READY=1 only once the store is open, the broker listens and the
+ * drivers are started; sends WATCHDOG=1 from the event loop while the alarm loop ticks; STOPPING=1 on shutdown.
+ * SIGHUP reloads beds, devices and thresholds; a bad new config is refused and the old one kept.
+ */
 export async function runGateway(configPath: string | undefined): Promise<void> {
   const config = loadConfigOrExit(configPath);
   const log = createLogger(config.log.level);
+  const notifier = createNotifier(process.env, { onError: (err) => log.warn({ err: err.message }, 'sd_notify failed') });
   const gateway = new Gateway({ config, log, driverFactories: defaultDriverFactories() });
-  onShutdownSignals(log, () => gateway.stop());
+  let watchdog: { stop(): void } | undefined;
+  onShutdownSignals(log, async () => {
+    notifier.stopping();
+    watchdog?.stop();
+    await gateway.stop();
+    await notifier.flush();
+  });
+  process.on('SIGHUP', () => {
+    notifier.status('reloading configuration');
+    gateway.reload(configPath).then(
+      (r) => log.info(r, 'config: reloaded'),
+      (err: unknown) => log.error({ err: (err as Error).message }, 'config: reload refused; keeping the running configuration'),
+    );
+  });
   try {
+    notifier.status('starting');
     await gateway.start();
   } catch (err) {
     log.fatal({ err }, 'start-up failed');
     await gateway.stop().catch(() => undefined);
     process.exit(1);
+  }
+  await notifier.ready().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'sd_notify READY failed'));
+  notifier.status(`ready: ${config.beds.length} beds, ${config.devices.length} devices`);
+  if (notifier.watchdogIntervalMs) {
+    watchdog = startWatchdog({
+      notifier,
+      isHealthy: () => gateway.isHealthy(),
+      onUnhealthy: (reason) => log.error({ reason }, 'watchdog: not healthy; withholding keep-alive'),
+    });
   }
 }

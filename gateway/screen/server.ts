@@ -4,8 +4,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { z } from 'zod';
+import { limitOverridesSchema } from '../../rules/config.js';
+import { PATTERNS } from '../buzzer/patterns.js';
 import type { Logger } from '../log.js';
-import { cookieValue, Sessions, type Session, type StaffMember } from './sessions.js';
+import type { AuditQuery } from './audit-view.js';
+import { cookieValue, sessionKey, Sessions, type Session, type StaffMember } from './sessions.js';
 
 export const SESSION_COOKIE = 'wardgate_session';
 
@@ -25,7 +29,36 @@ export interface ScreenBackend {
   readiness(): { ready: boolean; parts: Record<string, unknown> };
   /** /metrics in Prometheus text format, when metrics are wired. */
   metrics?(): Promise<{ contentType: string; body: string }>;
+  /** Recent audit rows, newest first (GET /api/audit). */
+  audit?(q: AuditQuery): unknown[];
+  /** The ward buzzer's state, shown with the gateway's health. */
+  buzzer?(): BuzzerView;
 }
+
+export interface BuzzerView {
+  backend: string;
+  sounding: string | null;
+  faulted: boolean;
+}
+
+/** A bed as configured: patient association and its alarm limits (profile and overrides). */
+export interface BedSetup {
+  id: string;
+  label?: string | undefined;
+  patientId?: string | undefined;
+  profile: string;
+  news2Scale?: 1 | 2 | undefined;
+  overrides?: Record<string, unknown> | undefined;
+}
+
+/** What the page needs besides the live state: beds' settings, the limit profiles, whether actions are possible. */
+export interface ScreenSetup {
+  beds: Record<string, BedSetup>;
+  profiles: Record<string, { description?: string | undefined; params: Record<string, unknown> }>;
+  buzzer: BuzzerView | null;
+}
+
+const limitsChange = z.object({ profile: z.string().min(1).max(64).optional(), overrides: limitOverridesSchema.optional() }).strict();
 
 export interface ScreenOptions {
   host: string;
@@ -36,6 +69,10 @@ export interface ScreenOptions {
   allowedOrigins: string[];
   backend: ScreenBackend;
   log: Logger;
+  beds?: BedSetup[];
+  profiles?: ScreenSetup['profiles'];
+  /** Where the key that signs session tokens is kept, so sessions survive a restart. */
+  sessionKeyFile?: string;
 }
 
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
@@ -45,7 +82,8 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
 };
-const STATIC = new Set(['/index.html', '/app.js', '/style.css', '/audio.js']);
+const STATIC = new Set(['/index.html', '/app.js', '/style.css', '/audio.js', '/render.js']);
+const HEARTBEAT_MS = 5000;
 const MAX_BODY = 16 * 1024;
 
 /**
@@ -60,10 +98,18 @@ export class ScreenServer {
   private readonly clients = new Set<WebSocket>();
   private readonly sockets = new Set<Socket>();
   private pingTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
   private boundPort = 0;
+  private readonly beds = new Map<string, BedSetup>();
 
   constructor(private readonly o: ScreenOptions) {
-    this.sessions = new Sessions(o.staff, o.sessionHours * 3600_000);
+    this.sessions = new Sessions(o.staff, o.sessionHours * 3600_000, Date.now, sessionKey(o.sessionKeyFile));
+    for (const b of o.beds ?? []) this.beds.set(b.id, { ...b });
+  }
+
+  /** Beds' settings, profiles and buzzer state, sent with every snapshot and after a limits change. */
+  setup(): ScreenSetup {
+    return { beds: Object.fromEntries(this.beds), profiles: this.o.profiles ?? {}, buzzer: this.o.backend.buzzer?.() ?? null };
   }
 
   get port(): number {
@@ -109,6 +155,10 @@ export class ScreenServer {
     this.boundPort = (server.address() as AddressInfo).port;
     this.pingTimer = setInterval(() => this.reap(), 15_000);
     this.pingTimer.unref();
+    // An application heartbeat: the page treats HEARTBEAT_MS x 3 without any message as a lost connection, which
+    // catches a half-open TCP connection (network cable out) that the browser would not report for minutes.
+    this.heartbeatTimer = setInterval(() => this.broadcast({ type: 'heartbeat', now: Date.now(), buzzer: this.o.backend.buzzer?.() ?? null }), HEARTBEAT_MS);
+    this.heartbeatTimer.unref();
     return this.boundPort;
   }
 
@@ -132,7 +182,16 @@ export class ScreenServer {
     this.clients.add(ws);
     ws.on('close', () => this.clients.delete(ws));
     ws.on('error', () => this.clients.delete(ws));
-    ws.send(JSON.stringify({ type: 'snapshot', user: session ? { id: session.staffId, name: session.name, role: session.role } : null, state: this.o.backend.snapshot() }));
+    ws.send(
+      JSON.stringify({
+        type: 'snapshot',
+        user: session ? { id: session.staffId, name: session.name, role: session.role } : null,
+        readOnly: !session,
+        heartbeatMs: HEARTBEAT_MS,
+        setup: this.setup(),
+        state: this.o.backend.snapshot(),
+      }),
+    );
   }
 
   private reap(): void {
@@ -177,13 +236,15 @@ export class ScreenServer {
       res.end(m.body);
       return;
     }
+    if (req.method === 'GET' && path === '/alarm-patterns.json') return this.json(res, 200, PATTERNS);
     if (req.method === 'GET' && (path === '/' || STATIC.has(path))) {
       const file = path === '/' ? '/index.html' : path;
       const body = await readFile(PUBLIC_DIR + file.slice(1));
       res.writeHead(200, {
         'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
         'Cache-Control': 'no-cache',
-        'Content-Security-Policy': "default-src 'self'; connect-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:",
+        'Content-Security-Policy': "default-src 'self'; connect-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+        'Referrer-Policy': 'no-referrer',
       });
       res.end(body);
       return;
@@ -215,6 +276,10 @@ export class ScreenServer {
       const session = this.sessionOf(req);
       if (!session) return this.json(res, 401, { error: 'log in first' });
       if (req.method === 'GET' && path === '/api/state') return this.json(res, 200, this.o.backend.snapshot());
+      if (req.method === 'GET' && path === '/api/audit' && this.o.backend.audit) {
+        const bed = url.searchParams.get('bed') ?? undefined;
+        return this.json(res, 200, { rows: this.o.backend.audit({ limit: Number(url.searchParams.get('limit') ?? 50), ...(bed ? { bed } : {}) }) });
+      }
       if (req.method === 'POST') {
         if (!this.originAllowed(req)) return this.json(res, 403, { error: 'origin not allowed' });
         const body = await readJson(req);
@@ -226,12 +291,30 @@ export class ScreenServer {
           if (what === 'alarms' && action === 'ack') r = this.o.backend.acknowledge(id, session);
           if (what === 'beds' && action === 'pause') r = this.o.backend.pauseAudio(id, session);
           if (what === 'beds' && action === 'manual') r = this.o.backend.setManualInputs(id, (body ?? {}) as never, session);
-          if (what === 'beds' && action === 'limits') r = this.o.backend.setBedLimits(id, (body ?? {}) as never, session);
+          if (what === 'beds' && action === 'limits') r = this.changeLimits(id, body, session);
           if (r) return this.json(res, r.ok ? 200 : 400, r);
         }
       }
     }
     this.json(res, 404, { error: 'not found' });
+  }
+
+  /** Validates a limits change before the rules see it, and remembers the bed's new settings for the page. */
+  private changeLimits(bedId: string, body: Record<string, unknown> | undefined, session: Session): ActionResult {
+    const parsed = limitsChange.safeParse(body ?? {});
+    if (!parsed.success) return { ok: false, error: `limits: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}` };
+    const change = parsed.data;
+    if (change.profile === undefined && change.overrides === undefined) return { ok: false, error: 'limits: give a profile or overrides' };
+    if (change.profile !== undefined && this.o.profiles && !this.o.profiles[change.profile]) return { ok: false, error: `unknown profile ${change.profile}` };
+    const r = this.o.backend.setBedLimits(bedId, change, session);
+    if (r.ok) {
+      const bed = this.beds.get(bedId) ?? { id: bedId, profile: change.profile ?? 'adult' };
+      if (change.profile !== undefined) bed.profile = change.profile; // the rules keep the overrides (rules/engine.ts)
+      if (change.overrides !== undefined) bed.overrides = change.overrides;
+      this.beds.set(bedId, bed);
+      this.broadcast({ type: 'setup', setup: this.setup() });
+    }
+    return r;
   }
 
   private json(res: ServerResponse, status: number, body: unknown): void {
@@ -241,6 +324,7 @@ export class ScreenServer {
 
   async stop(): Promise<void> {
     if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     for (const ws of this.clients) ws.terminate();
     this.clients.clear();
     this.wss?.close();

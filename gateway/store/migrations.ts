@@ -101,4 +101,41 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       );
     `,
   },
+  {
+    version: 2,
+    name: 'sync-downlink-and-admissions',
+    sql: `
+      -- Every message the centre sent down, once per messageId (duplicates are recognised here).
+      CREATE TABLE downlink_messages (
+        message_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        applied INTEGER NOT NULL,
+        body TEXT NOT NULL
+      );
+
+      -- The centre's latest view of each incident (order by the centre's 'at', then status rank).
+      CREATE TABLE central_status (
+        incident_id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        rank INTEGER NOT NULL,
+        assigned_to TEXT,
+        at INTEGER NOT NULL,
+        message_id TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+
+      -- Which patient is bound to which bed (admit/discharge from the centre); latest 'at' per bed wins.
+      CREATE TABLE admissions (
+        bed TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        patient_id TEXT,
+        patient_name TEXT,
+        at INTEGER NOT NULL,
+        message_id TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX admissions_patient ON admissions (patient_id) WHERE patient_id IS NOT NULL;
+    `,
+  },
 ];

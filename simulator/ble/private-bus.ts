@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,12 @@ export async function startPrivateBus(opts: { daemon?: string; startTimeoutMs?: 
     throw e;
   });
 
+  // If this process ends without stop(), do not leave an orphan daemon behind.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
@@ -73,6 +80,7 @@ export async function startPrivateBus(opts: { daemon?: string; startTimeoutMs?: 
     pid: child.pid ?? -1,
     stop() {
       stopping ??= (async () => {
+        process.off('exit', killOnExit);
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
         await exited;

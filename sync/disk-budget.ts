@@ -1,0 +1,68 @@
+import { existsSync, statSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+
+export interface DiskBudgetOptions {
+  budgetBytes: number;
+  /** Fraction of the budget at which the technical alarm is raised (default 0.9). */
+  nearFraction?: number;
+  /** Pruning aims below this fraction of the budget (default 0.8); the alarm clears below it too. */
+  targetFraction?: number;
+  /** Delivered outbox rows younger than this are kept for diagnosis while there is room (default 1 h). */
+  keepDeliveredMs?: number;
+}
+
+export interface DiskBudgetReport {
+  usedBytes: number;
+  budgetBytes: number;
+  prunedDelivered: number;
+  prunedObservations: number;
+  /** Undelivered incident events held: never pruned. */
+  undelivered: number;
+  level: 'ok' | 'near' | 'over';
+  /** Under the pruning target: a raised disk-budget alarm may clear (hysteresis between target and near). */
+  belowTarget: boolean;
+}
+
+/** Bytes in use: live pages of the main file (freed pages are reused, not counted) plus the WAL. */
+export function usedBytes(db: Database.Database, path: string): number {
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const pages = db.pragma('page_count', { simple: true }) as number;
+  const free = db.pragma('freelist_count', { simple: true }) as number;
+  const wal = `${path}-wal`;
+  return (pages - free) * pageSize + (existsSync(wal) ? statSync(wal).size : 0);
+}
+
+const CHUNK = 5000;
+
+/**
+ * Keeps the database inside its budget. Order of sacrifice: delivered outbox rows (oldest first), then
+ * observations (oldest first, in chunks). Alarm history, audit and undelivered incident events are never
+ * pruned here: if they alone fill the budget the level stays 'over' and the caller raises the alarm.
+ */
+export function enforceDiskBudget(db: Database.Database, path: string, now: number, o: DiskBudgetOptions): DiskBudgetReport {
+  const near = o.budgetBytes * (o.nearFraction ?? 0.9);
+  const target = o.budgetBytes * (o.targetFraction ?? 0.8);
+  let prunedDelivered = 0;
+  let prunedObservations = 0;
+  let used = usedBytes(db, path);
+  if (used > target) {
+    prunedDelivered += db.prepare('DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?').run(now - (o.keepDeliveredMs ?? 3600_000)).changes;
+    used = usedBytes(db, path);
+  }
+  if (used > target) {
+    prunedDelivered += db.prepare('DELETE FROM outbox WHERE delivered_at IS NOT NULL').run().changes;
+    used = usedBytes(db, path);
+  }
+  const dropObs = db.prepare(`DELETE FROM observations WHERE seq IN (SELECT seq FROM observations ORDER BY seq LIMIT ${CHUNK})`);
+  while (used > target) {
+    const n = dropObs.run().changes;
+    if (n === 0) break;
+    prunedObservations += n;
+    used = usedBytes(db, path);
+  }
+  if (prunedDelivered + prunedObservations > 0) db.pragma('wal_checkpoint(TRUNCATE)');
+  used = usedBytes(db, path);
+  const undelivered = (db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL').get() as { n: number }).n;
+  const level = used >= o.budgetBytes ? 'over' : used >= near ? 'near' : 'ok';
+  return { usedBytes: used, budgetBytes: o.budgetBytes, prunedDelivered, prunedObservations, undelivered, level, belowTarget: used < target };
+}
