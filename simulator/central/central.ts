@@ -95,6 +95,11 @@ export class Central {
     return this.o.prefix ?? 'wardgate';
   }
 
+  /** Opens the store only (to print what it holds). */
+  async open(): Promise<void> {
+    this.openDb();
+  }
+
   async start(): Promise<void> {
     this.openDb();
     let url = this.o.url;

@@ -1,0 +1,77 @@
+// Small DOM helpers for the ward screen (no framework, no build step).
+
+export const $ = (id) => document.getElementById(id);
+
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c);
+  return e;
+}
+
+/** "42s", "3m 05s", "2h 10m". */
+export function age(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export const clockTime = (t) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+/** A span whose text is kept current by tickTimes(): "<prefix><age><suffix>" since `at`, or a countdown to `until`. */
+export function since(at, prefix = '', suffix = '') {
+  return el('span', { 'data-since': at, 'data-prefix': prefix, 'data-suffix': suffix }, `${prefix}${age(Date.now() - at)}${suffix}`);
+}
+export function countdown(until, prefix = '') {
+  return el('span', { 'data-until': until, 'data-prefix': prefix }, `${prefix}${age(until - Date.now())}`);
+}
+
+export function tickTimes(root, now) {
+  for (const e of root.querySelectorAll('[data-since]')) e.textContent = `${e.dataset.prefix}${age(now - Number(e.dataset.since))}${e.dataset.suffix}`;
+  for (const e of root.querySelectorAll('[data-until]')) e.textContent = `${e.dataset.prefix}${age(Number(e.dataset.until) - now)}`;
+}
+
+/**
+ * Keeps `container`'s children in step with `items`: a child is kept while its key and signature are unchanged
+ * (so a button under a finger is not swapped away by an unrelated update), rebuilt when the signature changes.
+ */
+export function keyed(container, items, key, sig, build) {
+  const old = new Map([...container.children].map((c) => [c.dataset.key, c]));
+  const next = items.map((item) => {
+    const k = String(key(item));
+    const s = sig(item);
+    const have = old.get(k);
+    if (have && have.dataset.sig === s) return have;
+    const node = build(item, have);
+    node.dataset.key = k;
+    node.dataset.sig = s;
+    return node;
+  });
+  next.forEach((node, i) => {
+    if (container.children[i] !== node) container.insertBefore(node, container.children[i] ?? null);
+  });
+  while (container.children.length > next.length) container.lastElementChild.remove();
+}
+
+/** A 30-minute trend line: x is time over the window ending now, y scaled to the points' range. */
+export function sparkline(points, now, windowMs = 30 * 60_000) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 100 24');
+  svg.setAttribute('preserveAspectRatio', 'none');
+  svg.setAttribute('aria-hidden', 'true');
+  const pts = (points ?? []).filter((p) => now - p[0] <= windowMs);
+  if (pts.length < 2) return svg;
+  const vals = pts.map((p) => p[1]);
+  const min = Math.min(...vals), max = Math.max(...vals), span = max - min || 1;
+  const line = document.createElementNS(ns, 'polyline');
+  line.setAttribute('points', pts.map((p) => `${(100 - ((now - p[0]) / windowMs) * 100).toFixed(1)},${(21 - ((p[1] - min) / span) * 18).toFixed(1)}`).join(' '));
+  svg.append(line);
+  return svg;
+}
