@@ -36,12 +36,14 @@ export const deviceSchema = z
   .object({
     id,
     bed: id,
-    transport: z.enum(['mqtt', 'serial', 'ble']),
+    transport: z.enum(['mqtt', 'serial', 'ble', 'hl7-tcp']),
     ...secretFields,
     /** Longest silence before the device counts as quiet (technical alarm, live values withdrawn). */
     maxSilenceSeconds: z.number().positive().default(30),
     serial: serialSettings.optional(),
     ble: bleSettings.optional(),
+    /** For transport hl7-tcp: which messages on the MLLP listener are this device's (PV1-3 bed, MSH-4 facility). */
+    hl7: z.object({ bed: z.string().min(1), facility: z.string().min(1).optional() }).optional(),
   })
   .superRefine((d, ctx) => {
     if (d.transport === 'mqtt' && !d.password && !d.passwordHash)
@@ -52,6 +54,7 @@ export const deviceSchema = z
         ctx.addIssue({ code: 'custom', path: ['serial', 'path'], message: 'required (or vendorId and productId)' });
     }
     if (d.transport === 'ble' && !d.ble) ctx.addIssue({ code: 'custom', path: ['ble'], message: 'required for a ble device' });
+    if (d.transport === 'hl7-tcp' && !d.hl7) ctx.addIssue({ code: 'custom', path: ['hl7'], message: 'required for an hl7-tcp device' });
   });
 
 export const bedSchema = z.object({
@@ -148,6 +151,15 @@ export const configSchema = z
       .object({
         observationRetentionHours: z.number().positive().default(48),
         budgetMB: z.number().positive().default(300),
+      })
+      .prefault({}),
+    /** HL7 v2 over TCP (MLLP) from monitors and central stations on the ward LAN. */
+    hl7Listener: z
+      .object({
+        enabled: z.boolean().default(false),
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(2575),
+        maxSilenceSeconds: z.number().positive().default(120),
       })
       .prefault({}),
     beds: z.array(bedSchema).default([]),

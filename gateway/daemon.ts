@@ -42,7 +42,7 @@ export interface GatewayCounters {
 }
 
 /** Builds a driver for a serial or BLE device; registered by the driver families (see gateway/drivers.ts). */
-export type DriverFactory = (devices: DeviceConfig[], sink: DriverSink, log: Logger) => Driver[];
+export type DriverFactory = (devices: DeviceConfig[], sink: DriverSink, log: Logger, config: GatewayConfig) => Driver[];
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -156,7 +156,7 @@ export class Gateway implements DriverSink {
     log.info({ host: c.broker.host, port: brokerPort }, 'broker: listening');
 
     for (const factory of this.opts.driverFactories ?? []) {
-      this.drivers.push(...factory(c.devices, this, log));
+      this.drivers.push(...factory(c.devices, this, log, c));
     }
     await Promise.all(this.drivers.map((d) => d.start()));
 
@@ -578,7 +578,7 @@ export class Gateway implements DriverSink {
     if (driverChanged) {
       await Promise.allSettled(this.drivers.map((d) => d.stop()));
       this.drivers = [];
-      for (const factory of this.opts.driverFactories ?? []) this.drivers.push(...factory(next.devices, this, this.log));
+      for (const factory of this.opts.driverFactories ?? []) this.drivers.push(...factory(next.devices, this, this.log, next));
       await Promise.all(this.drivers.map((d) => d.start()));
       restartedDrivers = this.drivers.length;
     }

@@ -3,6 +3,8 @@ import { BleDriver } from '../drivers/ble/ble-driver.js';
 import type { Driver, DriverSink } from '../drivers/core/driver.js';
 import { IntellivueDriver } from '../drivers/serial/intellivue/driver.js';
 import { SerialDriver, type SerialPortConfig } from '../drivers/serial/serial-driver.js';
+import { defaultHl7DeviceId, MllpListener } from '../drivers/tcp/mllp-listener.js';
+import type { GatewayConfig } from '../config/schema.js';
 import type { DriverFactory } from './daemon.js';
 import type { Logger } from './log.js';
 
@@ -57,9 +59,35 @@ function bleDrivers(devices: DeviceConfig[], sink: DriverSink): Driver[] {
 }
 
 /**
+ * The HL7 MLLP listener, when enabled. Messages are matched to configured `hl7-tcp` devices by PV1-3 bed (and
+ * MSH-4 facility when given); anything else keeps the listener's own id and is dropped as an unknown device.
+ */
+function hl7ListenerDrivers(devices: DeviceConfig[], sink: DriverSink, log: Logger, config: GatewayConfig): Driver[] {
+  const l = config.hl7Listener;
+  if (!l.enabled) return [];
+  const bound = devices.filter((d) => d.transport === 'hl7-tcp' && d.hl7);
+  const listener = new MllpListener({
+    sink,
+    host: l.host,
+    port: l.port,
+    maxSilenceMs: l.maxSilenceSeconds * 1000,
+    deviceIdOf: (info) => {
+      const match = bound.find((d) => d.hl7!.bed === info.bed && (!d.hl7!.facility || d.hl7!.facility === info.sendingFacility));
+      return match ? match.id : defaultHl7DeviceId(info);
+    },
+  });
+  const start = listener.start.bind(listener);
+  listener.start = async () => {
+    await start();
+    log.info({ host: l.host, port: listener.address().port }, 'hl7: MLLP listener listening');
+  };
+  return [listener];
+}
+
+/**
  * The driver families the daemon starts for configured serial and BLE devices. MQTT devices need no driver:
  * they publish to the embedded broker.
  */
 export function defaultDriverFactories(): DriverFactory[] {
-  return [(devices, sink) => serialDrivers(devices, sink), intellivueDrivers, (devices, sink) => bleDrivers(devices, sink)];
+  return [(devices, sink) => serialDrivers(devices, sink), intellivueDrivers, (devices, sink) => bleDrivers(devices, sink), hl7ListenerDrivers];
 }

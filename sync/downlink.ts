@@ -41,6 +41,7 @@ export class DownlinkStore {
            assigned_to = COALESCE(excluded.assigned_to, central_status.assigned_to), at = excluded.at,
            message_id = excluded.message_id, updated_at = excluded.updated_at`,
       ),
+      setAssignee: db.prepare(`UPDATE central_status SET assigned_to = ? WHERE incident_id = ?`),
       mirrorIncident: db.prepare(`UPDATE incidents SET central_status = ?, assigned_to = ?, central_updated_at = ? WHERE id = ?`),
       getAdmission: db.prepare(`SELECT at FROM admissions WHERE bed = ?`),
       putAdmission: db.prepare(
@@ -49,7 +50,9 @@ export class DownlinkStore {
            at = excluded.at, message_id = excluded.message_id, updated_at = excluded.updated_at`,
       ),
       otherBedsOfPatient: db.prepare(`SELECT bed FROM admissions WHERE patient_id = ? AND bed != ? AND at < ? AND state = 'admitted'`),
-      release: db.prepare(`UPDATE admissions SET state = 'discharged', patient_id = NULL, patient_name = NULL, at = ?, message_id = ?, updated_at = ? WHERE bed = ?`),
+      // A transfer frees the old bed but keeps its 'at': a later message for that bed still applies.
+      release: db.prepare(`UPDATE admissions SET state = 'discharged', patient_id = NULL, patient_name = NULL, updated_at = ? WHERE bed = ?`),
+      newerBedOfPatient: db.prepare(`SELECT bed FROM admissions WHERE patient_id = ? AND bed != ? AND at > ? AND state = 'admitted'`),
       allStatus: db.prepare(`SELECT incident_id AS incidentId, status, assigned_to AS assignedTo, at FROM central_status ORDER BY at`),
       allAdmissions: db.prepare(`SELECT bed, state, patient_id AS patientId, patient_name AS patientName, at FROM admissions ORDER BY bed`),
     };
@@ -68,7 +71,14 @@ export class DownlinkStore {
   private applyStatus(m: IncidentStatusMessage, now: number): DownlinkResult {
     const rank = RANK[m.status] ?? 0;
     const held = this.st.getStatus.get(m.incidentId) as { status: string; rank: number; assignedTo: string | null; at: number } | undefined;
-    if (held && (m.at < held.at || (m.at === held.at && rank <= held.rank))) return { applied: false, reason: 'stale' };
+    if (held && (m.at < held.at || (m.at === held.at && rank <= held.rank))) {
+      // Overtaken by a later status; but an assignment that arrives late still tells who was sent.
+      if (!m.assignedTo || held.assignedTo) return { applied: false, reason: 'stale' };
+      const assignedTo = JSON.stringify(m.assignedTo);
+      this.st.setAssignee.run(assignedTo, m.incidentId);
+      this.st.mirrorIncident.run(held.status, assignedTo, held.at, m.incidentId);
+      return { applied: true, kind: 'incident-status', view: { incidentId: m.incidentId, status: held.status as CentralStatusView['status'], at: held.at, assignedTo: m.assignedTo } };
+    }
     const assigned = m.assignedTo ? JSON.stringify(m.assignedTo) : (held?.assignedTo ?? null);
     this.st.putStatus.run(m.incidentId, m.status, rank, assigned, m.at, m.messageId, now);
     this.st.mirrorIncident.run(m.status, assigned, m.at, m.incidentId);
@@ -81,14 +91,16 @@ export class DownlinkStore {
     const held = this.st.getAdmission.get(m.bed) as { at: number } | undefined;
     if (held && m.at <= held.at) return { applied: false, reason: 'stale' };
     const views: AdmissionView[] = [];
-    if (m.action === 'admit' && m.patient) {
+    const movedOn = m.action === 'admit' && m.patient && this.st.newerBedOfPatient.get(m.patient.id, m.bed, m.at) !== undefined;
+    if (m.action === 'admit' && m.patient && !movedOn) {
       for (const { bed } of this.st.otherBedsOfPatient.all(m.patient.id, m.bed, m.at) as { bed: string }[]) {
-        this.st.release.run(m.at, m.messageId, now, bed);
+        this.st.release.run(now, bed);
         views.push({ bed, state: 'discharged', at: m.at });
       }
       this.st.putAdmission.run(m.bed, 'admitted', m.patient.id, m.patient.name ?? null, m.at, m.messageId, now);
       views.push({ bed: m.bed, state: 'admitted', patient: m.patient, at: m.at });
     } else {
+      // A discharge, or an admit overtaken by a later one of the same patient elsewhere: the bed is free as of m.at.
       this.st.putAdmission.run(m.bed, 'discharged', null, null, m.at, m.messageId, now);
       views.push({ bed: m.bed, state: 'discharged', at: m.at });
     }

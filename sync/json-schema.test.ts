@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createUuidV7 } from '../rules/ids.js';
-import { SCHEMA_FILES, loadSchema, validate, validateMessage, type SchemaName } from './json-schema.js';
+import { SCHEMA_FILES, loadSchema, validate, validateMessage, type JsonSchema, type SchemaName } from './json-schema.js';
 import { heartbeatMessage, incidentEventMessage, parseDownlink, statusMessage } from './wire.js';
 
 const who = { gatewayId: 'gw-1', site: 'site-a', ward: 'ward-7', version: '0.1.0' };
@@ -16,7 +16,7 @@ describe('the validator', () => {
     const s = {
       type: 'object', required: ['a'], additionalProperties: false,
       properties: { a: { type: 'integer', minimum: 1 }, b: { enum: ['x', 'y'] }, c: { const: 1 }, d: { type: 'string', pattern: '^z+$' } },
-    } as const;
+    } satisfies JsonSchema;
     expect(validate(s, { a: 1, b: 'x', c: 1, d: 'zz' })).toEqual([]);
     const errs = validate(s, { a: 0.5, b: 'q', c: 2, d: 'a', e: true }).map((e) => e.path).sort();
     expect(errs).toEqual(['/a', '/b', '/c', '/d', '/e']);

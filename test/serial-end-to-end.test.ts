@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -50,11 +51,13 @@ describe('bedside monitors over real PTYs, end to end to alarms/#', () => {
       dataDir: join(dir, 'data'),
       broker: { port: 0, users: [{ username: 'nc', password: 'nc-pw', subscribe: ['alarms/#'] }] },
       screen: { port: 0 },
-      beds: ['bed-m', 'bed-h', 'bed-n', 'bed-i'].map((id) => ({ id, overrides: { spo2: noDelay, pr: noDelay, hr: noDelay } })),
+      hl7Listener: { enabled: true, port: 0 },
+      beds: ['bed-m', 'bed-h', 'bed-n', 'bed-i', 'bed-t'].map((id) => ({ id, overrides: { spo2: noDelay, pr: noDelay, hr: noDelay } })),
       devices: [
         { id: 'rad8', bed: 'bed-m', transport: 'serial', maxSilenceSeconds: 3, serial: { path: pty.masimo.b, baudRate: 9600, dialect: 'masimo' } },
         { id: 'oru', bed: 'bed-h', transport: 'serial', maxSilenceSeconds: 30, serial: { path: pty.hl7.b, baudRate: 9600, dialect: 'hl7' } },
         { id: 'diy', bed: 'bed-n', transport: 'serial', maxSilenceSeconds: 30, serial: { path: pty.ndjson.b, baudRate: 9600, dialect: 'ndjson' } },
+        { id: 'central-bed12', bed: 'bed-t', transport: 'hl7-tcp', hl7: { bed: 'BED-12' } },
         { id: 'mx450', bed: 'bed-i', transport: 'serial', maxSilenceSeconds: 30, serial: { path: pty.iv.b, baudRate: 115200, dialect: 'intellivue' } },
       ],
       sync: { enabled: false },
@@ -107,6 +110,22 @@ describe('bedside monitors over real PTYs, end to end to alarms/#', () => {
     expect(a.priority).toBe('high');
     await waitFor(() => Buffer.concat(acks).toString('latin1').includes('MSA|AA|CTRL42') || undefined, 5000, 'MSA|AA ack');
     monitor.close();
+  });
+
+  it('HL7 over TCP (MLLP listener): a message for a configured bed raises its alarm and is ACKed; split frames reassemble', async () => {
+    const port = (await gw.waitForLog((l) => l.msg === 'hl7: MLLP listener listening')).port as number;
+    const socket = connect(port, '127.0.0.1');
+    const acks: Buffer[] = [];
+    socket.on('data', (b) => acks.push(b));
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    const framed = encodeMllp(pcd01Message({ controlId: 'TCP7', bed: 'BED-12', obx: ['OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.2.1.147842|33|264864^MDC_DIM_BEAT_PER_MIN^MDC|50-120|L|||F'] }));
+    socket.write(framed.subarray(0, 17));
+    await new Promise((r) => setTimeout(r, 50));
+    socket.write(framed.subarray(17));
+    const a = await waitFor(() => alarms.find((x) => x.bed === 'bed-t' && x.condition === 'hr-low' && x.state === 'active'), 10_000, 'hr-low on bed-t');
+    expect(a.priority).toBe('high');
+    await waitFor(() => Buffer.concat(acks).toString('latin1').includes('MSA|AA|TCP7') || undefined, 5000, 'MSA|AA over TCP');
+    socket.destroy();
   });
 
   it('NDJSON lines from a DIY device raise an alarm', async () => {
