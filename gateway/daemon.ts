@@ -3,7 +3,7 @@ import { loadConfig } from '../config/load.js';
 import type { GatewayConfig, DeviceConfig } from '../config/schema.js';
 import { DeviceConnection, type ConnectionState } from '../drivers/core/connection.js';
 import type { Driver, DriverSink } from '../drivers/core/driver.js';
-import type { ConditionReport, DeviceEvent, Observation, Reading } from '../drivers/core/observation.js';
+import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Observation, Reading } from '../drivers/core/observation.js';
 import { isPlausible } from '../drivers/core/parameters.js';
 import { decodeEventPayload, decodeVitalsPayload } from '../drivers/mqtt/payload.js';
 import { createRulesEngine, type RulesEngine } from '../rules/engine.js';
@@ -311,6 +311,14 @@ export class Gateway implements DriverSink {
     } else if (state === 'quiet' || state === 'disconnected') {
       this.apply(this.rules.technical({ bed: device.bed, deviceId, condition: 'device-disconnected', active: true, at: now, detail: reason }));
     }
+  }
+
+  /** DriverSink: the device's own alarm list, shown beside the gateway's alarms, never scored. */
+  deviceAlarms(deviceId: string, alarms: DeviceAlarmReport[]): void {
+    const device = this.devices.get(deviceId);
+    if (!device) return;
+    this.ward.deviceAlarms(device.bed, deviceId, alarms.map((a) => ({ kind: a.kind, priority: a.priority, text: a.text })));
+    this.broadcastBed(device.bed);
   }
 
   decodeError(codec: string, deviceId: string, error: string): void {

@@ -42,7 +42,18 @@ function intellivueDrivers(devices: DeviceConfig[], sink: DriverSink, log: Logge
         path: d.serial.path,
         sink,
         baudRate: baud,
-        onDeviceAlarms: (deviceId, alarms) => log.debug({ deviceId, alarms: alarms.length }, 'intellivue: monitor alarm list'),
+        onDeviceAlarms: (deviceId, alarms) => {
+          log.debug({ deviceId, alarms: alarms.length }, 'intellivue: monitor alarm list');
+          sink.deviceAlarms?.(
+            deviceId,
+            alarms.map((a) => ({
+              kind: a.list,
+              priority: a.priority,
+              text: a.text ?? `${a.list} alarm 0x${a.code.toString(16)} on 0x${a.source.toString(16)}`,
+              ...(a.sourceTs !== undefined ? { sourceTs: a.sourceTs } : {}),
+            })),
+          );
+        },
       });
     });
 }

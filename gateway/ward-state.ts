@@ -35,6 +35,8 @@ export interface BedView {
   news2?: News2Result;
   manual: { acvpu?: string; o2?: boolean; scale?: 1 | 2 };
   audioPausedUntil?: number;
+  /** Alarms the bedside devices show themselves (e.g. an IntelliVue's alarm list), per device. */
+  deviceAlarms?: Record<string, Array<{ kind: string; priority: string; text: string }>>;
 }
 
 export interface HealthView {
@@ -136,6 +138,12 @@ export class WardState {
   manual(bedId: string, m: BedView['manual']): void {
     const bed = this.beds.get(bedId);
     if (bed) bed.manual = { ...bed.manual, ...m };
+  }
+
+  deviceAlarms(bedId: string, deviceId: string, alarms: Array<{ kind: string; priority: string; text: string }>): void {
+    const bed = this.beds.get(bedId);
+    if (!bed) return;
+    bed.deviceAlarms = { ...(bed.deviceAlarms ?? {}), [deviceId]: alarms };
   }
 
   audioPaused(bedId: string, until: number | undefined): void {

@@ -50,7 +50,7 @@ describe('bedside monitors over real PTYs, end to end to alarms/#', () => {
       gateway: { id: 'gw-serial', site: 's', ward: 'w' },
       dataDir: join(dir, 'data'),
       broker: { port: 0, users: [{ username: 'nc', password: 'nc-pw', subscribe: ['alarms/#'] }] },
-      screen: { port: 0 },
+      screen: { port: 0, staff: [{ id: 's1', name: 'Staff', pin: '1357' }] },
       hl7Listener: { enabled: true, port: 0 },
       beds: ['bed-m', 'bed-h', 'bed-n', 'bed-i', 'bed-t'].map((id) => ({ id, overrides: { spo2: noDelay, pr: noDelay, hr: noDelay } })),
       devices: [
@@ -142,5 +142,17 @@ describe('bedside monitors over real PTYs, end to end to alarms/#', () => {
     const a = await waitFor(() => alarms.find((x) => x.bed === 'bed-i' && x.condition === 'hr-high' && x.state === 'active'), 20_000, 'hr-high on bed-i');
     expect(a.priority).toBe('high');
     expect(emulator.stats.associations).toBeGreaterThanOrEqual(1);
+
+    // The monitor's own alarm list is shown on the bed, apart from the gateway's alarms.
+    emulator.alarms = [{ list: 'physiological', source: 0x4182, code: 0x0100, type: 0x0400, state: 0x0008, textId: 1, text: '***HR HIGH' }];
+    const login = await fetch(`http://127.0.0.1:${gw.screenPort}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ staffId: 's1', pin: '1357' }) });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    let texts: string[] = [];
+    for (let i = 0; i < 100 && texts.length === 0; i++) {
+      const state = (await (await fetch(`http://127.0.0.1:${gw.screenPort}/api/state`, { headers: { cookie } })).json()) as { beds: Array<{ id: string; deviceAlarms?: Record<string, Array<{ text: string; priority: string }>> }> };
+      texts = Object.values(state.beds.find((b) => b.id === 'bed-i')?.deviceAlarms ?? {}).flat().map((a) => `${a.priority}:${a.text}`);
+      if (texts.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(texts).toContain('high:***HR HIGH');
   });
 });

@@ -1,4 +1,4 @@
-import type { ConditionReport, DeviceEvent, Reading } from './observation.js';
+import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Reading } from './observation.js';
 import type { ConnectionState } from './connection.js';
 
 /**
@@ -12,6 +12,8 @@ export interface DriverSink {
   connection(deviceId: string, state: ConnectionState, reason: string): void;
   /** A frame or line that could not be decoded: counted per codec, logged rate-limited by the gateway. */
   decodeError(codec: string, deviceId: string, error: string): void;
+  /** The device's own current alarm list (replaces the previous one), for devices that export it. */
+  deviceAlarms?(deviceId: string, alarms: DeviceAlarmReport[]): void;
 }
 
 export interface Driver {

@@ -64,6 +64,17 @@ export interface DeviceEvent {
   detail?: string;
 }
 
+/**
+ * One alarm the device itself is showing (a monitor's own alarm list). Kept apart from the gateway's alarms:
+ * shown beside them on the screen, never fed to the rules.
+ */
+export interface DeviceAlarmReport {
+  kind: 'physiological' | 'technical';
+  priority: 'high' | 'medium' | 'low' | 'none';
+  text: string;
+  sourceTs?: number;
+}
+
 export type Decoded =
   | ({ kind: 'reading' } & Reading)
   | ({ kind: 'condition' } & ConditionReport)
