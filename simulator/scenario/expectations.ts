@@ -46,7 +46,7 @@ function describeAlarm(e: AlarmExpectation): string {
 }
 
 function describeForbidden(f: ForbiddenAlarm): string {
-  return `must not: ${f.bed ?? 'any bed'} ${f.condition ?? 'any condition'}${f.priority ? ` [${f.priority.join(', ')}]` : ''}`;
+  return `must not: ${f.bed ?? 'any bed'} ${f.condition ?? 'any condition'}${f.priority ? ` [${f.priority.join(', ')}]` : ''}${f.until !== undefined ? ` before ${fmt(f.until)}` : ''}`;
 }
 
 function describeIncident(e: IncidentExpectation): string {
@@ -96,7 +96,8 @@ export function evaluateExpectations(s: Scenario, seen: { alarms: SeenAlarm[]; i
 
   for (const f of s.expect.mustNot) {
     const bad = seen.alarms.filter(
-      (a) => PRESENT.has(a.transition) && (!f.bed || a.bed === f.bed) && (!f.condition || a.condition === f.condition) && (!f.priority || f.priority.includes(a.priority as never)),
+      (a) => PRESENT.has(a.transition) && (!f.bed || a.bed === f.bed) && (!f.condition || a.condition === f.condition) && (!f.priority || f.priority.includes(a.priority as never)) &&
+        (f.until === undefined || a.realMs < (f.until / s.speed) * 1000),
     );
     if (bad.length === 0) lines.push({ ok: true, expectation: describeForbidden(f), result: 'none' });
     else {

@@ -113,6 +113,8 @@ export const forbiddenAlarmSchema = z
     bed: id.optional(),
     condition: z.string().min(1).optional(),
     priority: z.array(priority).min(1).optional(),
+    /** Only before this scenario second (default: the whole run). */
+    until: seconds.optional(),
   })
   .strict();
 
