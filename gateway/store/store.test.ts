@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../drivers/core/observation.js';
 import type { AlarmEvent, IncidentEvent } from '../../rules/types.js';
+import { MIGRATIONS } from './migrations.js';
 import { Store } from './store.js';
 
 const obs = (seq: number, extra: Partial<Observation> = {}): Observation => ({
@@ -24,10 +25,11 @@ describe('store', () => {
   it('opens in WAL with synchronous=FULL for alarm writes, and migrates forward', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
     const s = new Store(dir);
-    expect(s.migrated).toEqual([1]);
+    const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+    expect(s.migrated).toEqual(MIGRATIONS.map((m) => m.version));
     expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(s.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
-    expect(s.db.pragma('user_version', { simple: true })).toBe(1);
+    expect(s.db.pragma('user_version', { simple: true })).toBe(latest);
     s.close();
     const again = new Store(dir);
     expect(again.migrated).toEqual([]);
@@ -121,5 +123,30 @@ describe('store', () => {
     raw.pragma('user_version = 99');
     raw.close();
     expect(() => new Store(dir)).toThrow(/newer than this wardgate/);
+  });
+});
+
+describe('store migrations', () => {
+  it('backs up an existing database before migrating it forward', async () => {
+    const { openDatabase } = await import('./database.js');
+    const { existsSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
+    const raw = new Database(join(dir, 'wardgate.db'));
+    raw.exec(MIGRATIONS[0]!.sql);
+    raw.pragma('user_version = 1');
+    raw.prepare("INSERT INTO meta (key, value) VALUES ('seq', '41')").run();
+    raw.close();
+    const opened = openDatabase(dir);
+    const later = MIGRATIONS.filter((m) => m.version > 1).map((m) => m.version);
+    expect(opened.migrated).toEqual(later);
+    if (later.length > 0) {
+      expect(opened.backupPath).toBeDefined();
+      expect(existsSync(opened.backupPath!)).toBe(true);
+      const backup = new Database(opened.backupPath!, { readonly: true });
+      expect(backup.pragma('user_version', { simple: true })).toBe(1);
+      backup.close();
+    }
+    expect((opened.db.prepare("SELECT value FROM meta WHERE key = 'seq'").get() as { value: string }).value).toBe('41');
+    opened.db.close();
   });
 });
