@@ -29,6 +29,9 @@ import { Store, type AuditEntry, type NewOutboxMessage } from './store/store.js'
 import { VERSION } from './version.js';
 import { WardState } from './ward-state.js';
 
+/** The pseudo-bed for the gateway's own technical alarms (store, buzzer, clock): published on alarms/gateway. */
+export const GATEWAY_BED = 'gateway';
+
 /** Flags that keep a value off the rules: shown on the screen, never scored. */
 const UNSCORED = new Set(['invalid', 'demo', 'questionable', 'out-of-range']);
 
@@ -69,6 +72,7 @@ export class Gateway implements DriverSink {
   buzzer: Buzzer | undefined;
   readonly metrics: WardgateMetrics;
   private lastTickAt = 0;
+  private storeFaultActive = false;
   private readonly log: Logger;
   private readonly limited: RateLimitedLog;
   private readonly now: () => number;
@@ -349,13 +353,20 @@ export class Gateway implements DriverSink {
         body: (gwSeq: number) => JSON.stringify(incidentEventMessage(this.identity, id, ev, { gatewaySeq: gwSeq, wallTime: now, clockSynced })),
       };
     });
+    let storeFailed = false;
     try {
       this.store.commitAlarmChange(out.alarms, out.incidents, outbox, audit);
     } catch (err) {
+      storeFailed = true;
       this.counters.storeFailures += 1;
       this.log.error({ err }, 'store: alarm change NOT persisted; publishing anyway');
     }
     for (const a of out.alarms) this.publishAlarm(a);
+    if (storeFailed !== this.storeFaultActive) {
+      // A failing store (full or dying SD card) is itself a technical alarm, on the gateway's own "bed".
+      this.storeFaultActive = storeFailed;
+      this.apply(this.rules.technical({ bed: GATEWAY_BED, condition: 'store-fault', active: storeFailed, at: now, detail: storeFailed ? 'alarm changes are not being persisted' : undefined }));
+    }
     if (out.alarms.length > 0) this.buzzer?.update(this.rules.activeAlarms());
     if (outbox.length > 0) this.upstream?.kick();
   }

@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/load.js';
+import { Gateway } from '../gateway/daemon.js';
+
+describe('a failing store never silences an alarm', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wardgate-storefault-'));
+  const config = parseConfig(
+    {
+      gateway: { id: 'gw-sf' },
+      dataDir: join(dir, 'data'),
+      broker: { port: 0, users: [{ username: 'nc', password: 'nc-pw', subscribe: ['alarms/#'] }] },
+      screen: { port: 0 },
+      beds: [{ id: 'bed-1', overrides: { spo2: { delaySeconds: 0 } } }],
+      devices: [{ id: 'w1', bed: 'bed-1', transport: 'mqtt', password: 'pw' }],
+      sync: { enabled: false },
+    },
+    'test',
+  );
+  const gw = new Gateway({ config, log: pino({ level: 'silent' }) });
+
+  afterAll(async () => {
+    await gw.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('publishes the physiological alarm and raises store-fault on alarms/gateway; clears it when the store recovers', async () => {
+    await gw.start();
+    const alarms: Array<{ bed: string; condition: string; state: string; kind: string }> = [];
+    const sub = mqtt.connect(`mqtt://127.0.0.1:${gw.broker.port}`, { username: 'nc', password: 'nc-pw', protocolVersion: 4 });
+    sub.on('message', (_t, p) => alarms.push(JSON.parse(p.toString()) as never));
+    await new Promise<void>((r) => sub.once('connect', () => r()));
+    await sub.subscribeAsync('alarms/#', { qos: 1 });
+    const dev = mqtt.connect(`mqtt://127.0.0.1:${gw.broker.port}`, { username: 'w1', password: 'pw', protocolVersion: 4 });
+    await new Promise<void>((r) => dev.once('connect', () => r()));
+
+    const real = gw.store.commitAlarmChange.bind(gw.store);
+    gw.store.commitAlarmChange = () => {
+      throw new Error('SQLITE_IOERR: disk I/O error');
+    };
+    dev.publish('vitals/w1', JSON.stringify({ spo2: 80 }), { qos: 1 });
+    const until = async (pred: () => boolean) => {
+      const end = Date.now() + 5000;
+      while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      return pred();
+    };
+    expect(await until(() => alarms.some((a) => a.bed === 'bed-1' && a.condition === 'spo2-low' && a.state === 'active'))).toBe(true);
+    expect(await until(() => alarms.some((a) => a.bed === 'gateway' && a.condition === 'store-fault' && a.state === 'active' && a.kind === 'technical'))).toBe(true);
+    expect(gw.counters.storeFailures).toBeGreaterThan(0);
+
+    gw.store.commitAlarmChange = real;
+    dev.publish('vitals/w1', JSON.stringify({ spo2: 97 }), { qos: 1 });
+    expect(await until(() => alarms.some((a) => a.condition === 'store-fault' && a.state !== 'active'))).toBe(true);
+    sub.end(true);
+    dev.end(true);
+  });
+});
