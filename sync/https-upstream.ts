@@ -199,8 +199,16 @@ export class HttpsUpstream implements Upstream {
         },
       );
       const timer = setTimeout(() => req.destroy(new Error(`timed out after ${this.o.timeoutMs} ms`)), this.o.timeoutMs);
-      req.on('error', (err) => {
+      // TLS 1.3: a server that refuses our client certificate does so after the client's side of the handshake
+      // is done, so the client often sees only a reset on a fresh connection. Name that for what it is.
+      let freshHandshake = false;
+      req.on('socket', (sock) => sock.once('secureConnect', () => (freshHandshake = true)));
+      req.on('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
+        if (freshHandshake && this.o.cert && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          reject(Object.assign(new Error(`the server closed the connection right after the TLS handshake (${err.code}): it refused the client certificate`), { code: 'ERR_TLS_CLIENT_CERT_REFUSED' }));
+          return;
+        }
         reject(err);
       });
       req.end(body);

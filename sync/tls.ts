@@ -45,6 +45,7 @@ export function describeTlsFailure(err: unknown): { refusedBy: 'gateway' | 'serv
   const message = typeof e.message === 'string' ? e.message : '';
   if (SERVER_CERT_CODES.has(code)) return { refusedBy: 'gateway', reason: `server certificate not trusted (${code}): ${message}` };
   // The server aborted the handshake with a TLS alert: it did not accept our client certificate (or we sent none).
+  if (code === 'ERR_TLS_CLIENT_CERT_REFUSED') return { refusedBy: 'server', reason: `client certificate refused by the server: ${message}` };
   if (/alert (bad certificate|certificate unknown|unknown ca|certificate required|unsupported certificate|certificate expired|certificate revoked|handshake failure)/i.test(message) || /ERR_SSL_TLSV1?3?_ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)/.test(code)) {
     return { refusedBy: 'server', reason: `client certificate refused by the server: ${message || code}` };
   }

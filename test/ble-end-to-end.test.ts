@@ -7,18 +7,9 @@ import { bloodPressureCuff, heartRateStrap, pulseOximeter, thermometer } from '.
 import { FakeBluez } from '../simulator/ble/fake-bluez.js';
 import { startPrivateBus, type PrivateBus } from '../simulator/ble/private-bus.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from './helpers/gateway-process.js';
+import { waitFor } from './helpers/wait.js';
 
 type Alarm = { bed: string; condition: string; priority: string; state: string; kind: string; value?: number };
-
-async function waitFor<T>(fn: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const sfloat = (mantissa: number, exponent = 0): number[] => {
   const raw = ((exponent & 0x0f) << 12) | (mantissa & 0x0fff);

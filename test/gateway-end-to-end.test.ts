@@ -7,24 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from './helpers/gateway-process.js';
 import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
+import { waitFor } from './helpers/wait.js';
 
 interface Received {
   eventId: string;
   gatewaySeq: number;
   incident: { incidentId: string; incidentSeq: number; type: string; bed: string; condition: string };
-}
-
-function waitFor<T>(fn: () => T | undefined, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = () => {
-      const v = fn();
-      if (v !== undefined && v !== false) return resolve(v);
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(poll, 25);
-    };
-    poll();
-  });
 }
 
 async function connectMqtt(url: string, opts: mqtt.IClientOptions): Promise<MqttClient> {

@@ -10,18 +10,9 @@ import { encodeMllp } from '../drivers/serial/hl7/mllp.js';
 import { PtyPair } from '../drivers/serial/testing/pty-pair.js';
 import { IntellivueEmulator } from '../simulator/intellivue/emulator.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from './helpers/gateway-process.js';
+import { waitFor } from './helpers/wait.js';
 
 type Alarm = { bed: string; condition: string; priority: string; state: string; kind: string; deviceId?: string };
-
-async function waitFor<T>(fn: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Opens the monitor's end of a PTY pair and writes to it like a bedside monitor would. */
 async function openMonitor(path: string): Promise<SerialPort> {

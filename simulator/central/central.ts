@@ -283,7 +283,8 @@ export class Central {
   }
 
   private sendDown(gw: GatewayKey, kind: 'incident-status' | 'admission', body: Record<string, unknown>): void {
-    const queue = this.httpDown.get(gw.gatewayId);
+    let queue = this.httpDown.get(gw.gatewayId);
+    if (!queue && !this.client) this.httpDown.set(gw.gatewayId, (queue = [])); // HTTP only: held for its next call
     if (queue) {
       queue.push(body);
       return;

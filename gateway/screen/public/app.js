@@ -3,7 +3,7 @@
 import { AlarmTone } from './audio.js';
 import { $, age, clockTime, countdown, el, keyed, since, sparkline, tickTimes } from './render.js';
 
-const PARAM_LABELS = { hr: 'HR', pr: 'Pulse', spo2: 'SpO₂', rr: 'Resp', temp: 'Temp', sbp: 'NIBP sys', dbp: 'NIBP dia', map: 'MAP', pi: 'PI' };
+const PARAM_LABELS = { hr: 'HR', pr: 'Pulse', spo2: 'SpO₂', rr: 'Resp', temp: 'Temp', sbp: 'BP sys', dbp: 'BP dia', map: 'MAP', pi: 'PI' };
 const UNIT_LABELS = { '/min': '/min', '%': '%', Cel: '°C', 'mm[Hg]': 'mmHg' };
 const MAIN_PARAMS = ['hr', 'spo2', 'rr', 'sbp', 'temp'];
 const PARAM_ORDER = ['hr', 'spo2', 'rr', 'sbp', 'temp', 'pr', 'dbp', 'map', 'pi'];
@@ -11,7 +11,7 @@ const RANK = { high: 3, medium: 2, low: 1 };
 const MARKER = { high: '***', medium: '**', low: '*' }; // IEC 60601-1-8 text markers used by monitors
 const STALE_VALUE_MS = 60_000;
 const RETRY_MIN_MS = 500;
-const RETRY_MAX_MS = 15_000;
+const RETRY_MAX_MS = 5_000;
 
 let state = null; // the gateway's WardSnapshot, kept current by deltas
 let setup = { beds: {}, profiles: {}, buzzer: null };
@@ -289,7 +289,7 @@ function renderAlarms(alarms) {
         el('span', { class: 'what' },
           tech ? el('span', { class: 'badge' }, 'TECHNICAL') : null,
           el('span', {}, a.message),
-          a.value !== undefined ? el('b', { class: 'val' }, ` ${fmt(a.value)} ${UNIT_LABELS[a.unit] ?? a.unit ?? ''}`) : null,
+          a.value !== undefined && !a.message.includes(fmt(a.value)) ? el('b', { class: 'val' }, ` ${fmt(a.value)} ${UNIT_LABELS[a.unit] ?? a.unit ?? ''}`) : null,
           a.latched ? el('small', {}, ' latched') : null,
           a.escalated ? el('small', {}, ' ESCALATED') : null),
         el('span', { class: 'when' }, since(a.raisedAt, 'active ')),
@@ -321,7 +321,7 @@ function renderBed(article, b, alarms, now, acting) {
       el('h3', {}, b.label),
       el('span', { class: `patient ${cfg.patientId ? '' : 'none'}` }, cfg.patientId ? `Patient ${cfg.patientId}` : 'No patient associated'),
       el('span', { class: 'profile' }, `Limits: ${cfg.profile ?? '—'}${cfg.overrides && Object.keys(cfg.overrides).length ? ' (changed)' : ''}`),
-      paused ? el('span', { class: 'paused' }, countdown(paused, '🔕 Audio paused ')) : null) },
+      paused ? el('span', { class: 'paused' }, countdown(paused, 'Audio paused ')) : null) },
     { key: 'vitals', sig: [b.vitals, params.map((p) => b.trends[p]?.length), bedAlarms.map((a) => [a.param, a.priority]), minute], build: () => el('div', { class: 'vitals' }, ...params.map((p) => {
       const v = b.vitals[p];
       const a = alarmOf(p);
@@ -380,7 +380,7 @@ function updateSound() {
   const b = $('sound');
   b.classList.toggle('off', !tone.enabled);
   b.classList.toggle('needed', !tone.enabled && !!priority);
-  b.textContent = tone.enabled ? '🔊 Sound on' : '🔇 Sound OFF — enable';
+  b.textContent = tone.enabled ? 'Sound on' : 'Sound OFF — tap to enable';
 }
 
 // ---- bed dialog: NEWS2 manual inputs and limits ---------------------------------------------------------

@@ -1,0 +1,239 @@
+/**
+ * The load generator: B wearables publishing `vitals/<deviceId>` JSON ({"t", "seq", "hr"}) to the broker under test,
+ * and a service account subscribed to `alarms/#` that matches every alarm to the sample that caused it.
+ *
+ * Every `abnormalEvery`-th sample of a bed is abnormal (hr 125-130: above the adult profile's medium limit of 120,
+ * below the high band at 140 so nothing latches, and a NEWS2 pulse score of 2 so no NEWS2 alarm joins in); all the
+ * others are normal (hr 70-90, at or below 120 - hysteresis 5). With no condition delay, each abnormal sample raises
+ * `hr-high` and the bed's next sample clears it: the alarms expected are known exactly. `t` is the send time
+ * (epoch ms, sub-millisecond), echoed back by the gateway in the alarm's `sourceTs`; latency = receipt - t.
+ *
+ * Modes: `rate` sends N samples/s round-robin over the beds (QoS 1; a sample is not sent, and counted, when its
+ * device already has `maxInFlight` unacknowledged); `saturate` keeps `window` QoS 1 publishes in flight per device
+ * (bounded in-flight, as fast as the broker acknowledges); `flood` sends N samples/s at QoS 0 and drops, device-side,
+ * what the socket will not take (over `maxBacklog` bytes queued).
+ */
+import mqtt from 'mqtt';
+import { RawPublisher } from './mqtt-wire.js';
+import { percentile } from './procfs.js';
+
+export type LoadMode =
+  | { kind: 'rate'; perSecond: number; maxInFlight: number }
+  | { kind: 'saturate'; window: number }
+  | { kind: 'flood'; perSecond: number; maxBacklog: number };
+
+export interface Target {
+  host: string;
+  port: number;
+  devices: Array<{ id: string; bed: string; password: string }>;
+  subscriber?: { username: string; password: string };
+}
+
+export interface PhaseOptions {
+  mode: LoadMode;
+  durationMs: number;
+  /** Samples before this are sent but not measured (JIT warm-up, caches). */
+  warmupMs: number;
+  abnormalEvery: number;
+  /** How long to wait after the last sample for outstanding alarms. */
+  drainMs?: number;
+  /** Called at the start and the end of the measured window (after warm-up). */
+  onWindow?: (edge: 'start' | 'end') => void;
+}
+
+export interface PhaseResult {
+  windowS: number;
+  /** Samples sent in the measured window. */
+  sent: number;
+  /** Samples acknowledged (QoS 1) in the measured window; for QoS 0 equal to `sent`. */
+  acked: number;
+  samplesPerS: number;
+  /** Samples the devices could not send (in-flight bound or socket backlog), whole phase. */
+  notSent: number;
+  /** Samples over the whole phase, warm-up included. */
+  totalSent: number;
+  abnormal: number;
+  alarmsExpected: number;
+  alarmsReceived: number;
+  /** Expected alarms that never came. */
+  alarmsMissing: number;
+  /** hr-high alarms that matched no expectation, or came twice. */
+  alarmsUnexpected: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number; n: number };
+}
+
+const nowMs = (): number => performance.timeOrigin + performance.now();
+
+interface Bed {
+  pub: RawPublisher;
+  bed: string;
+  seq: number;
+  lastAbnormal: boolean;
+  offset: number;
+}
+
+export class LoadGenerator {
+  private beds: Bed[] = [];
+  private sub: mqtt.MqttClient | undefined;
+  /** `<bed>|<t>` -> send time of an expected alarm not yet received. */
+  private expected = new Map<string, { t: number; measured: boolean }>();
+  private latencies: number[] = [];
+  private received = 0;
+  private unexpected = 0;
+
+  static async connect(target: Target): Promise<LoadGenerator> {
+    const g = new LoadGenerator();
+    if (target.subscriber) {
+      const sub = mqtt.connect(`mqtt://${target.host}:${target.port}`, { ...target.subscriber, protocolVersion: 4, reconnectPeriod: 0, clientId: `bench-sub-${process.pid}` });
+      await new Promise<void>((resolve, reject) => {
+        sub.once('connect', () => resolve());
+        sub.once('error', reject);
+      });
+      sub.on('message', (_topic, payload) => g.onAlarm(payload));
+      await sub.subscribeAsync('alarms/#', { qos: 1 });
+      g.sub = sub;
+    } else {
+      throw new Error('a subscriber is required');
+    }
+    let i = 0;
+    for (const d of target.devices) {
+      const pub = await RawPublisher.open({ host: target.host, port: target.port, clientId: d.id, username: d.id, password: d.password }, `vitals/${d.id}`);
+      g.beds.push({ pub, bed: d.bed, seq: 0, lastAbnormal: false, offset: i++ });
+    }
+    return g;
+  }
+
+  private onAlarm(payload: Buffer): void {
+    const at = nowMs();
+    let a: { bed?: string; condition?: string; transition?: string; sourceTs?: number };
+    try {
+      a = JSON.parse(payload.toString()) as typeof a;
+    } catch {
+      return;
+    }
+    if (a.condition !== 'hr-high' || (a.transition !== 'raised' && a.transition !== 'cleared')) return;
+    const key = `${a.bed}|${a.transition}|${a.sourceTs}`;
+    const e = this.expected.get(key);
+    if (!e) {
+      this.unexpected += 1;
+      return;
+    }
+    this.expected.delete(key);
+    this.received += 1;
+    if (e.measured) this.latencies.push(at - e.t);
+  }
+
+  /** Sends one sample on bed `b`; returns false when it was not sent. */
+  private send(b: Bed, qos: 0 | 1, abnormalEvery: number, measured: boolean, forceNormal = false): { abnormal: boolean; expects: number } {
+    b.seq += 1;
+    const abnormal = !forceNormal && (b.seq + b.offset) % abnormalEvery === 0;
+    const hr = abnormal ? 125 + (b.seq % 6) : 70 + (b.seq % 21);
+    const t = nowMs();
+    b.pub.publish(`{"t":${t},"seq":${b.seq},"hr":${hr}}`, qos);
+    let expects = 0;
+    if (abnormal) {
+      this.expected.set(`${b.bed}|raised|${t}`, { t, measured });
+      expects = 1;
+    } else if (b.lastAbnormal) {
+      this.expected.set(`${b.bed}|cleared|${t}`, { t, measured });
+      expects = 1;
+    }
+    b.lastAbnormal = abnormal;
+    return { abnormal, expects };
+  }
+
+  async run(o: PhaseOptions): Promise<PhaseResult> {
+    this.latencies = [];
+    this.received = 0;
+    this.unexpected = 0;
+    this.expected.clear();
+    const qos: 0 | 1 = o.mode.kind === 'flood' ? 0 : 1;
+    let measuring = false;
+    let sent = 0;
+    let totalSent = 0;
+    let notSent = 0;
+    let abnormal = 0;
+    let expectedTotal = 0;
+    let ackedAtStart = 0;
+    let windowStart = 0;
+    const ackedNow = () => this.beds.reduce((s, b) => s + b.pub.acked, 0);
+    const t0 = performance.now();
+    const sendOne = (b: Bed) => {
+      const r = this.send(b, qos, o.abnormalEvery, measuring);
+      totalSent += 1;
+      if (measuring) sent += 1;
+      if (r.abnormal) abnormal += 1;
+      expectedTotal += r.expects;
+    };
+
+    const warm = setTimeout(() => {
+      measuring = true;
+      windowStart = performance.now();
+      ackedAtStart = ackedNow();
+      o.onWindow?.('start');
+    }, o.warmupMs);
+    let stopped = false;
+    const mode = o.mode;
+    let timer: NodeJS.Timeout | undefined;
+    if (mode.kind === 'saturate') {
+      for (const b of this.beds) {
+        b.pub.onAck = () => {
+          if (!stopped) sendOne(b);
+        };
+        for (let i = 0; i < mode.window; i++) sendOne(b);
+      }
+    } else {
+      let rr = 0;
+      timer = setInterval(() => {
+        const due = Math.floor((mode.perSecond * (performance.now() - t0)) / 1000) - totalSent - notSent;
+        for (let i = 0; i < due; i++) {
+          const b = this.beds[rr]!;
+          rr = (rr + 1) % this.beds.length;
+          const blocked = mode.kind === 'rate' ? b.pub.inFlight >= mode.maxInFlight : b.pub.backlog > mode.maxBacklog;
+          if (blocked) notSent += 1;
+          else sendOne(b);
+        }
+      }, 1);
+    }
+    await new Promise((r) => setTimeout(r, o.durationMs));
+    stopped = true;
+    if (timer) clearInterval(timer);
+    clearTimeout(warm);
+    const windowEnd = performance.now();
+    const acked = mode.kind === 'flood' ? sent : ackedNow() - ackedAtStart;
+    o.onWindow?.('end');
+    for (const b of this.beds) b.pub.onAck = undefined;
+    // Leave every bed on a normal value so each raise has its clear.
+    for (const b of this.beds) {
+      if (b.lastAbnormal) {
+        const r = this.send(b, qos, o.abnormalEvery, false, true);
+        totalSent += 1;
+        expectedTotal += r.expects;
+      }
+    }
+    const drainUntil = performance.now() + (o.drainMs ?? 10_000);
+    while (this.expected.size > 0 && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200)); // late duplicates, if any
+    const windowS = (windowEnd - windowStart) / 1000;
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    return {
+      windowS,
+      sent,
+      acked,
+      samplesPerS: acked / windowS,
+      notSent,
+      totalSent,
+      abnormal,
+      alarmsExpected: expectedTotal,
+      alarmsReceived: this.received,
+      alarmsMissing: this.expected.size,
+      alarmsUnexpected: this.unexpected,
+      latencyMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, n: sorted.length },
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const b of this.beds) b.pub.close();
+    await this.sub?.endAsync();
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * The reliability suite runs in two forms: a short one inside the normal `npm test` (CI), and a long one
+ * selected by WARDGATE_RELIABILITY=long (`npm run test:reliability:long`). Each test reads its sizes here.
+ */
+export const LONG = process.env.WARDGATE_RELIABILITY === 'long';
+
+export const RELIABILITY = {
+  /** SIGKILLs of the real gateway under load. */
+  crashKills: LONG ? 50 : 10,
+  /** fast-check cases per fuzz target. */
+  fuzzRuns: LONG ? 100_000 : 2_000,
+  /** Real seconds of device chaos in the soak. */
+  soakSeconds: LONG ? 1800 : 60,
+} as const;
+
+/** Prints one measured figure so the suite's output holds the numbers (collected for docs/performance.md). */
+export function figure(name: string, value: number | string, unit = ''): void {
+  process.stdout.write(`[reliability] ${name}: ${typeof value === 'number' ? +value.toFixed(3) : value}${unit ? ` ${unit}` : ''}\n`);
+}
