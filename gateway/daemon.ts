@@ -88,6 +88,8 @@ export class Gateway implements DriverSink {
   private started = false;
   private readonly startedAt: number;
   private lastNews2 = new Map<string, string>();
+  private readonly news2Dirty = new Set<string>();
+  private news2Timer: NodeJS.Timeout | undefined;
 
   constructor(private opts: GatewayOptions) {
     this.log = opts.log;
@@ -121,6 +123,7 @@ export class Gateway implements DriverSink {
     this.rules = createRulesEngine(rulesConfigFrom(c), { newId: this.newId });
     this.rules.restore(this.store.openAlarms(), this.store.openIncidents());
     this.ward = new WardState(c.gateway.id, c.gateway.ward, c.beds, c.devices, {
+      upstreamEnabled: c.sync.enabled,
       upstreamOnline: false,
       outboxDepth: 0,
       oldestUndeliveredAt: null,
@@ -280,6 +283,7 @@ export class Gateway implements DriverSink {
     this.screen.broadcast({ type: 'vitals', bed: o.bedId, param: o.param, vital: { value: o.value, unit: o.unit, at: o.receivedAt, deviceId, flags: o.flags } });
     if (o.flags.some((f) => UNSCORED.has(f))) return;
     this.apply(this.rules.observe(o));
+    this.news2Soon(o.bedId);
   }
 
   /** DriverSink: a technical condition a codec reported (sensor off, low battery ...). */
@@ -308,7 +312,7 @@ export class Gateway implements DriverSink {
       this.log.error({ err }, 'store: device state not recorded');
     }
     const view = this.ward.device(deviceId, state, reason, now);
-    const bed = this.ward.snapshot(now).beds.find((b) => b.id === device.bed);
+    const bed = this.ward.bed(device.bed);
     this.screen?.broadcast({ type: 'device', device: view, bed });
     if (state === 'connected') {
       this.apply(this.rules.technical({ bed: device.bed, deviceId, condition: 'device-disconnected', active: false, at: now }));
@@ -395,23 +399,40 @@ export class Gateway implements DriverSink {
     this.lastTickAt = now;
     try {
       this.apply(this.rules.tick(now));
-      for (const bed of this.ward.bedIds()) {
-        const n = this.rules.news2(bed, now);
-        const key = JSON.stringify(n);
-        if (this.lastNews2.get(bed) !== key) {
-          this.lastNews2.set(bed, key);
-          this.ward.news2(bed, n);
-          this.broadcastBed(bed);
-        }
-      }
+      this.refreshNews2(now, this.ward.bedIds());
       if (now % 5000 < 1000) this.updateHealth();
     } catch (err) {
       this.log.error({ err }, 'tick failed');
     }
   }
 
+  /** Recomputes the shown NEWS2 of these beds and pushes the tiles whose score changed. */
+  private refreshNews2(now: number, beds: Iterable<string>): void {
+    for (const bed of beds) {
+      const n = this.rules.news2(bed, now);
+      const key = JSON.stringify(n);
+      if (this.lastNews2.get(bed) !== key) {
+        this.lastNews2.set(bed, key);
+        this.ward.news2(bed, n);
+        this.broadcastBed(bed);
+      }
+    }
+  }
+
+  /** Beds with new values get their NEWS2 refreshed within 250 ms (not on every sample, not only on the 1 s tick). */
+  private news2Soon(bed: string): void {
+    this.news2Dirty.add(bed);
+    if (this.news2Timer) return;
+    this.news2Timer = setTimeout(() => {
+      this.news2Timer = undefined;
+      const beds = [...this.news2Dirty];
+      this.news2Dirty.clear();
+      if (!this.stopping) this.refreshNews2(this.now(), beds);
+    }, 250);
+  }
+
   private broadcastBed(bedId: string): void {
-    const bed = this.ward.snapshot(this.now()).beds.find((b) => b.id === bedId);
+    const bed = this.ward.bed(bedId);
     if (bed) this.screen?.broadcast({ type: 'bed', bed });
   }
 
@@ -613,6 +634,7 @@ export class Gateway implements DriverSink {
     if (this.stopping) return;
     this.stopping = true;
     for (const t of [this.tickTimer, this.heartbeatTimer, this.pruneTimer]) if (t) clearInterval(t);
+    if (this.news2Timer) clearTimeout(this.news2Timer);
     for (const c of this.connections.values()) c.stop();
     await Promise.allSettled(this.drivers.map((d) => d.stop()));
     await this.broker?.stop().catch((err: unknown) => this.log.error({ err }, 'broker stop failed'));

@@ -40,6 +40,7 @@ export interface BedView {
 }
 
 export interface HealthView {
+  upstreamEnabled: boolean;
   upstreamOnline: boolean;
   outboxDepth: number;
   oldestUndeliveredAt: number | null;
@@ -153,6 +154,10 @@ export class WardState {
 
   centralUpdate(c: CentralView): void {
     this.central.set(c.incidentId, c);
+  }
+
+  bed(id: string): BedView | undefined {
+    return this.beds.get(id);
   }
 
   activeAlarms(): AlarmEvent[] {

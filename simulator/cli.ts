@@ -22,9 +22,9 @@ const USAGE = `wardgate-sim: drive a wardgate gateway the way a ward does
   wardgate-sim check SCENARIO                     validate a scenario file (errors name the field)
   wardgate-sim mqtt [--url mqtt://127.0.0.1:1883] [--count 4] [--prefix wearable-] [--password demo-{id}]
         [--format json|senml] [--interval 1] [--battery 80] [--fall-after S] [--seed 1] [--duration S]
-  wardgate-sim serial --dialect masimo|hl7|ndjson (--port PATH | --pty [--dir DIR])
+  wardgate-sim serial --dialect masimo|hl7|ndjson|intellivue (--port PATH | --pty [--dir DIR]) [--demo]
         [--interval 1] [--bed bed-01] [--device-id monitor-01] [--seed 1] [--duration S]
-  wardgate-sim ble [--interval 1] [--address AA:BB:CC:DD:EE:01]
+  wardgate-sim ble [--bus unix:path=...]             fake BlueZ: HR strap, oximeter, thermometer, cuff
   wardgate-sim central [--port 1884] [--username central] [--password PW] [--gateway ID:PASSWORD] [--db FILE]
 
 Shipped scenarios: simulator/scenarios/*.yaml. Exit codes: 0 ok, 1 expectations not met, 2 usage or scenario error.`;
@@ -167,10 +167,11 @@ async function cmdSerial(argv: string[]): Promise<number> {
       'device-id': { type: 'string', default: 'monitor-01' },
       seed: { type: 'string', default: '1' },
       duration: { type: 'string' },
+      demo: { type: 'boolean' },
     },
   });
   const dialect = values.dialect;
-  if (dialect !== 'masimo' && dialect !== 'hl7' && dialect !== 'ndjson') fail('--dialect: masimo, hl7 or ndjson');
+  if (dialect !== 'masimo' && dialect !== 'hl7' && dialect !== 'ndjson' && dialect !== 'intellivue') fail('--dialect: masimo, hl7, ndjson or intellivue');
   if (!values.port && !values.pty) fail('--port PATH or --pty is required');
   let path = values.port;
   let pty: PtyLink | undefined;
@@ -181,6 +182,11 @@ async function cmdSerial(argv: string[]): Promise<number> {
     path = pty.simPath;
     process.stdout.write(`${pty.gatewayPath}\n`);
     process.stderr.write(`gateway side: ${pty.gatewayPath} (configure the device with serial.path: ${pty.gatewayPath}, dialect: ${dialect})\n`);
+  }
+  if (dialect === 'intellivue') {
+    const code = await runIntellivue(path!, values);
+    await pty?.stop();
+    return code;
   }
   const device: SimDevice = new SerialSimDevice({ deviceId: values['device-id'], bed: values.bed, dialect, path: path!, onError: (e) => process.stderr.write(`serial: ${e.message}\n`) });
   await device.start();
@@ -199,26 +205,32 @@ async function cmdSerial(argv: string[]): Promise<number> {
 }
 
 async function cmdBle(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { interval: { type: 'string' }, address: { type: 'string', default: 'AA:BB:CC:DD:EE:01' }, duration: { type: 'string' } } });
-  let ble;
-  try {
-    const [bus, fake, presets] = await Promise.all([import('./ble/private-bus.js'), import('./ble/fake-bluez.js'), import('./ble/device-presets.js')]);
-    ble = { startPrivateBus: bus.startPrivateBus, FakeBluez: fake.FakeBluez, heartRateStrap: presets.heartRateStrap };
-  } catch (e) {
-    fail(`ble: the fake BlueZ (simulator/ble/) is not available in this build: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  const bus = await ble.startPrivateBus();
-  const fake = await ble.FakeBluez.start(bus.address);
-  fake.addDevice(ble.heartRateStrap(values.address));
-  process.stdout.write(`DBUS_SYSTEM_BUS_ADDRESS=${bus.address}\n`);
-  process.stderr.write(`fake BlueZ with a heart-rate strap ${values.address}; run the gateway with the address above\n`);
-  const model = new PatientModel(NORMAL_ADULT, seededRandom(1));
-  // Heart Rate Measurement (Bluetooth Heart Rate Service 1.0, 0x2A37): flags 0x00 = UINT8 beats/min follows.
-  const timer = setInterval(() => fake.notify(values.address, '2a37', Uint8Array.of(0x00, Math.round(model.sample().hr))), num(values.interval, 'interval', 1) * 1000);
+  const { values } = parseArgs({ args: argv, options: { bus: { type: 'string' }, duration: { type: 'string' } } });
+  const { runFakeBluez } = await import('./ble/run-fake-bluez.js');
+  // A private dbus-daemon (unless --bus) serving org.bluez with a heart-rate strap, an oximeter, a thermometer and
+  // a cuff streaming plausible frames; steer it through org.wardgate.BleSim1 at /org/wardgate/blesim.
+  const sim = await runFakeBluez(values.bus ? { bus: values.bus } : {});
+  await untilStopped(values.duration ? num(values.duration, 'duration', 1) : undefined);
+  await sim.stop();
+  return 0;
+}
+
+/** An emulated Philips IntelliVue on a port or PTY: association, MDS Create, polls answered from a patient model. */
+async function runIntellivue(path: string, values: { interval?: string; seed: string; 'device-id': string; duration?: string; demo?: boolean }): Promise<number> {
+  const { IntellivueEmulator } = await import('./intellivue/emulator.js');
+  const model = new PatientModel(NORMAL_ADULT, seededRandom(hash32(`${values.seed}:${values['device-id']}`)));
+  const sample = () => {
+    const v = model.sample();
+    return { hr: v.hr, spo2: v.spo2, pr: v.hr, rr: v.rr, temp: v.temp, nbp: { sys: v.sbp, dia: v.dbp, mean: Math.round((v.sbp + 2 * v.dbp) / 3), at: new Date() } };
+  };
+  const emulator = new IntellivueEmulator({ path, values: sample() });
+  emulator.demo = values.demo === true;
+  await emulator.start();
+  const timer = setInterval(() => (emulator.values = sample()), num(values.interval, 'interval', 1) * 1000);
   await untilStopped(values.duration ? num(values.duration, 'duration', 1) : undefined);
   clearInterval(timer);
-  await fake.stop();
-  await bus.stop();
+  await emulator.stop();
+  process.stderr.write(`stopped: ${JSON.stringify(emulator.stats)}\n`);
   return 0;
 }
 

@@ -10,12 +10,12 @@ const B = 50;
 const cfg = writeBenchConfig(dir, B);
 const which = process.argv[2] ?? 'ceiling';
 const mode = process.argv[3] ?? 'saturate';
-const p = which === 'ceiling' ? await startCeiling(cfg) : await startGateway(cfg);
+const p = which === 'ceiling' ? await startCeiling(cfg) : await startGateway(cfg, process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.PROF] : []);
 console.log('start ms', p.startMs);
 const devices = Array.from({ length: B }, (_, i) => ({ id: deviceId(i), bed: bedId(i), password: DEVICE_PASSWORD }));
 const g = await LoadGenerator.connect({ host: '127.0.0.1', port: p.brokerPort, devices, subscriber: SUBSCRIBER });
 let c0 = 0, c1 = 0;
-const r = await g.run({ mode: mode === 'saturate' ? { kind: 'saturate', window: 4 } : { kind: 'rate', perSecond: 500, maxInFlight: 100 }, durationMs: 8000, warmupMs: 2000, abnormalEvery: 50,
+const r = await g.run({ mode: mode === 'saturate' ? { kind: 'saturate', window: 4 } : { kind: 'rate', perSecond: 500, maxInFlight: 100 }, durationMs: 8000, warmupMs: 2000, abnormalEvery: Number(process.env.ABN ?? 50),
   onWindow: (e) => { if (e === 'start') c0 = cpuSeconds(p.pid); else c1 = cpuSeconds(p.pid); } });
 console.log(r, 'cpu us/sample', ((c1 - c0) / r.acked) * 1e6, 'rss', rssMB(p.pid));
 if (p.screenPort) console.log('dropped', await scrapeCounter(p.screenPort, 'wardgate_dropped_observations_total'));

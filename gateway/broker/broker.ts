@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Aedes, type Client, type AuthenticateError } from 'aedes';
 import type { Logger } from '../log.js';
 import { topicAllowed } from './acl.js';
+import { PacketSizeGuard } from './packet-size-guard.js';
 
 /** Who a connected client is, decided at authentication. */
 export interface Principal {
@@ -17,7 +18,14 @@ export interface BrokerCounters {
   aclDenied: number;
   oversize: number;
   rateLimited: number;
+  /** Connections closed at accept because their address already had too many unauthenticated ones. */
+  connectionsRefused: number;
+  /** Clients disconnected for a hostile act: a packet over the size limit at its header, or far over the rate. */
+  disconnected: number;
 }
+
+/** Room in a packet beyond its payload: fixed and variable header, topic, MQTT 5 properties, credentials. */
+const PACKET_OVERHEAD_BYTES = 1024;
 
 export interface BrokerOptions {
   host: string;
@@ -25,6 +33,8 @@ export interface BrokerOptions {
   maxPayloadBytes: number;
   maxMessagesPerSecond: number;
   maxConnections?: number;
+  /** Connections per remote address that may wait unauthenticated at once (a connection flood holds no more). */
+  maxPendingPerAddress?: number;
   authenticate: (username: string, password: string) => Principal | null;
   /** Called for every accepted device publish, synchronously, before the broker acknowledges it. */
   onDevicePublish: (deviceId: string, topic: string, payload: Buffer) => void;
@@ -44,7 +54,10 @@ interface ClientState {
  * their configured filters. Oversize and over-rate publishes are dropped and counted.
  */
 export class EmbeddedBroker {
-  readonly counters: BrokerCounters = { authFailures: 0, aclDenied: 0, oversize: 0, rateLimited: 0 };
+  readonly counters: BrokerCounters = { authFailures: 0, aclDenied: 0, oversize: 0, rateLimited: 0, connectionsRefused: 0, disconnected: 0 };
+  /** Unauthenticated sockets per remote address. */
+  private readonly pending = new Map<string, number>();
+  private readonly pendingSockets = new Map<Socket, string>();
   private aedes: Aedes | undefined;
   private server: Server | undefined;
   private readonly clients = new WeakMap<Client, ClientState>();
@@ -73,6 +86,7 @@ export class EmbeddedBroker {
       queueLimit: 100,
       connectTimeout: 10_000,
       authenticate: (client, username, password, done) => {
+        this.authenticated(client.conn as Socket);
         const principal = username && password ? o.authenticate(username, password.toString('utf8')) : null;
         if (!principal) {
           this.counters.authFailures += 1;
@@ -106,7 +120,11 @@ export class EmbeddedBroker {
         state.count += 1;
         if (state.count > o.maxMessagesPerSecond) {
           this.counters.rateLimited += 1;
-          if (state.count > o.maxMessagesPerSecond * 5) return callback(new Error('rate limit'));
+          if (state.count > o.maxMessagesPerSecond * 5) {
+            this.counters.disconnected += 1;
+            o.log.warn({ clientId: client.id, perSecond: state.count, counters: { ...this.counters } }, 'broker: rate far over the limit, disconnecting');
+            return callback(new Error('rate limit'));
+          }
           return callback(null);
         }
         try {
@@ -134,12 +152,37 @@ export class EmbeddedBroker {
       if (s?.principal.kind === 'device') o.onDeviceConnection?.(s.principal.name, false);
     });
     this.aedes = aedes;
+    const maxPending = o.maxPendingPerAddress ?? 64;
+    const maxRemaining = o.maxPayloadBytes + PACKET_OVERHEAD_BYTES;
     const server = createServer((socket) => {
+      const address = socket.remoteAddress ?? '?';
+      if ((this.pending.get(address) ?? 0) >= maxPending) {
+        this.counters.connectionsRefused += 1;
+        if (this.counters.connectionsRefused % 100 === 1) o.log.warn({ address, counters: { ...this.counters } }, 'broker: too many unauthenticated connections from one address, refusing');
+        socket.destroy();
+        return;
+      }
+      this.pending.set(address, (this.pending.get(address) ?? 0) + 1);
+      this.pendingSockets.set(socket, address);
       // Small alarm messages must not wait for Nagle's algorithm.
       socket.setNoDelay(true);
       this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('close', () => {
+        this.sockets.delete(socket);
+        this.authenticated(socket);
+      });
       aedes.handle(socket);
+      // A passive tap (aedes reads in paused mode, so 'data' sees each chunk it reads, before it parses it):
+      // a packet declaring more than the limit is cut off at its header instead of being buffered whole.
+      const guard = new PacketSizeGuard(maxRemaining);
+      socket.on('data', (chunk: Buffer) => {
+        const verdict = guard.feed(chunk);
+        if (verdict === 'ok' || socket.destroyed) return;
+        this.counters.oversize += 1;
+        this.counters.disconnected += 1;
+        o.log.warn({ address, verdict, declaredBytes: guard.largestDeclared, counters: { ...this.counters } }, 'broker: packet over the size limit, disconnecting');
+        socket.destroy();
+      });
     });
     server.maxConnections = o.maxConnections ?? 500;
     this.server = server;
@@ -152,6 +195,16 @@ export class EmbeddedBroker {
     });
     this.boundPort = (server.address() as AddressInfo).port;
     return this.boundPort;
+  }
+
+  /** The socket finished (or abandoned) authentication: it no longer counts against its address's pending limit. */
+  private authenticated(socket: Socket): void {
+    const address = this.pendingSockets.get(socket);
+    if (address === undefined) return;
+    this.pendingSockets.delete(socket);
+    const n = (this.pending.get(address) ?? 1) - 1;
+    if (n <= 0) this.pending.delete(address);
+    else this.pending.set(address, n);
   }
 
   /** Publishes from the gateway itself (alarms), QoS 1. Resolves once handed to all subscribers. */

@@ -257,7 +257,9 @@ function renderHeader(now) {
   const up = devs.filter((d) => d.state === 'connected').length;
   const bz = setup.buzzer;
   const items = [
-    el('span', { class: `pill ${h.upstreamOnline ? 'ok' : 'bad'}`, 'data-health': 'central' }, h.upstreamOnline ? 'Central: online' : 'Central: OFFLINE'),
+    h.upstreamEnabled === false
+      ? el('span', { class: 'pill', 'data-health': 'central' }, 'Central: sync off')
+      : el('span', { class: `pill ${h.upstreamOnline ? 'ok' : 'bad'}`, 'data-health': 'central' }, h.upstreamOnline ? 'Central: online' : 'Central: OFFLINE'),
     el('span', { class: `pill ${h.outboxDepth > 0 ? 'warn' : ''}` }, `Outbox ${h.outboxDepth}`, h.oldestUndeliveredAt ? since(h.oldestUndeliveredAt, ' · oldest ') : ''),
     el('span', { class: 'pill' }, h.lastSyncAt ? since(h.lastSyncAt, 'Last sync ', ' ago') : 'Never synced'),
     el('span', { class: `pill ${up === devs.length ? 'ok' : 'warn'}`, title: devs.map((d) => `${d.id}: ${d.state}`).join('\n') }, `Devices ${up}/${devs.length}`),
@@ -338,6 +340,10 @@ function renderBed(article, b, alarms, now, acting) {
         el('b', {}, `NEWS2 ${n.total}`), ` ${n.risk} risk`, n.complete ? ' · complete' : ` · INCOMPLETE (missing ${n.missing.join(', ')})`) : el('span', { class: 'news2 none' }, 'NEWS2 —'),
       el('span', { class: 'manual' }, `ACVPU ${b.manual.acvpu ?? '?'} · ${b.manual.o2 === undefined ? 'O₂ ?' : b.manual.o2 ? 'on O₂' : 'on air'} · Scale ${b.manual.scale ?? cfg.news2Scale ?? 1}`)) },
     { key: 'central', sig: central, build: () => el('div', { class: 'central' }, ...central.map((c) => el('div', {}, centralText(c)))) },
+    // The monitor's own alarm list (e.g. an IntelliVue), shown apart from the gateway's alarms.
+    { key: 'device-alarms', sig: b.deviceAlarms ?? {}, build: () => el('div', { class: 'device-alarms' },
+      ...Object.entries(b.deviceAlarms ?? {}).flatMap(([dev, list]) => list.map((a) =>
+        el('div', { class: `device-alarm ${a.priority}`, title: `${dev}: ${a.kind} alarm shown on the device` }, `Monitor ${dev}: ${a.text}`)))) },
     { key: 'devices', sig: devices.map((d) => [d.id, d.state, d.reason]), build: () => el('div', { class: 'devices' },
       ...devices.map((d) => el('span', { class: `device ${d.state}`, title: d.reason }, el('i', {}), `${d.id} · ${d.state}`))) },
     { key: 'actions', sig: [acting], build: () => acting ? el('div', { class: 'bed-actions' },

@@ -1,0 +1,119 @@
+/**
+ * Helpers for the reliability tests that run the real daemon: a config for N MQTT beds, MQTT clients, an
+ * alarms/# collector, the daemon's RSS, open file descriptors and event-loop lag.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+
+export interface BedSpec {
+  bed: string;
+  device: string;
+  password: string;
+}
+
+export const OBSERVER = { username: 'observer', password: 'observer-secret' };
+
+export function beds(n: number, prefix = 'bed'): BedSpec[] {
+  return Array.from({ length: n }, (_, i) => {
+    const k = String(i + 1).padStart(2, '0');
+    return { bed: `${prefix}-${k}`, device: `wear-${k}`, password: `pw-${k}` };
+  });
+}
+
+/** A gateway config: one MQTT wearable per bed, alarms without delay, sync disabled unless `sync` is given. */
+export function gatewayConfig(dir: string, list: BedSpec[], extra: { sync?: Record<string, unknown>; broker?: Record<string, unknown>; maxSilenceSeconds?: number } = {}): Record<string, unknown> {
+  return {
+    gateway: { id: 'gw-rel', site: 'rel-site', ward: 'rel-ward' },
+    dataDir: join(dir, 'data'),
+    log: { level: 'info' },
+    broker: { host: '127.0.0.1', port: 0, users: [{ username: OBSERVER.username, password: OBSERVER.password, subscribe: ['alarms/#'] }], ...extra.broker },
+    screen: { host: '127.0.0.1', port: 0, staff: [{ id: 'n1', name: 'Nurse One', pin: '2468' }] },
+    beds: list.map((b) => ({ id: b.bed, profile: 'adult', overrides: { hr: { delaySeconds: 0 }, spo2: { delaySeconds: 0 } } })),
+    devices: list.map((b) => ({ id: b.device, bed: b.bed, transport: 'mqtt', password: b.password, maxSilenceSeconds: extra.maxSilenceSeconds ?? 600 })),
+    sync: extra.sync ?? { enabled: false },
+    buzzer: { backend: 'none' },
+  };
+}
+
+export async function connectMqtt(port: number, opts: IClientOptions): Promise<MqttClient> {
+  const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, { protocolVersion: 4, reconnectPeriod: 200, connectTimeout: 5000, ...opts });
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('mqtt connect timed out')), 8000);
+    c.once('connect', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    c.once('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+  });
+  return c;
+}
+
+export interface AlarmMessage {
+  id: string;
+  bed: string;
+  condition: string;
+  state: string;
+  transition: string;
+  incidentId: string;
+  sourceSeq?: number;
+  receivedAtMs: number;
+}
+
+/** Subscribes to alarms/# as the observer and collects every alarm message with its arrival time. */
+export async function collectAlarms(port: number): Promise<{ client: MqttClient; alarms: AlarmMessage[] }> {
+  const alarms: AlarmMessage[] = [];
+  const client = await connectMqtt(port, { ...OBSERVER, clientId: `observer-${process.pid}-${Math.random().toString(16).slice(2, 8)}` });
+  client.on('message', (_t, p) => {
+    try {
+      alarms.push({ ...(JSON.parse(p.toString()) as Omit<AlarmMessage, 'receivedAtMs'>), receivedAtMs: performance.now() });
+    } catch {
+      // not an alarm message
+    }
+  });
+  await client.subscribeAsync('alarms/#', { qos: 1 });
+  return { client, alarms };
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+/** Resident set size of a process in MB (from /proc/<pid>/status VmRSS). */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+export function openFds(pid: number): number {
+  return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** One gauge or counter value from the gateway's /metrics (Prometheus text), summed over its label sets. */
+export async function scrapeMetric(screenPort: number, name: string): Promise<number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${screenPort}/metrics`)).text();
+  let sum: number | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const m = new RegExp(`^${name}(\\{[^}]*\\})? (\\S+)$`).exec(line);
+    if (m) sum = (sum ?? 0) + Number(m[2]);
+  }
+  return sum;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor<T>(fn: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
