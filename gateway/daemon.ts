@@ -122,6 +122,7 @@ export class Gateway implements DriverSink {
     if (this.store.migrated.length > 0) log.info({ path: this.store.path, migrations: this.store.migrated }, 'store: migrated');
     this.rules = createRulesEngine(rulesConfigFrom(c), { newId: this.newId });
     this.rules.restore(this.store.openAlarms(), this.store.openIncidents());
+    this.restoreBedSettings();
     this.ward = new WardState(c.gateway.id, c.gateway.ward, c.beds, c.devices, {
       upstreamEnabled: c.sync.enabled,
       upstreamOnline: false,
@@ -571,6 +572,34 @@ export class Gateway implements DriverSink {
         return { ready: this.isReady && parts.store && parts.broker, parts };
       },
     };
+  }
+
+  /**
+   * Bed settings made on the screen (limits, profile, NEWS2 manual inputs) live in the rules engine's memory; after a
+   * restart they are replayed from the audit trail, so a watchdog restart never silently reverts a nurse's change.
+   */
+  private restoreBedSettings(): void {
+    const known = new Set(this.opts.config.beds.map((b) => b.id));
+    for (const e of this.store.auditedActions(['bed-limits', 'news2-manual-inputs'])) {
+      if (!e.bed || !known.has(e.bed)) continue;
+      try {
+        if (e.action === 'bed-limits') this.rules.setBedLimits(e.bed, e.detail as never, `restore:${e.actor}`, e.at);
+        else {
+          this.rules.setManualInputs(e.bed, e.detail as never, `restore:${e.actor}`, e.at);
+          this.ward.manual(e.bed, e.detail as never);
+        }
+      } catch (err) {
+        this.log.warn({ bed: e.bed, action: e.action, err: (err as Error).message }, 'restore: audited bed setting not applied');
+      }
+    }
+  }
+
+  /** NEWS2 manual inputs from outside the screen (the demo, integrations), attributed and audited like a nurse's. */
+  setManualInputs(bed: string, inputs: { acvpu?: 'A' | 'C' | 'V' | 'P' | 'U'; o2?: boolean; scale?: 1 | 2 }, by: string): void {
+    const now = this.now();
+    this.apply(this.rules.setManualInputs(bed, inputs, by, now), [{ at: now, actor: by, action: 'news2-manual-inputs', bed, detail: inputs }]);
+    this.ward.manual(bed, inputs);
+    this.news2Soon(bed);
   }
 
   // ---- reload -------------------------------------------------------------------------------------

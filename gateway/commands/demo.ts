@@ -52,6 +52,8 @@ export async function runDemo(configPath: string | undefined): Promise<void> {
     onError: (deviceId, err) => log.warn({ deviceId, err: err.message }, 'demo: wearable error'),
   });
   await wearables.start();
+  // Demo patients are alert and on room air, so NEWS2 is complete on every tile.
+  for (const b of config.beds) gateway.setManualInputs(b.id, { acvpu: 'A', o2: false }, 'demo');
   const screen = `http://${config.screen.host === '0.0.0.0' ? 'localhost' : config.screen.host}:${gateway.screen.port}`;
   const staff = config.screen.staff[0];
   log.info(

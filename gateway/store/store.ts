@@ -204,6 +204,14 @@ export class Store {
     this.st.insertAudit!.run(entry.at, entry.actor, entry.action, entry.bed ?? null, JSON.stringify(entry.detail));
   }
 
+  /** Audited actions of the given kinds, oldest first (to restore bed settings after a restart). */
+  auditedActions(actions: string[]): AuditEntry[] {
+    const rows = this.db
+      .prepare(`SELECT at, actor, action, bed, detail FROM audit WHERE action IN (${actions.map(() => '?').join(', ')}) ORDER BY row`)
+      .all(...actions) as Array<{ at: number; actor: string; action: string; bed: string | null; detail: string }>;
+    return rows.map((r) => ({ at: r.at, actor: r.actor, action: r.action, ...(r.bed ? { bed: r.bed } : {}), detail: JSON.parse(r.detail) as unknown }));
+  }
+
   /** Undelivered outbox messages in gateway order, after `afterGwSeq`. */
   pendingOutbox(limit: number, afterGwSeq = 0): OutboxRow[] {
     return this.st.pendingOutbox!.all(afterGwSeq, limit) as OutboxRow[];

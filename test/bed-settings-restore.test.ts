@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/load.js';
+import { Gateway } from '../gateway/daemon.js';
+
+const observation = (value: number, at: number) => ({ kind: 'reading' as const, param: 'hr' as const, value, unit: '/min', sourceTs: at });
+
+describe('bed settings survive a restart', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wardgate-restore-'));
+  const config = parseConfig(
+    {
+      dataDir: join(dir, 'data'),
+      broker: { port: 0 },
+      screen: { port: 0 },
+      beds: [{ id: 'bed-1', overrides: { hr: { delaySeconds: 0 } } }],
+      devices: [{ id: 'w1', bed: 'bed-1', transport: 'mqtt', password: 'pw' }],
+      sync: { enabled: false },
+    },
+    'test',
+  );
+  const log = pino({ level: 'silent' });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('replays limits and NEWS2 manual inputs from the audit trail', async () => {
+    const first = new Gateway({ config, log });
+    await first.start();
+    first.setManualInputs('bed-1', { acvpu: 'V', o2: true }, 'staff:n1');
+    // a nurse lowers the HR limit for this bed to 100 (from the adult profile's 120)
+    first.rules.setBedLimits('bed-1', { overrides: { hr: { delaySeconds: 0, high: [{ above: 100, priority: 'medium' }] } } }, 'staff:n1', Date.now());
+    first.store.audit({ at: Date.now(), actor: 'n1', action: 'bed-limits', bed: 'bed-1', detail: { overrides: { hr: { delaySeconds: 0, high: [{ above: 100, priority: 'medium' }] } } } });
+    await first.stop();
+
+    const second = new Gateway({ config, log });
+    await second.start();
+    try {
+      const news2 = second.rules.news2('bed-1', Date.now());
+      expect(news2.subscores.acvpu).toBe(3);
+      expect(news2.subscores.o2).toBe(2);
+      second.reading('w1', observation(110, Date.now()));
+      expect(second.rules.activeAlarms().some((a) => a.bed === 'bed-1' && a.condition === 'hr-high' && a.limit === 100)).toBe(true);
+    } finally {
+      await second.stop();
+    }
+  });
+});
