@@ -72,7 +72,8 @@ function applyEnv(raw: Record<string, unknown>, env: Env, problems: string[]): v
 /** Validates an already-parsed object. Throws ConfigError listing every problem with its path. */
 export function parseConfig(raw: unknown, source: string, env: Env = {}): GatewayConfig {
   const problems: string[] = [];
-  const obj: Record<string, unknown> = raw && typeof raw === 'object' && !Array.isArray(raw) ? { ...(raw as Record<string, unknown>) } : {};
+  // A deep copy: environment overrides must never write into the caller's object.
+  const obj: Record<string, unknown> = raw && typeof raw === 'object' && !Array.isArray(raw) ? structuredClone(raw as Record<string, unknown>) : {};
   if (raw !== null && raw !== undefined && (typeof raw !== 'object' || Array.isArray(raw))) problems.push('(root): must be a mapping of sections');
   applyEnv(obj, env, problems);
   const result = configSchema.safeParse(obj);
@@ -93,5 +94,12 @@ export function loadConfig(path: string = DEFAULT_CONFIG_PATH, env: Env = proces
   if (doc.errors.length > 0) {
     throw new ConfigError(path, doc.errors.map((e) => `(yaml) line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
   }
-  return parseConfig(doc.toJS(), path, env);
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // e.g. an alias whose anchor does not exist (`<<: *missing`)
+    throw new ConfigError(path, [`(yaml) ${(err as Error).message}`]);
+  }
+  return parseConfig(raw, path, env);
 }

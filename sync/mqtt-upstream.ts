@@ -155,9 +155,18 @@ export class MqttUpstream implements Upstream {
     if (gen === this.generation) this.pump();
   }
 
+  /**
+   * Delivery marks are written in one durable transaction per 25 ms (or per 2,000 acks), not per ack: a crash
+   * in between only means those events are sent again, which the centre de-duplicates.
+   */
   private scheduleFlush(): void {
+    if (this.delivered.length >= 2000) {
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+      this.flushDelivered();
+      return;
+    }
     if (this.flushTimer) return;
-    this.flushTimer = setTimeout(() => this.flushDelivered(), 0);
+    this.flushTimer = setTimeout(() => this.flushDelivered(), 25);
   }
 
   private flushDelivered(): void {

@@ -60,6 +60,10 @@ describe('running as a ward appliance', () => {
     await new Promise<void>((r) => dev.once('connect', () => r()));
     dev.publish('vitals/w1', JSON.stringify({ hr: 130, spo2: 97 }), { qos: 1 });
     dev.publish('vitals/w1', 'garbage', { qos: 1 });
+    const intruder = mqtt.connect(`mqtt://127.0.0.1:${gw.brokerPort}`, { username: 'w1', password: 'not-it', protocolVersion: 4, reconnectPeriod: 0 });
+    intruder.on('error', () => undefined);
+    await gw.waitForLog((l) => l.msg === 'broker: bad credentials');
+    intruder.end(true);
     await gw.waitForLog((l) => l.msg === 'alarm' && l.condition === 'hr-high');
     await gw.waitForLog((l) => l.msg === 'ingest: bad frame dropped');
     const text = await (await fetch(`${base}/metrics`)).text();
@@ -72,6 +76,7 @@ describe('running as a ward appliance', () => {
     expect(text).toMatch(/wardgate_alarms_total\{[^}]*priority="medium"[^}]*\} 1/);
     expect(text).toMatch(/nodejs_eventloop_lag_seconds/);
     expect(text).toMatch(/wardgate_build_info\{/);
+    expect(text).toMatch(/wardgate_broker_refused_total\{reason="authFailures"\} 1/);
     dev.end(true);
   });
 
@@ -106,7 +111,10 @@ describe('running as a ward appliance', () => {
     // Secrets never reach the logs (a bad login attempt logs the username only).
     const bad = mqtt.connect(`mqtt://127.0.0.1:${gw!.brokerPort}`, { username: 'w1', password: 'wrong-secret-xyz', protocolVersion: 4, reconnectPeriod: 0 });
     bad.on('error', () => undefined);
-    await gw!.waitForLog((l) => l.msg === 'broker: bad credentials');
+    const refusals = () => gw!.logs.filter((l) => l.msg === 'broker: bad credentials' && l.username === 'w1').length;
+    const before = refusals();
+    for (let i = 0; i < 200 && refusals() === before; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(refusals()).toBe(before + 1);
     bad.end(true);
     const all = JSON.stringify(gw!.logs) + gw!.stderr.join('');
     for (const secret of ['w1-pw', 'nc-pw', 'wrong-secret-xyz']) expect(all).not.toContain(secret);

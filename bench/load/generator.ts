@@ -81,7 +81,8 @@ export class LoadGenerator {
   private received = 0;
   private unexpected = 0;
 
-  static async connect(target: Target): Promise<LoadGenerator> {
+  /** `abnormalEvery` spreads the beds' first abnormal samples evenly over the first `abnormalEvery` samples. */
+  static async connect(target: Target, abnormalEvery: number): Promise<LoadGenerator> {
     const g = new LoadGenerator();
     if (target.subscriber) {
       const sub = mqtt.connect(`mqtt://${target.host}:${target.port}`, { ...target.subscriber, protocolVersion: 4, reconnectPeriod: 0, clientId: `bench-sub-${process.pid}` });
@@ -98,7 +99,7 @@ export class LoadGenerator {
     let i = 0;
     for (const d of target.devices) {
       const pub = await RawPublisher.open({ host: target.host, port: target.port, clientId: d.id, username: d.id, password: d.password }, `vitals/${d.id}`);
-      g.beds.push({ pub, bed: d.bed, seq: 0, lastAbnormal: false, offset: i++ });
+      g.beds.push({ pub, bed: d.bed, seq: 0, lastAbnormal: false, offset: Math.floor((i++ * abnormalEvery) / target.devices.length) });
     }
     return g;
   }
@@ -126,7 +127,7 @@ export class LoadGenerator {
   /** Sends one sample on bed `b`; returns false when it was not sent. */
   private send(b: Bed, qos: 0 | 1, abnormalEvery: number, measured: boolean, forceNormal = false): { abnormal: boolean; expects: number } {
     b.seq += 1;
-    const abnormal = !forceNormal && (b.seq + b.offset) % abnormalEvery === 0;
+    const abnormal = !forceNormal && abnormalEvery > 1 && (b.seq + b.offset) % abnormalEvery === 0;
     const hr = abnormal ? 125 + (b.seq % 6) : 70 + (b.seq % 21);
     const t = nowMs();
     b.pub.publish(`{"t":${t},"seq":${b.seq},"hr":${hr}}`, qos);

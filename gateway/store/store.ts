@@ -217,11 +217,20 @@ export class Store {
     return this.st.pendingOutbox!.all(afterGwSeq, limit) as OutboxRow[];
   }
 
+  /**
+   * Marks acknowledged messages delivered. synchronous=NORMAL (no fsync per commit): a power cut can lose only
+   * the latest marks, and those events are then sent again, which the centre de-duplicates.
+   */
   markDelivered(gwSeqs: number[], at: number): void {
     if (gwSeqs.length === 0) return;
-    this.db.transaction(() => {
-      for (const s of gwSeqs) this.st.markDelivered!.run(at, s);
-    })();
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.db.transaction(() => {
+        for (const s of gwSeqs) this.st.markDelivered!.run(at, s);
+      })();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   outboxStats(): { depth: number; oldestCreatedAt: number | null } {

@@ -65,7 +65,8 @@ describe(`fuzz: configuration (${RUNS} cases per target)`, () => {
     let accepted = 0;
     fc.assert(
       fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), fc.dictionary(fc.constantFrom('WARDGATE_BROKER_PORT', 'WARDGATE_SCREEN_PORT', 'WARDGATE_DATA_DIR', 'WARDGATE_LOG_LEVEL', 'WARDGATE_SYNC_URL'), fc.string({ maxLength: 12 }), { maxKeys: 2 }), (edits, env) => {
-        const raw = edits.reduce<unknown>((acc, e) => applyEdit(acc, e), DEFAULT);
+        // A fresh copy per case: parseConfig writes env overrides into the nested sections it is given.
+        const raw = edits.reduce<unknown>((acc, e) => applyEdit(acc, e), structuredClone(DEFAULT));
         onlyConfigError(() => {
           parseConfig(raw, 'fuzz', env);
           accepted += 1;

@@ -59,8 +59,12 @@ export interface AlarmMessage {
   state: string;
   transition: string;
   incidentId: string;
+  /** Gateway observation sequence of the sample that caused it (rules/types.ts). */
   sourceSeq?: number;
+  /** The causing sample's device timestamp (epoch ms), when it carried one. */
+  sourceTs?: number;
   receivedAtMs: number;
+  receivedAtWallMs: number;
 }
 
 /** Subscribes to alarms/# as the observer and collects every alarm message with its arrival time. */
@@ -69,7 +73,7 @@ export async function collectAlarms(port: number): Promise<{ client: MqttClient;
   const client = await connectMqtt(port, { ...OBSERVER, clientId: `observer-${process.pid}-${Math.random().toString(16).slice(2, 8)}` });
   client.on('message', (_t, p) => {
     try {
-      alarms.push({ ...(JSON.parse(p.toString()) as Omit<AlarmMessage, 'receivedAtMs'>), receivedAtMs: performance.now() });
+      alarms.push({ ...(JSON.parse(p.toString()) as Omit<AlarmMessage, 'receivedAtMs' | 'receivedAtWallMs'>), receivedAtMs: performance.now(), receivedAtWallMs: Date.now() });
     } catch {
       // not an alarm message
     }
@@ -106,7 +110,7 @@ export async function scrapeMetric(screenPort: number, name: string): Promise<nu
   return sum;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function waitFor<T>(fn: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
   const end = Date.now() + timeoutMs;
