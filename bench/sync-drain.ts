@@ -55,7 +55,8 @@ async function main(): Promise<void> {
 
   // A consumer on the far side, as the centre would be (QoS 1, counts what it gets).
   let consumed = 0;
-  const consumer = mqtt.connect(broker.url, { username: 'central', password: 'central', protocolVersion: 5 });
+  // Persistent session and a fast reconnect, so it is back as soon as the broker is and misses nothing.
+  const consumer = mqtt.connect(broker.url, { username: 'central', password: 'central', protocolVersion: 5, clientId: 'bench-consumer', clean: false, properties: { sessionExpiryInterval: 600 }, reconnectPeriod: 20 });
   await new Promise<void>((r) => consumer.once('connect', () => r()));
   consumer.on('message', () => (consumed += 1));
   await consumer.subscribeAsync('wardgate/#', { qos: 1 });
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
   const upMs = Number(process.hrtime.bigint() - tu) / 1e6;
   process.stderr.write(`drain done in ${Math.round(upMs)} ms\n`);
   await up.stop();
+  await settle(2 * N);
   const left = store.outboxStats().depth;
   if (left !== 0) throw new Error(`${left} events still undelivered`);
 

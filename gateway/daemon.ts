@@ -137,6 +137,7 @@ export class Gateway implements DriverSink {
     this.ward.setAlarms(this.rules.activeAlarms());
     this.downlink = new DownlinkStore(this.store.db);
     for (const v of this.downlink.centralStatuses()) if (v.status !== 'RESOLVED') this.ward.centralUpdate(v);
+    for (const a of this.downlink.admissions()) this.ward.admission(a);
     this.metrics.setOutboxProbe(() => {
       const st = this.store.outboxStats();
       return { depth: st.depth, oldestAgeSeconds: st.oldestCreatedAt === null ? 0 : Math.max(0, (this.now() - st.oldestCreatedAt) / 1000) };
@@ -366,6 +367,13 @@ export class Gateway implements DriverSink {
     if (out.alarms.length === 0 && out.incidents.length === 0 && audit.length === 0) return;
     const now = this.now();
     const clockSynced = this.ward.health.clock === 'synchronised';
+    for (const ev of out.incidents) {
+      // The centre's admissions bind a patient to the bed; the incident carries the patient known at the time.
+      if (ev.patientId === undefined) {
+        const patientId = this.downlink?.patientOf(ev.bed);
+        if (patientId) ev.patientId = patientId;
+      }
+    }
     const outbox: NewOutboxMessage[] = out.incidents.map((ev) => {
       const id = this.newId(now);
       return {
@@ -522,6 +530,8 @@ export class Gateway implements DriverSink {
       this.log.info({ incidentId: r.view.incidentId, status: r.view.status, assignedTo: r.view.assignedTo?.id }, 'sync: centre update');
     } else {
       for (const v of r.views) {
+        this.ward.admission(v);
+        this.broadcastBed(v.bed);
         this.screen?.broadcast({ type: 'admission', admission: v });
         this.log.info({ bed: v.bed, state: v.state }, 'sync: admission');
       }

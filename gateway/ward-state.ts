@@ -35,6 +35,8 @@ export interface BedView {
   news2?: News2Result;
   manual: { acvpu?: string; o2?: boolean; scale?: 1 | 2 };
   audioPausedUntil?: number;
+  /** The patient the centre admitted to this bed (admit/discharge downlink); absent when discharged or unknown. */
+  patient?: { id: string; name?: string };
   /** Alarms the bedside devices show themselves (e.g. an IntelliVue's alarm list), per device. */
   deviceAlarms?: Record<string, Array<{ kind: string; priority: string; text: string }>>;
 }
@@ -154,6 +156,13 @@ export class WardState {
 
   centralUpdate(c: CentralView): void {
     this.central.set(c.incidentId, c);
+  }
+
+  admission(a: { bed: string; state: 'admitted' | 'discharged'; patient?: { id: string; name?: string } }): void {
+    const bed = this.beds.get(a.bed);
+    if (!bed) return;
+    if (a.state === 'admitted' && a.patient) bed.patient = a.patient;
+    else delete bed.patient;
   }
 
   bed(id: string): BedView | undefined {

@@ -93,6 +93,7 @@ export class Store {
          FROM outbox WHERE delivered_at IS NULL AND gw_seq > ? ORDER BY gw_seq LIMIT ?`,
       ),
       markDelivered: d.prepare(`UPDATE outbox SET delivered_at = ? WHERE gw_seq = ? AND delivered_at IS NULL`),
+      markDeliveredMany: d.prepare(`UPDATE outbox SET delivered_at = ? WHERE gw_seq IN (SELECT value FROM json_each(?)) AND delivered_at IS NULL`),
       outboxDepth: d.prepare(`SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE delivered_at IS NULL`),
       insertAudit: d.prepare(`INSERT INTO audit (at, actor, action, bed, detail) VALUES (?, ?, ?, ?, ?)`),
       openAlarms: d.prepare(`SELECT body FROM alarms WHERE state != 'cleared' ORDER BY raised_at`),
@@ -225,9 +226,7 @@ export class Store {
     if (gwSeqs.length === 0) return;
     this.db.pragma('synchronous = NORMAL');
     try {
-      this.db.transaction(() => {
-        for (const s of gwSeqs) this.st.markDelivered!.run(at, s);
-      })();
+      this.st.markDeliveredMany!.run(at, JSON.stringify(gwSeqs));
     } finally {
       this.db.pragma('synchronous = FULL');
     }

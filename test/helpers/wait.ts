@@ -1,10 +1,13 @@
-/** Polls `fn` until it returns a truthy value (which is returned), or fails naming `what` after `timeoutMs`. */
-export async function waitFor<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+/**
+ * Polls `fn` (which may be async) until it returns something other than undefined, null or false, and returns
+ * that; fails naming `what` after `timeoutMs`. An exception from `fn` fails at once.
+ */
+export async function waitFor<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
-    if (v) return v;
+    if (v !== undefined && v !== null && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -9,23 +9,7 @@ import { createUuidV7 } from '../../rules/ids.js';
 import type { IncidentEvent } from '../../rules/types.js';
 import { incidentEventMessage, type GatewayIdentity } from '../../sync/wire.js';
 
-export function waitFor<T>(fn: () => T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = () => {
-      let v: T | undefined | false;
-      try {
-        v = fn();
-      } catch (err) {
-        return reject(err as Error);
-      }
-      if (v !== undefined && v !== false) return resolve(v);
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(poll, 20);
-    };
-    poll();
-  });
-}
+export { waitFor } from '../helpers/wait.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -57,6 +57,31 @@ describe('upstream outage: a burst while mosquitto is down arrives once each, in
     expect(state.central.find((c) => c.incidentId === assigned.incidentId)).toMatchObject({ status: 'IN_PROGRESS', assignedTo: { id: assigned.assignedTo } });
   });
 
+  it('an admission from the centre binds the patient to the bed on the screen and in the next incident', async () => {
+    const login = await fetch(`http://127.0.0.1:${gw.screenPort}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ staffId: 'n1', pin: '2468' }) });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const beds = async () => ((await (await fetch(`http://127.0.0.1:${gw.screenPort}/api/state`, { headers: { cookie } })).json()) as { beds: Array<{ id: string; patient?: { id: string } }> }).beds;
+    const bed = (await beds())[1]!.id;
+    const who = { gatewayId: 'gw-outage', site: 'test-site', ward: 'ward-s' };
+    central.admission(who, 'admit', bed, { id: 'MRN-7731', name: 'Test Patient' });
+    central.admission(who, 'admit', bed, { id: 'MRN-7731', name: 'Test Patient' }); // a duplicate changes nothing
+    await waitFor(async () => (await beds()).find((b) => b.id === bed)?.patient?.id === 'MRN-7731', 10_000, 'patient on the bed');
+    const device = await connectMqtt(`mqtt://127.0.0.1:${gw.brokerPort}`, { username: 'wear-2', password: 'dev-secret', protocolVersion: 4 });
+    device.publish('vitals/wear-2', JSON.stringify({ seq: 1, hr: 32 }), { qos: 1 }, () => device.end());
+    const db = () => new Database(join(dir, 'data', 'wardgate.db'), { readonly: true });
+    await waitFor(() => {
+      const d = db();
+      try {
+        const row = d.prepare("SELECT body FROM outbox WHERE body LIKE '%hr-low%' AND body LIKE '%MRN-7731%'").get();
+        return row !== undefined;
+      } finally {
+        d.close();
+      }
+    }, 10_000, 'an incident carrying the patient');
+    central.admission(who, 'discharge', bed);
+    await waitFor(async () => (await beds()).find((b) => b.id === bed)?.patient === undefined, 10_000, 'bed freed on discharge');
+  });
+
   it('stop the broker, raise a burst, start it: every outbox event arrives, de-duplicated, in order; every message matches its schema', async () => {
     await upstream.stop();
     await gw.waitForLog((l) => l.msg === 'upstream: offline; incidents stay in the outbox', 5000);

@@ -319,9 +319,11 @@ function renderBed(article, b, alarms, now, acting) {
   article.className = `bed ${top ? `alarm-${top.priority} ${top.state}` : 'calm'}`;
   const minute = Math.floor(now / 10_000);
   const sections = [
-    { key: 'head', sig: [b.label, cfg, paused], build: () => el('header', {},
+    { key: 'head', sig: [b.label, cfg, paused, b.patient], build: () => el('header', {},
       el('h3', {}, b.label),
-      el('span', { class: `patient ${cfg.patientId ? '' : 'none'}` }, cfg.patientId ? `Patient ${cfg.patientId}` : 'No patient associated'),
+      b.patient
+        ? el('span', { class: 'patient' }, `Patient ${b.patient.name ? `${b.patient.name} · ` : ''}${b.patient.id}`)
+        : el('span', { class: `patient ${cfg.patientId ? '' : 'none'}` }, cfg.patientId ? `Patient ${cfg.patientId}` : 'No patient associated'),
       el('span', { class: 'profile' }, `Limits: ${cfg.profile ?? '—'}${cfg.overrides && Object.keys(cfg.overrides).length ? ' (changed)' : ''}`),
       paused ? el('span', { class: 'paused' }, countdown(paused, 'Audio paused ')) : null) },
     { key: 'vitals', sig: [b.vitals, params.map((p) => b.trends[p]?.length), bedAlarms.map((a) => [a.param, a.priority]), minute], build: () => el('div', { class: 'vitals' }, ...params.map((p) => {
