@@ -8,7 +8,7 @@ import { isPlausible } from '../drivers/core/parameters.js';
 import { decodeEventPayload, decodeVitalsPayload } from '../drivers/mqtt/payload.js';
 import { createRulesEngine, type RulesEngine } from '../rules/engine.js';
 import { createUuidV7, type NewId } from '../rules/ids.js';
-import type { AlarmEvent, RulesOutput } from '../rules/types.js';
+import type { AlarmEvent, IncidentEvent, RulesOutput } from '../rules/types.js';
 import { enforceDiskBudget } from '../sync/disk-budget.js';
 import { DownlinkStore } from '../sync/downlink.js';
 import { createUpstream } from '../sync/setup.js';
@@ -74,6 +74,8 @@ export class Gateway implements DriverSink {
   readonly metrics: WardgateMetrics;
   private lastTickAt = 0;
   private storeFaultActive = false;
+  private pendingChange: { alarms: AlarmEvent[]; incidents: IncidentEvent[]; outbox: NewOutboxMessage[]; audit: AuditEntry[] } = { alarms: [], incidents: [], outbox: [], audit: [] };
+  private changeFlushScheduled = false;
   private readonly log: Logger;
   private readonly limited: RateLimitedLog;
   private readonly now: () => number;
@@ -374,33 +376,53 @@ export class Gateway implements DriverSink {
         if (patientId) ev.patientId = patientId;
       }
     }
-    const outbox: NewOutboxMessage[] = out.incidents.map((ev) => {
+    const p = this.pendingChange;
+    p.alarms.push(...out.alarms);
+    p.incidents.push(...out.incidents);
+    p.audit.push(...audit);
+    for (const ev of out.incidents) {
       const id = this.newId(now);
-      return {
+      p.outbox.push({
         id,
         kind: 'incident-event',
         incidentId: ev.incidentId,
         incidentSeq: ev.incidentSeq,
         createdAt: now,
         body: (gwSeq: number) => JSON.stringify(incidentEventMessage(this.identity, id, ev, { gatewaySeq: gwSeq, wallTime: now, clockSynced })),
-      };
-    });
+      });
+    }
+    if (!this.changeFlushScheduled) {
+      this.changeFlushScheduled = true;
+      setImmediate(() => this.flushChanges());
+    }
+  }
+
+  /**
+   * Commits every alarm change of this event-loop turn (with the turn's observations) in one durable transaction,
+   * then publishes. One fsync per turn instead of one per alarm change keeps the alarm path fast under load; an
+   * alarm is still never published before it is on disk.
+   */
+  private flushChanges(): void {
+    this.changeFlushScheduled = false;
+    const change = this.pendingChange;
+    if (change.alarms.length === 0 && change.incidents.length === 0 && change.audit.length === 0) return;
+    this.pendingChange = { alarms: [], incidents: [], outbox: [], audit: [] };
     let storeFailed = false;
     try {
-      this.store.commitAlarmChange(out.alarms, out.incidents, outbox, audit);
+      this.store.commitAlarmChange(change.alarms, change.incidents, change.outbox, change.audit);
     } catch (err) {
       storeFailed = true;
       this.counters.storeFailures += 1;
       this.log.error({ err }, 'store: alarm change NOT persisted; publishing anyway');
     }
-    for (const a of out.alarms) this.publishAlarm(a);
+    for (const a of change.alarms) this.publishAlarm(a);
     if (storeFailed !== this.storeFaultActive) {
       // A failing store (full or dying SD card) is itself a technical alarm, on the gateway's own "bed".
       this.storeFaultActive = storeFailed;
-      this.apply(this.rules.technical({ bed: GATEWAY_BED, condition: 'store-fault', active: storeFailed, at: now, detail: storeFailed ? 'alarm changes are not being persisted' : undefined }));
+      this.apply(this.rules.technical({ bed: GATEWAY_BED, condition: 'store-fault', active: storeFailed, at: this.now(), detail: storeFailed ? 'alarm changes are not being persisted' : undefined }));
     }
-    if (out.alarms.length > 0) this.buzzer?.update(this.rules.activeAlarms());
-    if (outbox.length > 0) this.upstream?.kick();
+    if (change.alarms.length > 0) this.buzzer?.update(this.rules.activeAlarms());
+    if (change.outbox.length > 0) this.upstream?.kick();
   }
 
   /** The buzzer failed or works again: a gateway technical alarm (bed `gateway`, device `buzzer`). */
@@ -695,6 +717,8 @@ export class Gateway implements DriverSink {
     if (this.news2Timer) clearTimeout(this.news2Timer);
     for (const c of this.connections.values()) c.stop();
     await Promise.allSettled(this.drivers.map((d) => d.stop()));
+    // Whatever the drivers' last data raised is committed and published before the broker closes.
+    if (this.store) this.flushChanges();
     await this.broker?.stop().catch((err: unknown) => this.log.error({ err }, 'broker stop failed'));
     await this.screen?.stop().catch((err: unknown) => this.log.error({ err }, 'screen stop failed'));
     await this.buzzer?.close().catch((err: unknown) => this.log.error({ err }, 'buzzer stop failed'));
