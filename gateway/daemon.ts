@@ -46,7 +46,7 @@ export interface GatewayCounters {
 }
 
 /** Builds a driver for a serial or BLE device; registered by the driver families (see gateway/drivers.ts). */
-export type DriverFactory = (devices: DeviceConfig[], sink: DriverSink, log: Logger, config: GatewayConfig) => Driver[];
+export type DriverFactory = (devices: DeviceConfig[], sink: DriverSink, log: Logger, config: GatewayConfig) => Driver[] | Promise<Driver[]>;
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -179,7 +179,7 @@ export class Gateway implements DriverSink {
     log.info({ host: c.broker.host, port: brokerPort }, 'broker: listening');
 
     for (const factory of this.opts.driverFactories ?? []) {
-      this.drivers.push(...factory(c.devices, this, log, c));
+      this.drivers.push(...(await factory(c.devices, this, log, c)));
     }
     await Promise.all(this.drivers.map((d) => d.start()));
 
@@ -698,7 +698,7 @@ export class Gateway implements DriverSink {
     if (driverChanged) {
       await Promise.allSettled(this.drivers.map((d) => d.stop()));
       this.drivers = [];
-      for (const factory of this.opts.driverFactories ?? []) this.drivers.push(...factory(next.devices, this, this.log, next));
+      for (const factory of this.opts.driverFactories ?? []) this.drivers.push(...(await factory(next.devices, this, this.log, next)));
       await Promise.all(this.drivers.map((d) => d.start()));
       restartedDrivers = this.drivers.length;
     }

@@ -1,15 +1,14 @@
-import type { DeviceConfig } from '../config/schema.js';
-import { BleDriver } from '../drivers/ble/ble-driver.js';
+import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import type { Driver, DriverSink } from '../drivers/core/driver.js';
-import { IntellivueDriver } from '../drivers/serial/intellivue/driver.js';
-import { SerialDriver, type SerialPortConfig } from '../drivers/serial/serial-driver.js';
-import { defaultHl7DeviceId, MllpListener } from '../drivers/tcp/mllp-listener.js';
-import type { GatewayConfig } from '../config/schema.js';
+import type { SerialPortConfig } from '../drivers/serial/serial-driver.js';
 import type { DriverFactory } from './daemon.js';
 import type { Logger } from './log.js';
 
+// Each family is imported only when a device of that family is configured: an MQTT-only ward never loads
+// serialport, node-ble or dbus-next (several MB of resident memory on a Pi).
+
 /** Line and framed dialects (masimo, hl7, ndjson) share one SerialDriver; each port runs on its own. */
-function serialDrivers(devices: DeviceConfig[], sink: DriverSink): Driver[] {
+async function serialDrivers(devices: DeviceConfig[], sink: DriverSink): Promise<Driver[]> {
   const ports: SerialPortConfig[] = [];
   for (const d of devices) {
     if (d.transport !== 'serial' || !d.serial) continue;
@@ -27,40 +26,44 @@ function serialDrivers(devices: DeviceConfig[], sink: DriverSink): Driver[] {
       maxSilenceMs: d.maxSilenceSeconds * 1000,
     });
   }
-  return ports.length > 0 ? [new SerialDriver({ ports, sink })] : [];
+  if (ports.length === 0) return [];
+  const { SerialDriver } = await import('../drivers/serial/serial-driver.js');
+  return [new SerialDriver({ ports, sink })];
 }
 
 /** Philips IntelliVue over MIB/RS232: a request/response session per monitor. */
-function intellivueDrivers(devices: DeviceConfig[], sink: DriverSink, log: Logger): Driver[] {
-  return devices
-    .filter((d) => d.transport === 'serial' && d.serial?.dialect === 'intellivue')
-    .map((d) => {
-      if (!d.serial?.path) throw new Error(`device ${d.id}: an IntelliVue needs serial.path`);
-      const baud = d.serial.baudRate === 19200 ? 19200 : 115200;
-      return new IntellivueDriver({
-        deviceId: d.id,
-        path: d.serial.path,
-        sink,
-        baudRate: baud,
-        onDeviceAlarms: (deviceId, alarms) => {
-          log.debug({ deviceId, alarms: alarms.length }, 'intellivue: monitor alarm list');
-          sink.deviceAlarms?.(
-            deviceId,
-            alarms.map((a) => ({
-              kind: a.list,
-              priority: a.priority,
-              text: a.text ?? `${a.list} alarm 0x${a.code.toString(16)} on 0x${a.source.toString(16)}`,
-              ...(a.sourceTs !== undefined ? { sourceTs: a.sourceTs } : {}),
-            })),
-          );
-        },
-      });
+async function intellivueDrivers(devices: DeviceConfig[], sink: DriverSink, log: Logger): Promise<Driver[]> {
+  const monitors = devices.filter((d) => d.transport === 'serial' && d.serial?.dialect === 'intellivue');
+  if (monitors.length === 0) return [];
+  const { IntellivueDriver } = await import('../drivers/serial/intellivue/driver.js');
+  return monitors.map((d) => {
+    if (!d.serial?.path) throw new Error(`device ${d.id}: an IntelliVue needs serial.path`);
+    const baud = d.serial.baudRate === 19200 ? 19200 : 115200;
+    return new IntellivueDriver({
+      deviceId: d.id,
+      path: d.serial.path,
+      sink,
+      baudRate: baud,
+      onDeviceAlarms: (deviceId, alarms) => {
+        log.debug({ deviceId, alarms: alarms.length }, 'intellivue: monitor alarm list');
+        sink.deviceAlarms?.(
+          deviceId,
+          alarms.map((a) => ({
+            kind: a.list,
+            priority: a.priority,
+            text: a.text ?? `${a.list} alarm 0x${a.code.toString(16)} on 0x${a.source.toString(16)}`,
+            ...(a.sourceTs !== undefined ? { sourceTs: a.sourceTs } : {}),
+          })),
+        );
+      },
     });
+  });
 }
 
-function bleDrivers(devices: DeviceConfig[], sink: DriverSink): Driver[] {
+async function bleDrivers(devices: DeviceConfig[], sink: DriverSink): Promise<Driver[]> {
   const ble = devices.filter((d) => d.transport === 'ble' && d.ble);
   if (ble.length === 0) return [];
+  const { BleDriver } = await import('../drivers/ble/ble-driver.js');
   return [
     new BleDriver(
       { devices: ble.map((d) => ({ deviceId: d.id, address: d.ble!.address, profiles: d.ble!.profiles, maxSilenceMs: d.maxSilenceSeconds * 1000 })) },
@@ -73,9 +76,10 @@ function bleDrivers(devices: DeviceConfig[], sink: DriverSink): Driver[] {
  * The HL7 MLLP listener, when enabled. Messages are matched to configured `hl7-tcp` devices by PV1-3 bed (and
  * MSH-4 facility when given); anything else keeps the listener's own id and is dropped as an unknown device.
  */
-function hl7ListenerDrivers(devices: DeviceConfig[], sink: DriverSink, log: Logger, config: GatewayConfig): Driver[] {
+async function hl7ListenerDrivers(devices: DeviceConfig[], sink: DriverSink, log: Logger, config: GatewayConfig): Promise<Driver[]> {
   const l = config.hl7Listener;
   if (!l.enabled) return [];
+  const { defaultHl7DeviceId, MllpListener } = await import('../drivers/tcp/mllp-listener.js');
   const bound = devices.filter((d) => d.transport === 'hl7-tcp' && d.hl7);
   const listener = new MllpListener({
     sink,
@@ -96,8 +100,8 @@ function hl7ListenerDrivers(devices: DeviceConfig[], sink: DriverSink, log: Logg
 }
 
 /**
- * The driver families the daemon starts for configured serial and BLE devices. MQTT devices need no driver:
- * they publish to the embedded broker.
+ * The driver families the daemon starts for configured serial, BLE and HL7-over-TCP devices. MQTT devices need
+ * no driver: they publish to the embedded broker.
  */
 export function defaultDriverFactories(): DriverFactory[] {
   return [(devices, sink) => serialDrivers(devices, sink), intellivueDrivers, (devices, sink) => bleDrivers(devices, sink), hl7ListenerDrivers];

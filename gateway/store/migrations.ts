@@ -138,4 +138,17 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE INDEX admissions_patient ON admissions (patient_id) WHERE patient_id IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    name: 'observations-without-secondary-indexes',
+    sql: `
+      -- Each secondary index more than doubled the cost of an observation insert (the hot path), and nothing
+      -- queries by them: retention now prunes by gateway sequence, using a mark (time, last seq) per prune run.
+      DROP INDEX IF EXISTS observations_received;
+      DROP INDEX IF EXISTS observations_bed_param;
+      CREATE TABLE observation_marks (at INTEGER NOT NULL, seq INTEGER NOT NULL);
+      CREATE INDEX observation_marks_at ON observation_marks (at);
+      INSERT INTO observation_marks (at, seq) SELECT COALESCE(MAX(received_at), 0), COALESCE(MAX(seq), 0) FROM observations;
+    `,
+  },
 ];

@@ -102,6 +102,8 @@ describe('store', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
     const s = new Store(dir);
     s.queueObservation(obs(s.nextSeq(), { receivedAt: 10 }));
+    s.flushObservations();
+    expect(s.prune(100, 1000, 1000).observations).toBe(0); // marks (100, seq 1); nothing is older than 1 s yet
     s.queueObservation(obs(s.nextSeq(), { receivedAt: 10_000_000 }));
     s.flushObservations();
     const [a, b] = s.commitAlarmChange([], [], [

@@ -106,7 +106,10 @@ export class Store {
         `UPDATE incidents SET central_status = ?, assigned_to = COALESCE(?, assigned_to), central_updated_at = ?
          WHERE id = ? AND (central_updated_at IS NULL OR central_updated_at <= ?)`,
       ),
-      pruneObs: d.prepare(`DELETE FROM observations WHERE received_at < ?`),
+      addMark: d.prepare(`INSERT INTO observation_marks (at, seq) VALUES (?, ?)`),
+      markBefore: d.prepare(`SELECT MAX(seq) AS seq, MAX(at) AS at FROM observation_marks WHERE at < ?`),
+      pruneObs: d.prepare(`DELETE FROM observations WHERE seq <= ?`),
+      pruneMarks: d.prepare(`DELETE FROM observation_marks WHERE at < ?`),
       pruneOutbox: d.prepare(`DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?`),
     };
     const fromMeta = Number((this.st.getMeta!.get('seq') as { value: string } | undefined)?.value ?? 0);
@@ -260,8 +263,22 @@ export class Store {
       | undefined;
   }
 
+  /**
+   * Retention. Each call records a mark (now, last sequence); observations up to the newest mark older than the
+   * retention are deleted by primary key, so the hot insert path needs no time index. Call it regularly (every
+   * minute): the retention is honoured to within that period.
+   */
   prune(now: number, retentionMs: number, deliveredKeepMs = 24 * 3600_000): { observations: number; outbox: number } {
-    const observations = this.st.pruneObs!.run(now - retentionMs).changes;
+    this.flushObservations();
+    let observations = 0;
+    this.db.transaction(() => {
+      this.st.addMark!.run(now, this.seq);
+      const mark = this.st.markBefore!.get(now - retentionMs) as { seq: number | null; at: number | null };
+      if (mark.seq !== null && mark.at !== null) {
+        observations = this.st.pruneObs!.run(mark.seq).changes;
+        this.st.pruneMarks!.run(mark.at);
+      }
+    })();
     const outbox = this.st.pruneOutbox!.run(now - deliveredKeepMs).changes;
     return { observations, outbox };
   }

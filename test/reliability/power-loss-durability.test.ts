@@ -116,17 +116,19 @@ describe('power-loss durability: settings in effect at each kind of commit', () 
     s.close();
   });
 
-  it('marks outbox rows delivered, records device state and writes standalone audit rows under FULL', () => {
+  it('records device state and writes standalone audit rows under FULL; delivery marks are NORMAL (a lost mark only resends, and the centre de-duplicates)', () => {
     const s = open();
     const seen = probeStore(s);
     const [row] = s.commitAlarmChange([], [incident('inc-b')], [{ id: 'e2', kind: 'incident-event', incidentId: 'inc-b', incidentSeq: 1, createdAt: 5, body: () => '{}' }]);
     s.markDelivered([row!.gwSeq], 10);
     s.audit({ at: 11, actor: 'n1', action: 'login', detail: {} });
     s.recordDeviceState('d1', 'connected', 'test', 12);
-    for (const name of ['markDelivered', 'insertAudit', 'deviceState']) {
+    for (const name of ['insertAudit', 'deviceState']) {
       const p = seen.find((x) => x.statement === name);
       expect(p?.synchronous, name).toBe(FULL);
     }
+    expect(seen.find((x) => x.statement === 'markDeliveredMany')?.synchronous).toBe(NORMAL);
+    expect(s.db.pragma('synchronous', { simple: true })).toBe(FULL);
     s.close();
   });
 
