@@ -83,6 +83,10 @@ export class EmbeddedBroker {
     const aedes = await Aedes.createBroker({
       id: 'wardgate',
       drainTimeout: 5_000,
+      // mqemitter's bounded concurrency queues publishes behind slow subscribers and then drains the queue by
+      // recursion: under a flood that overflowed the stack (found by the overload benchmark). Unbounded here;
+      // each subscriber is still bounded by queueLimit and drainTimeout, and devices cannot subscribe at all.
+      concurrency: 0,
       queueLimit: 100,
       connectTimeout: 10_000,
       authenticate: (client, username, password, done) => {
