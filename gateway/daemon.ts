@@ -30,6 +30,24 @@ import { Store, type AuditEntry, type NewOutboxMessage } from './store/store.js'
 import { VERSION } from './version.js';
 import { WardState } from './ward-state.js';
 
+interface PendingChange {
+  alarms: AlarmEvent[];
+  incidents: IncidentEvent[];
+  outbox: NewOutboxMessage[];
+  audit: AuditEntry[];
+}
+
+/** What a failing store holds back for retry is bounded, so a dead SD card cannot exhaust memory over days. */
+const MAX_UNPERSISTED = 50_000;
+
+function boundedRetry(c: PendingChange, log: Logger): PendingChange {
+  const size = c.alarms.length + c.incidents.length + c.audit.length;
+  if (size <= MAX_UNPERSISTED) return c;
+  const drop = size - MAX_UNPERSISTED;
+  log.error({ dropped: drop }, 'store: retry buffer full; the oldest unpersisted alarm history is dropped (alarms were published)');
+  return { alarms: c.alarms.slice(Math.min(drop, c.alarms.length)), incidents: c.incidents, outbox: c.outbox, audit: c.audit.slice(Math.max(0, drop - c.alarms.length)) };
+}
+
 /** The pseudo-bed for the gateway's own technical alarms (store, buzzer, clock): published on alarms/gateway. */
 export const GATEWAY_BED = 'gateway';
 
@@ -74,8 +92,10 @@ export class Gateway implements DriverSink {
   readonly metrics: WardgateMetrics;
   private lastTickAt = 0;
   private storeFaultActive = false;
-  private pendingChange: { alarms: AlarmEvent[]; incidents: IncidentEvent[]; outbox: NewOutboxMessage[]; audit: AuditEntry[] } = { alarms: [], incidents: [], outbox: [], audit: [] };
+  private pendingChange: PendingChange = { alarms: [], incidents: [], outbox: [], audit: [] };
   private changeFlushScheduled = false;
+  /** Alarm changes whose commit failed (already published): committed again, first, with the next change. */
+  private unpersisted: PendingChange | undefined;
   private readonly log: Logger;
   private readonly limited: RateLimitedLog;
   private readonly now: () => number;
@@ -122,10 +142,12 @@ export class Gateway implements DriverSink {
     const c = this.opts.config;
     const log = this.log;
     this.store = new Store(c.dataDir);
+    this.store.onWriteError = (err, what) => {
+      this.counters.storeFailures += 1;
+      this.limited.warn('store-write', { err: err.message, what }, 'store: background write failed');
+      this.setStoreFault(true, `${what} could not be written: ${err.message}`);
+    };
     if (this.store.migrated.length > 0) log.info({ path: this.store.path, migrations: this.store.migrated }, 'store: migrated');
-    this.rules = createRulesEngine(rulesConfigFrom(c), { newId: this.newId });
-    this.rules.restore(this.store.openAlarms(), this.store.openIncidents());
-    this.restoreBedSettings();
     this.ward = new WardState(c.gateway.id, c.gateway.ward, c.beds, c.devices, {
       upstreamEnabled: c.sync.enabled,
       upstreamOnline: false,
@@ -136,6 +158,10 @@ export class Gateway implements DriverSink {
       startedAt: this.startedAt,
       version: VERSION,
     });
+    this.rules = createRulesEngine(rulesConfigFrom(c), { newId: this.newId });
+    // Bed settings first (at their own times, before any alarm exists), then the open alarms and incidents.
+    this.restoreBedSettings();
+    this.rules.restore(this.store.openAlarms(), this.store.openIncidents());
     this.ward.setAlarms(this.rules.activeAlarms());
     this.downlink = new DownlinkStore(this.store.db);
     for (const v of this.downlink.centralStatuses()) if (v.status !== 'RESOLVED') this.ward.centralUpdate(v);
@@ -405,24 +431,43 @@ export class Gateway implements DriverSink {
   private flushChanges(): void {
     this.changeFlushScheduled = false;
     const change = this.pendingChange;
-    if (change.alarms.length === 0 && change.incidents.length === 0 && change.audit.length === 0) return;
+    const retry = this.unpersisted;
+    if (change.alarms.length === 0 && change.incidents.length === 0 && change.audit.length === 0 && !retry) return;
     this.pendingChange = { alarms: [], incidents: [], outbox: [], audit: [] };
+    // Changes a failed commit left behind go first, so the store and the outbox keep the order they happened in.
+    const all = retry
+      ? { alarms: [...retry.alarms, ...change.alarms], incidents: [...retry.incidents, ...change.incidents], outbox: [...retry.outbox, ...change.outbox], audit: [...retry.audit, ...change.audit] }
+      : change;
     let storeFailed = false;
     try {
-      this.store.commitAlarmChange(change.alarms, change.incidents, change.outbox, change.audit);
+      this.store.commitAlarmChange(all.alarms, all.incidents, all.outbox, all.audit);
+      this.unpersisted = undefined;
     } catch (err) {
       storeFailed = true;
       this.counters.storeFailures += 1;
-      this.log.error({ err }, 'store: alarm change NOT persisted; publishing anyway');
+      this.unpersisted = boundedRetry(all, this.log);
+      this.log.error({ err, retained: this.unpersisted.alarms.length + this.unpersisted.incidents.length }, 'store: alarm change NOT persisted; publishing anyway, will retry the commit');
     }
     for (const a of change.alarms) this.publishAlarm(a);
-    if (storeFailed !== this.storeFaultActive) {
-      // A failing store (full or dying SD card) is itself a technical alarm, on the gateway's own "bed".
-      this.storeFaultActive = storeFailed;
-      this.apply(this.rules.technical({ bed: GATEWAY_BED, condition: 'store-fault', active: storeFailed, at: this.now(), detail: storeFailed ? 'alarm changes are not being persisted' : undefined }));
-    }
+    this.setStoreFault(storeFailed, 'alarm changes are not being persisted');
     if (change.alarms.length > 0) this.buzzer?.update(this.rules.activeAlarms());
-    if (change.outbox.length > 0) this.upstream?.kick();
+    if (all.outbox.length > 0 && !storeFailed) this.upstream?.kick();
+  }
+
+  private probeStore(now: number): void {
+    try {
+      this.store.probeWrite(now);
+      this.setStoreFault(false, '');
+    } catch {
+      // still failing; the alarm stays
+    }
+  }
+
+  /** A failing store (full or dying SD card) is itself a technical alarm, on the gateway's own "bed". */
+  private setStoreFault(failed: boolean, detail: string): void {
+    if (failed === this.storeFaultActive) return;
+    this.storeFaultActive = failed;
+    this.apply(this.rules.technical({ bed: GATEWAY_BED, condition: 'store-fault', active: failed, at: this.now(), detail: failed ? detail : undefined }));
   }
 
   /** The buzzer failed or works again: a gateway technical alarm (bed `gateway`, device `buzzer`). */
@@ -450,6 +495,8 @@ export class Gateway implements DriverSink {
     try {
       this.apply(this.rules.tick(now));
       this.refreshNews2(now, this.ward.bedIds());
+      if (this.unpersisted) this.flushChanges(); // retry the failed commit every second
+      else if (this.storeFaultActive) this.probeStore(now);
       if (now % 5000 < 1000) this.updateHealth();
     } catch (err) {
       this.log.error({ err }, 'tick failed');
@@ -631,17 +678,30 @@ export class Gateway implements DriverSink {
    */
   private restoreBedSettings(): void {
     const known = new Set(this.opts.config.beds.map((b) => b.id));
-    for (const e of this.store.auditedActions(['bed-limits', 'news2-manual-inputs'])) {
-      if (!e.bed || !known.has(e.bed)) continue;
-      try {
-        if (e.action === 'bed-limits') this.rules.setBedLimits(e.bed, e.detail as never, `restore:${e.actor}`, e.at);
-        else {
-          this.rules.setManualInputs(e.bed, e.detail as never, `restore:${e.actor}`, e.at);
-          this.ward.manual(e.bed, e.detail as never);
-        }
-      } catch (err) {
-        this.log.warn({ bed: e.bed, action: e.action, err: (err as Error).message }, 'restore: audited bed setting not applied');
-      }
+    const entries = this.store.auditedActions(['bed-limits', 'news2-manual-inputs']).filter((e) => e.bed && known.has(e.bed));
+    // Limits: only each bed's latest change, and only if a person made it (a later config reload, audited as
+    // 'config-reload', means the config file's limits apply, and those are loaded already).
+    const lastLimits = new Map<string, AuditEntry>();
+    for (const e of entries) if (e.action === 'bed-limits') lastLimits.set(e.bed!, e);
+    for (const e of lastLimits.values()) {
+      if (e.actor === 'config-reload') continue;
+      this.restoreOne(e, () => this.rules.setBedLimits(e.bed!, e.detail as never, `restore:${e.actor}`, e.at));
+    }
+    // NEWS2 manual inputs: replayed in order, each at the time it was entered, so freshness is judged from then.
+    for (const e of entries) {
+      if (e.action !== 'news2-manual-inputs') continue;
+      this.restoreOne(e, () => this.rules.setManualInputs(e.bed!, e.detail as never, `restore:${e.actor}`, e.at));
+      this.ward.manual(e.bed!, e.detail as never);
+    }
+  }
+
+  private restoreOne(e: AuditEntry, fn: () => RulesOutput): void {
+    try {
+      // Runs before any alarm is restored, so there is nothing to raise or clear: an output here would be a bug.
+      const out = fn();
+      if (out.alarms.length > 0 || out.incidents.length > 0) this.log.warn({ bed: e.bed, action: e.action }, 'restore: a bed setting produced alarm events; ignored');
+    } catch (err) {
+      this.log.warn({ bed: e.bed, action: e.action, err: (err as Error).message }, 'restore: audited bed setting not applied');
     }
   }
 

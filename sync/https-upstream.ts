@@ -75,7 +75,12 @@ export class HttpsUpstream implements Upstream {
 
   kick(): void {
     if (this.stopped || this.sending || this.retryTimer) return;
-    void this.sendNext();
+    this.sendNext().catch((err: unknown) => {
+      // e.g. the outbox could not be read or marked (disk trouble): retry later rather than reject unhandled
+      this.status.lastError = (err as Error).message;
+      this.o.log.error({ err: (err as Error).message }, 'upstream: outbox access failed; will retry');
+      this.scheduleRetry();
+    });
   }
 
   private async sendNext(): Promise<void> {

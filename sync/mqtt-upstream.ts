@@ -175,7 +175,13 @@ export class MqttUpstream implements Upstream {
     const seqs = this.delivered;
     this.delivered = [];
     const at = Date.now();
-    this.o.outbox.markDelivered(seqs, at);
+    try {
+      this.o.outbox.markDelivered(seqs, at);
+    } catch (err) {
+      // Not marked: these are sent again later and the centre de-duplicates them on eventId.
+      this.o.log.error({ err: (err as Error).message, events: seqs.length }, 'upstream: could not mark events delivered; they will be resent');
+      return;
+    }
     this.status.delivered += seqs.length;
     this.status.lastDeliveredAt = at;
   }

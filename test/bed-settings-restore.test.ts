@@ -38,9 +38,27 @@ describe('bed settings survive a restart', () => {
     try {
       const news2 = second.rules.news2('bed-1', Date.now());
       expect(news2.subscores.acvpu).toBe(3);
+      expect(second.ward.bed('bed-1')?.manual).toMatchObject({ acvpu: 'V', o2: true }); // shown on the screen too
       expect(news2.subscores.o2).toBe(2);
       second.reading('w1', observation(110, Date.now()));
       expect(second.rules.activeAlarms().some((a) => a.bed === 'bed-1' && a.condition === 'hr-high' && a.limit === 100)).toBe(true);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('judges a restored manual input by the time it was entered: two days old is stale', async () => {
+    const cfg = { ...config, dataDir: join(dir, 'stale') };
+    const first = new Gateway({ config: cfg, log });
+    await first.start();
+    first.store.audit({ at: Date.now() - 48 * 3600_000, actor: 'n1', action: 'news2-manual-inputs', bed: 'bed-1', detail: { acvpu: 'U' } });
+    await first.stop();
+    const second = new Gateway({ config: cfg, log });
+    await second.start();
+    try {
+      const news2 = second.rules.news2('bed-1', Date.now());
+      expect(news2.subscores.acvpu).toBeUndefined();
+      expect(news2.missing).toContain('acvpu');
     } finally {
       await second.stop();
     }

@@ -58,4 +58,37 @@ describe('a failing store never silences an alarm', () => {
     sub.end(true);
     dev.end(true);
   });
+
+  it('a full disk (SQLITE_FULL) never crashes the daemon; what could not be committed is committed once space is back', async () => {
+    const alarms: Array<{ id: string; bed: string; condition: string; state: string; incidentId: string }> = [];
+    const sub = mqtt.connect(`mqtt://127.0.0.1:${gw.broker.port}`, { username: 'nc', password: 'nc-pw', protocolVersion: 4 });
+    sub.on('message', (_t, p) => alarms.push(JSON.parse(p.toString()) as never));
+    await new Promise<void>((r) => sub.once('connect', () => r()));
+    await sub.subscribeAsync('alarms/#', { qos: 1 });
+    const dev = mqtt.connect(`mqtt://127.0.0.1:${gw.broker.port}`, { username: 'w1', password: 'pw', protocolVersion: 4 });
+    await new Promise<void>((r) => dev.once('connect', () => r()));
+    const until = async (pred: () => boolean, ms = 5000) => {
+      const end = Date.now() + ms;
+      while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      return pred();
+    };
+    const db = gw.store.db;
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages}`); // the disk is full from now on
+    for (let i = 0; i < 120; i++) dev.publish('vitals/w1', JSON.stringify({ spo2: 97, hr: 70 + (i % 5), rr: 15, temp: 36.8, sbp: 120, dbp: 80 }), { qos: 0 });
+    dev.publish('events/w1', JSON.stringify({ event: 'fall' }), { qos: 1 });
+    expect(await until(() => alarms.some((a) => a.condition === 'fall' && a.state === 'active'))).toBe(true);
+    expect(await until(() => alarms.some((a) => a.condition === 'store-fault' && a.state === 'active'))).toBe(true);
+    const raised = alarms.find((a) => a.condition === 'fall' && a.state === 'active')!;
+    expect(db.prepare('SELECT COUNT(*) AS n FROM alarms WHERE id = ?').get(raised.id)).toEqual({ n: 0 });
+
+    db.pragma('max_page_count = 1073741823'); // space is back
+    expect(await until(() => alarms.some((a) => a.condition === 'store-fault' && a.state !== 'active'), 8000)).toBe(true);
+    expect(db.prepare('SELECT state FROM alarms WHERE id = ?').get(raised.id)).toEqual({ state: 'active' });
+    expect((db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE incident_id = ?').get(raised.incidentId) as { n: number }).n).toBeGreaterThan(0);
+    expect(gw.isReady).toBe(true);
+    sub.end(true);
+    dev.end(true);
+  });
 });

@@ -122,7 +122,9 @@ export class EmbeddedBroker {
           state.count = 0;
         }
         state.count += 1;
-        if (state.count > o.maxMessagesPerSecond) {
+        // Patient events (a fall) are never throttled: only vitals are shed when a device is over its rate.
+        const isEvent = packet.topic.startsWith('events/');
+        if (state.count > o.maxMessagesPerSecond && !isEvent) {
           this.counters.rateLimited += 1;
           if (state.count > o.maxMessagesPerSecond * 5) {
             this.counters.disconnected += 1;

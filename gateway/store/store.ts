@@ -147,17 +147,32 @@ export class Store {
     return this.pending.length;
   }
 
-  /** Writes queued observations in one transaction (synchronous=NORMAL: telemetry, not alarms). */
+  /**
+   * Writes queued observations in one transaction (synchronous=NORMAL: telemetry, not alarms). A failing write
+   * (disk full, I/O error) drops that batch, counts it and reports it through `onWriteError`; it never throws,
+   * because it runs from the event loop and an exception there would take the alarm path down with it.
+   */
   flushObservations(): void {
     this.flushScheduled = false;
     if (this.pending.length === 0 || this.closed) return;
-    this.db.pragma('synchronous = NORMAL');
+    const batch = this.pending.length;
     try {
-      this.writeObservations();
-    } finally {
-      this.db.pragma('synchronous = FULL');
+      this.db.pragma('synchronous = NORMAL');
+      try {
+        this.writeObservations();
+      } finally {
+        this.db.pragma('synchronous = FULL');
+      }
+    } catch (err) {
+      this.failedObservations += batch;
+      this.onWriteError?.(err as Error, 'observations');
     }
   }
+
+  /** Observations lost because their batch could not be written. */
+  failedObservations = 0;
+  /** Called when a background write fails (the caller raises the store-fault technical alarm). */
+  onWriteError: ((err: Error, what: string) => void) | undefined;
 
   private writeObservations(): void {
     const batch = this.pending;
@@ -202,6 +217,11 @@ export class Store {
       this.st.setMeta!.run('seq', String(this.seq));
     })();
     return written;
+  }
+
+  /** A tiny durable write: does the store take writes again after a failure? Throws when it does not. */
+  probeWrite(at: number): void {
+    this.db.transaction(() => this.st.setMeta!.run('write-probe', String(at)))();
   }
 
   audit(entry: AuditEntry): void {
