@@ -30,6 +30,15 @@ import { Store, type AuditEntry, type NewOutboxMessage } from './store/store.js'
 import { VERSION } from './version.js';
 import { WardState } from './ward-state.js';
 
+export interface ReloadResult {
+  beds: number;
+  devices: number;
+  changedBeds: string[];
+  restartedDrivers: number;
+  /** Sections that changed but take effect only after a restart. */
+  needsRestart: string[];
+}
+
 interface PendingChange {
   alarms: AlarmEvent[];
   incidents: IncidentEvent[];
@@ -102,6 +111,9 @@ export class Gateway implements DriverSink {
   private readonly newId: NewId = createUuidV7();
   private readonly devices = new Map<string, DeviceConfig>();
   private readonly connections = new Map<string, DeviceConnection>();
+  /** Open MQTT sessions per device (a device can briefly have two while it reconnects). */
+  private readonly mqttSessions = new Map<string, number>();
+  private reloading: Promise<void> = Promise.resolve();
   private drivers: Driver[] = [];
   private tickTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -163,6 +175,10 @@ export class Gateway implements DriverSink {
     this.restoreBedSettings();
     this.rules.restore(this.store.openAlarms(), this.store.openIncidents());
     this.ward.setAlarms(this.rules.activeAlarms());
+    // The gateway's own technical alarms restored as active are re-checked and cleared once the fault is gone.
+    const restoredGateway = new Set(this.rules.activeAlarms().filter((a) => a.bed === GATEWAY_BED && a.state !== 'cleared').map((a) => a.condition));
+    this.storeFaultActive = restoredGateway.has('store-fault');
+    this.diskAlarm = restoredGateway.has('disk-budget');
     this.downlink = new DownlinkStore(this.store.db);
     for (const v of this.downlink.centralStatuses()) if (v.status !== 'RESOLVED') this.ward.centralUpdate(v);
     for (const a of this.downlink.admissions()) this.ward.admission(a);
@@ -186,8 +202,12 @@ export class Gateway implements DriverSink {
       onDeviceConnection: (deviceId, connected) => {
         const conn = this.connections.get(deviceId);
         if (!conn) return;
-        if (connected) conn.opened('mqtt client connected');
-        else conn.disconnected('mqtt client disconnected');
+        // A wearable that reconnects under a new client id overlaps its old session for a moment: the device is
+        // disconnected only when its last session ends.
+        const sessions = Math.max(0, (this.mqttSessions.get(deviceId) ?? 0) + (connected ? 1 : -1));
+        this.mqttSessions.set(deviceId, sessions);
+        if (connected && sessions === 1) conn.opened('mqtt client connected');
+        else if (!connected && sessions === 0) conn.disconnected('mqtt client disconnected');
       },
     });
     const broker = this.broker;
@@ -232,6 +252,7 @@ export class Gateway implements DriverSink {
     });
     await this.buzzer.start();
     this.buzzer.update(this.rules.activeAlarms());
+    if (restoredGateway.has('buzzer-fault') && !this.buzzer.isFaulted) this.buzzerFault(false, 'buzzer works after restart');
     log.info({ backend: this.buzzer.kind }, 'buzzer: ready');
 
     if (c.sync.enabled) this.startUpstream();
@@ -720,33 +741,54 @@ export class Gateway implements DriverSink {
    * restarts only the drivers whose devices changed; broker and screen connections stay up. A bad config
    * throws (the caller logs it) and nothing changes. Gateway identity, ports and sync settings need a restart.
    */
-  async reload(configPath: string | undefined): Promise<{ beds: number; devices: number; changedBeds: string[]; restartedDrivers: number; needsRestart: string[] }> {
+  async reload(configPath: string | undefined): Promise<ReloadResult> {
+    // One reload at a time: two quick SIGHUPs must not both restart the drivers (two readers on one port).
+    const run = this.reloading.then(() => this.reloadNow(configPath));
+    this.reloading = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async reloadNow(configPath: string | undefined): Promise<ReloadResult> {
+    if (this.stopping) throw new Error('stopping');
     const next = loadConfig(configPath);
-    rulesConfigFrom(next);
+    const rulesNext = rulesConfigFrom(next);
     const prev = this.opts.config;
     const needsRestart: string[] = [];
     for (const key of ['gateway', 'broker', 'screen', 'sync', 'dataDir'] as const) {
       if (JSON.stringify(prev[key]) !== JSON.stringify(next[key])) needsRestart.push(key);
     }
     const now = this.now();
-    const changedBeds: string[] = [];
-    for (const b of next.beds) {
-      const old = prev.beds.find((x) => x.id === b.id);
-      if (old && old.profile === b.profile && JSON.stringify(old.overrides ?? {}) === JSON.stringify(b.overrides ?? {})) continue;
-      this.apply(this.rules.setBedLimits(b.id, { profile: b.profile, overrides: b.overrides ?? {} }, 'config-reload', now), [
-        { at: now, actor: 'config-reload', action: 'bed-limits', bed: b.id, detail: { profile: b.profile, overrides: b.overrides ?? {} } },
-      ]);
-      this.ward.addBed(b);
-      changedBeds.push(b.id);
-    }
+    // Beds whose limits the config changes (profile, overrides, or the profile's own table): audited like a nurse's change.
+    const prevRules = rulesConfigFrom(prev);
+    const limitsOf = (c: typeof rulesNext, id: string) => {
+      const b = c.beds.find((x) => x.id === id);
+      return JSON.stringify([b?.profile, b?.overrides ?? {}, b ? c.profiles[b.profile] : undefined]);
+    };
+    const changedBeds = next.beds.filter((b) => limitsOf(prevRules, b.id) !== limitsOf(rulesNext, b.id)).map((b) => b.id);
+    const out = this.rules.reconfigure(rulesNext, 'config-reload', now);
+    this.apply(
+      out,
+      changedBeds.map((bed) => {
+        const b = next.beds.find((x) => x.id === bed)!;
+        return { at: now, actor: 'config-reload', action: 'bed-limits', bed, detail: { profile: b.profile, overrides: b.overrides ?? {} } };
+      }),
+    );
+    for (const b of next.beds) this.ward.addBed(b);
+
     const changedDevices = next.devices.filter((d) => JSON.stringify(prev.devices.find((x) => x.id === d.id)) !== JSON.stringify(d));
     const removed = prev.devices.filter((d) => !next.devices.some((x) => x.id === d.id));
     this.devices.clear();
     for (const d of next.devices) this.devices.set(d.id, d);
     for (const d of changedDevices) {
       this.connections.get(d.id)?.stop();
-      this.connections.set(d.id, new DeviceConnection({ deviceId: d.id, sink: this, maxSilenceMs: d.maxSilenceSeconds * 1000 }));
+      const conn = new DeviceConnection({ deviceId: d.id, sink: this, maxSilenceMs: d.maxSilenceSeconds * 1000 });
+      this.connections.set(d.id, conn);
       this.ward.addDevice(d);
+      // An MQTT wearable that stays connected through the reload keeps being watched for silence.
+      if (d.transport === 'mqtt' && (this.mqttSessions.get(d.id) ?? 0) > 0) conn.opened('config reloaded');
     }
     for (const d of removed) {
       this.connections.get(d.id)?.stop();
@@ -758,8 +800,12 @@ export class Gateway implements DriverSink {
     if (driverChanged) {
       await Promise.allSettled(this.drivers.map((d) => d.stop()));
       this.drivers = [];
-      for (const factory of this.opts.driverFactories ?? []) this.drivers.push(...(await factory(next.devices, this, this.log, next)));
-      await Promise.all(this.drivers.map((d) => d.start()));
+      try {
+        for (const factory of this.opts.driverFactories ?? []) this.drivers.push(...(await factory(next.devices, this, this.log, next)));
+        await Promise.all(this.drivers.map((d) => d.start()));
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'config: a driver did not start after the reload');
+      }
       restartedDrivers = this.drivers.length;
     }
     this.opts = { ...this.opts, config: { ...next, gateway: prev.gateway, broker: prev.broker, screen: prev.screen, sync: prev.sync, dataDir: prev.dataDir } };

@@ -45,6 +45,13 @@ export interface RulesEngine {
   news2(bed: string, now: number): News2Result;
   /** After a restart: the latest events of the alarms not cleared and of the incidents not closed, from the store. */
   restore(alarms: AlarmEvent[], openIncidents: IncidentEvent[]): void;
+  /**
+   * A new configuration (SIGHUP): profiles, each bed's profile, overrides and bound devices, and the timing settings.
+   * Live state (latest values, pending delays, manual inputs, pauses, open alarms and incidents) is kept; limits
+   * are re-evaluated against the latest values, and a device no longer bound to a bed stops raising `no-data`
+   * there. Throws `RulesInputError` (changing nothing) when a bed names an unknown profile.
+   */
+  reconfigure(config: RulesConfig, by: string, now: number): RulesOutput;
 }
 
 export interface ManualInputs {
@@ -175,16 +182,16 @@ class Engine implements RulesEngine {
   private readonly beds = new Map<string, BedState>();
   private readonly alarms = new Map<string, Alarm>();
   private readonly incidents = new Map<string, Incident>();
-  private readonly pauseMs: number;
-  private readonly escalateMs: number;
-  private readonly noDataMs: number;
-  private readonly rejoinMs: number;
-  private readonly freshMs: number;
-  private readonly manualFreshMs: number;
-  private readonly news2DelayMs: number;
+  private pauseMs = 0;
+  private escalateMs = 0;
+  private noDataMs = 0;
+  private rejoinMs = 0;
+  private freshMs = 0;
+  private manualFreshMs = 0;
+  private news2DelayMs = 0;
 
   constructor(
-    private readonly config: RulesConfig,
+    private config: RulesConfig,
     private readonly newId: NewId,
   ) {
     const missing = new Set<string>();
@@ -195,6 +202,14 @@ class Engine implements RulesEngine {
         `rules config: unknown profile(s) ${[...missing].join(', ')}; built-in ones are added by loadRulesConfig() in rules/profiles.ts`,
       );
     }
+    this.applyTimings(config);
+    for (const b of config.beds) {
+      const bed = this.bed(b.id);
+      for (const d of b.devices) this.device(bed, d).bound = true;
+    }
+  }
+
+  private applyTimings(config: RulesConfig): void {
     this.pauseMs = config.lifecycle.audioPauseSeconds * 1000;
     this.escalateMs = config.lifecycle.escalateAfterSeconds * 1000;
     this.noDataMs = config.technical.noDataSeconds * 1000;
@@ -202,10 +217,51 @@ class Engine implements RulesEngine {
     this.freshMs = config.news2.freshnessSeconds * 1000;
     this.manualFreshMs = config.news2.manualFreshnessSeconds * 1000;
     this.news2DelayMs = config.news2.delaySeconds * 1000;
+  }
+
+  reconfigure(config: RulesConfig, by: string, now: number): RulesOutput {
+    const missing = new Set<string>();
+    if (!config.profiles[config.defaultProfile]) missing.add(config.defaultProfile);
+    for (const b of config.beds) if (!config.profiles[b.profile]) missing.add(b.profile);
+    if (missing.size > 0) throw new RulesInputError(`rules config: unknown profile(s) ${[...missing].join(', ')}`);
+    const out: RulesOutput = { alarms: [], incidents: [] };
+    const at = this.advance(now);
+    const previous = this.config;
+    this.config = config;
+    this.applyTimings(config);
+    const bound = new Map<string, Set<string>>(config.beds.map((b) => [b.id, new Set(b.devices)]));
+    const limitsOf = (c: RulesConfig, id: string) => {
+      const b = c.beds.find((x) => x.id === id);
+      const profile = b?.profile ?? c.defaultProfile;
+      return JSON.stringify([profile, b?.overrides ?? {}, c.profiles[profile]]);
+    };
+    for (const bed of this.beds.values()) {
+      const cfg = config.beds.find((b) => b.id === bed.id);
+      if (cfg?.news2Scale !== undefined) bed.scale = cfg.news2Scale;
+      if (cfg?.patientId !== undefined) bed.patientId = cfg.patientId;
+      // Only beds whose configured limits changed: a change made on the screen to another bed stays.
+      if (limitsOf(previous, bed.id) !== limitsOf(config, bed.id)) {
+        const r = this.setBedLimits(bed.id, { profile: cfg?.profile ?? config.defaultProfile, overrides: cfg?.overrides ?? {} }, by, at);
+        out.alarms.push(...r.alarms);
+        out.incidents.push(...r.incidents);
+      }
+      for (const dev of bed.devices.values()) {
+        const stillBound = bound.get(bed.id)?.has(dev.id) ?? false;
+        if (dev.bound && !stillBound && dev.noData.alarm) this.conditionGone(dev.noData.alarm, at, by, out);
+        dev.bound = stillBound;
+      }
+    }
     for (const b of config.beds) {
       const bed = this.bed(b.id);
-      for (const d of b.devices) this.device(bed, d).bound = true;
+      for (const d of b.devices) {
+        const dev = this.device(bed, d);
+        if (!dev.bound) {
+          dev.bound = true;
+          dev.lastSeen = at; // its silence clock starts now
+        }
+      }
     }
+    return out;
   }
 
   // ---------------------------------------------------------------- inputs

@@ -64,3 +64,32 @@ describe('bed settings survive a restart', () => {
     }
   });
 });
+
+describe("the gateway's own technical alarms after a restart", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wardgate-restore-tech-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('clears a restored buzzer-fault and store-fault once the buzzer and the store work', async () => {
+    const config = parseConfig({ dataDir: join(dir, 'data'), broker: { port: 0 }, screen: { port: 0 }, beds: [{ id: 'bed-1' }], sync: { enabled: false } }, 'test');
+    const log = pino({ level: 'silent' });
+    const first = new Gateway({ config, log });
+    await first.start();
+    const at = Date.now();
+    for (const condition of ['buzzer-fault', 'store-fault'] as const) {
+      const out = first.rules.technical({ bed: 'gateway', deviceId: condition === 'buzzer-fault' ? 'buzzer' : undefined, condition, active: true, at });
+      first.store.commitAlarmChange(out.alarms, out.incidents, []);
+    }
+    await first.stop();
+
+    const second = new Gateway({ config, log });
+    await second.start();
+    try {
+      const active = () => second.rules.activeAlarms().filter((a) => a.bed === 'gateway' && a.state === 'active').map((a) => a.condition);
+      const deadline = Date.now() + 5000;
+      while (active().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(active()).toEqual([]);
+    } finally {
+      await second.stop();
+    }
+  });
+});

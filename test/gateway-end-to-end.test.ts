@@ -140,3 +140,34 @@ describe('gateway end to end: MQTT vitals -> alarm on alarms/# and WebSocket -> 
     device.end(true);
   });
 });
+
+describe('a wearable reconnecting under a new client id', () => {
+  it('stays connected while any of its sessions is open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wardgate-sessions-'));
+    const config = writeConfig(dir, {
+      dataDir: join(dir, 'data'),
+      broker: { port: 0, users: [{ username: 'nc', password: 'nc-pw', subscribe: ['alarms/#'] }] },
+      screen: { port: 0 },
+      beds: [{ id: 'bed-1' }],
+      devices: [{ id: 'w1', bed: 'bed-1', transport: 'mqtt', password: 'pw' }],
+      sync: { enabled: false },
+    });
+    const gw = await startGatewayProcess(config);
+    try {
+      const url = `mqtt://127.0.0.1:${gw.brokerPort}`;
+      const a = await connectMqtt(url, { username: 'w1', password: 'pw', clientId: 'w1-a', protocolVersion: 4 });
+      const b = await connectMqtt(url, { username: 'w1', password: 'pw', clientId: 'w1-b', protocolVersion: 4 });
+      await new Promise<void>((r) => a.end(false, {}, () => r()));
+      b.publish('vitals/w1', JSON.stringify({ hr: 72 }), { qos: 1 });
+      await new Promise((r) => setTimeout(r, 500));
+      const states = gw.logs.filter((l) => l.msg === 'device: connection state' && l.deviceId === 'w1').map((l) => l.state);
+      expect(states).toEqual(['connected']);
+      expect(gw.logs.some((l) => l.msg === 'alarm' && l.condition === 'device-disconnected')).toBe(false);
+      await new Promise<void>((r) => b.end(false, {}, () => r()));
+      await gw.waitForLog((l) => l.msg === 'device: connection state' && l.deviceId === 'w1' && l.state === 'disconnected', 5000);
+    } finally {
+      await gw.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
