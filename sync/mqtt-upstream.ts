@@ -22,6 +22,8 @@ export interface MqttUpstreamOptions {
   batchSize?: number;
   retryMinMs: number;
   retryMaxMs: number;
+  /** In flight but unacknowledged this long: reconnect and resend (default 30 s). */
+  ackTimeoutMs?: number;
   log: Logger;
   onDownlink: (topic: string, payload: Buffer) => void;
   /** Retained status payload for `online` / the last will's `offline`. */
@@ -46,10 +48,14 @@ export class MqttUpstream implements Upstream {
   private pumping = false;
   private delivered: number[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastProgressAt = Date.now();
+  private readonly ackTimeoutMs: number;
   readonly status: UpstreamStatus = { online: false, lastDeliveredAt: null, delivered: 0, lastError: null };
 
   constructor(private readonly o: MqttUpstreamOptions) {
     this.backoff = new Backoff(o.retryMinMs, o.retryMaxMs);
+    this.ackTimeoutMs = o.ackTimeoutMs ?? 30_000;
   }
 
   start(): void {
@@ -74,7 +80,8 @@ export class MqttUpstream implements Upstream {
     const client = mqtt.connect(o.url, opts);
     this.client = client;
     client.on('connect', () => {
-      this.backoff.reset();
+      // The backoff resets on delivered events, not on connect: a broker that accepts the connection but refuses
+      // a message must not be hammered with reconnects.
       this.status.online = true;
       this.status.lastError = null;
       o.log.info({ url: o.url }, 'upstream: connected');
@@ -86,8 +93,11 @@ export class MqttUpstream implements Upstream {
       this.queue = [];
       this.inFlight = 0;
       this.generation += 1;
+      this.lastProgressAt = Date.now();
       this.pump();
     });
+    this.watchdog = setInterval(() => this.checkProgress(), Math.min(5000, this.ackTimeoutMs / 2));
+    this.watchdog.unref();
     client.on('message', (topic, payload) => {
       try {
         o.onDownlink(topic, payload);
@@ -145,14 +155,40 @@ export class MqttUpstream implements Upstream {
   }
 
   private acked(row: OutboxRowLike, gen: number, err: Error | undefined): void {
-    if (gen === this.generation) this.inFlight -= 1;
-    if (err) {
-      this.status.lastError = err.message;
+    if (gen !== this.generation) {
+      if (!err) {
+        this.delivered.push(row.gwSeq); // a late PUBACK still proves delivery
+        this.scheduleFlush();
+      }
       return;
     }
+    this.inFlight -= 1;
+    if (err) {
+      // Refused by the broker (too large, not authorised ...). Skipping it would reorder the incident's events,
+      // so start over from the oldest undelivered event after a reconnect with backoff.
+      this.forceReconnect(`event ${row.id} refused: ${err.message}`);
+      return;
+    }
+    this.lastProgressAt = Date.now();
+    this.backoff.reset();
     this.delivered.push(row.gwSeq);
     this.scheduleFlush();
-    if (gen === this.generation) this.pump();
+    this.pump();
+  }
+
+  /** Messages in flight but no acknowledgement for ackTimeoutMs: the session is stuck; reconnect and resend. */
+  private checkProgress(): void {
+    if (this.stopped || !this.client?.connected || this.inFlight === 0) return;
+    if (Date.now() - this.lastProgressAt > this.ackTimeoutMs) this.forceReconnect(`no acknowledgement for ${Math.round(this.ackTimeoutMs / 1000)} s`);
+  }
+
+  private forceReconnect(reason: string): void {
+    this.status.lastError = reason;
+    this.o.log.error({ reason, url: this.o.url }, 'upstream: delivery stuck; reconnecting to resend from the oldest undelivered event');
+    this.generation += 1;
+    this.inFlight = 0;
+    this.queue = [];
+    this.client?.end(true); // 'close' schedules the reconnect with backoff
   }
 
   /**
@@ -193,13 +229,17 @@ export class MqttUpstream implements Upstream {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.watchdog) clearInterval(this.watchdog);
     const client = this.client;
     this.client = undefined;
+    // Shutdown must finish within systemd's and the daemon's limits even when the broker does not answer.
+    const within = (ms: number, p: Promise<void>) => Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
     if (client) {
       if (client.connected) {
-        await new Promise<void>((resolve) => client.publish(this.o.topics.status, this.o.statusPayload('offline'), { qos: 1, retain: true }, () => resolve()));
+        await within(1000, new Promise<void>((resolve) => client.publish(this.o.topics.status, this.o.statusPayload('offline'), { qos: 1, retain: true }, () => resolve())));
       }
-      await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+      await within(1000, new Promise<void>((resolve) => client.end(false, {}, () => resolve())));
+      if (!client.disconnected) client.end(true);
     }
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushDelivered();
