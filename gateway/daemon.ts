@@ -46,6 +46,13 @@ interface PendingChange {
   audit: AuditEntry[];
 }
 
+/** Roles that act on patients: acknowledge patient alarms, change limits, enter NEWS2 observations. A technician
+ * acknowledges technical alarms only. */
+const CLINICAL_ROLES = new Set(['nurse', 'senior-nurse', 'doctor']);
+
+/** The shortest interval between two durable alarm commits under load (see apply()). */
+const GROUP_COMMIT_MS = 4;
+
 /** What a failing store holds back for retry is bounded, so a dead SD card cannot exhaust memory over days. */
 const MAX_UNPERSISTED = 50_000;
 
@@ -103,6 +110,7 @@ export class Gateway implements DriverSink {
   private storeFaultActive = false;
   private pendingChange: PendingChange = { alarms: [], incidents: [], outbox: [], audit: [] };
   private changeFlushScheduled = false;
+  private lastCommitAt = Number.NEGATIVE_INFINITY;
   /** Alarm changes whose commit failed (already published): committed again, first, with the next change. */
   private unpersisted: PendingChange | undefined;
   private readonly log: Logger;
@@ -440,7 +448,11 @@ export class Gateway implements DriverSink {
     }
     if (!this.changeFlushScheduled) {
       this.changeFlushScheduled = true;
-      setImmediate(() => this.flushChanges());
+      // Group commit: at ward rates the change commits at the end of this turn; under a burst, durable commits
+      // (each an fsync that blocks the loop) come at most every GROUP_COMMIT_MS and carry everything since.
+      const wait = this.lastCommitAt + GROUP_COMMIT_MS - performance.now();
+      if (wait <= 0) setImmediate(() => this.flushChanges());
+      else setTimeout(() => this.flushChanges(), wait);
     }
   }
 
@@ -462,6 +474,7 @@ export class Gateway implements DriverSink {
     let storeFailed = false;
     try {
       this.store.commitAlarmChange(all.alarms, all.incidents, all.outbox, all.audit);
+      this.lastCommitAt = performance.now();
       this.unpersisted = undefined;
     } catch (err) {
       storeFailed = true;
@@ -650,6 +663,7 @@ export class Gateway implements DriverSink {
       acknowledge: (alarmId, staff) => {
         const alarm = this.rules.activeAlarms().find((a) => a.id === alarmId);
         if (!alarm) return { ok: false, error: 'no such active alarm' };
+        if (!CLINICAL_ROLES.has(staff.role) && alarm.kind !== 'technical') return { ok: false, error: 'only clinical staff acknowledge patient alarms' };
         return act((by, now) => this.rules.acknowledge(alarmId, by, now), staff, 'acknowledge', alarm.bed, { alarmId, condition: alarm.condition });
       },
       pauseAudio: (bed, staff) => {
@@ -660,6 +674,7 @@ export class Gateway implements DriverSink {
       },
       setManualInputs: (bed, inputs, staff) => {
         if (!this.ward.bedIds().includes(bed)) return { ok: false, error: 'unknown bed' };
+        if (!CLINICAL_ROLES.has(staff.role)) return { ok: false, error: 'only clinical staff enter NEWS2 observations' };
         const clean: { acvpu?: 'A' | 'C' | 'V' | 'P' | 'U'; o2?: boolean; scale?: 1 | 2 } = {};
         if (inputs.acvpu !== undefined) {
           if (!['A', 'C', 'V', 'P', 'U'].includes(inputs.acvpu)) return { ok: false, error: 'acvpu: one of A, C, V, P, U' };
@@ -679,6 +694,7 @@ export class Gateway implements DriverSink {
       },
       setBedLimits: (bed, change, staff) => {
         if (!this.ward.bedIds().includes(bed)) return { ok: false, error: 'unknown bed' };
+        if (!CLINICAL_ROLES.has(staff.role)) return { ok: false, error: 'only clinical staff change alarm limits' };
         return act((by, now) => this.rules.setBedLimits(bed, change as never, by, now), staff, 'bed-limits', bed, change);
       },
       readiness: () => {
