@@ -17,18 +17,23 @@ export interface ConnectionOptions {
   maxSilenceMs: number;
   setTimer?: (fn: () => void, ms: number) => NodeJS.Timeout;
   clearTimer?: (t: NodeJS.Timeout) => void;
+  /** Monotonic milliseconds (default performance.now()); tests with fake timers pass their clock. */
+  now?: () => number;
 }
 
 /** Tracks one device's connection state, reports each transition with its reason, and runs the silence watchdog. */
 export class DeviceConnection {
   private current: ConnectionState = 'disconnected';
   private silenceTimer: NodeJS.Timeout | undefined;
+  private lastDataAt = 0;
+  private readonly now: () => number;
   private readonly setTimer: (fn: () => void, ms: number) => NodeJS.Timeout;
   private readonly clearTimer: (t: NodeJS.Timeout) => void;
 
   constructor(private readonly opts: ConnectionOptions) {
     this.setTimer = opts.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = opts.clearTimer ?? ((t) => clearTimeout(t));
+    this.now = opts.now ?? (() => performance.now());
   }
 
   get state(): ConnectionState {
@@ -46,10 +51,16 @@ export class DeviceConnection {
     this.transition('connected', reason);
   }
 
-  /** Call on every received frame or notification. Cheap: re-arms the watchdog only. */
+  /**
+   * Call on every received frame or notification. O(1) and timer-free on the hot path: it records the time,
+   * and the single watchdog timer, when it fires, re-arms itself for the silence still left.
+   */
   dataReceived(): void {
-    if (this.current === 'quiet') this.transition('connected', 'data resumed');
-    if (this.current === 'connected') this.armWatchdog();
+    this.lastDataAt = this.now();
+    if (this.current === 'quiet') {
+      this.transition('connected', 'data resumed');
+      this.armWatchdog();
+    }
   }
 
   disconnected(reason: string): void {
@@ -61,12 +72,19 @@ export class DeviceConnection {
     this.stopWatchdog();
   }
 
-  private armWatchdog(): void {
+  private armWatchdog(delayMs = this.opts.maxSilenceMs): void {
     if (this.silenceTimer) this.clearTimer(this.silenceTimer);
+    if (delayMs === this.opts.maxSilenceMs) this.lastDataAt = this.now();
     this.silenceTimer = this.setTimer(() => {
       this.silenceTimer = undefined;
+      if (this.current !== 'connected') return;
+      const silentFor = this.now() - this.lastDataAt;
+      if (silentFor < this.opts.maxSilenceMs) {
+        this.armWatchdog(this.opts.maxSilenceMs - silentFor);
+        return;
+      }
       this.transition('quiet', `no data for ${this.opts.maxSilenceMs} ms`);
-    }, this.opts.maxSilenceMs);
+    }, delayMs);
     this.silenceTimer.unref?.();
   }
 

@@ -142,6 +142,7 @@ export function createMetrics(options: MetricsOptions): WardgateMetrics {
   });
   buildInfo.set({ version: options.version, node: process.version }, 1);
 
+  const observationChildren = new Map<string, { inc(): void }>();
   return {
     registry,
     contentType: registry.contentType,
@@ -156,7 +157,14 @@ export function createMetrics(options: MetricsOptions): WardgateMetrics {
     syncLatency,
     buildInfo,
     recordObservation(driver, param) {
-      observations.inc({ driver, param });
+      // The hot path: one labelled child per (driver, param), resolved once instead of hashing labels per sample.
+      const key = `${driver}\u0000${param}`;
+      let child = observationChildren.get(key);
+      if (!child) {
+        child = observations.labels({ driver, param });
+        observationChildren.set(key, child);
+      }
+      child.inc();
     },
     recordDecodeError(codec) {
       decodeErrors.inc({ codec });

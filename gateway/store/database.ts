@@ -15,10 +15,9 @@ export interface OpenedDatabase {
 
 /**
  * Opens (creating if needed) the gateway database in `dataDir`: WAL journal, foreign keys, a busy timeout,
- * and `synchronous=FULL` so that every committed alarm, audit and outbox row survives a power cut.
- * Observation batches lower it to NORMAL for their own commit (see store.ts): in WAL mode they then
- * reach the disk with the next FULL commit or checkpoint, and a power cut can lose only the last moments of
- * telemetry, never an alarm.
+ * and `synchronous=FULL` for the migrations. The Store then rests at NORMAL and raises it to FULL around every
+ * alarm, audit and outbox commit (Store.durably): in WAL mode telemetry reaches the disk with the next FULL commit
+ * or checkpoint, so a power cut can lose only the last moments of telemetry, never an alarm.
  */
 export function openDatabase(dataDir: string, fileName = 'wardgate.db'): OpenedDatabase {
   mkdirSync(dataDir, { recursive: true });

@@ -62,6 +62,7 @@ export class Store {
   ) {
     const opened = openDatabase(dataDir);
     this.db = opened.db;
+    this.db.pragma('synchronous = NORMAL'); // the resting state; see durably()
     this.path = opened.path;
     this.migrated = opened.migrated;
     const d = this.db;
@@ -157,12 +158,7 @@ export class Store {
     if (this.pending.length === 0 || this.closed) return;
     const batch = this.pending.length;
     try {
-      this.db.pragma('synchronous = NORMAL');
-      try {
-        this.writeObservations();
-      } finally {
-        this.db.pragma('synchronous = FULL');
-      }
+      this.writeObservations();
     } catch (err) {
       this.failedObservations += batch;
       this.onWriteError?.(err as Error, 'observations');
@@ -196,7 +192,7 @@ export class Store {
    */
   commitAlarmChange(alarms: AlarmEvent[], incidents: IncidentEvent[], outbox: NewOutboxMessage[], audit: AuditEntry[] = []): OutboxRow[] {
     const written: OutboxRow[] = [];
-    this.db.transaction(() => {
+    this.durably(() => this.db.transaction(() => {
       if (this.pending.length > 0) this.writeObservations();
       for (const a of alarms) {
         const body = JSON.stringify(a);
@@ -215,17 +211,17 @@ export class Store {
       }
       for (const e of audit) this.st.insertAudit!.run(e.at, e.actor, e.action, e.bed ?? null, JSON.stringify(e.detail));
       this.st.setMeta!.run('seq', String(this.seq));
-    })();
+    })());
     return written;
   }
 
   /** A tiny durable write: does the store take writes again after a failure? Throws when it does not. */
   probeWrite(at: number): void {
-    this.db.transaction(() => this.st.setMeta!.run('write-probe', String(at)))();
+    this.durably(() => this.db.transaction(() => this.st.setMeta!.run('write-probe', String(at)))());
   }
 
   audit(entry: AuditEntry): void {
-    this.st.insertAudit!.run(entry.at, entry.actor, entry.action, entry.bed ?? null, JSON.stringify(entry.detail));
+    this.durably(() => this.st.insertAudit!.run(entry.at, entry.actor, entry.action, entry.bed ?? null, JSON.stringify(entry.detail)));
   }
 
   /** Audited actions of the given kinds, oldest first (to restore bed settings after a restart). */
@@ -247,11 +243,21 @@ export class Store {
    */
   markDelivered(gwSeqs: number[], at: number): void {
     if (gwSeqs.length === 0) return;
-    this.db.pragma('synchronous = NORMAL');
+    this.st.markDeliveredMany!.run(at, JSON.stringify(gwSeqs));
+  }
+
+  /**
+   * The connection rests at synchronous=NORMAL (telemetry, delivery marks: no fsync per commit); what must survive
+   * a power cut once committed (alarms, incidents, outbox, audit, device state) is written under FULL, and the
+   * connection goes back to NORMAL even when the write fails. Switching only around these rare commits, not
+   * around every observation batch, keeps the hot path at one statement per row.
+   */
+  private durably<T>(fn: () => T): T {
+    this.db.pragma('synchronous = FULL');
     try {
-      this.st.markDeliveredMany!.run(at, JSON.stringify(gwSeqs));
+      return fn();
     } finally {
-      this.db.pragma('synchronous = FULL');
+      this.db.pragma('synchronous = NORMAL');
     }
   }
 
@@ -269,7 +275,7 @@ export class Store {
   }
 
   recordDeviceState(device: string, state: string, reason: string, at: number): void {
-    this.st.deviceState!.run(device, state, reason, at);
+    this.durably(() => this.st.deviceState!.run(device, state, reason, at));
   }
 
   /** Applies a status from the centre; older updates than the one stored are ignored (idempotent, order-tolerant). */

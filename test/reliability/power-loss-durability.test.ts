@@ -95,7 +95,7 @@ describe('power-loss durability: settings in effect at each kind of commit', () 
     s.close();
   });
 
-  it('commits observation batches under synchronous=NORMAL and returns to FULL afterwards', async () => {
+  it('commits observation batches under synchronous=NORMAL, the resting state', async () => {
     const s = open();
     const seen = probeStore(s);
     for (let i = 0; i < 10; i++) s.queueObservation(obs(s));
@@ -103,16 +103,22 @@ describe('power-loss durability: settings in effect at each kind of commit', () 
     const inserts = seen.filter((p) => p.statement === 'insertObs');
     expect(inserts).toHaveLength(10);
     for (const p of inserts) expect(p).toMatchObject({ synchronous: NORMAL, inTransaction: true });
-    expect(s.db.pragma('synchronous', { simple: true })).toBe(FULL);
+    expect(s.db.pragma('synchronous', { simple: true })).toBe(NORMAL);
     s.close();
   });
 
-  it('goes back to FULL even when an observation batch fails', () => {
+  it('a failing observation batch is dropped and reported, never thrown; a failing alarm commit goes back to NORMAL', () => {
     const s = open();
+    const errors: string[] = [];
+    s.onWriteError = (_err, what) => errors.push(what);
     s.queueObservation(obs(s));
-    s.queueObservation({ ...obs(s), seq: s.lastSeq - 1 }); // duplicate primary key: the batch throws
-    expect(() => s.flushObservations()).toThrow();
-    expect(s.db.pragma('synchronous', { simple: true })).toBe(FULL);
+    s.queueObservation({ ...obs(s), seq: s.lastSeq - 1 }); // duplicate primary key: the batch fails
+    expect(() => s.flushObservations()).not.toThrow();
+    expect(errors).toEqual(['observations']);
+    expect(s.failedObservations).toBe(2);
+    const dup = { id: 'same', kind: 'k', createdAt: 1, body: () => '{}' };
+    expect(() => s.commitAlarmChange([], [], [dup, dup])).toThrow();
+    expect(s.db.pragma('synchronous', { simple: true })).toBe(NORMAL);
     s.close();
   });
 
@@ -128,7 +134,7 @@ describe('power-loss durability: settings in effect at each kind of commit', () 
       expect(p?.synchronous, name).toBe(FULL);
     }
     expect(seen.find((x) => x.statement === 'markDeliveredMany')?.synchronous).toBe(NORMAL);
-    expect(s.db.pragma('synchronous', { simple: true })).toBe(FULL);
+    expect(s.db.pragma('synchronous', { simple: true })).toBe(NORMAL);
     s.close();
   });
 
