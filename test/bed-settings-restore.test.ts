@@ -28,6 +28,7 @@ describe('bed settings survive a restart', () => {
     const first = new Gateway({ config, log });
     await first.start();
     first.setManualInputs('bed-1', { acvpu: 'V', o2: true }, 'staff:n1');
+    first.reading('w1', observation(88, Date.now()));
     // a nurse lowers the HR limit for this bed to 100 (from the adult profile's 120)
     first.rules.setBedLimits('bed-1', { overrides: { hr: { delaySeconds: 0, high: [{ above: 100, priority: 'medium' }] } } }, 'staff:n1', Date.now());
     first.store.audit({ at: Date.now(), actor: 'n1', action: 'bed-limits', bed: 'bed-1', detail: { overrides: { hr: { delaySeconds: 0, high: [{ above: 100, priority: 'medium' }] } } } });
@@ -39,6 +40,9 @@ describe('bed settings survive a restart', () => {
       const news2 = second.rules.news2('bed-1', Date.now());
       expect(news2.subscores.acvpu).toBe(3);
       expect(second.ward.bed('bed-1')?.manual).toMatchObject({ acvpu: 'V', o2: true }); // shown on the screen too
+      // the last values are shown again, with the time they were received (display only)
+      expect(second.ward.bed('bed-1')?.vitals.hr).toMatchObject({ value: 88, deviceId: 'w1' });
+      expect(second.ward.bed('bed-1')!.vitals.hr!.at).toBeLessThanOrEqual(Date.now());
       expect(news2.subscores.o2).toBe(2);
       second.reading('w1', observation(110, Date.now()));
       expect(second.rules.activeAlarms().some((a) => a.bed === 'bed-1' && a.condition === 'hr-high' && a.limit === 100)).toBe(true);

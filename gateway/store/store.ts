@@ -294,6 +294,35 @@ export class Store {
    * retention are deleted by primary key, so the hot insert path needs no time index. Call it regularly (every
    * minute): the retention is honoured to within that period.
    */
+  /**
+   * Observations received since `since` (epoch ms), oldest first, at most `limit`: what the screen shows again after a
+   * restart. Starts from the newest retention mark at or before `since` (no time index on the hot table).
+   */
+  recentObservations(since: number, limit = 200_000): Observation[] {
+    const mark = this.db.prepare('SELECT MAX(seq) AS seq FROM observation_marks WHERE at <= ?').get(since) as { seq: number | null };
+    const rows = this.db
+      .prepare(
+        `SELECT seq, received_at AS receivedAt, source_ts AS sourceTs, source_seq AS sourceSeq, bed, device, source, param, value, unit, channel, flags
+         FROM observations WHERE seq > ? AND received_at >= ? ORDER BY seq LIMIT ?`,
+      )
+      .all(mark.seq ?? 0, since, limit) as Array<{ seq: number; receivedAt: number; sourceTs: number | null; sourceSeq: number | null; bed: string; device: string; source: string; param: string; value: number; unit: string; channel: string | null; flags: string | null }>;
+    return rows.map((r) => ({
+      gatewayId: '',
+      seq: r.seq,
+      receivedAt: r.receivedAt,
+      ...(r.sourceTs !== null ? { sourceTs: r.sourceTs } : {}),
+      ...(r.sourceSeq !== null ? { sourceSeq: r.sourceSeq } : {}),
+      bedId: r.bed,
+      deviceId: r.device,
+      source: r.source,
+      param: r.param as Observation['param'],
+      value: r.value,
+      unit: r.unit,
+      ...(r.channel !== null ? { channel: r.channel } : {}),
+      flags: r.flags ? (r.flags.split(',') as Observation['flags']) : [],
+    }));
+  }
+
   prune(now: number, retentionMs: number, deliveredKeepMs = 24 * 3600_000): { observations: number; outbox: number } {
     this.flushObservations();
     let observations = 0;
