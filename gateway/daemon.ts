@@ -183,9 +183,12 @@ export class Gateway implements DriverSink {
     this.restoreBedSettings();
     this.rules.restore(this.store.openAlarms(), this.store.openIncidents());
     this.ward.setAlarms(this.rules.activeAlarms());
-    // The screen shows the last 30 minutes again after a restart: values with their true age, and the trends.
-    // (Display only: the rules start from fresh data; a stale value must never look fresh to NEWS2.)
-    for (const o of this.store.recentObservations(this.now() - 30 * 60_000)) if (this.devices.has(o.deviceId)) this.ward.observation(o);
+    // The screen shows the last 30 minutes again after a restart (values with their true age, and the trends), and
+    // NEWS2 gets its parameters back at the times they were received (an episodic BP must not make NEWS2 incomplete
+    // for an hour after a watchdog restart). Limit alarms start from new data only.
+    const recent = this.store.recentObservations(this.now() - 30 * 60_000).filter((o) => this.devices.has(o.deviceId));
+    for (const o of recent) this.ward.observation(o);
+    this.rules.primeNews2(recent);
     // The gateway's own technical alarms restored as active are re-checked and cleared once the fault is gone.
     const restoredGateway = new Set(this.rules.activeAlarms().filter((a) => a.bed === GATEWAY_BED && a.state !== 'cleared').map((a) => a.condition));
     this.storeFaultActive = restoredGateway.has('store-fault');

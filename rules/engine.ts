@@ -52,6 +52,12 @@ export interface RulesEngine {
    * there. Throws `RulesInputError` (changing nothing) when a bed names an unknown profile.
    */
   reconfigure(config: RulesConfig, by: string, now: number): RulesOutput;
+  /**
+   * After a restart: the values of the NEWS2 parameters received before it, at their own times, so NEWS2 is complete
+   * again without waiting for the next cuff reading; freshness is judged from when each value was received. Nothing
+   * is evaluated here (the next `tick` does), and limit alarms start from new data only.
+   */
+  primeNews2(observations: Iterable<Observation>): void;
 }
 
 export interface ManualInputs {
@@ -483,6 +489,16 @@ class Engine implements RulesEngine {
     const bed = this.beds.get(bedId);
     if (!bed) return scoreNews2({});
     return this.score(bed, now);
+  }
+
+  primeNews2(observations: Iterable<Observation>): void {
+    for (const o of observations) {
+      const vital = NEWS2_OF[o.param];
+      if (!vital || !Number.isFinite(o.value) || o.flags.some((f) => UNSCORED.includes(f))) continue;
+      const bed = this.bed(o.bedId);
+      const prev = bed.news2Vitals[vital];
+      if (!prev || o.receivedAt >= prev.at) bed.news2Vitals[vital] = { v: o.value, at: o.receivedAt };
+    }
   }
 
   restore(alarms: AlarmEvent[], openIncidents: IncidentEvent[]): void {

@@ -51,6 +51,29 @@ describe('bed settings survive a restart', () => {
     }
   });
 
+  it('NEWS2 is complete again after a restart, from the values received before it at their own times', async () => {
+    const cfg = { ...config, dataDir: join(dir, 'news2') };
+    const first = new Gateway({ config: cfg, log });
+    await first.start();
+    first.setManualInputs('bed-1', { acvpu: 'A', o2: false }, 'staff:n1');
+    const now = Date.now();
+    for (const [param, value] of [['rr', 16], ['spo2', 97], ['sbp', 124], ['hr', 72], ['temp', 36.9]] as const) {
+      first.reading('w1', { param, value, unit: param === 'temp' ? 'Cel' : param === 'sbp' ? 'mm[Hg]' : param === 'spo2' ? '%' : '/min', sourceTs: now });
+    }
+    expect(first.rules.news2('bed-1', Date.now()).complete).toBe(true);
+    await first.stop();
+    const second = new Gateway({ config: cfg, log });
+    await second.start();
+    try {
+      const n = second.rules.news2('bed-1', Date.now());
+      expect(n).toMatchObject({ complete: true, total: 0, risk: 'low' });
+      // and freshness is judged from when they were received: 16 minutes on, the vitals no longer count
+      expect(second.rules.news2('bed-1', Date.now() + 16 * 60_000).complete).toBe(false);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('judges a restored manual input by the time it was entered: two days old is stale', async () => {
     const cfg = { ...config, dataDir: join(dir, 'stale') };
     const first = new Gateway({ config: cfg, log });
