@@ -46,7 +46,7 @@ export async function runDemo(configPath: string | undefined): Promise<void> {
     devices: mqttDevices.map((d, i) => ({
       deviceId: d.id,
       password: d.password!,
-      episode: i === 2 ? desaturationCycle() : undefined,
+      episode: i === 2 ? desaturationCycle(120_000, 45_000, 5_000) : undefined,
       format: i === 1 ? 'senml' : 'json',
     })),
     onError: (deviceId, err) => log.warn({ deviceId, err: err.message }, 'demo: wearable error'),
