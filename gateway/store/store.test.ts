@@ -53,30 +53,6 @@ describe('store', () => {
     t.close();
   });
 
-  it('under a burst, observation transactions come at most every 2 ms and carry everything since', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
-    const s = new Store(dir);
-    s.queueObservation(obs(s.nextSeq()));
-    await new Promise((r) => setImmediate(r));
-    expect(s.pendingObservations).toBe(0); // the first batch of a quiet period goes at the end of its turn
-    const flushes: number[] = [];
-    const flush = s.flushObservations.bind(s);
-    s.flushObservations = () => {
-      if (s.pendingObservations > 0) flushes.push(s.pendingObservations);
-      flush();
-    };
-    for (let i = 0; i < 10; i++) {
-      s.queueObservation(obs(s.nextSeq()));
-      await new Promise((r) => setImmediate(r)); // ten turns ...
-    }
-    await new Promise((r) => setTimeout(r, 10));
-    expect(flushes.reduce((a, b) => a + b, 0)).toBe(10);
-    expect(flushes.length).toBeLessThan(10); // ... fewer transactions than turns
-    expect(s.pendingObservations).toBe(0);
-    expect((s.db.prepare('SELECT COUNT(*) AS n FROM observations').get() as { n: number }).n).toBe(11);
-    s.close();
-  });
-
   it('commits alarms, incidents, outbox and pending observations in one transaction', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
     const s = new Store(dir);

@@ -3,9 +3,6 @@ import type { Observation } from '../../drivers/core/observation.js';
 import type { AlarmEvent, IncidentEvent } from '../../rules/types.js';
 import { openDatabase, type Db } from './database.js';
 
-/** Shortest interval between two observation transactions under load (see queueObservation). */
-const OBSERVATION_BATCH_MS = 2;
-
 /** A message waiting in (or delivered from) the outbox. `body` is the JSON sent upstream. */
 export interface OutboxRow {
   gwSeq: number;
@@ -54,7 +51,6 @@ export class Store {
   private seq: number;
   private pending: Observation[] = [];
   private flushScheduled = false;
-  private lastObservationFlush = Number.NEGATIVE_INFINITY;
   private closed = false;
   private readonly st: Record<string, Statement>;
   /** Observations dropped because the queue was over its bound (load shedding). */
@@ -143,11 +139,7 @@ export class Store {
     this.pending.push(o);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      // At ward rates each event-loop turn's observations are one transaction; under a burst the transactions come
-      // at most every OBSERVATION_BATCH_MS, so they stay large (a commit costs as much as tens of rows).
-      const wait = this.lastObservationFlush + OBSERVATION_BATCH_MS - performance.now();
-      if (wait <= 0) setImmediate(() => this.flushObservations());
-      else setTimeout(() => this.flushObservations(), wait);
+      setImmediate(() => this.flushObservations());
     }
     return true;
   }
@@ -165,7 +157,6 @@ export class Store {
     this.flushScheduled = false;
     if (this.pending.length === 0 || this.closed) return;
     const batch = this.pending.length;
-    this.lastObservationFlush = performance.now();
     try {
       this.writeObservations();
     } catch (err) {
