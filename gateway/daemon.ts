@@ -121,6 +121,8 @@ export class Gateway implements DriverSink {
   private readonly connections = new Map<string, DeviceConnection>();
   /** Open MQTT sessions per device (a device can briefly have two while it reconnects). */
   private readonly mqttSessions = new Map<string, number>();
+  /** The centre's admissions, bed -> patient id, kept in memory for the incident path. */
+  private readonly patientByBed = new Map<string, string>();
   private reloading: Promise<void> = Promise.resolve();
   private drivers: Driver[] = [];
   private tickTimer: NodeJS.Timeout | undefined;
@@ -195,7 +197,10 @@ export class Gateway implements DriverSink {
     this.diskAlarm = restoredGateway.has('disk-budget');
     this.downlink = new DownlinkStore(this.store.db);
     for (const v of this.downlink.centralStatuses()) if (v.status !== 'RESOLVED') this.ward.centralUpdate(v);
-    for (const a of this.downlink.admissions()) this.ward.admission(a);
+    for (const a of this.downlink.admissions()) {
+      this.ward.admission(a);
+      if (a.state === 'admitted' && a.patient) this.patientByBed.set(a.bed, a.patient.id);
+    }
     this.metrics.setOutboxProbe(() => {
       const st = this.store.outboxStats();
       return { depth: st.depth, oldestAgeSeconds: st.oldestCreatedAt === null ? 0 : Math.max(0, (this.now() - st.oldestCreatedAt) / 1000) };
@@ -433,7 +438,7 @@ export class Gateway implements DriverSink {
     for (const ev of out.incidents) {
       // The centre's admissions bind a patient to the bed; the incident carries the patient known at the time.
       if (ev.patientId === undefined) {
-        const patientId = this.downlink?.patientOf(ev.bed);
+        const patientId = this.patientByBed.get(ev.bed);
         if (patientId) ev.patientId = patientId;
       }
     }
@@ -640,6 +645,8 @@ export class Gateway implements DriverSink {
     } else {
       for (const v of r.views) {
         this.ward.admission(v);
+        if (v.state === 'admitted' && v.patient) this.patientByBed.set(v.bed, v.patient.id);
+        else this.patientByBed.delete(v.bed);
         this.broadcastBed(v.bed);
         this.screen?.broadcast({ type: 'admission', admission: v });
         this.log.info({ bed: v.bed, state: v.state }, 'sync: admission');
