@@ -6,6 +6,7 @@ import type { Driver, DriverSink } from '../drivers/core/driver.js';
 import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Observation, Reading } from '../drivers/core/observation.js';
 import { isPlausible } from '../drivers/core/parameters.js';
 import { decodeEventPayload, decodeVitalsPayload } from '../drivers/mqtt/payload.js';
+import type { RulesConfig } from '../rules/config.js';
 import { createRulesEngine, type RulesEngine } from '../rules/engine.js';
 import { createUuidV7, type NewId } from '../rules/ids.js';
 import type { AlarmEvent, IncidentEvent, RulesOutput } from '../rules/types.js';
@@ -19,6 +20,7 @@ import { Buzzer } from './buzzer/buzzer.js';
 import { createAnnunciator } from './buzzer/create.js';
 import { Counter } from 'prom-client';
 import { createMetrics, type WardgateMetrics } from './metrics/registry.js';
+import { createHealthEndpoints, type HealthHandler } from './health/endpoints.js';
 import { clockState } from './clock.js';
 import { type Logger, RateLimitedLog } from './log.js';
 import { rulesConfigFrom } from './rules-config.js';
@@ -124,6 +126,8 @@ export class Gateway implements DriverSink {
   /** The centre's admissions, bed -> patient id, kept in memory for the incident path. */
   private readonly patientByBed = new Map<string, string>();
   private reloading: Promise<void> = Promise.resolve();
+  /** The rules' configuration in force (built-in profiles read from disk once, at start and at each reload). */
+  private rulesConfig!: RulesConfig;
   private drivers: Driver[] = [];
   private tickTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -180,7 +184,9 @@ export class Gateway implements DriverSink {
       startedAt: this.startedAt,
       version: VERSION,
     });
-    this.rules = createRulesEngine(rulesConfigFrom(c), { newId: this.newId });
+    const rulesConfig = rulesConfigFrom(c);
+    this.rulesConfig = rulesConfig;
+    this.rules = createRulesEngine(rulesConfig, { newId: this.newId });
     // Bed settings first (at their own times, before any alarm exists), then the open alarms and incidents.
     this.restoreBedSettings();
     this.rules.restore(this.store.openAlarms(), this.store.openIncidents());
@@ -256,9 +262,10 @@ export class Gateway implements DriverSink {
       readOnlyView: c.screen.readOnlyView,
       allowedOrigins: c.screen.allowedOrigins,
       beds: c.beds,
-      profiles: rulesConfigFrom(c).profiles,
+      profiles: rulesConfig.profiles,
       sessionKeyFile: join(c.dataDir, 'screen-session.key'),
       backend: this.screenBackend(),
+      health: this.healthEndpoints(),
       log: log.child({ module: 'screen' }),
     });
     const screenPort = await this.screen.start();
@@ -369,7 +376,9 @@ export class Gateway implements DriverSink {
     this.metrics.recordObservation(source, o.param);
     if (!this.store.queueObservation(o)) this.metrics.recordDrop('queue-full');
     this.ward.observation(o);
-    this.screen.broadcast({ type: 'vitals', bed: o.bedId, param: o.param, vital: { value: o.value, unit: o.unit, at: o.receivedAt, deviceId, flags: o.flags } });
+    if (this.screen.clientCount > 0) {
+      this.screen.broadcast({ type: 'vitals', bed: o.bedId, param: o.param, vital: { value: o.value, unit: o.unit, at: o.receivedAt, deviceId, flags: o.flags } });
+    }
     if (o.flags.some((f) => UNSCORED.has(f))) return;
     this.apply(this.rules.observe(o));
     this.news2Soon(o.bedId);
@@ -672,7 +681,6 @@ export class Gateway implements DriverSink {
       snapshot: () => this.ward.snapshot(this.now()),
       audit: (q) => readAudit(this.store.db, q),
       buzzer: () => ({ backend: this.buzzer?.kind ?? 'none', sounding: this.buzzer?.sounding ?? null, faulted: this.buzzer?.isFaulted ?? false }),
-      metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.scrape() }),
       acknowledge: (alarmId, staff) => {
         const alarm = this.rules.activeAlarms().find((a) => a.id === alarmId);
         if (!alarm) return { ok: false, error: 'no such active alarm' };
@@ -710,16 +718,32 @@ export class Gateway implements DriverSink {
         if (!CLINICAL_ROLES.has(staff.role)) return { ok: false, error: 'only clinical staff change alarm limits' };
         return act((by, now) => this.rules.setBedLimits(bed, change as never, by, now), staff, 'bed-limits', bed, change);
       },
-      readiness: () => {
-        const parts = {
-          store: this.store !== undefined,
-          broker: this.broker?.listening === true,
-          drivers: this.ward.deviceList().map((d) => ({ id: d.id, state: d.state })),
-          sync: this.upstream ? { online: this.upstream.status.online, outboxDepth: this.ward.health.outboxDepth } : 'disabled',
-        };
-        return { ready: this.isReady && parts.store && parts.broker, parts };
-      },
     };
+  }
+
+  /**
+   * /healthz, /readyz, /metrics. Ready means the alarm path works on this ward: store open, broker listening,
+   * drivers started. Devices and the upstream are reported, but neither a silent device nor the hospital network
+   * being down makes the gateway unready: alarms still fire locally.
+   */
+  private healthEndpoints(): HealthHandler {
+    return createHealthEndpoints({
+      version: VERSION,
+      metrics: this.metrics,
+      checks: {
+        gateway: () => ({ ok: this.isReady, detail: this.isReady ? 'started' : 'starting or stopping' }),
+        store: () => ({ ok: this.store?.db.open === true, detail: this.storeFaultActive ? 'store fault: writes failing' : this.store?.path }),
+        broker: () => ({ ok: this.broker?.listening === true, detail: `port ${this.broker?.port ?? 0}` }),
+        drivers: () => {
+          const devices = this.ward.deviceList();
+          return { ok: true, detail: `${devices.filter((d) => d.state === 'connected').length} of ${devices.length} devices connected` };
+        },
+        sync: () => ({
+          ok: true,
+          detail: this.upstream ? `${this.upstream.status.online ? 'online' : 'offline'}, outbox ${this.ward.health.outboxDepth}` : 'disabled',
+        }),
+      },
+    });
   }
 
   /**
@@ -791,13 +815,14 @@ export class Gateway implements DriverSink {
     }
     const now = this.now();
     // Beds whose limits the config changes (profile, overrides, or the profile's own table): audited like a nurse's change.
-    const prevRules = rulesConfigFrom(prev);
+    const prevRules = this.rulesConfig;
     const limitsOf = (c: typeof rulesNext, id: string) => {
       const b = c.beds.find((x) => x.id === id);
       return JSON.stringify([b?.profile, b?.overrides ?? {}, b ? c.profiles[b.profile] : undefined]);
     };
     const changedBeds = next.beds.filter((b) => limitsOf(prevRules, b.id) !== limitsOf(rulesNext, b.id)).map((b) => b.id);
     const out = this.rules.reconfigure(rulesNext, 'config-reload', now);
+    this.rulesConfig = rulesNext;
     this.apply(
       out,
       changedBeds.map((bed) => {

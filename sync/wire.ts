@@ -102,12 +102,6 @@ export function parseDownlink(payload: Buffer | string | unknown): DownlinkMessa
   return o as DownlinkMessage;
 }
 
-export function parseIncidentStatus(payload: Buffer | string): IncidentStatusMessage | { error: string } {
-  const m = parseDownlink(payload);
-  if ('error' in m) return m;
-  return m.schema === 'wardgate/incident-status' ? m : { error: 'schema: expected wardgate/incident-status' };
-}
-
 export interface StatusMessage extends ClockStamp {
   schema: 'wardgate/status';
   schemaVersion: typeof SCHEMA_VERSION;

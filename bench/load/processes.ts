@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { followLogLines } from '../../gateway/log-lines.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -18,17 +19,6 @@ export interface RunningProcess {
   stop(): Promise<number | null>;
 }
 
-function lines(child: ChildProcess, onLine: (l: string) => void): void {
-  let buf = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    buf += chunk;
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      onLine(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-    }
-  });
-}
 
 function stopper(child: ChildProcess): () => Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -65,14 +55,8 @@ export function startGateway(configPath: string, nodeArgs: string[] = [], timeou
         reject(new Error(`gateway exited (${String(code)}) before ready: ${stderr.join('').slice(-2000)}`));
       }
     });
-    lines(child, (line) => {
-      if (ready || !line.startsWith('{')) return;
-      let l: Record<string, unknown>;
-      try {
-        l = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        return;
-      }
+    followLogLines(child.stdout!, (l) => {
+      if (ready) return;
       if (l.msg === 'broker: listening') brokerPort = l.port as number;
       if (l.msg === 'screen: listening') screenPort = l.port as number;
       if (l.msg === 'wardgate: ready') {
@@ -105,18 +89,11 @@ export function startCeiling(configPath: string, timeoutMs = 20_000): Promise<Ru
         reject(new Error(`ceiling exited (${String(code)}): ${stderr.join('').slice(-2000)}`));
       }
     });
-    lines(child, (line) => {
-      if (ready) return;
-      try {
-        const l = JSON.parse(line) as { ready?: boolean; port?: number };
-        if (l.ready && l.port) {
-          ready = true;
-          clearTimeout(timer);
-          resolve({ child, pid: child.pid!, brokerPort: l.port, screenPort: 0, startMs: performance.now() - t0, stderr, stop: stopper(child) });
-        }
-      } catch {
-        // not our line
-      }
+    followLogLines(child.stdout!, (l) => {
+      if (ready || !l.ready || typeof l.port !== 'number') return;
+      ready = true;
+      clearTimeout(timer);
+      resolve({ child, pid: child.pid!, brokerPort: l.port, screenPort: 0, startMs: performance.now() - t0, stderr, stop: stopper(child) });
     });
   });
 }

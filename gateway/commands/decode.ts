@@ -2,6 +2,7 @@ import type { DecodeResult, Decoded } from '../../drivers/core/observation.js';
 import { GATT_CODECS, isGattCodecId } from '../../drivers/ble/gatt/index.js';
 import { decodeVitalsPayload } from '../../drivers/mqtt/payload.js';
 import { getSerialCodec } from '../../drivers/serial/codecs.js';
+import { parseHexLine } from '../../drivers/core/hex.js';
 import { createIntellivueDecoder } from '../../drivers/serial/intellivue/codec.js';
 
 /**
@@ -40,11 +41,6 @@ export function createDecodeSession(codec: string, hex: boolean, sink: DecodeSin
       bad += 1;
       sink.err(`${label}: ${r.error}`);
     }
-  };
-  const fromHex = (line: string): Buffer | undefined => {
-    const clean = line.replace(/0x/gi, '').replace(/[\s:,]/g, '');
-    if (clean.length % 2 !== 0 || /[^0-9a-f]/i.test(clean)) return undefined;
-    return Buffer.from(clean, 'hex');
   };
 
   const serial = getSerialCodec(codec);
@@ -106,7 +102,7 @@ export function createDecodeSession(codec: string, hex: boolean, sink: DecodeSin
       line: (l: string) => {
         frame += 1;
         if (l.trim() === '') return;
-        const bytes = fromHex(l);
+        const bytes = parseHexLine(l);
         if (!bytes) {
           bad += 1;
           sink.err(`line ${frame}: not a hex string`);

@@ -9,6 +9,7 @@ import { limitOverridesSchema } from '../../rules/config.js';
 import { PATTERNS } from '../buzzer/patterns.js';
 import type { Logger } from '../log.js';
 import type { AuditQuery } from './audit-view.js';
+import type { HealthHandler } from '../health/endpoints.js';
 import { cookieValue, sessionKey, Sessions, type Session, type StaffMember } from './sessions.js';
 
 export const SESSION_COOKIE = 'wardgate_session';
@@ -26,9 +27,6 @@ export interface ScreenBackend {
   setManualInputs(bed: string, inputs: { acvpu?: 'A' | 'C' | 'V' | 'P' | 'U'; o2?: boolean; scale?: 1 | 2 }, staff: Session): ActionResult;
   setBedLimits(bed: string, change: { profile?: string; overrides?: Record<string, unknown> }, staff: Session): ActionResult;
   /** /readyz: each part and whether the gateway as a whole is ready. */
-  readiness(): { ready: boolean; parts: Record<string, unknown> };
-  /** /metrics in Prometheus text format, when metrics are wired. */
-  metrics?(): Promise<{ contentType: string; body: string }>;
   /** Recent audit rows, newest first (GET /api/audit). */
   audit?(q: AuditQuery): unknown[];
   /** The ward buzzer's state, shown with the gateway's health. */
@@ -61,6 +59,8 @@ export interface ScreenSetup {
 const limitsChange = z.object({ profile: z.string().min(1).max(64).optional(), overrides: limitOverridesSchema.optional() }).strict();
 
 export interface ScreenOptions {
+  /** /healthz, /readyz and /metrics (gateway/health/endpoints.ts), served on the screen's port. */
+  health?: HealthHandler;
   host: string;
   port: number;
   staff: StaffMember[];
@@ -225,17 +225,7 @@ export class ScreenServer {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (req.method === 'GET' && path === '/healthz') return this.json(res, 200, { status: 'alive' });
-    if (req.method === 'GET' && path === '/readyz') {
-      const r = this.o.backend.readiness();
-      return this.json(res, r.ready ? 200 : 503, r);
-    }
-    if (req.method === 'GET' && path === '/metrics' && this.o.backend.metrics) {
-      const m = await this.o.backend.metrics();
-      res.writeHead(200, { 'Content-Type': m.contentType });
-      res.end(m.body);
-      return;
-    }
+    if (this.o.health && (await this.o.health(req, res))) return; // /healthz, /readyz, /metrics
     if (req.method === 'GET' && path === '/alarm-patterns.json') return this.json(res, 200, PATTERNS);
     if (req.method === 'GET' && (path === '/' || STATIC.has(path))) {
       const file = path === '/' ? '/index.html' : path;

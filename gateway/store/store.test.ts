@@ -86,18 +86,6 @@ describe('store', () => {
     s.close();
   });
 
-  it('applies centre updates idempotently and ignores older ones', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
-    const s = new Store(dir);
-    s.commitAlarmChange([], [incident('inc-9', 1, 'opened')], []);
-    expect(s.applyCentralUpdate({ incidentId: 'inc-9', status: 'ASSIGNED', assignedTo: 'rn-a', at: 100 })).toBe(true);
-    expect(s.applyCentralUpdate({ incidentId: 'inc-9', status: 'IN_PROGRESS', at: 200 })).toBe(true);
-    expect(s.applyCentralUpdate({ incidentId: 'inc-9', status: 'ASSIGNED', assignedTo: 'rn-b', at: 150 })).toBe(false);
-    expect(s.centralState('inc-9')).toEqual({ status: 'IN_PROGRESS', assignedTo: 'rn-a' });
-    expect(s.applyCentralUpdate({ incidentId: 'unknown', status: 'ASSIGNED', at: 1 })).toBe(false);
-    s.close();
-  });
-
   it('prunes old observations and delivered outbox rows but never undelivered ones', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
     const s = new Store(dir);

@@ -32,13 +32,6 @@ export interface AuditEntry {
   detail: unknown;
 }
 
-export interface CentralUpdate {
-  incidentId: string;
-  status: string;
-  assignedTo?: string;
-  at: number;
-}
-
 /**
  * The gateway's single source of truth. Observations are queued and written in one transaction per
  * event-loop turn; alarm changes, their incident events and outbox messages are written together in one
@@ -102,10 +95,6 @@ export class Store {
       deviceState: d.prepare(
         `INSERT INTO device_state (device, state, reason, at) VALUES (?, ?, ?, ?)
          ON CONFLICT(device) DO UPDATE SET state = excluded.state, reason = excluded.reason, at = excluded.at`,
-      ),
-      central: d.prepare(
-        `UPDATE incidents SET central_status = ?, assigned_to = COALESCE(?, assigned_to), central_updated_at = ?
-         WHERE id = ? AND (central_updated_at IS NULL OR central_updated_at <= ?)`,
       ),
       addMark: d.prepare(`INSERT INTO observation_marks (at, seq) VALUES (?, ?)`),
       markBefore: d.prepare(`SELECT MAX(seq) AS seq, MAX(at) AS at FROM observation_marks WHERE at < ?`),
@@ -276,11 +265,6 @@ export class Store {
 
   recordDeviceState(device: string, state: string, reason: string, at: number): void {
     this.durably(() => this.st.deviceState!.run(device, state, reason, at));
-  }
-
-  /** Applies a status from the centre; older updates than the one stored are ignored (idempotent, order-tolerant). */
-  applyCentralUpdate(u: CentralUpdate): boolean {
-    return this.st.central!.run(u.status, u.assignedTo ?? null, u.at, u.incidentId, u.at).changes > 0;
   }
 
   centralState(incidentId: string): { status: string | null; assignedTo: string | null } | undefined {

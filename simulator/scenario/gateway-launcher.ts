@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { followLogLines } from '../../gateway/log-lines.js';
 
 /** The real daemon, spawned by the simulator on a generated config. */
 export interface LaunchedGateway {
@@ -43,28 +44,19 @@ export async function launchGateway(configPath: string, timeoutMs = 30_000): Pro
       clearTimeout(timer);
       reject(new Error(`gateway exited (${String(code)}) before it was ready:\n${recent.join('\n')}`));
     });
-    let buf = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      buf += chunk;
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        remember(line);
-        let l: Record<string, unknown>;
-        try {
-          l = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          continue;
-        }
+    followLogLines(
+      child.stdout!,
+      (l) => {
+        remember(JSON.stringify(l));
         if (l.msg === 'broker: listening') brokerPort = Number(l.port);
         if (l.msg === 'screen: listening') screenPort = Number(l.port);
         if (l.msg === 'wardgate: ready') {
           clearTimeout(timer);
           resolve();
         }
-      }
-    });
+      },
+      remember,
+    );
   });
   child.stderr!.setEncoding('utf8').on('data', (c: string) => remember(c.trimEnd()));
   try {

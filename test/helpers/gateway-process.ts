@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { followLogLines } from '../../gateway/log-lines.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -39,25 +40,17 @@ export async function startGatewayProcess(configPath: string, env: Record<string
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   const waiters = new Set<{ pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }>();
-  let buf = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    buf += chunk;
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        const l = JSON.parse(line) as Record<string, unknown>;
-        logs.push(l);
-        for (const w of waiters) if (w.pred(l)) {
-          waiters.delete(w);
-          w.resolve(l);
-        }
-      } catch {
-        stderr.push(line);
+  followLogLines(
+    child.stdout!,
+    (l) => {
+      logs.push(l);
+      for (const w of waiters) if (w.pred(l)) {
+        waiters.delete(w);
+        w.resolve(l);
       }
-    }
-  });
+    },
+    (line) => stderr.push(line),
+  );
   child.stderr!.setEncoding('utf8').on('data', (c: string) => stderr.push(c));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 

@@ -2,7 +2,7 @@
  * Fuzzing the configuration loader and the downlink path (issue 10, reliability 3).
  * - parseConfig on the shipped default config with random edits at random paths, and loadConfig on mutated YAML
  *   text: the only exception that may come out is ConfigError (which `wardgate config check` prints).
- * - parseDownlink / parseIncidentStatus on mutated valid messages and random input: never throw; whatever they
+ * - parseDownlink on mutated valid messages and random input: never throw; whatever they
  *   accept, DownlinkStore.apply (the real SQLite tables) applies or refuses without throwing.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { parse } from 'yaml';
 import { ConfigError, loadConfig, parseConfig } from '../../config/load.js';
 import { Store } from '../../gateway/store/store.js';
 import { DownlinkStore } from '../../sync/downlink.js';
-import { parseDownlink, parseIncidentStatus } from '../../sync/wire.js';
+import { parseDownlink } from '../../sync/wire.js';
 import { fuzzOptions, mutatedText } from './fuzz-harness.js';
 import { RELIABILITY } from './profile.js';
 
@@ -134,7 +134,6 @@ describe(`fuzz: downlink messages (${RUNS} cases per target)`, () => {
       fc.property(mutated, fc.boolean(), (m, asText) => {
         const payload = asText ? JSON.stringify(m) ?? 'undefined' : m;
         const parsed = parseDownlink(payload);
-        if (typeof payload === 'string') parseIncidentStatus(payload);
         if (!('error' in parsed)) {
           downlink.apply(parsed, Date.now());
           applied += 1;
@@ -151,7 +150,6 @@ describe(`fuzz: downlink messages (${RUNS} cases per target)`, () => {
       fc.property(fc.oneof(mutatedText(seedText), fc.json(), fc.uint8Array({ maxLength: 256 }).map((b) => Buffer.from(b))), (p) => {
         const r = parseDownlink(p);
         if (!('error' in r)) downlink.apply(r, Date.now());
-        parseIncidentStatus(p);
       }),
       fuzzOptions(RUNS),
     );

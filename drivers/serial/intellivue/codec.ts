@@ -10,6 +10,7 @@ import type { DecodeResult } from '../../core/observation.js';
 import { FrameReader, type FrameReaderStats } from './framing.js';
 import { ATTR, parseMessage } from './messages.js';
 import { decodePollResult, type DeviceAlarm, type PollDecodeContext } from './poll-data.js';
+import { parseHexLine } from '../../core/hex.js';
 import { RelativeClock, decodeAbsoluteTime } from './time.js';
 
 export interface IntellivueDecodeResult extends DecodeResult {
@@ -77,10 +78,9 @@ export function createIntellivueDecoder(opts: DecoderOptions = {}): IntellivueDe
   return {
     push,
     pushHex(line: string): IntellivueDecodeResult[] {
-      const clean = line.replace(/0x/gi, '').replace(/[\s:,]/g, '');
-      if (clean.length === 0) return [];
-      if (clean.length % 2 !== 0 || /[^0-9a-f]/i.test(clean)) return [{ items: [], error: 'not a hex line' }];
-      return push(Buffer.from(clean, 'hex'));
+      const bytes = parseHexLine(line);
+      if (!bytes) return [{ items: [], error: 'not a hex line' }];
+      return bytes.length === 0 ? [] : push(bytes);
     },
     get stats() {
       return { ...reader.stats, ...extra };
