@@ -22,7 +22,7 @@ for (const source of SOURCES) {
   const run = runSource(source);
   if (run.errors.length > 0) throw new Error(`${source}: replay rejected input lines: ${run.errors.slice(0, 5).join('; ')}`);
   const events = normaliseEvents(run.out);
-  writeFileSync(fixturePath(source), events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  writeFileSync(fixturePath(source), events.map((e) => `${JSON.stringify(e)}\n`).join(''));
   digests[source] = inputDigest(run.input);
   process.stdout.write(`${source}: ${run.input.length} input lines, ${events.length} events\n`);
 }
