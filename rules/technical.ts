@@ -1,4 +1,5 @@
 import type { TechnicalCondition } from '../drivers/core/observation.js';
+import { isParamName } from '../drivers/core/parameters.js';
 
 /** IEC 60601-1-8 priority (the same as `Priority` in types.ts, which imports this file). */
 type Priority = 'high' | 'medium' | 'low';
@@ -57,6 +58,16 @@ export type TechnicalConditionName = keyof typeof TECHNICAL_CONDITIONS;
 export const TECHNICAL_CONDITION_NAMES = Object.keys(TECHNICAL_CONDITIONS) as [TechnicalConditionName, ...TechnicalConditionName[]];
 
 export const isTechnicalCondition = (name: string): name is TechnicalConditionName => Object.hasOwn(TECHNICAL_CONDITIONS, name);
+
+/**
+ * Whether `name` is a condition an alarm can have: a technical one, `<param>-high` / `<param>-low` of a known
+ * parameter, `news2` or `fall` (see `AlarmEvent` in types.ts).
+ */
+export function isAlarmCondition(name: string): boolean {
+  if (isTechnicalCondition(name) || name === 'news2' || name === 'fall') return true;
+  const m = /^(.+)-(high|low)$/.exec(name);
+  return m !== null && isParamName(m[1] as string);
+}
 
 /** Default priority per condition. */
 export const TECHNICAL_PRIORITY = Object.fromEntries(TECHNICAL_CONDITION_NAMES.map((c) => [c, TECHNICAL_CONDITIONS[c].priority])) as Record<
