@@ -117,10 +117,14 @@ export const rulesConfigSchema = z
         delaySeconds: z.number().min(0).default(0),
         /** High-priority NEWS2 alarms latch. */
         latching: z.boolean().default(true),
-        /** Alarm priority per RCP clinical-risk band; risk `low` never alarms. */
+        /**
+         * Alarm priority per RCP clinical-risk band; risk `low` never alarms. RCP NEWS2 (2017) Chart 3 asks for an
+         * urgent ward-based response both to a single red score (low-medium risk) and to an aggregate of 5-6
+         * (medium): both default to medium. High (7 or more) is an emergency response: high.
+         */
         priorities: z
           .object({
-            'low-medium': prioritySchema.default('low'),
+            'low-medium': prioritySchema.default('medium'),
             medium: prioritySchema.default('medium'),
             high: prioritySchema.default('high'),
           })
