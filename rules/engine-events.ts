@@ -15,6 +15,7 @@ export function alarmEvent(a: Alarm, transition: AlarmTransition, at: number, by
     transition,
     audible: a.audible,
     latched: a.latched,
+    latching: a.latching,
     escalated: a.escalated,
     raisedAt: a.raisedAt,
     at,

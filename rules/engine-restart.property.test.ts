@@ -16,8 +16,7 @@ import type { AlarmEvent, IncidentEvent, Observation, RulesOutput } from './type
  * by an `it.fails` example (it turns red once the engine round-trips that state, and should then become a plain
  * `it`). The property avoids them by choosing the restart point among the moments where that state is absent,
  * judged from the stream and the events alone:
- *  1. latching: a restored physiological alarm latches whatever its parameter's `latching` says (restore takes it
- *     from the alarm kind). The property's profile latches every parameter, so it cannot show there.
+ *  1. latching: round-trips (each alarm event carries its own `latching`); kept as a plain example below.
  *  2. unacknowledged since: an acknowledged alarm re-activated by a worse band restarts its escalation clock; after a
  *     restart the clock runs from `raisedAt` again, so it escalates early. Excluded: restart while such an alarm is
  *     open.
@@ -282,14 +281,23 @@ describe('restart: known differences (not restored today; each example turns red
 
   const events = (outs: RulesOutput[]) => outs.flatMap((o) => o.alarms.map((a) => `${a.condition}:${a.transition}:${a.state}:${a.message}`));
 
-  it.fails('1. a restored alarm of a non-latching parameter latches', () => {
+  it('1. a restored alarm keeps its own latching (a non-latching parameter does not latch after a restart)', () => {
     const cfg = testConfig({ beds: [{ id: 'b1', overrides: { hr: { latching: false } } }] });
     const r = both(
       cfg,
       (e) => [e.observe(obs('b1', 'hr', 150, s(0), { seq: 1 }))],
       (e) => [e.observe(obs('b1', 'hr', 80, s(1), { seq: 2 }))],
     );
-    expect(events(r.restarted)).toEqual(events(r.never)); // never restarting: cleared; restarted: latched
+    expect(events(r.restarted)).toEqual(events(r.never)); // cleared, not latched, either way
+  });
+
+  it('1b. an alarm stored without `latching` (an older version) takes it from the bed\'s limits', () => {
+    const cfg = testConfig({ beds: [{ id: 'b1', overrides: { hr: { latching: false } } }] });
+    const first = createRulesEngine(cfg, { newId: seqIds() });
+    const raised = first.observe(obs('b1', 'hr', 150, s(0), { seq: 1 })).alarms.map(({ latching: _l, ...old }) => old as AlarmEvent);
+    const restarted = createRulesEngine(cfg, { newId: seqIds('r') });
+    restarted.restore(raised, []);
+    expect(restarted.observe(obs('b1', 'hr', 80, s(1), { seq: 2 })).alarms.map((a) => a.transition)).toEqual(['cleared']);
   });
 
   it.fails('2. an alarm re-activated after acknowledgement escalates early after a restart', () => {

@@ -49,7 +49,7 @@ export function restore(s: EngineState, alarms: AlarmEvent[], openIncidents: Inc
       latched: e.latched,
       escalated: e.escalated,
       audible: e.state === 'active',
-      latching: e.kind === 'physiological',
+      latching: (e.latching as boolean | undefined) ?? latchingOf(s, bed, e),
       param: e.param,
       value: e.value,
       limit: e.limit,
@@ -65,6 +65,14 @@ export function restore(s: EngineState, alarms: AlarmEvent[], openIncidents: Inc
     attach(s, a, tracker);
   }
   if (maxAt > s.clock) s.clock = maxAt;
+}
+
+/** For alarms stored before events carried `latching`: what the bed's settings now say. */
+function latchingOf(s: EngineState, bed: BedState, e: AlarmEvent): boolean {
+  if (e.kind === 'technical') return false;
+  if (e.condition === 'fall') return true;
+  if (e.condition === 'news2') return s.config.news2.latching;
+  return e.param !== undefined ? (bed.limits.get(e.param)?.latching ?? true) : true;
 }
 
 /** Where a restored alarm belongs, so the next input re-evaluates it. */

@@ -38,6 +38,8 @@ export interface AlarmEvent {
   /** Whether the alarm currently sounds (active, not acknowledged, not audio-paused). */
   audible: boolean;
   latched: boolean;
+  /** Whether this alarm latches (stays until acknowledged) when its condition ends at high priority. */
+  latching: boolean;
   /** Unacknowledged longer than the escalation time. */
   escalated: boolean;
   param?: ParamName;
