@@ -762,9 +762,10 @@ export class Gateway implements DriverSink {
       this.restoreOne(e, () => this.rules.setBedLimits(e.bed!, e.detail as never, `restore:${e.actor}`, e.at));
     }
     // NEWS2 manual inputs: replayed in order, each at the time it was entered, so freshness is judged from then.
+    // Inputs only: the alarm they caused is restored from the store next, never raised a second time here.
     for (const e of entries) {
       if (e.action !== 'news2-manual-inputs') continue;
-      this.restoreOne(e, () => this.rules.setManualInputs(e.bed!, e.detail as never, `restore:${e.actor}`, e.at));
+      this.rules.restoreManualInputs(e.bed!, e.detail as never, e.at);
       this.ward.manual(e.bed!, e.detail as never);
     }
   }

@@ -6,7 +6,7 @@ import { incidentEvent } from './engine-events.js';
 import { evaluateNews2, news2Value, primeNews2 } from './engine-news2.js';
 import { score } from './engine-news2-score.js';
 import { restore } from './engine-restore.js';
-import { EngineState, emptyOutput, RulesInputError, UNSCORED, unknownProfiles, type Acvpu } from './engine-state.js';
+import { EngineState, emptyOutput, RulesInputError, UNSCORED, unknownProfiles, type Acvpu, type BedState } from './engine-state.js';
 import { resolveLimits } from './limits.js';
 import { scoreNews2 } from './news2.js';
 import type { AlarmEvent, IncidentEvent, News2Result, Observation, RulesOutput, TechnicalInput } from './types.js';
@@ -52,6 +52,12 @@ export interface RulesEngine {
    * is evaluated here (the next `tick` does), and limit alarms start from new data only.
    */
   primeNews2(observations: Iterable<Observation>): void;
+  /**
+   * After a restart, before `restore()`: NEWS2 manual inputs from the audit trail, each at the time it was entered.
+   * Only the inputs are set; nothing is evaluated (the alarm they caused, if any, is restored from the store, and the
+   * next `tick` judges the bed), so no alarm can exist that was never stored or published.
+   */
+  restoreManualInputs(bed: string, inputs: ManualInputs, at: number): void;
 }
 
 export interface ManualInputs {
@@ -60,6 +66,12 @@ export interface ManualInputs {
   scale?: 1 | 2;
 }
 
+
+function setInputs(bed: BedState, inputs: ManualInputs, at: number): void {
+  if (inputs.acvpu !== undefined) bed.acvpu = { v: inputs.acvpu, at };
+  if (inputs.o2 !== undefined) bed.o2 = { v: inputs.o2, at };
+  if (inputs.scale !== undefined) bed.scale = inputs.scale;
+}
 
 export function createRulesEngine(config: RulesConfig, opts?: { newId?: (at: number) => string }): RulesEngine {
   return new Engine(config, opts?.newId ?? createUuidV7());
@@ -236,14 +248,16 @@ class Engine implements RulesEngine {
     const out = emptyOutput();
     const at = s.advance(now);
     const bed = s.bed(bedId);
-    if (inputs.acvpu !== undefined) bed.acvpu = { v: inputs.acvpu, at };
-    if (inputs.o2 !== undefined) bed.o2 = { v: inputs.o2, at };
-    if (inputs.scale !== undefined) bed.scale = inputs.scale;
+    setInputs(bed, inputs, at);
     if (s.config.news2.enabled) {
       bed.news2Sub = {}; // scale or o2 may change the SpO2 subscore
       evaluateNews2(s, bed, at, by, out);
     }
     return out;
+  }
+
+  restoreManualInputs(bedId: string, inputs: ManualInputs, at: number): void {
+    setInputs(this.s.bed(bedId), inputs, at);
   }
 
   setBedLimits(bedId: string, change: { profile?: string; overrides?: LimitOverrides }, by: string, now: number): RulesOutput {
