@@ -5,6 +5,7 @@ import { DeviceConnection, type ConnectionState } from '../drivers/core/connecti
 import type { Driver, DriverSink } from '../drivers/core/driver.js';
 import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Observation, Reading } from '../drivers/core/observation.js';
 import { isPlausible } from '../drivers/core/parameters.js';
+import { isScorable } from '../drivers/core/quality.js';
 import { decodeEventPayload, decodeVitalsPayload } from '../drivers/mqtt/payload.js';
 import type { RulesConfig } from '../rules/config.js';
 import { createRulesEngine, type RulesEngine } from '../rules/engine.js';
@@ -68,9 +69,6 @@ function boundedRetry(c: PendingChange, log: Logger): PendingChange {
 
 /** The pseudo-bed for the gateway's own technical alarms (store, buzzer, clock): published on alarms/gateway. */
 export const GATEWAY_BED = 'gateway';
-
-/** Flags that keep a value off the rules: shown on the screen, never scored. */
-const UNSCORED = new Set(['invalid', 'demo', 'questionable', 'out-of-range']);
 
 export interface GatewayCounters {
   observations: number;
@@ -379,9 +377,10 @@ export class Gateway implements DriverSink {
     if (this.screen.clientCount > 0) {
       this.screen.broadcast({ type: 'vitals', bed: o.bedId, param: o.param, vital: { value: o.value, unit: o.unit, at: o.receivedAt, deviceId, flags: o.flags } });
     }
-    if (o.flags.some((f) => UNSCORED.has(f))) return;
+    // The engine sees every reading (a device sending only unusable values is not silent, it raises no-valid-data);
+    // it scores only those drivers/core/quality.ts allows.
     this.apply(this.rules.observe(o));
-    this.news2Soon(o.bedId);
+    if (isScorable(o.flags)) this.news2Soon(o.bedId);
   }
 
   /** DriverSink: a technical condition a codec reported (sensor off, low battery ...). */

@@ -1,5 +1,4 @@
 import type { ParamName } from '../drivers/core/parameters.js';
-import type { QualityFlag } from '../drivers/core/observation.js';
 import type { LimitOverrides, Profile, RulesConfig } from './config.js';
 import type { NewId } from './ids.js';
 import { resolveLimits, type ResolvedLimits } from './limits.js';
@@ -21,8 +20,6 @@ export class RulesInputError extends Error {
 const RANK_PRIORITY: readonly Priority[] = ['low', 'low', 'medium', 'high'];
 export const priorityOf = (rank: number): Priority => RANK_PRIORITY[Math.max(1, Math.min(3, rank))] ?? 'low';
 
-/** Readings with these flags are shown but never alarmed on or scored. */
-export const UNSCORED: readonly QualityFlag[] = ['invalid', 'demo', 'questionable', 'out-of-range'];
 
 export type News2Vital = 'rr' | 'spo2' | 'sbp' | 'pulse' | 'temp';
 export const NEWS2_OF: Partial<Record<ParamName, News2Vital>> = { rr: 'rr', spo2: 'spo2', sbp: 'sbp', hr: 'pulse', pr: 'pulse', temp: 'temp' };

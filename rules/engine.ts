@@ -6,7 +6,8 @@ import { incidentEvent } from './engine-events.js';
 import { evaluateNews2, news2Value, primeNews2 } from './engine-news2.js';
 import { score } from './engine-news2-score.js';
 import { restore } from './engine-restore.js';
-import { EngineState, emptyOutput, RulesInputError, UNSCORED, unknownProfiles, type Acvpu, type BedState } from './engine-state.js';
+import { isScorable } from '../drivers/core/quality.js';
+import { EngineState, emptyOutput, RulesInputError, unknownProfiles, type Acvpu, type BedState } from './engine-state.js';
 import { resolveLimits } from './limits.js';
 import { scoreNews2 } from './news2.js';
 import type { AlarmEvent, IncidentEvent, News2Result, Observation, RulesOutput, TechnicalInput } from './types.js';
@@ -149,7 +150,7 @@ class Engine implements RulesEngine {
     dev.lastSeen = at;
     if (dev.noData.alarm) conditionGone(s, dev.noData.alarm, at, dev.by, out);
     if (!Number.isFinite(o.value)) return out;
-    for (const f of o.flags) if (UNSCORED.includes(f)) return out;
+    if (!isScorable(o.flags)) return out; // drivers/core/quality.ts
 
     let ps = bed.params.get(o.param);
     if (!ps) {

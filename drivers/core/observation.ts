@@ -1,10 +1,12 @@
 import type { ParamName } from './parameters.js';
 
-/** Quality flags a codec or the gateway attaches to a reading. */
+/** Quality flags a codec or the gateway attaches to a reading; which block scoring: drivers/core/quality.ts. */
 export type QualityFlag =
   | 'questionable' // the source marked it questionable; shown but not scored
-  | 'invalid' // the source marked it invalid; never scored
-  | 'demo' // demo or test data from the device; never scored
+  | 'invalid' // the source marked it invalid (or sent a null flavour); never scored
+  | 'demo' // demonstration data from the device; never scored
+  | 'test' // test data from the device; never scored
+  | 'calibration' // the device is calibrating; never scored
   | 'low-perfusion'
   | 'interference'
   | 'out-of-range' // outside the physically plausible range; dropped before rules

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { isScorable } from '../../core/quality.js';
 import { describe, expect, it } from 'vitest';
 import type { Decoded, Reading } from '../../core/observation.js';
 import { pcd01Message } from './fixtures.js';
@@ -110,16 +111,32 @@ describe('decodeHl7Message: PCD-01 ORU^R01', () => {
     }
   });
 
-  it('accepts OBX-11 F, C, R and empty; skips P, X, D, W, I, N, S', () => {
+  it('accepts OBX-11 F, C, R and empty; keeps X only as an invalid value; skips P, D, W, I, N, S', () => {
     const line = (status: string) => obx(1, '150456^MDC_PULS_OXIM_SAT_O2^MDC', '96', '%', `||||${status}`);
     for (const s of ['F', 'C', 'R', '']) expect(readings(one(line(s)).result.items), s).toHaveLength(1);
-    for (const s of ['P', 'X', 'D', 'W', 'I', 'N', 'S']) expect(readings(one(line(s)).result.items), s).toHaveLength(0);
+    expect(readings(one(line('X')).result.items)[0]!.flags).toEqual(['invalid']);
+    for (const s of ['P', 'D', 'W', 'I', 'N', 'S']) expect(readings(one(line(s)).result.items), s).toHaveLength(0);
   });
 
-  it('flags OBX-8 abnormal flags other than N as device-alarm', () => {
+  it('maps OBX-8 measurement status and null flavours to quality flags that block scoring', () => {
+    const line = (flag: string, status = 'R') => obx(1, '150456^MDC_PULS_OXIM_SAT_O2^MDC', '70', '%', `|${flag}|||${status}`);
+    const flags = (flag: string, status?: string) => readings(one(line(flag, status)).result.items)[0]!.flags;
+    expect(flags('DEMO')).toEqual(['demo']);
+    expect(flags('TEST')).toEqual(['test']);
+    expect(flags('CAL')).toEqual(['calibration']);
+    expect(flags('QUES')).toEqual(['questionable']);
+    expect(flags('INV', 'X')).toEqual(['invalid']);
+    for (const nf of ['NAV', 'OFF', 'NAN', 'NI', 'MSK']) expect(flags(nf), nf).toEqual(['invalid']);
+    expect(flags('LL~DEMO')).toEqual(['device-alarm', 'demo']);
+    for (const f of ['DEMO', 'TEST', 'CAL', 'QUES', 'INV', 'NAV']) expect(isScorable(flags(f) ?? []), f).toBe(false);
+    expect(isScorable(flags('LL') ?? [])).toBe(true); // the device's own judgement: still scored
+  });
+
+  it('flags OBX-8 abnormal flags (table 0078) as device-alarm, information only', () => {
     const line = (flag: string) => obx(1, '150456^MDC_PULS_OXIM_SAT_O2^MDC', '86', '%', `|${flag}|||F`);
     expect(readings(one(line('L')).result.items)[0]!.flags).toEqual(['device-alarm']);
     expect(readings(one(line('N~LL')).result.items)[0]!.flags).toEqual(['device-alarm']);
+    for (const f of ['H', 'HH', 'A', 'AA', '<', '>']) expect(readings(one(line(f)).result.items)[0]!.flags, f).toEqual(['device-alarm']);
     expect(readings(one(line('N')).result.items)[0]!.flags).toBeUndefined();
     expect(readings(one(line('')).result.items)[0]!.flags).toBeUndefined();
   });

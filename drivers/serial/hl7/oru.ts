@@ -2,6 +2,7 @@ import type { Decoded, DecodeResult, QualityFlag } from '../../core/observation.
 import { canonicalUnit, isPlausible } from '../../core/parameters.js';
 import { ackCodeFor, buildAck, type AckOptions } from './ack.js';
 import { component, components, findSegment, parseHl7, repetitions, type Hl7Message, type Hl7Segment } from './message.js';
+import { obx11Verdict, obx8Flags } from './measurement-status.js';
 import { isInvasivePressure, LOINC, lookupUnit, MDC_CODE, MDC_REFID, UNIT_OPTIONAL, type CodeMapping } from './vocabulary.js';
 
 /**
@@ -12,10 +13,13 @@ import { isInvasivePressure, LOINC, lookupUnit, MDC_CODE, MDC_REFID, UNIT_OPTION
  *
  * Decisions (documented contract):
  *  - OBX-11 accepted: F (final), C (corrected), R (results entered, not verified: PCD-01 devices send R for
- *    live unvalidated data) and empty (many monitors leave it blank). Every other status (P preliminary,
- *    X cannot be obtained, D deleted, W wrong, I pending, N not asked, S partial, U) yields no reading.
+ *    live unvalidated data) and empty (many monitors leave it blank); X (cannot be obtained) with a number is
+ *    kept flagged invalid. Every other status (P preliminary, D deleted, W wrong, I pending, N not asked, S
+ *    partial, U) yields no reading (measurement-status.ts).
  *  - OBX-2 must be NM; other value types are skipped.
- *  - OBX-8: any abnormal flag other than N (normal) puts 'device-alarm' on the reading.
+ *  - OBX-8: measurement status (DEMO, TEST, CAL, QUES, INV) and null flavours (NAV, OFF, NAN, ...) become quality
+ *    flags that keep the value out of scoring; abnormal flags (H, L, HH, LL, A, ...) put 'device-alarm' on it,
+ *    information only (measurement-status.ts).
  *  - OBX-4 (sub-id) becomes the reading's channel; without it, a site/source given by the code itself
  *    (tympanic, co2, ...) does.
  *  - Units are normalised to the canonical UCUM unit ([degF] -> Cel, kPa -> mm[Hg]); a unit that does not
@@ -49,7 +53,6 @@ export interface Hl7Decoded {
   ack?: string;
 }
 
-const ACCEPTED_STATUS = new Set(['F', 'C', 'R', '']);
 const NUMERIC_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 const DTM_RE = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:\.(\d{1,4}))?([+-])(\d{2})(\d{2})$/;
 const MAX_MESSAGE = 1024 * 1024;
@@ -120,8 +123,8 @@ function decodeObx(msg: Hl7Message, seg: Hl7Segment, groupTs: number | undefined
   const mapping = identify(msg, seg);
   if (!mapping) return undefined;
   const { param } = mapping;
-  const status = component(msg, seg, 11).toUpperCase();
-  if (!ACCEPTED_STATUS.has(status)) return undefined;
+  const status = obx11Verdict(component(msg, seg, 11));
+  if (!status.accept) return undefined;
   const valueType = component(msg, seg, 2).toUpperCase();
   if (valueType !== 'NM') {
     warnings.push(`OBX ${setId}: ${param} with value type ${JSON.stringify(valueType)} skipped`);
@@ -156,8 +159,8 @@ function decodeObx(msg: Hl7Message, seg: Hl7Segment, groupTs: number | undefined
     return undefined;
   }
 
-  const flags: QualityFlag[] = [];
-  if (repetitions(msg, seg, 8).some((f) => f.trim() !== '' && f.trim().toUpperCase() !== 'N')) flags.push('device-alarm');
+  const flags: QualityFlag[] = obx8Flags(repetitions(msg, seg, 8));
+  if (status.flag && !flags.includes(status.flag)) flags.push(status.flag);
   const channel = component(msg, seg, 4) || mapping.source;
   const sourceTs = parseDtm(component(msg, seg, 14)) ?? groupTs;
   return {

@@ -52,8 +52,8 @@ describe('MeasurementState', () => {
   it.each([
     [MS.INVALID, 'invalid'],
     [MS.QUESTIONABLE, 'questionable'],
-    [MS.CALIBRATION_ONGOING, 'invalid'],
-    [MS.TEST_DATA, 'demo'],
+    [MS.CALIBRATION_ONGOING, 'calibration'],
+    [MS.TEST_DATA, 'test'],
     [MS.DEMO_DATA, 'demo'],
   ])('state 0x%s is not scorable and flagged %s', (state, flag) => {
     const v = assessMeasurementState(state);
