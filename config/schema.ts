@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TEMPERATURE_SITES } from '../drivers/core/temperature-site.js';
 import { limitOverridesSchema, rulesConfigSchema } from '../rules/config.js';
 
 /**
@@ -40,6 +41,11 @@ export const deviceSchema = z
     ...secretFields,
     /** Longest silence before the device counts as quiet (technical alarm, live values withdrawn). */
     maxSilenceSeconds: z.number().positive().default(30),
+    /**
+     * Where this device takes temperatures that carry no site of their own: a core site feeds NEWS2 and the `temp`
+     * limits, a peripheral one (a skin patch: `skin`) is kept as `tskin` (drivers/core/temperature-site.ts).
+     */
+    temperatureSite: z.enum(TEMPERATURE_SITES).default('body'),
     serial: serialSettings.optional(),
     ble: bleSettings.optional(),
     /** For transport hl7-tcp: which messages on the MLLP listener are this device's (PV1-3 bed, MSH-4 facility). */

@@ -6,6 +6,7 @@ import type { Driver, DriverSink } from '../drivers/core/driver.js';
 import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Observation, Reading } from '../drivers/core/observation.js';
 import { isPlausible } from '../drivers/core/parameters.js';
 import { isScorable } from '../drivers/core/quality.js';
+import { withTemperatureSite } from '../drivers/core/temperature-site.js';
 import { decodeEventPayload, decodeVitalsPayload } from '../drivers/mqtt/payload.js';
 import type { RulesConfig } from '../rules/config.js';
 import { createRulesEngine, type RulesEngine } from '../rules/engine.js';
@@ -338,7 +339,7 @@ export class Gateway implements DriverSink {
     this.acceptReading(deviceId, reading, d?.transport ?? 'unknown');
   }
 
-  private acceptReading(deviceId: string, reading: Reading, source: string): void {
+  private acceptReading(deviceId: string, raw: Reading, source: string): void {
     const device = this.devices.get(deviceId);
     if (!device) {
       this.counters.unknownDevice += 1;
@@ -346,6 +347,7 @@ export class Gateway implements DriverSink {
       this.limited.warn(`unknown:${deviceId}`, { deviceId }, 'ingest: reading from an unconfigured device dropped');
       return;
     }
+    const reading = withTemperatureSite(raw, device.temperatureSite); // skin/peripheral sites never feed NEWS2
     if (!isPlausible(reading.param, reading.value)) {
       this.counters.implausible += 1;
       this.metrics.recordDrop('implausible');
@@ -360,6 +362,7 @@ export class Gateway implements DriverSink {
       value: reading.value,
       unit: reading.unit,
       channel: reading.channel,
+      site: reading.site,
       sourceTs: reading.sourceTs,
       sourceSeq: reading.sourceSeq,
       flags: reading.flags ?? [],

@@ -1,4 +1,5 @@
 import type { ParamName } from './parameters.js';
+import type { TemperatureSite } from './temperature-site.js';
 
 /** Quality flags a codec or the gateway attaches to a reading; which block scoring: drivers/core/quality.ts. */
 export type QualityFlag =
@@ -24,6 +25,8 @@ export interface Reading {
   unit: string;
   /** Distinguishes two sources of the same parameter on one device (e.g. two temperatures). */
   channel?: string;
+  /** Where a temperature was taken, when the source says so (temperature-site.ts). */
+  site?: TemperatureSite;
   /** Device clock, epoch ms, when the source carries a timestamp. */
   sourceTs?: number;
   /** Device's own message sequence when it sends one. */

@@ -51,7 +51,7 @@ describe('decodeHl7Message: PCD-01 ORU^R01', () => {
       ['rr', 16, '1.2.1.151562'],
       ['rr', 19, '1.5.1.151562'],
       ['temp', 37.4, 'tympanic'],
-      ['temp', 34, 'skin'],
+      ['tskin', 34, 'skin'], // skin temperature: never body temperature (NEWS2),
       ['rr', 17, 'co2'],
     ]);
   });

@@ -169,6 +169,7 @@ function decodeObx(msg: Hl7Message, seg: Hl7Segment, groupTs: number | undefined
     value,
     unit: canonicalUnit(param),
     ...(channel ? { channel } : {}),
+    ...(mapping.site ? { site: mapping.site } : {}),
     ...(sourceTs !== undefined ? { sourceTs } : {}),
     ...(flags.length ? { flags } : {}),
   };

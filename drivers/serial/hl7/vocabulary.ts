@@ -1,4 +1,5 @@
 import type { ParamName } from '../../core/parameters.js';
+import type { TemperatureSite } from '../../core/temperature-site.js';
 
 /**
  * Observation identifiers (OBX-3) and units (OBX-6) that map to canonical parameters.
@@ -22,6 +23,8 @@ export interface CodeMapping {
   param: ParamName;
   /** Where the value comes from when the code itself says so (temperature site, respiration source). */
   source?: string;
+  /** Temperature site the code names (drivers/core/temperature-site.ts); without it the device's configured one. */
+  site?: TemperatureSite;
 }
 
 /** MDC reference ids (OBX-3.2 with coding system MDC). */
@@ -35,16 +38,16 @@ export const MDC_REFID: Readonly<Record<string, CodeMapping>> = {
   MDC_TTHOR_RESP_RATE: { param: 'rr', source: 'impedance' },
   MDC_CO2_RESP_RATE: { param: 'rr', source: 'co2' },
   MDC_AWAY_RESP_RATE: { param: 'rr', source: 'airway' },
-  MDC_TEMP_BODY: { param: 'temp' },
+  MDC_TEMP_BODY: { param: 'temp', site: 'body' },
   MDC_TEMP: { param: 'temp' },
-  MDC_TEMP_ORAL: { param: 'temp', source: 'oral' },
-  MDC_TEMP_AXIL: { param: 'temp', source: 'axillary' },
-  MDC_TEMP_RECT: { param: 'temp', source: 'rectal' },
-  MDC_TEMP_TYMP: { param: 'temp', source: 'tympanic' },
-  MDC_TEMP_SKIN: { param: 'temp', source: 'skin' },
-  MDC_TEMP_ESOPH: { param: 'temp', source: 'oesophageal' },
-  MDC_TEMP_NASOPH: { param: 'temp', source: 'nasopharyngeal' },
-  MDC_TEMP_CORE: { param: 'temp', source: 'core' },
+  MDC_TEMP_ORAL: { param: 'temp', source: 'oral', site: 'oral' },
+  MDC_TEMP_AXIL: { param: 'temp', source: 'axillary', site: 'axillary' },
+  MDC_TEMP_RECT: { param: 'temp', source: 'rectal', site: 'rectal' },
+  MDC_TEMP_TYMP: { param: 'temp', source: 'tympanic', site: 'tympanic' },
+  MDC_TEMP_SKIN: { param: 'tskin', source: 'skin', site: 'skin' }, // never body temperature (NEWS2)
+  MDC_TEMP_ESOPH: { param: 'temp', source: 'oesophageal', site: 'oesophageal' },
+  MDC_TEMP_NASOPH: { param: 'temp', source: 'nasopharyngeal', site: 'nasopharyngeal' },
+  MDC_TEMP_CORE: { param: 'temp', source: 'core', site: 'core' },
   MDC_PRESS_BLD_NONINV_SYS: { param: 'sbp' },
   MDC_PRESS_BLD_NONINV_DIA: { param: 'dbp' },
   MDC_PRESS_BLD_NONINV_MEAN: { param: 'map' },
@@ -57,7 +60,8 @@ export const MDC_CODE: Readonly<Record<string, CodeMapping>> = {
   '150456': { param: 'spo2' }, // MDC_PULS_OXIM_SAT_O2
   '150448': { param: 'pi' }, // MDC_PULS_OXIM_PERF_REL
   '151562': { param: 'rr' }, // MDC_RESP_RATE
-  '150364': { param: 'temp' }, // MDC_TEMP_BODY
+  '150364': { param: 'temp', site: 'body' }, // MDC_TEMP_BODY
+  '150388': { param: 'tskin', site: 'skin' }, // MDC_TEMP_SKIN
   '150344': { param: 'temp' }, // MDC_TEMP
   '150021': { param: 'sbp' }, // MDC_PRESS_BLD_NONINV_SYS
   '150022': { param: 'dbp' }, // MDC_PRESS_BLD_NONINV_DIA
@@ -70,11 +74,12 @@ export const LOINC: Readonly<Record<string, CodeMapping>> = {
   '59408-5': { param: 'spo2' },
   '61006-3': { param: 'pi' },
   '9279-1': { param: 'rr' },
-  '8310-5': { param: 'temp' },
-  '8331-1': { param: 'temp', source: 'oral' },
-  '8328-7': { param: 'temp', source: 'axillary' },
-  '8332-9': { param: 'temp', source: 'rectal' },
-  '8333-7': { param: 'temp', source: 'tympanic' },
+  '8310-5': { param: 'temp', site: 'body' },
+  '39106-0': { param: 'tskin', site: 'skin' }, // Temperature of Skin
+  '8331-1': { param: 'temp', source: 'oral', site: 'oral' },
+  '8328-7': { param: 'temp', source: 'axillary', site: 'axillary' },
+  '8332-9': { param: 'temp', source: 'rectal', site: 'rectal' },
+  '8333-7': { param: 'temp', source: 'tympanic', site: 'tympanic' },
   '8480-6': { param: 'sbp' },
   '8462-4': { param: 'dbp' },
   '8478-0': { param: 'map' },
