@@ -15,7 +15,7 @@ const secretFields = {
   passwordHash: z.string().regex(/^scrypt\$/, 'must be an scrypt hash from `wardgate hash-secret`').optional(),
 };
 
-const serialSettings = z.object({
+const serialSettings = z.strictObject({
   path: z.string().min(1).optional(),
   vendorId: z.string().regex(/^[0-9a-fA-F]{4}$/).optional(),
   productId: z.string().regex(/^[0-9a-fA-F]{4}$/).optional(),
@@ -26,7 +26,7 @@ const serialSettings = z.object({
   dialect: z.enum(['masimo', 'hl7', 'ndjson', 'intellivue']),
 });
 
-const bleSettings = z.object({
+const bleSettings = z.strictObject({
   address: z.string().regex(/^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$/, 'must be a Bluetooth address AA:BB:CC:DD:EE:FF'),
   profiles: z
     .array(z.enum(['heart-rate', 'pulse-oximeter', 'thermometer', 'blood-pressure', 'battery']))
@@ -34,7 +34,7 @@ const bleSettings = z.object({
 });
 
 export const deviceSchema = z
-  .object({
+  .strictObject({
     id,
     bed: id,
     transport: z.enum(['mqtt', 'serial', 'ble', 'hl7-tcp']),
@@ -49,7 +49,7 @@ export const deviceSchema = z
     serial: serialSettings.optional(),
     ble: bleSettings.optional(),
     /** For transport hl7-tcp: which messages on the MLLP listener are this device's (PV1-3 bed, MSH-4 facility). */
-    hl7: z.object({ bed: z.string().min(1), facility: z.string().min(1).optional() }).optional(),
+    hl7: z.strictObject({ bed: z.string().min(1), facility: z.string().min(1).optional() }).optional(),
   })
   .superRefine((d, ctx) => {
     if (d.transport === 'mqtt' && !d.password && !d.passwordHash)
@@ -63,7 +63,7 @@ export const deviceSchema = z
     if (d.transport === 'hl7-tcp' && !d.hl7) ctx.addIssue({ code: 'custom', path: ['hl7'], message: 'required for an hl7-tcp device' });
   });
 
-export const bedSchema = z.object({
+export const bedSchema = z.strictObject({
   id,
   label: z.string().optional(),
   profile: z.string().default('adult'),
@@ -72,7 +72,7 @@ export const bedSchema = z.object({
   news2Scale: z.union([z.literal(1), z.literal(2)]).default(1),
 });
 
-const staffSchema = z.object({
+const staffSchema = z.strictObject({
   id,
   name: z.string().min(1),
   role: z.enum(['nurse', 'senior-nurse', 'doctor', 'technician']).default('nurse'),
@@ -80,19 +80,19 @@ const staffSchema = z.object({
   pinHash: z.string().regex(/^scrypt\$/, 'must be an scrypt hash from `wardgate hash-secret`').optional(),
 }).refine((s) => s.pin || s.pinHash, { message: 'pin or pinHash is required', path: ['pinHash'] });
 
-const brokerUser = z.object({
+const brokerUser = z.strictObject({
   username: id,
   ...secretFields,
   /** Topic filters this account may subscribe to (e.g. a nurse-call system: alarms/#). */
   subscribe: z.array(z.string()).default(['alarms/#']),
 }).refine((u) => u.password || u.passwordHash, { message: 'password or passwordHash is required', path: ['password'] });
 
-export const syncSchema = z.object({
+export const syncSchema = z.strictObject({
   enabled: z.boolean().default(true),
   transport: z.enum(['mqtt', 'https']).default('mqtt'),
   topicPrefix: z.string().default('wardgate'),
   mqtt: z
-    .object({
+    .strictObject({
       url: z.string().regex(/^(mqtts?|wss?):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
       username: z.string().optional(),
       password: z.string().optional(),
@@ -106,7 +106,7 @@ export const syncSchema = z.object({
     })
     .optional(),
   https: z
-    .object({
+    .strictObject({
       url: z.string().regex(/^https?:\/\//),
       token: z.string().optional(),
       ca: z.string().optional(),
@@ -124,18 +124,18 @@ export const syncSchema = z.object({
 });
 
 export const configSchema = z
-  .object({
+  .strictObject({
     gateway: z
-      .object({
+      .strictObject({
         id: id.default('ward-gw'),
         site: id.default('site'),
         ward: id.default('ward'),
       })
       .prefault({}),
     dataDir: z.string().default('./data'),
-    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+    log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
     broker: z
-      .object({
+      .strictObject({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(1883),
         maxPayloadBytes: z.number().int().positive().default(16_384),
@@ -144,7 +144,7 @@ export const configSchema = z
       })
       .prefault({}),
     screen: z
-      .object({
+      .strictObject({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
         readOnlyView: z.boolean().default(false),
@@ -154,14 +154,14 @@ export const configSchema = z
       })
       .prefault({}),
     store: z
-      .object({
+      .strictObject({
         observationRetentionHours: z.number().positive().default(48),
         budgetMB: z.number().positive().default(300),
       })
       .prefault({}),
     /** HL7 v2 over TCP (MLLP) from monitors and central stations on the ward LAN. */
     hl7Listener: z
-      .object({
+      .strictObject({
         enabled: z.boolean().default(false),
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(2575),
@@ -175,10 +175,10 @@ export const configSchema = z
     sync: syncSchema.prefault({}),
     /** The ward buzzer (gateway/buzzer/, docs/buzzer.md): a piezo on a GPIO line, a record file, or none. */
     buzzer: z
-      .object({
+      .strictObject({
         backend: z.enum(['gpio', 'none', 'record']).default('none'),
         gpio: z
-          .object({
+          .strictObject({
             chip: z.string().min(1).default('gpiochip0'),
             line: z.number().int().min(0).default(17),
             command: z.string().min(1).default('gpioset'),
@@ -186,7 +186,7 @@ export const configSchema = z
           })
           .prefault({}),
         /** JSON lines of on/off switches; defaults to <dataDir>/buzzer.jsonl. */
-        record: z.object({ file: z.string().min(1).optional() }).prefault({}),
+        record: z.strictObject({ file: z.string().min(1).optional() }).prefault({}),
       })
       .prefault({}),
   })
@@ -197,10 +197,19 @@ export const configSchema = z
       beds.add(b.id);
     });
     const devices = new Set<string>();
+    const bleAddresses = new Map<string, number>();
     c.devices.forEach((d, i) => {
       if (devices.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `duplicate device id '${d.id}'` });
       devices.add(d.id);
       if (!beds.has(d.bed)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'bed'], message: `unknown bed '${d.bed}'` });
+      // Found at start by the drivers before; a config error belongs here, where `config check` sees it (exit 78).
+      if (d.serial?.dialect === 'intellivue' && !d.serial.path)
+        ctx.addIssue({ code: 'custom', path: ['devices', i, 'serial', 'path'], message: 'required for an IntelliVue (its session is opened by path, not by USB vendor/product id)' });
+      const address = d.ble?.address.toUpperCase();
+      if (address !== undefined) {
+        if (bleAddresses.has(address)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'ble', 'address'], message: `duplicate BLE address ${address} (also devices[${bleAddresses.get(address)}])` });
+        else bleAddresses.set(address, i);
+      }
     });
     if (c.sync.enabled && c.sync.transport === 'mqtt' && !c.sync.mqtt)
       ctx.addIssue({ code: 'custom', path: ['sync', 'mqtt'], message: 'required when sync is enabled with transport mqtt' });
