@@ -101,6 +101,13 @@ export const rulesConfigSchema = z
       .object({
         /** Audio pause length; 120 s is the common monitor default (Masimo Root; Draeger Infinity up to 2 min). */
         audioPauseSeconds: z.number().min(0).max(600).default(120),
+        /**
+         * What an audio pause silences. `present-alarms` (default, the safe one): only the alarm conditions present
+         * when it began, while they do not get worse; a new condition, or one whose priority rises, sounds (ISO
+         * 7396-1 Amd 3:2013 6.3.2.3; see engine-lifecycle.ts). `bed`: every alarm of the bed up to the highest
+         * priority paused, new ones included.
+         */
+        audioPauseCovers: z.enum(['present-alarms', 'bed']).default('present-alarms'),
         /** An alarm unacknowledged this long is escalated (local policy; no published figure). */
         escalateAfterSeconds: z.number().min(1).default(120),
       })

@@ -121,7 +121,14 @@ export interface BedState {
   alarms: Set<Alarm>;
   pending: Set<Tracker>;
   pausedUntil: number | undefined;
+  /** `lifecycle.audioPauseCovers: bed` only: the pause silences every alarm up to this rank. */
   pauseRank: number;
+  /**
+   * The alarm conditions (by incident key) present when the pause began, with their rank then: only these stay
+   * silent, and only while not worse. Empty when `audioPauseCovers: bed`.
+   */
+  pausedConditions: Map<string, number>;
+  pauseCoversBed: boolean;
 }
 
 export const tracker = (condition: string): Tracker => ({ condition, pendingSince: undefined, alarm: undefined });
@@ -217,6 +224,8 @@ export class EngineState {
       pending: new Set(),
       pausedUntil: undefined,
       pauseRank: 0,
+      pausedConditions: new Map(),
+      pauseCoversBed: false,
     };
     this.beds.set(id, b);
     return b;

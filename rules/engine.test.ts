@@ -174,16 +174,36 @@ describe('acknowledgement, audio pause and escalation', () => {
     expect(r.alarms.filter((x) => x.transition === 'audio-resumed')).toMatchObject([{ audible: true, by: 'timer' }]);
   });
 
-  it('during a pause, a new alarm of higher priority still sounds; one of equal priority does not', () => {
+  it('during a pause, a new alarm condition sounds whatever its priority; the paused one stays silent unless it gets worse', () => {
     const e = engine();
+    e.observe(obs('b1', 'hr', 125, s(0))); // hr-high medium
+    e.pauseAudio('b1', 'staff:n1', s(1), 60_000);
+    const low = e.observe(obs('b1', 'temp', 39.5, s(2))); // a new condition, low priority: sounds
+    expect(low.alarms.find((a) => a.condition === 'temp-high')).toMatchObject({ transition: 'raised', audible: true });
+    expect(e.activeAlarms().find((a) => a.condition === 'hr-high')?.audible).toBe(false);
+    const worse = e.observe(obs('b1', 'hr', 145, s(3))); // the paused condition rises to high: sounds again
+    expect(worse.alarms.find((a) => a.condition === 'hr-high')).toMatchObject({ transition: 'escalated', priority: 'high', audible: true });
+    const other = e.observe(obs('b2', 'hr', 125, s(4))); // another bed is not paused
+    expect(other.alarms[0]?.audible).toBe(true);
+  });
+
+  it('during a pause, the paused condition coming back (cleared, then raised again) stays silent', () => {
+    const e = engine();
+    e.observe(obs('b1', 'hr', 125, s(0)));
+    e.pauseAudio('b1', 'staff:n1', s(1), 60_000);
+    e.observe(obs('b1', 'hr', 80, s(2))); // gone (medium: clears)
+    const back = e.observe(obs('b1', 'hr', 125, s(3)));
+    expect(back.alarms.find((a) => a.condition === 'hr-high')).toMatchObject({ transition: 'raised', audible: false });
+  });
+
+  it('with lifecycle.audioPauseCovers: bed, the pause silences new alarms up to the paused priority (the older behaviour)', () => {
+    const e = engine({ lifecycle: { audioPauseCovers: 'bed' } });
     e.observe(obs('b1', 'hr', 125, s(0)));
     e.pauseAudio('b1', 'staff:n1', s(1), 60_000);
     e.observe(obs('b1', 'temp', 39.5, s(2))); // low priority: silent
     expect(e.activeAlarms().find((a) => a.condition === 'temp-high')?.audible).toBe(false);
     const hi = e.observe(obs('b1', 'hr', 35, s(3))); // hr-low high: sounds
     expect(hi.alarms.find((a) => a.condition === 'hr-low')).toMatchObject({ transition: 'raised', audible: true });
-    const other = e.observe(obs('b2', 'hr', 125, s(4))); // another bed is not paused
-    expect(other.alarms[0]?.audible).toBe(true);
   });
 
   it('escalates an alarm left unacknowledged, once, and the incident priority rises', () => {

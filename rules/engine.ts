@@ -240,7 +240,7 @@ class Engine implements RulesEngine {
     const out = emptyOutput();
     const at = s.advance(now);
     const bed = s.bed(bedId);
-    pauseAudio(bed, at + Math.max(0, durationMs ?? s.pauseMs), at, by, out);
+    pauseAudio(bed, at + Math.max(0, durationMs ?? s.pauseMs), s.config.lifecycle.audioPauseCovers === 'bed', at, by, out);
     return out;
   }
 
