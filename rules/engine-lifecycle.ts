@@ -61,6 +61,7 @@ export function raise(s: EngineState, bed: BedState, tr: Tracker, p: RaiseParams
     latching: p.latching,
     param: p.param,
     value: p.value,
+    worst: p.value,
     limit: p.limit,
     deviceId: p.deviceId,
     sourceTs: p.sourceTs,

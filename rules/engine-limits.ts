@@ -40,6 +40,7 @@ export function evaluateSide(s: EngineState, bed: BedState, ps: ParamState, side
     return;
   }
   a.value = ps.value;
+  a.worst = a.worst === undefined ? ps.value : side === 'high' ? Math.max(a.worst, ps.value) : Math.min(a.worst, ps.value);
   a.sourceTs = ps.sourceTs;
   a.sourceSeq = ps.sourceSeq;
   a.deviceId = ps.deviceId;

@@ -28,6 +28,7 @@ export function evaluateNews2(s: EngineState, bed: BedState, at: number, by: str
     return;
   }
   a.value = r.total;
+  a.worst = Math.max(a.worst ?? r.total, r.total);
   if (target === 0) {
     // Only a complete score may clear: an incomplete total is a lower bound, not evidence of low risk.
     if (r.complete && a.present) conditionGone(s, a, at, by, out);

@@ -52,6 +52,7 @@ export function restore(s: EngineState, alarms: AlarmEvent[], openIncidents: Inc
       latching: (e.latching as boolean | undefined) ?? latchingOf(s, bed, e),
       param: e.param,
       value: e.value,
+      worst: e.worstValue ?? e.value,
       limit: e.limit,
       deviceId: e.deviceId,
       sourceTs: e.sourceTs,

@@ -39,7 +39,10 @@ export interface Alarm {
   audible: boolean;
   latching: boolean;
   param?: ParamName;
+  /** The latest value (for NEWS2: the latest total), what is true now. */
   value?: number;
+  /** The worst value while the alarm stands (lowest for a low limit, highest for a high limit and NEWS2). */
+  worst?: number;
   limit?: number;
   deviceId?: string;
   sourceTs?: number;

@@ -43,7 +43,10 @@ export interface AlarmEvent {
   /** Unacknowledged longer than the escalation time. */
   escalated: boolean;
   param?: ParamName;
+  /** The latest value (NEWS2: the latest total): what is true now. */
   value?: number;
+  /** The worst value since the alarm rose (lowest for a low limit, highest for a high limit; the NEWS2 peak). */
+  worstValue?: number;
   unit?: string;
   limit?: number;
   deviceId?: string;
