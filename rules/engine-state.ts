@@ -93,6 +93,8 @@ export interface DeviceState {
   id: string;
   by: string;
   lastSeen: number | undefined;
+  /** Since when everything the device sent was unscorable (undefined once a scorable value arrives). */
+  unscorableSince: number | undefined;
   bound: boolean;
   noData: Tracker;
 }
@@ -237,7 +239,7 @@ export class EngineState {
   device(bed: BedState, id: string): DeviceState {
     let d = bed.devices.get(id);
     if (!d) {
-      d = { id, by: `device:${id}`, lastSeen: undefined, bound: false, noData: tracker('no-data') };
+      d = { id, by: `device:${id}`, lastSeen: undefined, unscorableSince: undefined, bound: false, noData: tracker('no-data') };
       bed.devices.set(id, d);
     }
     return d;

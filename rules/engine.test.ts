@@ -341,3 +341,25 @@ describe('ordering and restore', () => {
     expect(e3.tick(s(310)).incidents).toMatchObject([{ type: 'closed', incidentSeq: 3 }]);
   });
 });
+
+describe('no-valid-data: a bed fed only unusable values is not silently unmonitored', () => {
+  const T = 1_700_000_000_000;
+  const at = (sec: number): number => T + sec * 1000;
+  it('raises after noDataSeconds of only unscorable values, clears with a scorable one, gives way to no-data', () => {
+    const e = createRulesEngine(testConfig({ beds: [{ id: 'b1', devices: ['mon'] }], technical: { noDataSeconds: 10 } }), { newId: seqIds() });
+    e.tick(at(0));
+    const raised = [];
+    for (let sec = 0; sec <= 12; sec++) {
+      e.observe(obs('b1', 'spo2', 70, at(sec), { deviceId: 'mon', flags: ['demo'] }));
+      raised.push(...e.tick(at(sec)).alarms);
+    }
+    expect(raised.map((a) => [a.condition, a.transition, a.kind, a.priority])).toEqual([['no-valid-data', 'raised', 'technical', 'medium']]);
+    expect(e.activeAlarms().some((a) => a.condition === 'spo2-low')).toBe(false);
+    const back = e.observe(obs('b1', 'spo2', 97, at(13), { deviceId: 'mon' }));
+    expect(back.alarms.map((a) => [a.condition, a.transition])).toEqual([['no-valid-data', 'cleared']]);
+    for (let sec = 14; sec <= 26; sec++) e.observe(obs('b1', 'spo2', 70, at(sec), { deviceId: 'mon', flags: ['invalid'] }));
+    expect(e.tick(at(26)).alarms.map((a) => a.condition)).toEqual(['no-valid-data']);
+    const silent = e.tick(at(37)); // nothing since 26: no-data, and no-valid-data gives way
+    expect(silent.alarms.map((a) => [a.condition, a.transition])).toEqual([['no-data', 'raised'], ['no-valid-data', 'cleared']]);
+  });
+});

@@ -7,7 +7,7 @@ import { evaluateNews2, news2Value, primeNews2 } from './engine-news2.js';
 import { score } from './engine-news2-score.js';
 import { restore } from './engine-restore.js';
 import { isScorable } from '../drivers/core/quality.js';
-import { EngineState, emptyOutput, RulesInputError, unknownProfiles, type Acvpu, type BedState } from './engine-state.js';
+import { EngineState, emptyOutput, RulesInputError, unknownProfiles, type Acvpu, type BedState, type DeviceState } from './engine-state.js';
 import { resolveLimits } from './limits.js';
 import { scoreNews2 } from './news2.js';
 import type { AlarmEvent, IncidentEvent, News2Result, Observation, RulesOutput, TechnicalInput } from './types.js';
@@ -67,6 +67,24 @@ export interface ManualInputs {
   scale?: 1 | 2;
 }
 
+
+/**
+ * `no-valid-data`: a bound device that keeps sending, but only values that may not be scored, for as long as a
+ * silent one would take to raise `no-data` (`rules.technical.noDataSeconds`). Ends with a scorable value; gives way
+ * to `no-data` when the device falls silent.
+ */
+function unusableOnly(s: EngineState, bed: BedState, dev: DeviceState, silent: boolean, at: number, out: RulesOutput): void {
+  const tr = s.technicalTracker(bed, 'no-valid-data', dev.id);
+  if (silent) {
+    dev.unscorableSince = undefined;
+    if (tr.alarm) conditionGone(s, tr.alarm, at, 'timer', out);
+    return;
+  }
+  if (!tr.alarm && dev.unscorableSince !== undefined && at - dev.unscorableSince >= s.noDataMs) {
+    const rank = s.technicalRank('no-valid-data');
+    raise(s, bed, tr, { kind: 'technical', rank, latching: false, deviceId: dev.id, detail: 'data received, none of it scorable' }, at, 'timer', out);
+  }
+}
 
 function setInputs(bed: BedState, inputs: ManualInputs, at: number): void {
   if (inputs.acvpu !== undefined) bed.acvpu = { v: inputs.acvpu, at };
@@ -149,8 +167,14 @@ class Engine implements RulesEngine {
     const dev = s.device(bed, o.deviceId);
     dev.lastSeen = at;
     if (dev.noData.alarm) conditionGone(s, dev.noData.alarm, at, dev.by, out);
-    if (!Number.isFinite(o.value)) return out;
-    if (!isScorable(o.flags)) return out; // drivers/core/quality.ts
+    const noValid = s.technicalTracker(bed, 'no-valid-data', dev.id);
+    if (!Number.isFinite(o.value) || !isScorable(o.flags)) {
+      // Shown, never scored (drivers/core/quality.ts); a bound device sending only such values raises no-valid-data.
+      dev.unscorableSince ??= at;
+      return out;
+    }
+    dev.unscorableSince = undefined;
+    if (noValid.alarm) conditionGone(s, noValid.alarm, at, dev.by, out);
 
     let ps = bed.params.get(o.param);
     if (!ps) {
@@ -215,10 +239,12 @@ class Engine implements RulesEngine {
       for (const dev of bed.devices.values()) {
         if (!dev.bound) continue;
         if (dev.lastSeen === undefined) dev.lastSeen = at; // the silence clock starts with the engine
-        if (!dev.noData.alarm && at - dev.lastSeen >= s.noDataMs) {
+        const silent = at - dev.lastSeen >= s.noDataMs;
+        if (!dev.noData.alarm && silent) {
           const rank = s.technicalRank('no-data');
           raise(s, bed, dev.noData, { kind: 'technical', rank, latching: false, deviceId: dev.id }, at, 'timer', out);
         }
+        unusableOnly(s, bed, dev, silent, at, out);
       }
     }
     lifecycleTimers(s, at, out);

@@ -49,6 +49,7 @@ export type TechnicalCondition =
   | 'device-alarm-silenced'
   | 'device-disconnected'
   | 'no-data'
+  | 'no-valid-data'
   | 'device-fault'
   | 'cuff-fit'
   | 'body-movement'

@@ -74,7 +74,7 @@ describe('alarm safety through the daemon: HL7 over MLLP from mllp_send', () => 
         { id: 'mon-skin', bed: 'bed-skin', transport: 'hl7-tcp', hl7: { bed: 'SKIN-1' } },
         { id: 'mon-rr', bed: 'bed-rr', transport: 'hl7-tcp', hl7: { bed: 'RR-1' } },
       ],
-      rules: { technical: { noDataSeconds: 60 } },
+      rules: { technical: { noDataSeconds: 10 } },
       sync: { enabled: false },
     });
     gw = await startGatewayProcess(config);
@@ -102,6 +102,8 @@ describe('alarm safety through the daemon: HL7 over MLLP from mllp_send', () => 
     await new Promise((r) => setTimeout(r, 1500));
     const onBed = alarms.filter((a) => a.bed === 'bed-demo');
     expect(onBed.filter((a) => a.kind !== 'technical')).toEqual([]);
+    // ... but the bed is not silently unmonitored: a device sending only unusable values raises no-valid-data.
+    expect(onBed.find((a) => a.condition === 'no-valid-data' && a.transition === 'raised')).toMatchObject({ kind: 'technical', priority: 'medium' });
   }, 60_000);
 
   it('a skin temperature of 33.0 raises no temperature or NEWS2 alarm', async () => {
