@@ -365,6 +365,7 @@ export class Gateway implements DriverSink {
       site: reading.site,
       sourceTs: reading.sourceTs,
       sourceSeq: reading.sourceSeq,
+      sourceMessageId: reading.sourceMessageId,
       flags: reading.flags ?? [],
       gatewayId: this.identity.gatewayId,
       deviceId,

@@ -33,6 +33,8 @@ export function alarmEvent(a: Alarm, transition: AlarmTransition, at: number, by
   if (a.deviceId !== undefined) e.deviceId = a.deviceId;
   if (a.sourceTs !== undefined) e.sourceTs = a.sourceTs;
   if (a.sourceSeq !== undefined) e.sourceSeq = a.sourceSeq;
+  if (a.deviceSeq !== undefined) e.deviceSeq = a.deviceSeq;
+  if (a.deviceMessageId !== undefined) e.deviceMessageId = a.deviceMessageId;
   a.last = e;
   out.alarms.push(e);
 }

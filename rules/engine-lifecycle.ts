@@ -19,6 +19,8 @@ export interface RaiseParams {
   deviceId?: string;
   sourceTs?: number;
   sourceSeq?: number;
+  deviceSeq?: number;
+  deviceMessageId?: string;
   detail?: string;
   /** An event (a fall), not a lasting condition: latched from the start, ends on acknowledgement. */
   event?: boolean;
@@ -66,6 +68,8 @@ export function raise(s: EngineState, bed: BedState, tr: Tracker, p: RaiseParams
     deviceId: p.deviceId,
     sourceTs: p.sourceTs,
     sourceSeq: p.sourceSeq,
+    deviceSeq: p.deviceSeq,
+    deviceMessageId: p.deviceMessageId,
     raisedAt: at,
     unackSince: at,
     incident: inc,

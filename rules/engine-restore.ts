@@ -57,6 +57,8 @@ export function restore(s: EngineState, alarms: AlarmEvent[], openIncidents: Inc
       deviceId: e.deviceId,
       sourceTs: e.sourceTs,
       sourceSeq: e.sourceSeq,
+      deviceSeq: e.deviceSeq,
+      deviceMessageId: e.deviceMessageId,
       raisedAt: e.raisedAt,
       unackSince: e.raisedAt,
       incident: inc,

@@ -47,6 +47,8 @@ export interface Alarm {
   deviceId?: string;
   sourceTs?: number;
   sourceSeq?: number;
+  deviceSeq?: number;
+  deviceMessageId?: string;
   raisedAt: number;
   unackSince: number;
   incident: Incident;
@@ -84,6 +86,9 @@ export interface ParamState {
   deviceId: string;
   sourceTs: number | undefined;
   sourceSeq: number;
+  /** The device's own sequence and message id of the latest value, for tracing an alarm to it. */
+  deviceSeq?: number;
+  deviceMessageId?: string;
   limits: ResolvedLimits | undefined;
   high: Tracker;
   low: Tracker;

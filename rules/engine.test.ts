@@ -363,3 +363,11 @@ describe('no-valid-data: a bed fed only unusable values is not silently unmonito
     expect(silent.alarms.map((a) => [a.condition, a.transition])).toEqual([['no-data', 'raised'], ['no-valid-data', 'cleared']]);
   });
 });
+
+describe('alarm tracing', () => {
+  it('an alarm carries the device message sequence and id of the observation that caused it', () => {
+    const e = createRulesEngine(testConfig(), { newId: seqIds() });
+    const o = { ...obs('b1', 'hr', 150, 1_700_000_000_000, { seq: 501 }), sourceSeq: 77, sourceMessageId: 'MSG77' };
+    expect(e.observe(o).alarms[0]).toMatchObject({ condition: 'hr-high', sourceSeq: 501, deviceSeq: 77, deviceMessageId: 'MSG77' });
+  });
+});

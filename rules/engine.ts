@@ -186,6 +186,8 @@ class Engine implements RulesEngine {
       ps.sourceTs = o.sourceTs;
       ps.sourceSeq = o.seq;
     }
+    ps.deviceSeq = o.sourceSeq;
+    ps.deviceMessageId = o.sourceMessageId;
     evaluateParam(s, bed, ps, at, dev.by, out);
     news2Value(s, bed, o, at, dev.by, out);
     return out;

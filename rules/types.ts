@@ -52,7 +52,12 @@ export interface AlarmEvent {
   deviceId?: string;
   /** The observation that caused this transition, when one did. */
   sourceTs?: number;
+  /** The gateway's observation sequence (`seq` of the observation). */
   sourceSeq?: number;
+  /** The device's own message sequence (`seq` in vitals/<id>), when it sends one. */
+  deviceSeq?: number;
+  /** The device's own message id (HL7 MSH-10 control id), when it sends one. */
+  deviceMessageId?: string;
   raisedAt: number;
   /** Rules clock time of this transition (epoch ms). */
   at: number;

@@ -29,8 +29,10 @@ export interface Reading {
   site?: TemperatureSite;
   /** Device clock, epoch ms, when the source carries a timestamp. */
   sourceTs?: number;
-  /** Device's own message sequence when it sends one. */
+  /** Device's own message sequence when it sends one (`seq` in vitals/<id>). */
   sourceSeq?: number;
+  /** The device's own id of the message that carried the reading (HL7 MSH-10 message control id). */
+  sourceMessageId?: string;
   flags?: QualityFlag[];
 }
 

@@ -68,11 +68,12 @@ describe('alarm safety through the daemon: HL7 over MLLP from mllp_send', () => 
       broker: { port: 0, users: [{ username: 'nc', password: 'nc-pw', subscribe: ['alarms/#'] }] },
       screen: { port: 0, staff: [{ id: 's1', name: 'Staff', pin: '1357' }] },
       hl7Listener: { enabled: true, port: 0, maxSilenceSeconds: 120 },
-      beds: [{ id: 'bed-demo' }, { id: 'bed-skin' }, { id: 'bed-rr' }],
+      beds: [{ id: 'bed-demo' }, { id: 'bed-skin' }, { id: 'bed-rr' }, { id: 'bed-trace', overrides: { hr: { delaySeconds: 0 } } }],
       devices: [
         { id: 'mon-demo', bed: 'bed-demo', transport: 'hl7-tcp', hl7: { bed: 'DEMO-1' }, maxSilenceSeconds: 60 },
         { id: 'mon-skin', bed: 'bed-skin', transport: 'hl7-tcp', hl7: { bed: 'SKIN-1' } },
         { id: 'mon-rr', bed: 'bed-rr', transport: 'hl7-tcp', hl7: { bed: 'RR-1' } },
+        { id: 'mon-trace', bed: 'bed-trace', transport: 'hl7-tcp', hl7: { bed: 'TRACE-1' } },
       ],
       rules: { technical: { noDataSeconds: 10 } },
       sync: { enabled: false },
@@ -123,5 +124,11 @@ describe('alarm safety through the daemon: HL7 over MLLP from mllp_send', () => 
     await mllpSend('rr', [normal('RR-1', 'RR26', { rr: '26' })]);
     const a = await waitFor(() => alarms.find((x) => x.bed === 'bed-rr' && x.condition === 'news2' && x.transition === 'raised'), 10_000, 'NEWS2 on bed-rr');
     expect(a.priority).toBe('medium');
+  }, 20_000);
+
+  it('an alarm is traced to the device message that caused it: deviceMessageId is the HL7 MSH-10 control id', async () => {
+    await mllpSend('trace', [pcd01Message({ bed: 'TRACE-1', controlId: 'TRACE42', obx: ['OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.2.1.147842|160|264864^MDC_DIM_BEAT_PER_MIN^MDC|50-120|H|||R'] })]);
+    const a = await waitFor(() => alarms.find((x) => x.bed === 'bed-trace' && x.condition === 'hr-high'), 10_000, 'hr-high on bed-trace');
+    expect(a).toMatchObject({ deviceMessageId: 'TRACE42', priority: 'high' });
   }, 20_000);
 });

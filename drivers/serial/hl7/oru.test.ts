@@ -118,6 +118,11 @@ describe('decodeHl7Message: PCD-01 ORU^R01', () => {
     for (const s of ['P', 'D', 'W', 'I', 'N', 'S']) expect(readings(one(line(s)).result.items), s).toHaveLength(0);
   });
 
+  it('each reading carries the message control id (MSH-10) for tracing its alarms', () => {
+    const d = decodeHl7Message(pcd01Message({ controlId: 'CTRL9' }));
+    expect(readings(d.result.items).every((r) => r.sourceMessageId === 'CTRL9')).toBe(true);
+  });
+
   it('maps OBX-8 measurement status and null flavours to quality flags that block scoring', () => {
     const line = (flag: string, status = 'R') => obx(1, '150456^MDC_PULS_OXIM_SAT_O2^MDC', '70', '%', `|${flag}|||${status}`);
     const flags = (flag: string, status?: string) => readings(one(line(flag, status)).result.items)[0]!.flags;

@@ -108,6 +108,7 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
       if (seg.id === 'OBR') obrTs = parseDtm(component(msg, seg, 7));
       else if (seg.id === 'OBX') {
         const item = decodeObx(msg, seg, obrTs ?? fallbackTs, warnings);
+        if (item?.kind === 'reading' && out.controlId !== undefined) item.sourceMessageId = out.controlId; // traced to MSH-10 on its alarms
         if (item) out.result.items.push(item);
       }
     }
