@@ -377,10 +377,8 @@ export class Gateway implements DriverSink {
     this.counters.observations += 1;
     this.metrics.recordObservation(source, o.param);
     if (!this.store.queueObservation(o)) this.metrics.recordDrop('queue-full');
-    this.ward.observation(o);
-    if (this.screen.clientCount > 0) {
-      this.screen.broadcast({ type: 'vitals', bed: o.bedId, param: o.param, vital: { value: o.value, unit: o.unit, at: o.receivedAt, deviceId, flags: o.flags } });
-    }
+    const vital = this.ward.observation(o);
+    if (vital && this.screen.clientCount > 0) this.screen.broadcast({ type: 'vitals', bed: o.bedId, param: o.param, vital });
     // The engine sees every reading (a device sending only unusable values is not silent, it raises no-valid-data);
     // it scores only those drivers/core/quality.ts allows.
     this.apply(this.rules.observe(o));
@@ -684,6 +682,7 @@ export class Gateway implements DriverSink {
       snapshot: () => this.ward.snapshot(this.now()),
       audit: (q) => readAudit(this.store.db, q),
       buzzer: () => ({ backend: this.buzzer?.kind ?? 'none', sounding: this.buzzer?.sounding ?? null, faulted: this.buzzer?.isFaulted ?? false }),
+      bedLimits: (bed) => this.rules.bedLimits(bed),
       acknowledge: (alarmId, staff) => {
         const alarm = this.rules.activeAlarms().find((a) => a.id === alarmId);
         if (!alarm) return { ok: false, error: 'no such active alarm' };
@@ -867,7 +866,7 @@ export class Gateway implements DriverSink {
       restartedDrivers = this.drivers.length;
     }
     this.opts = { ...this.opts, config: { ...next, gateway: prev.gateway, broker: prev.broker, screen: prev.screen, sync: prev.sync, dataDir: prev.dataDir } };
-    this.screen.broadcast({ type: 'snapshot', state: this.ward.snapshot(now) });
+    this.screen.broadcast({ type: 'snapshot', setup: this.screen.setup(), state: this.ward.snapshot(now) });
     return { beds: next.beds.length, devices: next.devices.length, changedBeds, restartedDrivers, needsRestart };
   }
 

@@ -35,6 +35,8 @@ export interface RulesEngine {
   setManualInputs(bed: string, inputs: ManualInputs, by: string, now: number): RulesOutput;
   /** Throws `RulesInputError` for an unknown profile name. */
   setBedLimits(bed: string, change: { profile?: string; overrides?: LimitOverrides }, by: string, now: number): RulesOutput;
+  /** The limits the engine enforces on a bed: its profile and overrides (a nurse's change included). */
+  bedLimits(bed: string): { profile: string; overrides: LimitOverrides };
   /** Latest event of every alarm not yet cleared: high priority first, then oldest first. */
   activeAlarms(): AlarmEvent[];
   news2(bed: string, now: number): News2Result;
@@ -300,6 +302,11 @@ class Engine implements RulesEngine {
     bed.limits = resolveLimits(s.profile(bed.profileName), bed.overrides);
     limitsChanged(s, bed, at, by, out);
     return out;
+  }
+
+  bedLimits(bedId: string): { profile: string; overrides: LimitOverrides } {
+    const bed = this.s.beds.get(bedId) ?? this.s.bed(bedId);
+    return { profile: bed.profileName, overrides: bed.overrides ?? {} };
   }
 
   activeAlarms(): AlarmEvent[] {

@@ -31,6 +31,8 @@ export interface ScreenBackend {
   audit?(q: AuditQuery): unknown[];
   /** The ward buzzer's state, shown with the gateway's health. */
   buzzer?(): BuzzerView;
+  /** The limits the rules engine enforces on a bed (one source of truth: a restored or reloaded change included). */
+  bedLimits?(bed: string): { profile: string; overrides: Record<string, unknown> };
 }
 
 export interface BuzzerView {
@@ -109,7 +111,9 @@ export class ScreenServer {
 
   /** Beds' settings, profiles and buzzer state, sent with every snapshot and after a limits change. */
   setup(): ScreenSetup {
-    return { beds: Object.fromEntries(this.beds), profiles: this.o.profiles ?? {}, buzzer: this.o.backend.buzzer?.() ?? null };
+    const beds: Record<string, BedSetup> = {};
+    for (const [id, b] of this.beds) beds[id] = { ...b, ...this.o.backend.bedLimits?.(id) };
+    return { beds, profiles: this.o.profiles ?? {}, buzzer: this.o.backend.buzzer?.() ?? null };
   }
 
   get port(): number {

@@ -1,12 +1,12 @@
 // Ward screen client: one WebSocket for a snapshot and live changes, fetch() for actions. Everything is served
 // by the gateway (no CDN), so the screen works with the hospital network down.
 import { AlarmTone } from './audio.js';
-import { $, age, clockTime, countdown, el, keyed, since, sparkline, tickTimes } from './render.js';
+import { $, age, clockTime, countdown, el, keyed, news2Peak, since, sparkline, tickTimes, unscoredNote } from './render.js';
 
-const PARAM_LABELS = { hr: 'HR', pr: 'Pulse', spo2: 'SpO₂', rr: 'Resp', temp: 'Temp', sbp: 'BP sys', dbp: 'BP dia', map: 'MAP', pi: 'PI' };
+const PARAM_LABELS = { hr: 'HR', pr: 'Pulse', spo2: 'SpO₂', rr: 'Resp', temp: 'Temp', tskin: 'Skin temp', sbp: 'BP sys', dbp: 'BP dia', map: 'MAP', pi: 'PI' };
 const UNIT_LABELS = { '/min': '/min', '%': '%', Cel: '°C', 'mm[Hg]': 'mmHg' };
 const MAIN_PARAMS = ['hr', 'spo2', 'rr', 'sbp', 'temp'];
-const PARAM_ORDER = ['hr', 'spo2', 'rr', 'sbp', 'temp', 'pr', 'dbp', 'map', 'pi'];
+const PARAM_ORDER = ['hr', 'spo2', 'rr', 'sbp', 'temp', 'pr', 'dbp', 'map', 'pi', 'tskin'];
 const RANK = { high: 3, medium: 2, low: 1 };
 const MARKER = { high: '***', medium: '**', low: '*' }; // IEC 60601-1-8 text markers used by monitors
 const STALE_VALUE_MS = 60_000;
@@ -331,15 +331,16 @@ function renderBed(article, b, alarms, now, acting) {
       const a = alarmOf(p);
       const old = v && now - v.at > STALE_VALUE_MS;
       const main = MAIN_PARAMS.includes(p);
-      return el('div', { class: `vital ${main ? 'main' : 'minor'} ${v ? '' : 'missing'} ${old ? 'old' : ''} ${a ? `in-alarm ${a.priority}` : ''}`, 'data-param': p },
+      return el('div', { class: `vital ${main ? 'main' : 'minor'} ${v ? '' : 'missing'} ${old ? 'old' : ''} ${v?.unscored ? 'unscored' : ''} ${a ? `in-alarm ${a.priority}` : ''}`, 'data-param': p },
         el('div', { class: 'name' }, PARAM_LABELS[p] ?? p, el('span', { class: 'unit' }, v ? ` ${UNIT_LABELS[v.unit] ?? v.unit}` : '')),
         el('div', { class: 'value' }, v ? fmt(v.value) : '—'),
         el('div', { class: 'age' }, v ? since(v.at, '', ' ago') : 'no value'),
+        unscoredNote(v),
         main ? sparkline(b.trends[p], now) : null);
     })) },
-    { key: 'news2', sig: [n, b.manual, cfg.news2Scale], build: () => el('div', { class: 'news2-row' },
+    { key: 'news2', sig: [n, b.manual, cfg.news2Scale, bedAlarms.find((a) => a.condition === 'news2')], build: () => el('div', { class: 'news2-row' },
       n ? el('span', { class: `news2 ${n.risk} ${n.complete ? 'complete' : 'incomplete'}`, title: n.complete ? 'all seven parameters' : `missing: ${n.missing.join(', ')}` },
-        el('b', {}, `NEWS2 ${n.total}`), ` ${n.risk} risk`, n.complete ? ' · complete' : ` · INCOMPLETE (missing ${n.missing.join(', ')})`) : el('span', { class: 'news2 none' }, 'NEWS2 —'),
+        el('b', {}, `NEWS2 ${n.total}`), ` ${n.risk} risk`, news2Peak(bedAlarms.find((a) => a.condition === 'news2'), n.total), n.complete ? ' · complete' : ` · INCOMPLETE (missing ${n.missing.join(', ')})`) : el('span', { class: 'news2 none' }, 'NEWS2 —'),
       el('span', { class: 'manual' }, `ACVPU ${b.manual.acvpu ?? '?'} · ${b.manual.o2 === undefined ? 'O₂ ?' : b.manual.o2 ? 'on O₂' : 'on air'} · Scale ${b.manual.scale ?? cfg.news2Scale ?? 1}`)) },
     { key: 'central', sig: central, build: () => el('div', { class: 'central' }, ...central.map((c) => el('div', {}, centralText(c)))) },
     // The monitor's own alarm list (e.g. an IntelliVue), shown apart from the gateway's alarms.
