@@ -125,9 +125,10 @@ export const rulesConfigSchema = z
         /** High-priority NEWS2 alarms latch. */
         latching: z.boolean().default(true),
         /**
-         * Alarm priority per RCP clinical-risk band; risk `low` never alarms. RCP NEWS2 (2017) Chart 3 asks for an
-         * urgent ward-based response both to a single red score (low-medium risk) and to an aggregate of 5-6
-         * (medium): both default to medium. High (7 or more) is an emergency response: high.
+         * Alarm priority per RCP clinical-risk band; risk `low` never alarms. RCP NEWS2 (2017) Chart 2 ("NEWS
+         * thresholds and triggers") asks for an urgent ward-based response to a single red score (low-medium risk)
+         * and names 5-6 (medium) the key threshold for an urgent response: both default to medium. 7 or more (high)
+         * calls for an urgent or emergency response: high.
          */
         priorities: z
           .object({
