@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { limitOverridesSchema, rulesConfigSchema } from '../rules/config.js';
+import { addressOrNetwork, brokerTlsSchema, hl7TlsSchema, plaintextListeners, plaintextRefusal, screenTlsSchema } from './network-schema.js';
 
 /**
  * The gateway's configuration schema. `config/default.yaml` documents every field; this file is the
@@ -43,11 +44,20 @@ export const deviceSchema = z
     serial: serialSettings.optional(),
     ble: bleSettings.optional(),
     /** For transport hl7-tcp: which messages on the MLLP listener are this device's (PV1-3 bed, MSH-4 facility). */
-    hl7: z.object({ bed: z.string().min(1), facility: z.string().min(1).optional() }).optional(),
+    hl7: z
+      .object({
+        bed: z.string().min(1),
+        facility: z.string().min(1).optional(),
+        /** Source addresses or CIDR networks this device's messages may come from; others are refused. */
+        allowFrom: z.array(addressOrNetwork).min(1).optional(),
+      })
+      .optional(),
+    /** An mqtt device that may log in with a client certificate whose subject CN is its id (needs broker.tls.clientCa). */
+    clientCert: z.boolean().default(false),
   })
   .superRefine((d, ctx) => {
-    if (d.transport === 'mqtt' && !d.password && !d.passwordHash)
-      ctx.addIssue({ code: 'custom', path: ['password'], message: 'required for an mqtt device (or passwordHash)' });
+    if (d.transport === 'mqtt' && !d.password && !d.passwordHash && !d.clientCert)
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'required for an mqtt device (or passwordHash, or clientCert: true)' });
     if (d.transport === 'serial') {
       if (!d.serial) ctx.addIssue({ code: 'custom', path: ['serial'], message: 'required for a serial device' });
       else if (!d.serial.path && !(d.serial.vendorId && d.serial.productId))
@@ -135,6 +145,9 @@ export const configSchema = z
         maxPayloadBytes: z.number().int().positive().default(16_384),
         maxMessagesPerSecond: z.number().positive().default(50),
         users: z.array(brokerUser).default([]),
+        /** The plain listener on a non-loopback host is refused unless this is true (docs/security.md). */
+        allowPlaintextOnNetwork: z.boolean().default(false),
+        tls: brokerTlsSchema.optional(),
       })
       .prefault({}),
     screen: z
@@ -145,6 +158,8 @@ export const configSchema = z
         sessionHours: z.number().positive().default(12),
         allowedOrigins: z.array(z.string()).default([]),
         staff: z.array(staffSchema).default([]),
+        allowPlaintextOnNetwork: z.boolean().default(false),
+        tls: screenTlsSchema.optional(),
       })
       .prefault({}),
     store: z
@@ -160,6 +175,8 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(2575),
         maxSilenceSeconds: z.number().positive().default(120),
+        allowPlaintextOnNetwork: z.boolean().default(false),
+        tls: hl7TlsSchema.optional(),
       })
       .prefault({}),
     beds: z.array(bedSchema).default([]),
@@ -195,6 +212,11 @@ export const configSchema = z
       if (devices.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `duplicate device id '${d.id}'` });
       devices.add(d.id);
       if (!beds.has(d.bed)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'bed'], message: `unknown bed '${d.bed}'` });
+    });
+    for (const l of plaintextListeners(c)) if (!l.allowed) ctx.addIssue({ code: 'custom', path: l.path, message: plaintextRefusal(l) });
+    c.devices.forEach((d, i) => {
+      if (d.clientCert && !c.broker.tls?.clientCa)
+        ctx.addIssue({ code: 'custom', path: ['devices', i, 'clientCert'], message: 'needs broker.tls.clientCa (the CA that issues device certificates)' });
     });
     if (c.sync.enabled && c.sync.transport === 'mqtt' && !c.sync.mqtt)
       ctx.addIssue({ code: 'custom', path: ['sync', 'mqtt'], message: 'required when sync is enabled with transport mqtt' });
