@@ -30,6 +30,8 @@ import type { Session } from './screen/sessions.js';
 import { checkSecret } from './secrets.js';
 import { Store, type AuditEntry, type NewOutboxMessage } from './store/store.js';
 import { VERSION } from './version.js';
+import { brokerTlsOptions, screenTlsOptions } from './tls/listener-options.js';
+import { SecurityPosture } from './tls/posture.js';
 import { WardState } from './ward-state.js';
 
 export interface ReloadResult {
@@ -139,6 +141,7 @@ export class Gateway implements DriverSink {
   private lastNews2 = new Map<string, string>();
   private readonly news2Dirty = new Set<string>();
   private news2Timer: NodeJS.Timeout | undefined;
+  private security: SecurityPosture | undefined;
 
   constructor(private opts: GatewayOptions) {
     this.log = opts.log;
@@ -216,13 +219,16 @@ export class Gateway implements DriverSink {
       this.connections.set(d.id, new DeviceConnection({ deviceId: d.id, sink: this, maxSilenceMs: d.maxSilenceSeconds * 1000 }));
     }
 
+    this.security = new SecurityPosture(c, log.child({ module: 'tls' }), this.metrics.registry, this.now);
+    this.security.logAtStart();
     this.broker = new EmbeddedBroker({
+      tls: brokerTlsOptions(c),
       host: c.broker.host,
       port: c.broker.port,
       maxPayloadBytes: c.broker.maxPayloadBytes,
       maxMessagesPerSecond: c.broker.maxMessagesPerSecond,
       log: log.child({ module: 'broker' }),
-      authenticate: (username, password) => this.authenticate(username, password),
+      authenticate: (username, password, certName) => this.authenticate(username, password, certName),
       onDevicePublish: (deviceId, topic, payload) => this.onDevicePublish(deviceId, topic, payload),
       onDeviceConnection: (deviceId, connected) => {
         const conn = this.connections.get(deviceId);
@@ -248,6 +254,7 @@ export class Gateway implements DriverSink {
     });
     const brokerPort = await this.broker.start();
     log.info({ host: c.broker.host, port: brokerPort }, 'broker: listening');
+    if (this.broker.tlsPort) log.info({ host: c.broker.tls?.host, port: this.broker.tlsPort }, 'broker: MQTTS listening');
 
     for (const factory of this.opts.driverFactories ?? []) {
       this.drivers.push(...(await factory(c.devices, this, log, c)));
@@ -267,9 +274,12 @@ export class Gateway implements DriverSink {
       backend: this.screenBackend(),
       health: this.healthEndpoints(),
       log: log.child({ module: 'screen' }),
+      tls: screenTlsOptions(c),
+      security: () => this.security?.notices() ?? [],
     });
     const screenPort = await this.screen.start();
     log.info({ host: c.screen.host, port: screenPort }, 'screen: listening');
+    if (this.screen.tlsPort) log.info({ host: c.screen.tls?.host, port: this.screen.tlsPort }, 'screen: HTTPS listening');
 
     this.buzzer = new Buzzer({
       output: createAnnunciator(c.buzzer, c.dataDir),
@@ -307,7 +317,10 @@ export class Gateway implements DriverSink {
 
   // ---- ingest -------------------------------------------------------------------------------------
 
-  private authenticate(username: string, password: string): Principal | null {
+  private authenticate(username: string, password: string, certName?: string): Principal | null {
+    // A verified client certificate logs in the device named by its subject CN, if that device allows it.
+    const byCert = certName === undefined ? undefined : this.devices.get(certName);
+    if (byCert?.transport === 'mqtt' && byCert.clientCert && (!username || username === byCert.id)) return { kind: 'device', name: byCert.id, subscribe: [] };
     const device = this.devices.get(username);
     if (device && device.transport === 'mqtt') {
       return checkSecret(password, device.password, device.passwordHash) ? { kind: 'device', name: device.id, subscribe: [] } : null;
@@ -808,6 +821,7 @@ export class Gateway implements DriverSink {
     if (this.stopping) throw new Error('stopping');
     const next = loadConfig(configPath);
     const rulesNext = rulesConfigFrom(next);
+    this.security?.reload([this.broker, this.screen, ...this.drivers]);
     const prev = this.opts.config;
     const needsRestart: string[] = [];
     for (const key of ['gateway', 'broker', 'screen', 'sync', 'dataDir'] as const) {

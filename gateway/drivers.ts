@@ -3,6 +3,8 @@ import type { Driver, DriverSink } from '../drivers/core/driver.js';
 import type { SerialPortConfig } from '../drivers/serial/serial-driver.js';
 import type { DriverFactory } from './daemon.js';
 import type { Logger } from './log.js';
+import { hl7TlsServer } from './tls/hl7-tls.js';
+import { senderAllowlist } from './tls/sender-allowlist.js';
 
 // Each family is imported only when a device of that family is configured: an MQTT-only ward never loads
 // serialport, node-ble or dbus-next (several MB of resident memory on a Pi).
@@ -81,7 +83,10 @@ async function hl7ListenerDrivers(devices: DeviceConfig[], sink: DriverSink, log
   if (!l.enabled) return [];
   const { defaultHl7DeviceId, MllpListener } = await import('../drivers/tcp/mllp-listener.js');
   const bound = devices.filter((d) => d.transport === 'hl7-tcp' && d.hl7);
+  const tls = l.tls ? hl7TlsServer(l.tls, l.host, log) : undefined;
   const listener = new MllpListener({
+    ...(tls ? { createServer: tls.createServer, reloadTls: tls.reload } : {}),
+    senderAllowed: senderAllowlist(bound),
     sink,
     host: l.host,
     port: l.port,
@@ -94,7 +99,7 @@ async function hl7ListenerDrivers(devices: DeviceConfig[], sink: DriverSink, log
   const start = listener.start.bind(listener);
   listener.start = async () => {
     await start();
-    log.info({ host: l.host, port: listener.address().port }, 'hl7: MLLP listener listening');
+    log.info({ host: l.host, port: listener.address().port, tls: tls !== undefined }, 'hl7: MLLP listener listening');
   };
   return [listener];
 }

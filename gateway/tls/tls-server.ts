@@ -11,10 +11,11 @@ export interface TlsListenerOptions {
   /** Reads certificate, key and client CA; called at start and again on reload(). */
   load: () => SecureContextOptions;
   /**
-   * Ask clients for a certificate, verified against the loaded client CA. A client that offers none still connects
-   * (and logs in with a password); one that offers a certificate that does not verify is refused.
+   * Client certificates, verified against the loaded client CA. 'optional': a client that offers none still connects
+   * (and logs in with a password), one that offers a certificate that does not verify is refused. 'required': no
+   * verified certificate, no connection.
    */
-  requestClientCert: boolean;
+  clientCert: 'off' | 'optional' | 'required';
   log: Logger;
   maxConnections?: number;
 }
@@ -50,8 +51,8 @@ export class TlsListener {
   /** The TLS server with its handlers, not yet listening (for a protocol listener that listens itself). */
   createServer(): Server {
     const o = this.o;
-    const server = createServer({ ...o.load(), requestCert: o.requestClientCert, rejectUnauthorized: false }, (socket) => {
-      const refusal = o.requestClientCert ? refusedPeerCertificate(socket) : undefined;
+    const server = createServer({ ...o.load(), requestCert: o.clientCert !== 'off', rejectUnauthorized: false }, (socket) => {
+      const refusal = o.clientCert === 'off' ? undefined : refusedPeerCertificate(socket) ?? (o.clientCert === 'required' && !socket.authorized ? 'no client certificate' : undefined);
       if (refusal) {
         this.refused += 1;
         this.limited.warn(`cert:${socket.remoteAddress}`, { address: socket.remoteAddress, reason: refusal }, `${o.name}: TLS client certificate refused: ${refusal}`);
