@@ -55,7 +55,7 @@ export class TlsListener {
       const refusal = o.clientCert === 'off' ? undefined : refusedPeerCertificate(socket) ?? (o.clientCert === 'required' && !socket.authorized ? 'no client certificate' : undefined);
       if (refusal) {
         this.refused += 1;
-        this.limited.warn(`cert:${socket.remoteAddress}`, { address: socket.remoteAddress, reason: refusal }, `${o.name}: TLS client certificate refused: ${refusal}`);
+        this.limited.warn(`cert:${socket.remoteAddress}:${refusal}`, { address: socket.remoteAddress, reason: refusal }, `${o.name}: TLS client certificate refused: ${refusal}`);
         socket.destroy();
         return;
       }
