@@ -70,3 +70,17 @@ describe('plaintext on the ward network needs allowPlaintextOnNetwork', () => {
     expect(problems(hl7(['ward-pc']))).toHaveLength(1);
   });
 });
+
+describe('TLS files are checked like config fields', () => {
+  it('config check names the field of a missing certificate and of a key that does not match (exit 78)', () => {
+    const pki = makeWardPki(join(dir, 'pki-files'));
+    const otherPki = makeWardPki(join(dir, 'pki-other'), 'other');
+    const r = configCheck(
+      { ...ward, broker: { tls: { cert: join(dir, 'missing.crt'), key: pki.serverKey } }, screen: { tls: { cert: pki.serverCert, key: otherPki.serverKey } } },
+      'badfiles.yaml',
+    );
+    expect(r.status).toBe(78);
+    expect(r.stderr).toMatch(/broker\.tls: cannot read the certificate .*missing\.crt: ENOENT/);
+    expect(r.stderr).toMatch(/screen\.tls: certificate .*ward-server\.crt with key .*other-server\.key: .*/);
+  });
+});
