@@ -24,6 +24,8 @@ export interface BrokerCounters {
   connectionsRefused: number;
   /** Clients disconnected for a hostile act: a packet over the size limit at its header, or far over the rate. */
   disconnected: number;
+  /** TLS handshakes or client certificates refused on the MQTTS listener. */
+  tlsRefused: number;
 }
 
 /** Room in a packet beyond its payload: fixed and variable header, topic, MQTT 5 properties, credentials. */
@@ -40,7 +42,7 @@ export interface BrokerOptions {
   /** `certName`: the subject CN of a verified client certificate (TLS listener only). */
   authenticate: (username: string, password: string, certName?: string) => Principal | null;
   /** A second listener speaking MQTT over TLS (gateway/tls/tls-server.ts); same clients, same rules. */
-  tls?: Omit<TlsListenerOptions, 'name' | 'log' | 'maxConnections'>;
+  tls?: Omit<TlsListenerOptions, 'name' | 'log' | 'maxConnections' | 'onRefused'>;
   /** Called for every accepted device publish, synchronously, before the broker acknowledges it. */
   onDevicePublish: (deviceId: string, topic: string, payload: Buffer) => void;
   onDeviceConnection?: (deviceId: string, connected: boolean) => void;
@@ -59,7 +61,7 @@ interface ClientState {
  * their configured filters. Oversize and over-rate publishes are dropped and counted.
  */
 export class EmbeddedBroker {
-  readonly counters: BrokerCounters = { authFailures: 0, aclDenied: 0, oversize: 0, rateLimited: 0, connectionsRefused: 0, disconnected: 0 };
+  readonly counters: BrokerCounters = { authFailures: 0, aclDenied: 0, oversize: 0, rateLimited: 0, connectionsRefused: 0, disconnected: 0, tlsRefused: 0 };
   /** Unauthenticated sockets per remote address. */
   private readonly pending = new Map<string, number>();
   private readonly pendingSockets = new Map<Socket, string>();
@@ -187,7 +189,7 @@ export class EmbeddedBroker {
     });
     this.boundPort = (server.address() as AddressInfo).port;
     if (o.tls) {
-      this.tlsListener = new TlsListener({ ...o.tls, name: 'broker', log: o.log, maxConnections: o.maxConnections ?? 500 }, (socket) => this.accept(socket));
+      this.tlsListener = new TlsListener({ ...o.tls, name: 'broker', log: o.log, maxConnections: o.maxConnections ?? 500, onRefused: () => (this.counters.tlsRefused += 1) }, (socket) => this.accept(socket));
       await this.tlsListener.start();
     }
     return this.boundPort;

@@ -182,7 +182,7 @@ export class ScreenServer {
     this.pingTimer.unref();
     // An application heartbeat: the page treats HEARTBEAT_MS x 3 without any message as a lost connection, which
     // catches a half-open TCP connection (network cable out) that the browser would not report for minutes.
-    this.heartbeatTimer = setInterval(() => this.broadcast({ type: 'heartbeat', now: Date.now(), buzzer: this.o.backend.buzzer?.() ?? null }), HEARTBEAT_MS);
+    this.heartbeatTimer = setInterval(() => this.broadcast({ type: 'heartbeat', now: Date.now(), buzzer: this.o.backend.buzzer?.() ?? null, security: this.o.security?.() ?? [] }), HEARTBEAT_MS);
     this.heartbeatTimer.unref();
     return this.boundPort;
   }

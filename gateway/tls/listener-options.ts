@@ -5,7 +5,7 @@ import type { CertificateSource } from './expiry.js';
 import type { TlsListenerOptions } from './tls-server.js';
 
 /** The broker's MQTTS listener from `broker.tls`, or undefined when not configured. */
-export function brokerTlsOptions(c: GatewayConfig): Omit<TlsListenerOptions, 'name' | 'log' | 'maxConnections'> | undefined {
+export function brokerTlsOptions(c: GatewayConfig): Omit<TlsListenerOptions, 'name' | 'log' | 'maxConnections' | 'onRefused'> | undefined {
   const t = c.broker.tls;
   if (!t) return undefined;
   return { host: t.host, port: t.port, clientCert: t.clientCa !== undefined ? 'optional' : 'off', load: () => loadServerTls(t) };

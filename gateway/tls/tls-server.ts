@@ -18,6 +18,8 @@ export interface TlsListenerOptions {
   clientCert: 'off' | 'optional' | 'required';
   log: Logger;
   maxConnections?: number;
+  /** Called for every refused handshake or client certificate (for the owner's counters). */
+  onRefused?: () => void;
 }
 
 /**
@@ -55,6 +57,7 @@ export class TlsListener {
       const refusal = o.clientCert === 'off' ? undefined : refusedPeerCertificate(socket) ?? (o.clientCert === 'required' && !socket.authorized ? 'no client certificate' : undefined);
       if (refusal) {
         this.refused += 1;
+        o.onRefused?.();
         this.limited.warn(`cert:${socket.remoteAddress}:${refusal}`, { address: socket.remoteAddress, reason: refusal }, `${o.name}: TLS client certificate refused: ${refusal}`);
         socket.destroy();
         return;
@@ -65,6 +68,7 @@ export class TlsListener {
     });
     server.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) => {
       this.refused += 1;
+      o.onRefused?.();
       const reason = describeHandshakeError(err);
       this.limited.warn(`handshake:${socket.remoteAddress}:${err.code ?? ''}`, { address: socket.remoteAddress, reason }, `${o.name}: TLS handshake refused: ${reason}`);
     });

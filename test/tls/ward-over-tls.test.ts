@@ -131,6 +131,7 @@ describe('a ward over MQTTS, HTTPS/WSS and MLLP/TLS', () => {
     expect(metrics.status).toBe(200);
     expect(metrics.body).toMatch(/^wardgate_certificate_expiry_seconds\{use="broker"\} \d+$/m);
     expect(metrics.body).toMatch(/^wardgate_certificate_expiry_seconds\{use="screen"\} \d+$/m);
+    expect(metrics.body).toMatch(/^wardgate_broker_refused_total\{reason="tlsRefused"\} [1-9]\d*$/m); // the refusals of the test before
     const root = await plain('/api/session');
     expect(root.status).toBe(308);
     expect(root.headers.location).toBe(`https://127.0.0.1:${httpsPort}/api/session`);

@@ -173,6 +173,7 @@ function onMessage(m) {
       break;
     case 'heartbeat':
       if (m.buzzer) setup.buzzer = m.buzzer;
+      if (m.security) setup.security = m.security;
       break;
     default:
       return;
