@@ -14,14 +14,14 @@ export interface WardPki {
 }
 
 /** A ward CA and a server certificate for localhost/127.0.0.1, made the way `wardgate cert init` makes them. */
-export function makeWardPki(dir: string, label = 'ward'): WardPki {
+export function makeWardPki(dir: string, label = 'ward', serverDays = 365): WardPki {
   mkdirSync(dir, { recursive: true });
   const ca = join(dir, `${label}-ca.crt`);
   const caKey = join(dir, `${label}-ca.key`);
   makeCa(ca, caKey, `test ${label} CA`, 365);
   const serverCert = join(dir, `${label}-server.crt`);
   const serverKey = join(dir, `${label}-server.key`);
-  issueCertificate({ caCert: ca, caKey, certPath: serverCert, keyPath: serverKey, commonName: 'localhost', usage: 'server', names: ['localhost', '127.0.0.1'], days: 365 });
+  issueCertificate({ caCert: ca, caKey, certPath: serverCert, keyPath: serverKey, commonName: 'localhost', usage: 'server', names: ['localhost', '127.0.0.1'], days: serverDays });
   return {
     dir,
     ca,

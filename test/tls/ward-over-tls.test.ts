@@ -213,7 +213,8 @@ describe('a ward over MQTTS, HTTPS/WSS and MLLP/TLS', () => {
       return new X509Certificate(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(r.stdout)![0]).fingerprint256;
     };
     const before = presented();
-    const rotated = makeWardPki(join(dir, 'rotated'), 'rot'); // a new server certificate (from a new CA: easy to tell apart)
+    // a new server certificate (from a new CA: easy to tell apart) that expires in 20 days: inside the warning window
+    const rotated = makeWardPki(join(dir, 'rotated'), 'rot', 20);
     copyFileSync(rotated.serverCert, serverCert);
     copyFileSync(rotated.serverKey, serverKey);
     const reloads = gw.logs.filter((l) => l.msg === 'security: certificates reloaded').length;
@@ -229,6 +230,23 @@ describe('a ward over MQTTS, HTTPS/WSS and MLLP/TLS', () => {
     await waitFor(() => low(viaTls.out()) && low(viaPlain.out()), 10_000, 'hr-low on both subscribers after the reload');
     expect(viaTls.child.exitCode).toBeNull();
     expect(viaPlain.child.exitCode).toBeNull();
+    // 30 days ahead: the log, the screen's status line (WSS snapshot) and /metrics say so
+    await gw.waitForLog((l) => /^security: screen certificate expires \d{4}-\d\d-\d\d \(20 d\)$/.test(String(l.msg)), 5000);
+    const notices = await new Promise<Array<{ level: string; text: string }>>((resolve, reject) => {
+      const ws = new WebSocket(`wss://localhost:${httpsPort}/ws`, { ca: readFileSync(rotated.ca), headers: { cookie: loginCookie(rotated.ca) } });
+      ws.on('message', (m) => {
+        const msg = JSON.parse(m.toString()) as { type: string; setup?: { security: Array<{ level: string; text: string }> } };
+        if (msg.type !== 'snapshot') return;
+        ws.close();
+        resolve(msg.setup!.security);
+      });
+      ws.on('error', reject);
+    });
+    expect(notices).toContainEqual({ level: 'warn', text: expect.stringMatching(/^screen certificate expires \d{4}-\d\d-\d\d \(20 d\)$/) as unknown as string });
+    const scrape = await fetch(`http://127.0.0.1:${gw.screenPort}/metrics`).then((r) => r.text());
+    const left = Number(/^wardgate_certificate_expiry_seconds\{use="screen"\} (-?\d+)$/m.exec(scrape)?.[1]);
+    expect(left).toBeGreaterThan(19 * 86_400);
+    expect(left).toBeLessThanOrEqual(20 * 86_400);
 
     const expired = makeExpiredCertificate(pki, 'server', 'server');
     copyFileSync(expired.cert, serverCert);
@@ -241,9 +259,9 @@ describe('a ward over MQTTS, HTTPS/WSS and MLLP/TLS', () => {
   });
 
   let cookieCache = '';
-  function loginCookie(): string {
+  function loginCookie(ca = pki.ca): string {
     if (cookieCache) return cookieCache;
-    const r = spawnSync('curl', ['-sS', '--cacert', pki.ca, '-H', 'Content-Type: application/json', '-d', '{"staffId":"n1","pin":"2468"}', '-D', '-', '-o', '/dev/null', `https://localhost:${httpsPort}/api/login`], { encoding: 'utf8' });
+    const r = spawnSync('curl', ['-sS', '--cacert', ca, '-H', 'Content-Type: application/json', '-d', '{"staffId":"n1","pin":"2468"}', '-D', '-', '-o', '/dev/null', `https://localhost:${httpsPort}/api/login`], { encoding: 'utf8' });
     cookieCache = /^Set-Cookie: ([^;]+)/im.exec(r.stdout)?.[1] ?? '';
     return cookieCache;
   }
