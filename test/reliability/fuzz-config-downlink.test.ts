@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError, loadConfig, parseConfig } from '../../config/load.js';
 import { Store } from '../../gateway/store/store.js';
-import { DownlinkStore } from '../../sync/downlink.js';
+import { DownlinkStore } from '../../gateway/store/downlink.js';
 import { parseDownlink } from '../../sync/wire.js';
 import { fuzzOptions, mutatedText } from './fuzz-harness.js';
 import { RELIABILITY } from './profile.js';
