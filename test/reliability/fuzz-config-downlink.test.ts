@@ -1,5 +1,5 @@
 /**
- * Fuzzing the configuration loader and the downlink path (issue 10, reliability 3).
+ * Fuzzing the configuration loader and the downlink path.
  * - parseConfig on the shipped default config with random edits at random paths, and loadConfig on mutated YAML
  *   text: the only exception that may come out is ConfigError (which `wardgate config check` prints).
  * - parseDownlink on mutated valid messages and random input: never throw; whatever they

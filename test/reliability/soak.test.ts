@@ -1,5 +1,5 @@
 /**
- * Soak (issue 10, reliability 5): the simulator's device-chaos scenario (simulator/scenarios/device-chaos.yaml:
+ * Soak: the simulator's device-chaos scenario (simulator/scenarios/device-chaos.yaml:
  * falls, low battery, unplugged wearables and serial cables, garbage bytes, bursts over the rate limit, clock
  * jumps, real deteriorations) repeated back to back against ONE real gateway process for RELIABILITY.soakSeconds
  * real seconds (60 short, 1800 long) at the scenario's own speed. Every repetition's expected alarms and incidents
