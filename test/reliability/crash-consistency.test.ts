@@ -18,7 +18,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/ports.js';
-import { beds, collectAlarms, connectMqtt, gatewayConfig, sleep, waitFor, type AlarmMessage } from './live-gateway.js';
+import { waitFor } from '../helpers/wait.js';
+import { beds, collectAlarms, connectMqtt, gatewayConfig, sleep, type AlarmMessage } from './live-gateway.js';
 import { figure, RELIABILITY } from './profile.js';
 
 const KILLS = RELIABILITY.crashKills;
