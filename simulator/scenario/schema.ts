@@ -136,6 +136,8 @@ export const scenarioSchema = z
         maxSilenceSeconds: z.number().positive().default(30),
         noDataSeconds: z.number().min(1).optional(),
         news2DelaySeconds: z.number().min(0).optional(),
+        /** The gateway's incident rejoin window, real seconds (rules.incidents.rejoinWindowSeconds; default 300). */
+        incidentRejoinSeconds: z.number().min(0).optional(),
         /** Extra real seconds an expectation is given beyond its scenario time and the gateway's delay. */
         graceSeconds: z.number().min(0).default(4),
       })
