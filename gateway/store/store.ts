@@ -42,6 +42,7 @@ export interface AuditEntry {
  * durable transaction before anything is published.
  */
 export class Store {
+  /** The connection, for tests and diagnosis; code outside gateway/store/ calls the typed methods (no SQL there). */
   readonly db: Db;
   readonly path: string;
   readonly migrated: number[];
