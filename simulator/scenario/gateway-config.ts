@@ -1,5 +1,6 @@
 import type { LimitOverrides } from '../../rules/config.js';
 import { loadBuiltinProfile } from '../../rules/profiles.js';
+import { isTechnicalCondition, TECHNICAL_CONDITIONS } from '../../rules/technical.js';
 import type { ParamName } from '../../drivers/core/parameters.js';
 import type { Scenario } from './schema.js';
 
@@ -84,7 +85,10 @@ export function gatewayDelaySeconds(s: Scenario, bed: string, condition: string)
     return loadBuiltinProfile('adult').params[param]?.delaySeconds ?? 0;
   }
   if (condition === 'news2') return s.gateway.news2DelaySeconds ?? 0;
-  if (condition === 'no-data') return s.gateway.noDataSeconds ?? 30;
-  if (condition === 'device-disconnected') return s.gateway.maxSilenceSeconds;
+  if (!isTechnicalCondition(condition)) return 0;
+  // A silence the rules time (no-data) or the driver times (device-disconnected); devices report the rest at once.
+  const raisedBy = TECHNICAL_CONDITIONS[condition].raisedBy;
+  if (raisedBy === 'rules') return s.gateway.noDataSeconds ?? 30;
+  if (raisedBy === 'driver') return s.gateway.maxSilenceSeconds;
   return 0;
 }
