@@ -109,6 +109,7 @@ const technicalConditionSchema = z.enum([
   'disk-budget',
   'buzzer-fault',
   'clock-unsynced',
+  'driver-degraded',
 ]);
 
 export const rulesConfigSchema = z

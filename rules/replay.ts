@@ -45,7 +45,7 @@ const technicalLine = z.object({
   condition: z.enum([
     'sensor-off', 'no-sensor', 'sensor-fault', 'no-contact', 'low-perfusion', 'pulse-search', 'interference', 'low-signal',
     'low-battery', 'data-invalid', 'device-alarm-silenced', 'device-disconnected', 'no-data', 'device-fault', 'cuff-fit',
-    'body-movement', 'irregular-pulse', 'store-fault', 'disk-budget', 'buzzer-fault', 'clock-unsynced',
+    'body-movement', 'irregular-pulse', 'store-fault', 'disk-budget', 'buzzer-fault', 'clock-unsynced', 'driver-degraded',
   ]),
   active: z.boolean(),
   at: time,

@@ -28,4 +28,6 @@ export const TECHNICAL_PRIORITY: Record<TechnicalConditionName, Priority> = {
   'disk-budget': 'low',
   'buzzer-fault': 'high',
   'clock-unsynced': 'low',
+  /** A whole driver family (BLE, serial, HL7 listener) is down: its devices' measurements are lost, as for a disconnected device. */
+  'driver-degraded': 'medium',
 };
