@@ -1,7 +1,7 @@
 import { ConfigError, EXIT_CONFIG, loadConfig } from '../../config/load.js';
 import type { GatewayConfig } from '../../config/schema.js';
 import { Gateway } from '../daemon.js';
-import { defaultDriverFactories } from '../drivers.js';
+import { defaultDriverFamilies } from '../drivers.js';
 import { createNotifier } from '../health/sd-notify.js';
 import { startWatchdog } from '../health/watchdog.js';
 import { createLogger, type Logger } from '../log.js';
@@ -57,7 +57,7 @@ export async function runGateway(configPath: string | undefined): Promise<void> 
   const config = loadConfigOrExit(configPath);
   const log = createLogger(config.log.level);
   const notifier = createNotifier(process.env, { onError: (err) => log.warn({ err: err.message }, 'sd_notify failed') });
-  const gateway = new Gateway({ config, log, driverFactories: defaultDriverFactories() });
+  const gateway = new Gateway({ config, log, driverFamilies: defaultDriverFamilies() });
   let watchdog: { stop(): void } | undefined;
   onShutdownSignals(log, async () => {
     notifier.stopping();
@@ -76,8 +76,15 @@ export async function runGateway(configPath: string | undefined): Promise<void> 
     notifier.status('starting');
     await gateway.start();
   } catch (err) {
-    log.fatal({ err }, 'start-up failed');
     await gateway.stop().catch(() => undefined);
+    // A configuration error found while building the parts is still a configuration error: exit 78, no restart loop.
+    if (err instanceof ConfigError) {
+      log.fatal({ err: err.message }, 'start-up failed: invalid configuration');
+      process.stderr.write(`wardgate: ${err.message}\n`);
+      log.flush?.();
+      process.exit(EXIT_CONFIG);
+    }
+    log.fatal({ err }, 'start-up failed');
     process.exit(1);
   }
   await notifier.ready().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'sd_notify READY failed'));
