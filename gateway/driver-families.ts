@@ -67,7 +67,9 @@ export class DriverFamilies {
     this.devices = devices;
     this.config = config;
     this.stopped = false;
-    this.running = this.opts.families.map((family) => ({ family, drivers: [], failed: false }));
+    // A restart keeps what was degraded, so a family that works again is reported as such.
+    const before = new Map(this.running.map((r) => [r.family.name, r.degraded]));
+    this.running = this.opts.families.map((family) => ({ family, drivers: [], failed: false, degraded: before.get(family.name) }));
     await Promise.all(this.running.map((r) => this.startOne(r)));
     this.retryTimer = setInterval(() => void this.retry(), this.opts.retryMs ?? 30_000);
     this.retryTimer.unref();
