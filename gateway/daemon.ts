@@ -56,9 +56,9 @@ interface StartedPart {
 }
 
 /**
- * The composition root. The constructor only stores its arguments; start() builds the parts in the order data
- * flows (store, rules and ward state, ingest, broker, driver families, screen, buzzer, sync, timers) and stop()
- * stops the started ones in exactly the reverse order. A driver family, the buzzer or the sync link that fails
+ * The composition root. The constructor only stores its arguments; start() builds the parts (store, rules and ward
+ * state, ingest, broker, sync, buzzer, screen, driver families, timers: every output is up before the first
+ * device data can arrive) and stop() stops the started ones in exactly the reverse order. A driver family, the buzzer or the sync link that fails
  * is logged, raised as a technical alarm and listed on /readyz, and the rest runs on; the store, the broker and
  * the screen are the alarm path itself, and their failure fails the start.
  */
@@ -129,12 +129,12 @@ export class Gateway implements DriverSink {
       this.buildAndRestore();
       await this.startPart('ingest', () => this.ingest.start(), () => this.ingest.stop());
       await this.startPart('broker', () => this.startBroker(), () => this.broker.stop());
-      // Stopped after the drivers, before the broker: whatever the drivers' last data raised is committed and published.
+      await this.startGuarded('sync', () => this.syncLink.start(), () => this.syncLink.stop());
+      await this.startGuarded('buzzer', () => this.startBuzzer(), () => this.buzzer?.close());
+      await this.startPart('screen', () => this.startScreen(), () => this.screen.stop());
+      // Stopped right after the drivers, while the outputs still run: the drivers' last alarms are committed and sent.
       await this.startPart('alarm-commit', () => undefined, () => this.commit.flush());
       await this.startPart('drivers', () => this.startDrivers(), () => this.families.stop());
-      await this.startPart('screen', () => this.startScreen(), () => this.screen.stop());
-      await this.startGuarded('buzzer', () => this.startBuzzer(), () => this.buzzer?.close());
-      await this.startGuarded('sync', () => this.syncLink.start(), () => this.syncLink.stop());
       await this.startPart('timers', () => this.startTimers(), () => this.stopTimers());
     } catch (err) {
       await this.stopParts();
