@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { GatewayConfig } from '../config/schema.js';
 import type { ConnectionState } from '../drivers/core/connection.js';
@@ -11,11 +10,12 @@ import type { DownlinkStore } from '../sync/downlink.js';
 import type { Upstream } from '../sync/upstream.js';
 import type { GatewayIdentity } from '../sync/wire.js';
 import type { AlarmCommit } from './alarm-commit.js';
+import { AlarmLoop } from './alarm-loop.js';
 import type { EmbeddedBroker } from './broker/broker.js';
 import { createBroker } from './broker/create.js';
 import { Buzzer } from './buzzer/buzzer.js';
 import { createAnnunciator } from './buzzer/create.js';
-import type { DriverFactory, DriverFamilies, DriverFamily } from './driver-families.js';
+import type { DegradedFamily, DriverFactory, DriverFamilies, DriverFamily } from './driver-families.js';
 import { gatewayHealthEndpoints } from './health/gateway-checks.js';
 import type { GatewayCounters, Ingest } from './ingest.js';
 import { type Logger, RateLimitedLog } from './log.js';
@@ -25,7 +25,8 @@ import { applyReload, planReload, type ReloadResult } from './reload.js';
 import { restoreFromStore } from './restore.js';
 import { rulesConfigFrom } from './rules-config.js';
 import { createScreenBackend } from './screen/actions.js';
-import { ScreenServer } from './screen/server.js';
+import { createWardScreen } from './screen/create.js';
+import type { ScreenServer } from './screen/server.js';
 import { GATEWAY_BED, type SelfAlarms } from './self-alarms.js';
 import { Store } from './store/store.js';
 import type { SyncLink } from './sync-link.js';
@@ -57,10 +58,11 @@ interface StartedPart {
 
 /**
  * The composition root. The constructor only stores its arguments; start() builds the parts (store, rules and ward
- * state, ingest, broker, sync, buzzer, screen, driver families, timers: every output is up before the first
- * device data can arrive) and stop() stops the started ones in exactly the reverse order. A driver family, the buzzer or the sync link that fails
- * is logged, raised as a technical alarm and listed on /readyz, and the rest runs on; the store, the broker and
- * the screen are the alarm path itself, and their failure fails the start.
+ * state, ingest, broker, sync, buzzer, screen, driver families, alarm loop: every output is up before the first device
+ * data can arrive) and stop() stops the started ones in exactly the reverse order. A driver family, the buzzer or
+ * the sync link that fails is logged, listed as degraded on /readyz and the screen's health line, and (driver
+ * families, buzzer) raised as a technical alarm, and the rest runs on; the store, the broker and the screen are the
+ * alarm path itself, and their failure fails the start.
  */
 export class Gateway implements DriverSink {
   readonly counters: GatewayCounters = { observations: 0, decodeErrors: {}, unknownDevice: 0, implausible: 0, alarmsPublished: 0, storeFailures: 0 };
@@ -77,9 +79,11 @@ export class Gateway implements DriverSink {
   private selfAlarms!: SelfAlarms;
   private syncLink!: SyncLink;
   private families!: DriverFamilies;
+  private loop!: AlarmLoop;
   /** The rules' configuration in force (built-in profiles read from disk once, at start and at each reload). */
   private rulesConfig!: RulesConfig;
   private readonly parts: StartedPart[] = [];
+  private readonly failedParts: DegradedFamily[] = [];
   private readonly log: Logger;
   private readonly limited: RateLimitedLog;
   private readonly now: () => number;
@@ -87,7 +91,6 @@ export class Gateway implements DriverSink {
   private readonly identity: GatewayIdentity;
   private readonly startedAt: number;
   private reloading: Promise<void> = Promise.resolve();
-  private lastTickAt = 0;
   private stopping = false;
   private started = false;
 
@@ -119,7 +122,7 @@ export class Gateway implements DriverSink {
 
   /** For the systemd watchdog: the alarm loop has ticked recently and the store is open. */
   isHealthy(now = this.now()): boolean {
-    return this.isReady && now - this.lastTickAt < 5000 && this.store.db.open;
+    return this.isReady && now - this.loop.lastTickAt < 5000 && this.store.db.open;
   }
 
   async start(): Promise<void> {
@@ -130,12 +133,12 @@ export class Gateway implements DriverSink {
       await this.startPart('ingest', () => this.ingest.start(), () => this.ingest.stop());
       await this.startPart('broker', () => this.startBroker(), () => this.broker.stop());
       await this.startGuarded('sync', () => this.syncLink.start(), () => this.syncLink.stop());
-      await this.startGuarded('buzzer', () => this.startBuzzer(), () => this.buzzer?.close());
+      await this.startGuarded('buzzer', () => this.startBuzzer(), () => this.buzzer?.close(), (detail) => this.selfAlarms.buzzerFault(true, detail));
       await this.startPart('screen', () => this.startScreen(), () => this.screen.stop());
       // Stopped right after the drivers, while the outputs still run: the drivers' last alarms are committed and sent.
       await this.startPart('alarm-commit', () => undefined, () => this.commit.flush());
       await this.startPart('drivers', () => this.startDrivers(), () => this.families.stop());
-      await this.startPart('timers', () => this.startTimers(), () => this.stopTimers());
+      await this.startPart('alarm-loop', () => this.loop.start(), () => this.loop.stop());
     } catch (err) {
       await this.stopParts();
       throw err;
@@ -157,14 +160,22 @@ export class Gateway implements DriverSink {
     this.parts.push({ name, stop });
   }
 
-  /** A part the alarm path does not depend on: its failure is logged and reported, and the start goes on. */
-  private async startGuarded(name: string, start: () => unknown, stop: StartedPart['stop']): Promise<void> {
+  /** A part the alarm path does not depend on: its failure is logged and listed as degraded, and the start goes on. */
+  private async startGuarded(name: string, start: () => unknown, stop: StartedPart['stop'], failed?: (detail: string) => void): Promise<void> {
     try {
       await this.startPart(name, start, stop);
     } catch (err) {
-      this.log.error({ part: name, err: err instanceof Error ? err.message : String(err) }, `${name}: did not start; the gateway runs without it`);
+      const detail = `did not start: ${err instanceof Error ? err.message : String(err)}`;
+      this.log.error({ part: name, detail }, `${name}: did not start; the gateway runs without it`);
+      this.failedParts.push({ family: name, detail });
       this.parts.push({ name, stop });
+      failed?.(detail);
     }
+  }
+
+  /** Driver families and other parts that do not work while the gateway stays ready. */
+  private degraded(): DegradedFamily[] {
+    return [...(this.families?.degraded() ?? []), ...this.failedParts];
   }
 
   private async stopParts(): Promise<void> {
@@ -219,10 +230,9 @@ export class Gateway implements DriverSink {
     restoreFromStore({ config: c, store, rules, ward, log, now: now() });
     this.selfAlarms.restore(rules.activeAlarms().filter((a) => a.bed === GATEWAY_BED && a.state !== 'cleared'));
     this.syncLink.restore();
-    this.metrics.setOutboxProbe(() => {
-      const st = store.outboxStats();
-      return { depth: st.depth, oldestAgeSeconds: st.oldestCreatedAt === null ? 0 : Math.max(0, (now() - st.oldestCreatedAt) / 1000) };
-    });
+    const { commit, outputs, selfAlarms } = parts;
+    const updateHealth = () => this.updateHealth();
+    this.loop = new AlarmLoop({ rules, commit, outputs, selfAlarms, ward, updateHealth, log, now });
   }
 
   private async startBroker(): Promise<void> {
@@ -240,36 +250,28 @@ export class Gateway implements DriverSink {
 
   private async startScreen(): Promise<void> {
     const c = this.opts.config;
-    this.screen = new ScreenServer({
-      host: c.screen.host,
-      port: c.screen.port,
-      staff: c.screen.staff,
-      sessionHours: c.screen.sessionHours,
-      readOnlyView: c.screen.readOnlyView,
-      allowedOrigins: c.screen.allowedOrigins,
-      beds: c.beds,
-      profiles: this.rulesConfig.profiles,
-      sessionKeyFile: join(c.dataDir, 'screen-session.key'),
-      backend: createScreenBackend({
-        rules: this.rules, ward: this.ward, store: this.store, now: this.now,
-        buzzer: () => this.buzzer,
-        apply: (out, audit) => this.commit.apply(out, audit),
-        broadcastBed: (bed) => this.outputs.broadcastBed(bed),
-        audioPauseMs: () => this.opts.config.rules.lifecycle.audioPauseSeconds * 1000,
-      }),
-      health: gatewayHealthEndpoints({
-        version: VERSION,
-        metrics: this.metrics,
-        isReady: () => this.isReady,
-        store: () => this.store,
-        storeFault: () => this.selfAlarms.storeFaultActive,
-        broker: () => this.broker,
-        ward: () => this.ward,
-        upstream: () => this.upstream,
-        degraded: () => this.families.degraded(),
-      }),
-      log: this.log.child({ module: 'screen' }),
+    const backend = createScreenBackend({
+      rules: this.rules,
+      ward: this.ward,
+      store: this.store,
+      now: this.now,
+      buzzer: () => this.buzzer,
+      apply: (out, audit) => this.commit.apply(out, audit),
+      broadcastBed: (bed) => this.outputs.broadcastBed(bed),
+      audioPauseMs: () => this.opts.config.rules.lifecycle.audioPauseSeconds * 1000,
     });
+    const health = gatewayHealthEndpoints({
+      version: VERSION,
+      metrics: this.metrics,
+      isReady: () => this.isReady,
+      store: () => this.store,
+      storeFault: () => this.selfAlarms.storeFaultActive,
+      broker: () => this.broker,
+      ward: () => this.ward,
+      upstream: () => this.upstream,
+      degraded: () => this.degraded(),
+    });
+    this.screen = createWardScreen(c, this.rulesConfig.profiles, backend, health, this.log);
     const port = await this.screen.start();
     this.log.info({ host: c.screen.host, port }, 'screen: listening');
   }
@@ -288,39 +290,8 @@ export class Gateway implements DriverSink {
     this.log.info({ backend: this.buzzer.kind }, 'buzzer: ready');
   }
 
-  private tickTimer: NodeJS.Timeout | undefined;
-  private pruneTimer: NodeJS.Timeout | undefined;
-
-  private startTimers(): void {
-    this.tickTimer = setInterval(() => this.tick(), 1000);
-    this.pruneTimer = setInterval(() => this.selfAlarms.prune(), 60_000);
-    this.pruneTimer.unref();
-    this.selfAlarms.prune();
-    this.updateHealth();
-    this.lastTickAt = this.now();
-  }
-
-  private stopTimers(): void {
-    for (const t of [this.tickTimer, this.pruneTimer]) if (t) clearInterval(t);
-    this.outputs.stop();
-  }
-
-  private tick(): void {
-    const now = this.now();
-    this.lastTickAt = now;
-    try {
-      this.commit.apply(this.rules.tick(now));
-      this.outputs.refreshNews2(now, this.ward.bedIds());
-      if (this.commit.hasUnpersisted) this.commit.flush(); // retry the failed commit every second
-      else if (this.selfAlarms.storeFaultActive) this.selfAlarms.probeStore(now);
-      if (now % 5000 < 1000) this.updateHealth();
-    } catch (err) {
-      this.log.error({ err }, 'tick failed');
-    }
-  }
-
   private updateHealth(): void {
-    const degraded = this.families.degraded();
+    const degraded = this.degraded();
     if (degraded.length > 0) this.ward.health.degraded = degraded;
     else delete this.ward.health.degraded;
     this.outputs.updateHealth();

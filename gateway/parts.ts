@@ -150,5 +150,9 @@ export function buildParts(x: PartsContext): GatewayParts {
       x.familyChanged();
     },
   });
+  metrics.setOutboxProbe(() => {
+    const st = store.outboxStats();
+    return { depth: st.depth, oldestAgeSeconds: st.oldestCreatedAt === null ? 0 : Math.max(0, (now() - st.oldestCreatedAt) / 1000) };
+  });
   return { ward, rules, commit, outputs, selfAlarms, syncLink, ingest, families };
 }
