@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startGatewayProcess, writeConfig, type GatewayProcess } from './helpers/gateway-process.js';
+import { REPO, startGatewayProcess, writeConfig, type GatewayProcess } from './helpers/gateway-process.js';
 import { waitFor } from './helpers/wait.js';
 import { startNotifyListener, type NotifyListener } from './systemd/notify-listener.js';
 
@@ -105,4 +106,24 @@ describe('a driver family that fails at run time degrades the gateway without st
     expect(await gw.stop('SIGTERM')).toBe(0);
     gw = undefined;
   }, 60_000);
+
+  it('a configuration error a driver family finds at start still stops start-up with exit 78 naming the field', () => {
+    const config = writeConfig(
+      dir,
+      {
+        gateway: { id: 'gw-bad', site: 's', ward: 'w' },
+        dataDir: join(dir, 'data-bad'),
+        broker: { host: '127.0.0.1', port: 0 },
+        screen: { host: '127.0.0.1', port: 0 },
+        beds: [{ id: 'bed-1' }],
+        // The schema accepts a USB id instead of a path; an IntelliVue session needs the path itself.
+        devices: [{ id: 'mx-1', bed: 'bed-1', transport: 'serial', serial: { vendorId: '0403', productId: '6001', dialect: 'intellivue' } }],
+        sync: { enabled: false },
+      },
+      'bad.yaml',
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'gateway/cli.ts'), 'run', '--config', config], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, WARDGATE_LOG_JSON: '1' } });
+    expect(r.status).toBe(78);
+    expect(r.stderr).toMatch(/devices\.mx-1\.serial\.path/);
+  }, 40_000);
 });
