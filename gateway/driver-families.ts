@@ -104,6 +104,11 @@ export class DriverFamilies {
         throw err;
       }
       r.failed = false;
+      if (this.stopped) {
+        // a retry that finished while the families were being stopped
+        await this.stopDrivers(r);
+        return;
+      }
       if (r.drivers.length > 0 && r.family.probe) this.mark(r, await r.family.probe(this.devices, this.config!));
       else this.mark(r, undefined);
     } catch (err) {
