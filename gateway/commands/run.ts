@@ -50,7 +50,7 @@ export function onShutdownSignals(log: Logger, stop: () => Promise<void>): void 
 
 /**
  * `wardgate run`: the daemon. Tells systemd READY=1 only once the store is open, the broker listens and the
- * drivers are started; sends WATCHDOG=1 from the event loop while the alarm loop ticks; STOPPING=1 on shutdown.
+ * drivers are started (a driver family that cannot run is degraded, not fatal); sends WATCHDOG=1 from the event loop while the alarm loop ticks; STOPPING=1 on shutdown.
  * SIGHUP reloads beds, devices and thresholds; a bad new config is refused and the old one kept.
  */
 export async function runGateway(configPath: string | undefined): Promise<void> {
