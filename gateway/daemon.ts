@@ -24,7 +24,7 @@ import { buildParts } from './parts.js';
 import { applyReload, planReload, type ReloadResult } from './reload.js';
 import { restoreFromStore } from './restore.js';
 import { rulesConfigFrom } from './rules-config.js';
-import { createScreenBackend } from './screen/actions.js';
+import { createScreenBackend } from './screen-backend.js';
 import { createWardScreen } from './screen/create.js';
 import type { ScreenServer } from './screen/server.js';
 import { GATEWAY_BED, type SelfAlarms } from './self-alarms.js';

@@ -1,10 +1,10 @@
-import type { RulesEngine } from '../../rules/engine.js';
-import type { RulesOutput } from '../../rules/types.js';
-import type { Buzzer } from '../buzzer/buzzer.js';
-import type { AuditEntry, Store } from '../store/store.js';
-import type { WardState } from '../ward-state.js';
-import type { ActionResult, ScreenBackend } from './server.js';
-import type { Session } from './sessions.js';
+import type { RulesEngine } from '../rules/engine.js';
+import type { RulesOutput } from '../rules/types.js';
+import type { Buzzer } from './buzzer/buzzer.js';
+import type { AuditEntry, Store } from './store/store.js';
+import type { WardState } from './ward-state.js';
+import type { ActionResult, ScreenBackend } from './screen/server.js';
+import type { Session } from './screen/sessions.js';
 
 /** Roles that act on patients: acknowledge patient alarms, change limits, enter NEWS2 observations. A technician
  * acknowledges technical alarms only. */
