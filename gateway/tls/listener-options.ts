@@ -5,15 +5,15 @@ import type { CertificateSource } from './expiry.js';
 import type { TlsListenerOptions } from './tls-server.js';
 
 /** The broker's MQTTS listener from `broker.tls`, or undefined when not configured. */
-export function brokerTlsOptions(c: GatewayConfig): Omit<TlsListenerOptions, 'name' | 'log' | 'maxConnections' | 'onRefused'> | undefined {
-  const t = c.broker.tls;
+export function brokerTlsOptions(broker: GatewayConfig['broker']): Omit<TlsListenerOptions, 'name' | 'log' | 'maxConnections' | 'onRefused'> | undefined {
+  const t = broker.tls;
   if (!t) return undefined;
   return { host: t.host, port: t.port, clientCert: t.clientCa !== undefined ? 'optional' : 'off', load: () => loadServerTls(t) };
 }
 
 /** The screen's HTTPS listener from `screen.tls`, or undefined. */
-export function screenTlsOptions(c: GatewayConfig): ScreenTlsOptions | undefined {
-  const t = c.screen.tls;
+export function screenTlsOptions(screen: GatewayConfig['screen']): ScreenTlsOptions | undefined {
+  const t = screen.tls;
   if (!t) return undefined;
   return { host: t.host, port: t.port, hstsMaxAgeSeconds: t.hstsMaxAgeSeconds, redirectPort: t.redirectPort, load: () => loadServerTls({ cert: t.cert, key: t.key }) };
 }
