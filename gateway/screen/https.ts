@@ -62,7 +62,7 @@ export class ScreenHttps {
 
   constructor(
     private readonly o: ScreenTlsOptions,
-    log: Logger,
+    private readonly log: Logger,
   ) {
     this.limited = new RateLimitedLog(log);
   }
@@ -96,6 +96,7 @@ export class ScreenHttps {
       this.track(redirect);
       this.redirect = redirect;
       await listen(redirect, this.o.redirectPort, this.o.host);
+      this.log.info({ host: this.o.host, port: this.redirectPort }, 'screen: HTTP redirect listening');
     }
     return this.port;
   }

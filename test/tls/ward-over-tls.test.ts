@@ -41,7 +41,7 @@ describe('a ward over MQTTS, HTTPS/WSS and MLLP/TLS', () => {
       gateway: { id: 'gw-tls', site: 's', ward: 'ward-tls' },
       dataDir: join(dir, 'data'),
       broker: { host: '127.0.0.1', port: 0, users: [{ username: 'nursecall', password: 'nc-secret', subscribe: ['alarms/#'] }], tls: { ...tls, clientCa: pki.ca } },
-      screen: { host: '127.0.0.1', port: 0, staff: [{ id: 'n1', name: 'Nurse One', pin: '2468' }], tls },
+      screen: { host: '127.0.0.1', port: 0, staff: [{ id: 'n1', name: 'Nurse One', pin: '2468' }], tls: { ...tls, redirectPort: 0 } },
       hl7Listener: { enabled: true, host: '127.0.0.1', port: 0, tls: { cert: serverCert, key: serverKey } },
       beds: ['bed-1', 'bed-2', 'bed-h', 'bed-x'].map((id) => ({ id, profile: 'adult', overrides: { hr: { delaySeconds: 0 } } })),
       devices: [
@@ -135,6 +135,13 @@ describe('a ward over MQTTS, HTTPS/WSS and MLLP/TLS', () => {
     const root = await plain('/api/session');
     expect(root.status).toBe(308);
     expect(root.headers.location).toBe(`https://127.0.0.1:${httpsPort}/api/session`);
+    // the redirect-only listener (screen.tls.redirectPort) redirects everything and serves no data, not even /metrics
+    const redirectPort = gw.logs.find((l) => l.msg === 'screen: HTTP redirect listening')?.port as number;
+    const viaRedirect = (path: string) => fetch(`http://localhost:${redirectPort}${path}`, { redirect: 'manual' });
+    const page = await viaRedirect('/');
+    expect(page.status).toBe(308);
+    expect(page.headers.get('location')).toBe(`https://localhost:${httpsPort}/`);
+    expect((await viaRedirect('/metrics')).status).toBe(404);
 
     const curl = spawnSync('curl', ['-v', '-sS', '--cacert', pki.ca, '-H', 'Content-Type: application/json', '-d', '{"staffId":"n1","pin":"2468"}', '-D', '-', `https://localhost:${httpsPort}/api/login`], { encoding: 'utf8' });
     expect(curl.status).toBe(0);
