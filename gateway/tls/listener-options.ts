@@ -18,7 +18,7 @@ export function screenTlsOptions(screen: GatewayConfig['screen']): ScreenTlsOpti
   return { host: t.host, port: t.port, hstsMaxAgeSeconds: t.hstsMaxAgeSeconds, redirectPort: t.redirectPort, load: () => loadServerTls({ cert: t.cert, key: t.key }) };
 }
 
-/** Every certificate file the config names, by use (for expiry on /metrics and the screen). */
+/** Every certificate file the config names, by use (for expiry on /metrics and the screen); a new use is added here. */
 export function certificateSources(c: GatewayConfig): CertificateSource[] {
   const out: CertificateSource[] = [];
   const add = (use: string, path: string | undefined) => {
@@ -31,6 +31,8 @@ export function certificateSources(c: GatewayConfig): CertificateSource[] {
     add('hl7', c.hl7Listener.tls?.cert);
     add('hl7-client-ca', c.hl7Listener.tls?.clientCa);
   }
+  // The gateway's own client certificate towards the central service (mutual TLS upstream, docs/sync.md).
+  if (c.sync.enabled) add('upstream-client', c.sync.transport === 'mqtt' ? c.sync.mqtt?.cert : c.sync.https?.cert);
   return out;
 }
 

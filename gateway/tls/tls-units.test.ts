@@ -40,3 +40,22 @@ describe('TLS errors in words', () => {
     expect(describeTlsError('SOMETHING_ELSE')).toBe('SOMETHING_ELSE');
   });
 });
+
+describe('certificates watched for expiry', () => {
+  it('lists every configured certificate by use, the upstream client certificate included', async () => {
+    const { parseConfig } = await import('../../config/load.js');
+    const { certificateSources } = await import('./listener-options.js');
+    const files = { cert: '/etc/wardgate/tls/server.crt', key: '/etc/wardgate/tls/server.key' };
+    const c = parseConfig(
+      {
+        broker: { tls: { ...files, clientCa: '/etc/wardgate/tls/ca.crt' } },
+        screen: { tls: files },
+        hl7Listener: { enabled: true, tls: files },
+        sync: { mqtt: { url: 'mqtts://central:8883', cert: '/etc/wardgate/upstream.crt', key: '/etc/wardgate/upstream.key' } },
+      },
+      'test',
+    );
+    expect(certificateSources(c).map((s) => s.use)).toEqual(['broker', 'broker-client-ca', 'screen', 'hl7', 'upstream-client']);
+    expect(certificateSources(c).find((s) => s.use === 'upstream-client')?.path).toBe('/etc/wardgate/upstream.crt');
+  });
+});
