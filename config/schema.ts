@@ -1,10 +1,22 @@
 import { z } from 'zod';
+import { bleProfileNames } from '../drivers/ble/profiles.js';
+import { serialDialectNames } from '../drivers/serial/dialects.js';
 import { limitOverridesSchema, rulesConfigSchema } from '../rules/config.js';
 
 /**
  * The gateway's configuration schema. `config/default.yaml` documents every field; this file is the
  * authority on types and defaults. Errors are reported with the field's path (see config/load.ts).
  */
+
+/**
+ * A name from a registry (serial dialects, BLE profiles): checked when the config is parsed, so a dialect or
+ * profile registered at run time (a test fixture) is accepted like a built-in one. Same message as z.enum.
+ */
+function registered(names: () => string[]) {
+  return z.string().refine((v) => names().includes(v), {
+    error: () => `Invalid option: expected one of ${names().map((n) => JSON.stringify(n)).join('|')}`,
+  });
+}
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dot, dash or underscore');
 
@@ -22,13 +34,13 @@ const serialSettings = z.object({
   dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]).default(8),
   parity: z.enum(['none', 'even', 'odd', 'mark', 'space']).default('none'),
   stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)]).default(1),
-  dialect: z.enum(['masimo', 'hl7', 'ndjson', 'intellivue']),
+  dialect: registered(serialDialectNames),
 });
 
 const bleSettings = z.object({
   address: z.string().regex(/^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$/, 'must be a Bluetooth address AA:BB:CC:DD:EE:FF'),
   profiles: z
-    .array(z.enum(['heart-rate', 'pulse-oximeter', 'thermometer', 'blood-pressure', 'battery']))
+    .array(registered(bleProfileNames))
     .min(1),
 });
 

@@ -1,5 +1,6 @@
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import type { Driver, DriverSink } from '../drivers/core/driver.js';
+import { getSerialDialect } from '../drivers/serial/dialects.js';
 import type { SerialPortConfig } from '../drivers/serial/serial-driver.js';
 import type { DriverFactory } from './daemon.js';
 import type { Logger } from './log.js';
@@ -7,14 +8,14 @@ import type { Logger } from './log.js';
 // Each family is imported only when a device of that family is configured: an MQTT-only ward never loads
 // serialport, node-ble or dbus-next (several MB of resident memory on a Pi).
 
-/** Line and framed dialects (masimo, hl7, ndjson) share one SerialDriver; each port runs on its own. */
+/** Line and byte-framed dialects (drivers/serial/dialects.ts) share one SerialDriver; each port runs on its own. */
 async function serialDrivers(devices: DeviceConfig[], sink: DriverSink): Promise<Driver[]> {
   const ports: SerialPortConfig[] = [];
   for (const d of devices) {
     if (d.transport !== 'serial' || !d.serial) continue;
     const s = d.serial;
     const dialect = s.dialect;
-    if (dialect === 'intellivue') continue;
+    if (getSerialDialect(dialect)?.kind === 'session') continue; // session dialects have their own driver
     ports.push({
       deviceId: d.id,
       path: s.path ?? { vendorId: s.vendorId!, productId: s.productId! },

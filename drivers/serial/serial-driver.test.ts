@@ -158,7 +158,7 @@ describe('SerialDriver over a real PTY (socat)', () => {
 
   it('hl7: plain CR segments without MLLP, ended by the idle gap', async () => {
     const sink = new RecordingSink();
-    driver = new SerialDriver({ ports: [config('hl7', { hl7IdleMs: 150 })], sink });
+    driver = new SerialDriver({ ports: [config('hl7', { idleFlushMs: 150 })], sink });
     await driver.start();
     await sink.waitFor('connected', () => sink.lastState('dev-hl7') === 'connected');
     sim = await openSim(pty.a);
