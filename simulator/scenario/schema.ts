@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { limitOverridesSchema } from '../../rules/config.js';
+import { encodedDialects } from '../serial/encoders.js';
 
 /**
  * The scenario file a tester writes (YAML or JSON): beds and their devices, baseline vitals, timed events,
@@ -40,7 +41,7 @@ const serialDevice = z
   .object({
     id,
     transport: z.literal('serial'),
-    dialect: z.enum(['masimo', 'hl7', 'ndjson']),
+    dialect: z.enum(encodedDialects()),
     intervalSeconds: z.number().positive().optional(),
   })
   .strict();
