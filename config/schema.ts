@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { bleProfileNames } from '../drivers/ble/profiles.js';
 import { serialDialectNames } from '../drivers/serial/dialects.js';
 import { limitOverridesSchema, rulesConfigSchema } from '../rules/config.js';
+import { getUpstreamTransport, httpsSettingsSchema, mqttSettingsSchema, upstreamTransportNames } from '../sync/transports.js';
 
 /**
  * The gateway's configuration schema. `config/default.yaml` documents every field; this file is the
@@ -9,7 +10,7 @@ import { limitOverridesSchema, rulesConfigSchema } from '../rules/config.js';
  */
 
 /**
- * A name from a registry (serial dialects, BLE profiles): checked when the config is parsed, so a dialect or
+ * A name from a registry (serial dialects, BLE profiles, upstream transports): checked when the config is parsed, so a dialect or
  * profile registered at run time (a test fixture) is accepted like a built-in one. Same message as z.enum.
  */
 function registered(names: () => string[]) {
@@ -95,33 +96,10 @@ const brokerUser = z.object({
 
 export const syncSchema = z.object({
   enabled: z.boolean().default(true),
-  transport: z.enum(['mqtt', 'https']).default('mqtt'),
+  transport: registered(upstreamTransportNames).default('mqtt'),
   topicPrefix: z.string().default('wardgate'),
-  mqtt: z
-    .object({
-      url: z.string().regex(/^(mqtts?|wss?):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
-      username: z.string().optional(),
-      password: z.string().optional(),
-      clientId: z.string().optional(),
-      /** 5 (default); 4 (MQTT 3.1.1) for brokers that speak only that, like the demo's embedded central. */
-      protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5),
-      ca: z.string().optional(),
-      cert: z.string().optional(),
-      key: z.string().optional(),
-      rejectUnauthorized: z.boolean().default(true),
-    })
-    .optional(),
-  https: z
-    .object({
-      url: z.string().regex(/^https?:\/\//),
-      token: z.string().optional(),
-      ca: z.string().optional(),
-      cert: z.string().optional(),
-      key: z.string().optional(),
-      timeoutMs: z.number().int().positive().default(10_000),
-      rejectUnauthorized: z.boolean().default(true),
-    })
-    .optional(),
+  mqtt: mqttSettingsSchema.optional(),
+  https: httpsSettingsSchema.optional(),
   batchSize: z.number().int().positive().max(1000).default(100),
   maxInFlight: z.number().int().positive().max(1000).default(50),
   retryMinMs: z.number().int().positive().default(500),
@@ -208,10 +186,9 @@ export const configSchema = z
       devices.add(d.id);
       if (!beds.has(d.bed)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'bed'], message: `unknown bed '${d.bed}'` });
     });
-    if (c.sync.enabled && c.sync.transport === 'mqtt' && !c.sync.mqtt)
-      ctx.addIssue({ code: 'custom', path: ['sync', 'mqtt'], message: 'required when sync is enabled with transport mqtt' });
-    if (c.sync.enabled && c.sync.transport === 'https' && !c.sync.https)
-      ctx.addIssue({ code: 'custom', path: ['sync', 'https'], message: 'required when sync is enabled with transport https' });
+    const key = getUpstreamTransport(c.sync.transport)?.settingsKey;
+    if (c.sync.enabled && key && !c.sync[key])
+      ctx.addIssue({ code: 'custom', path: ['sync', key], message: `required when sync is enabled with transport ${c.sync.transport}` });
   });
 
 export type GatewayConfig = z.output<typeof configSchema>;

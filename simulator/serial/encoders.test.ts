@@ -28,8 +28,14 @@ describe('serial encoders, checked by the gateway decoders', () => {
       const d = getSerialDialect(name);
       if (!d || d.kind === 'session') throw new Error(`simulator dialect '${name}' is not a stream dialect of drivers/serial/dialects.ts`);
       const bytes = encodeSample(name, sample({ hr: 72, spo2: 98, rr: 15, temp: 36.8, sbp: 120, dbp: 80 }), { bed: 'bed-01', deviceId: 'm-1' });
-      const framer = d.createFramer();
-      const results = d.kind === 'line' ? [...framer.push(bytes), ...framer.flush()].map((l) => d.decodeLine(String(l))) : [...framer.push(bytes), ...framer.flush()].map((f) => d.decodeFrame(f));
+      let results;
+      if (d.kind === 'line') {
+        const framer = d.createFramer();
+        results = [...framer.push(bytes), ...framer.flush()].map((l) => d.decodeLine(l));
+      } else {
+        const framer = d.createFramer();
+        results = [...framer.push(bytes), ...framer.flush()].map((f) => d.decodeFrame(f));
+      }
       expect(results, name).toHaveLength(1);
       expect(results[0]!.error, name).toBeUndefined();
       expect(values(results[0]!.items), name).toMatchObject({ spo2: 98 });
