@@ -8,6 +8,9 @@ import type { Logger } from './log.js';
 // Each family is imported only when a device of that family is configured: an MQTT-only ward never loads
 // serialport, node-ble or dbus-next (several MB of resident memory on a Pi).
 
+/** Session dialects (drivers/serial/dialects.ts) and the family below that drives them. */
+const SESSION_DIALECTS_WITH_DRIVER: ReadonlySet<string> = new Set(['intellivue']);
+
 /** Line and byte-framed dialects (drivers/serial/dialects.ts) share one SerialDriver; each port runs on its own. */
 async function serialDrivers(devices: DeviceConfig[], sink: DriverSink): Promise<Driver[]> {
   const ports: SerialPortConfig[] = [];
@@ -15,7 +18,11 @@ async function serialDrivers(devices: DeviceConfig[], sink: DriverSink): Promise
     if (d.transport !== 'serial' || !d.serial) continue;
     const s = d.serial;
     const dialect = s.dialect;
-    if (getSerialDialect(dialect)?.kind === 'session') continue; // session dialects have their own driver
+    if (getSerialDialect(dialect)?.kind === 'session') {
+      // Session dialects have a driver of their own, built below; one without is a wiring mistake, said loudly.
+      if (!SESSION_DIALECTS_WITH_DRIVER.has(dialect)) throw new Error(`device ${d.id}: serial dialect '${dialect}' has no driver in gateway/drivers.ts`);
+      continue;
+    }
     ports.push({
       deviceId: d.id,
       path: s.path ?? { vendorId: s.vendorId!, productId: s.productId! },
