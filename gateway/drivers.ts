@@ -1,6 +1,7 @@
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import type { Driver, DriverSink } from '../drivers/core/driver.js';
 import { getSerialDialect } from '../drivers/serial/dialects.js';
+import { intellivueDialect } from '../drivers/serial/intellivue/codec.js';
 import type { SerialPortConfig } from '../drivers/serial/serial-driver.js';
 import type { DriverFactory } from './daemon.js';
 import type { Logger } from './log.js';
@@ -9,7 +10,7 @@ import type { Logger } from './log.js';
 // serialport, node-ble or dbus-next (several MB of resident memory on a Pi).
 
 /** Session dialects (drivers/serial/dialects.ts) and the family below that drives them. */
-const SESSION_DIALECTS_WITH_DRIVER: ReadonlySet<string> = new Set(['intellivue']);
+const SESSION_DIALECTS_WITH_DRIVER: ReadonlySet<string> = new Set([intellivueDialect.name]);
 
 /** Line and byte-framed dialects (drivers/serial/dialects.ts) share one SerialDriver; each port runs on its own. */
 async function serialDrivers(devices: DeviceConfig[], sink: DriverSink): Promise<Driver[]> {
@@ -41,7 +42,7 @@ async function serialDrivers(devices: DeviceConfig[], sink: DriverSink): Promise
 
 /** Philips IntelliVue over MIB/RS232: a request/response session per monitor. */
 async function intellivueDrivers(devices: DeviceConfig[], sink: DriverSink, log: Logger): Promise<Driver[]> {
-  const monitors = devices.filter((d) => d.transport === 'serial' && d.serial?.dialect === 'intellivue');
+  const monitors = devices.filter((d) => d.transport === 'serial' && d.serial?.dialect === intellivueDialect.name);
   if (monitors.length === 0) return [];
   const { IntellivueDriver } = await import('../drivers/serial/intellivue/driver.js');
   return monitors.map((d) => {

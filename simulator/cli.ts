@@ -176,6 +176,7 @@ async function cmdSerial(argv: string[]): Promise<number> {
   });
   const dialect = values.dialect;
   if (dialect === undefined || !SIM_SERIAL_DIALECTS.includes(dialect)) fail(`--dialect: one of ${SIM_SERIAL_DIALECTS.join(', ')}`);
+  const streamDialect = encodedDialects().find((n) => n === dialect);
   if (!values.port && !values.pty) fail('--port PATH or --pty is required');
   let path = values.port;
   let pty: PtyLink | undefined;
@@ -192,7 +193,8 @@ async function cmdSerial(argv: string[]): Promise<number> {
     await pty?.stop();
     return code;
   }
-  const device: SimDevice = new SerialSimDevice({ deviceId: values['device-id'], bed: values.bed, dialect, path: path!, onError: (e) => process.stderr.write(`serial: ${e.message}\n`) });
+  if (!streamDialect) fail(`--dialect: one of ${SIM_SERIAL_DIALECTS.join(', ')}`);
+  const device: SimDevice = new SerialSimDevice({ deviceId: values['device-id'], bed: values.bed, dialect: streamDialect, path: path!, onError: (e) => process.stderr.write(`serial: ${e.message}\n`) });
   await device.start();
   const model = new PatientModel(NORMAL_ADULT, seededRandom(hash32(`${values.seed}:${values['device-id']}`)));
   let seq = 0;

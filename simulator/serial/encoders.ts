@@ -101,23 +101,20 @@ export type SampleEncoder = (s: MonitorSample, ids: { bed: string; deviceId: str
  * `serial --dialect` and the scenario schema's `dialect` are derived from this list (plus `intellivue`, which
  * the IntelliVue emulator plays as a session, not a sample stream).
  */
-export const SAMPLE_ENCODERS: Readonly<Record<string, SampleEncoder>> = {
+export const SAMPLE_ENCODERS = {
   masimo: (s) => Buffer.from(encodeMasimoLine(s), 'latin1'),
   ndjson: (s) => Buffer.from(encodeNdjsonLine(s), 'utf8'),
   hl7: (s, ids) => mllpFrame(encodeHl7Oru(s, ids)),
-};
+} as const satisfies Record<string, SampleEncoder>;
 
-export type SerialDialectName = string;
+/** A dialect the simulator's monitors write. */
+export type SerialDialectName = keyof typeof SAMPLE_ENCODERS;
 
-export function encodedDialects(): [string, ...string[]] {
-  const names = Object.keys(SAMPLE_ENCODERS);
-  if (names.length === 0) throw new Error('no sample encoders');
-  return names as [string, ...string[]];
+export function encodedDialects(): [SerialDialectName, ...SerialDialectName[]] {
+  return Object.keys(SAMPLE_ENCODERS) as [SerialDialectName, ...SerialDialectName[]];
 }
 
 /** The bytes a monitor of `dialect` writes for one sample (empty when it has nothing to say). */
 export function encodeSample(dialect: SerialDialectName, s: MonitorSample, ids: { bed: string; deviceId: string }): Buffer {
-  const encode = SAMPLE_ENCODERS[dialect];
-  if (!encode) throw new Error(`the simulator has no encoder for serial dialect '${dialect}'`);
-  return encode(s, ids);
+  return SAMPLE_ENCODERS[dialect](s, ids);
 }
