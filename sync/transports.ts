@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from '../gateway/log.js';
-import { HttpsUpstream } from './https-upstream.js';
-import { MqttUpstream } from './mqtt-upstream.js';
+import { LazyUpstream } from './lazy-upstream.js';
 import type { OutboxPort, Upstream } from './upstream.js';
 import { statusMessage, upstreamTopics, type ClockStamp, type GatewayIdentity } from './wire.js';
 
@@ -70,6 +69,11 @@ export interface UpstreamTransport {
   create(ctx: TransportContext): Upstream;
 }
 
+/** The built-in transports load their client libraries on first use (see lazy-upstream.ts). */
+function lazily(deps: UpstreamDeps, load: () => Promise<Upstream>): Upstream {
+  return new LazyUpstream(load, (err) => deps.log.error({ err: err.message }, 'sync: transport failed to load; incidents stay in the outbox'));
+}
+
 const mqtt: UpstreamTransport = {
   name: 'mqtt',
   summary: 'MQTT 5 (or 3.1.1), QoS 1, one connection, downlink on …/down/#',
@@ -77,25 +81,28 @@ const mqtt: UpstreamTransport = {
   create({ sync, who, deps, statusPayload }) {
     const m = sync.mqtt!;
     const topics = upstreamTopics(sync.topicPrefix, who);
-    return new MqttUpstream({
-      url: m.url,
-      username: m.username,
-      password: m.password,
-      clientId: m.clientId ?? `wardgate-${who.gatewayId}`,
-      protocolVersion: m.protocolVersion,
-      ca: m.ca,
-      cert: m.cert,
-      key: m.key,
-      rejectUnauthorized: m.rejectUnauthorized,
-      topics: { incidents: topics.incidents, status: topics.status, heartbeat: topics.heartbeat, down: topics.down },
-      outbox: deps.outbox,
-      maxInFlight: sync.maxInFlight,
-      batchSize: sync.batchSize,
-      retryMinMs: sync.retryMinMs,
-      retryMaxMs: sync.retryMaxMs,
-      log: deps.log,
-      onDownlink: (_topic, payload) => deps.onDownlink(payload),
-      statusPayload,
+    return lazily(deps, async () => {
+      const { MqttUpstream } = await import('./mqtt-upstream.js');
+      return new MqttUpstream({
+        url: m.url,
+        username: m.username,
+        password: m.password,
+        clientId: m.clientId ?? `wardgate-${who.gatewayId}`,
+        protocolVersion: m.protocolVersion,
+        ca: m.ca,
+        cert: m.cert,
+        key: m.key,
+        rejectUnauthorized: m.rejectUnauthorized,
+        topics: { incidents: topics.incidents, status: topics.status, heartbeat: topics.heartbeat, down: topics.down },
+        outbox: deps.outbox,
+        maxInFlight: sync.maxInFlight,
+        batchSize: sync.batchSize,
+        retryMinMs: sync.retryMinMs,
+        retryMaxMs: sync.retryMaxMs,
+        log: deps.log,
+        onDownlink: (_topic, payload) => deps.onDownlink(payload),
+        statusPayload,
+      });
     });
   },
 };
@@ -106,23 +113,26 @@ const https: UpstreamTransport = {
   settingsKey: 'https',
   create({ sync, who, deps, statusPayload }) {
     const h = sync.https!;
-    return new HttpsUpstream({
-      url: h.url,
-      token: h.token,
-      ca: h.ca,
-      cert: h.cert,
-      key: h.key,
-      rejectUnauthorized: h.rejectUnauthorized,
-      timeoutMs: h.timeoutMs,
-      batchSize: sync.batchSize,
-      identity: who,
-      stamp: deps.stamp,
-      outbox: deps.outbox,
-      retryMinMs: sync.retryMinMs,
-      retryMaxMs: sync.retryMaxMs,
-      log: deps.log,
-      onDownlink: deps.onDownlink,
-      statusPayload,
+    return lazily(deps, async () => {
+      const { HttpsUpstream } = await import('./https-upstream.js');
+      return new HttpsUpstream({
+        url: h.url,
+        token: h.token,
+        ca: h.ca,
+        cert: h.cert,
+        key: h.key,
+        rejectUnauthorized: h.rejectUnauthorized,
+        timeoutMs: h.timeoutMs,
+        batchSize: sync.batchSize,
+        identity: who,
+        stamp: deps.stamp,
+        outbox: deps.outbox,
+        retryMinMs: sync.retryMinMs,
+        retryMaxMs: sync.retryMaxMs,
+        log: deps.log,
+        onDownlink: deps.onDownlink,
+        statusPayload,
+      });
     });
   },
 };
