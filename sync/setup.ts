@@ -1,3 +1,7 @@
+// The daemon loads the built-in transports' modules at start, as it always has, so an upstream connects as soon
+// as sync starts; only the registry's readers that never sync (`wardgate config check`) skip them.
+import './https-upstream.js';
+import './mqtt-upstream.js';
 import type { Upstream } from './upstream.js';
 import type { GatewayIdentity } from './wire.js';
 import { createStatusPayload, getUpstreamTransport, type SyncSettings, type UpstreamDeps } from './transports.js';
