@@ -5,10 +5,9 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { limitOverridesSchema } from '../../rules/config.js';
 import { PATTERNS } from '../buzzer/patterns.js';
 import type { Logger } from '../log.js';
-import type { AuditQuery } from './audit-view.js';
+import type { AuditQuery } from '../store/audit.js';
 import type { HealthHandler } from '../health/endpoints.js';
 import { cookieValue, sessionKey, Sessions, type Session, type StaffMember } from './sessions.js';
 
@@ -56,8 +55,6 @@ export interface ScreenSetup {
   buzzer: BuzzerView | null;
 }
 
-const limitsChange = z.object({ profile: z.string().min(1).max(64).optional(), overrides: limitOverridesSchema.optional() }).strict();
-
 export interface ScreenOptions {
   /** /healthz, /readyz and /metrics (gateway/health/endpoints.ts), served on the screen's port. */
   health?: HealthHandler;
@@ -73,6 +70,8 @@ export interface ScreenOptions {
   profiles?: ScreenSetup['profiles'];
   /** Where the key that signs session tokens is kept, so sessions survive a restart. */
   sessionKeyFile?: string;
+  /** Validates a bed's limit overrides (the rules' schema, handed in so the screen does not import rules/). */
+  limitOverrides: z.ZodType<Record<string, unknown>>;
 }
 
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
@@ -102,7 +101,10 @@ export class ScreenServer {
   private boundPort = 0;
   private readonly beds = new Map<string, BedSetup>();
 
+  private readonly limitsChange;
+
   constructor(private readonly o: ScreenOptions) {
+    this.limitsChange = z.object({ profile: z.string().min(1).max(64).optional(), overrides: o.limitOverrides.optional() }).strict();
     this.sessions = new Sessions(o.staff, o.sessionHours * 3600_000, Date.now, sessionKey(o.sessionKeyFile));
     for (const b of o.beds ?? []) this.beds.set(b.id, { ...b });
   }
@@ -291,7 +293,7 @@ export class ScreenServer {
 
   /** Validates a limits change before the rules see it, and remembers the bed's new settings for the page. */
   private changeLimits(bedId: string, body: Record<string, unknown> | undefined, session: Session): ActionResult {
-    const parsed = limitsChange.safeParse(body ?? {});
+    const parsed = this.limitsChange.safeParse(body ?? {});
     if (!parsed.success) return { ok: false, error: `limits: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}` };
     const change = parsed.data;
     if (change.profile === undefined && change.overrides === undefined) return { ok: false, error: 'limits: give a profile or overrides' };
