@@ -1,11 +1,24 @@
 import { z } from 'zod';
+import { bleProfileNames } from '../drivers/ble/profiles.js';
+import { serialDialectNames } from '../drivers/serial/dialects.js';
 import { limitOverridesSchema, rulesConfigSchema } from '../rules/config.js';
+import { getUpstreamTransport, httpsSettingsSchema, mqttSettingsSchema, upstreamTransportNames } from '../sync/transports.js';
 import { addressOrNetwork, brokerTlsSchema, hl7TlsSchema, plaintextListeners, plaintextRefusal, screenTlsSchema } from './network-schema.js';
 
 /**
  * The gateway's configuration schema. `config/default.yaml` documents every field; this file is the
  * authority on types and defaults. Errors are reported with the field's path (see config/load.ts).
  */
+
+/**
+ * A name from a registry (serial dialects, BLE profiles, upstream transports): checked when the config is parsed, so a dialect or
+ * profile registered at run time (a test fixture) is accepted like a built-in one. Same message as z.enum.
+ */
+function registered(names: () => string[]) {
+  return z.string().refine((v) => names().includes(v), {
+    error: () => `Invalid option: expected one of ${names().map((n) => JSON.stringify(n)).join('|')}`,
+  });
+}
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dot, dash or underscore');
 
@@ -23,13 +36,13 @@ const serialSettings = z.object({
   dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]).default(8),
   parity: z.enum(['none', 'even', 'odd', 'mark', 'space']).default('none'),
   stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)]).default(1),
-  dialect: z.enum(['masimo', 'hl7', 'ndjson', 'intellivue']),
+  dialect: registered(serialDialectNames),
 });
 
 const bleSettings = z.object({
   address: z.string().regex(/^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$/, 'must be a Bluetooth address AA:BB:CC:DD:EE:FF'),
   profiles: z
-    .array(z.enum(['heart-rate', 'pulse-oximeter', 'thermometer', 'blood-pressure', 'battery']))
+    .array(registered(bleProfileNames))
     .min(1),
 });
 
@@ -93,33 +106,10 @@ const brokerUser = z.object({
 
 export const syncSchema = z.object({
   enabled: z.boolean().default(true),
-  transport: z.enum(['mqtt', 'https']).default('mqtt'),
+  transport: registered(upstreamTransportNames).default('mqtt'),
   topicPrefix: z.string().default('wardgate'),
-  mqtt: z
-    .object({
-      url: z.string().regex(/^(mqtts?|wss?):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
-      username: z.string().optional(),
-      password: z.string().optional(),
-      clientId: z.string().optional(),
-      /** 5 (default); 4 (MQTT 3.1.1) for brokers that speak only that, like the demo's embedded central. */
-      protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5),
-      ca: z.string().optional(),
-      cert: z.string().optional(),
-      key: z.string().optional(),
-      rejectUnauthorized: z.boolean().default(true),
-    })
-    .optional(),
-  https: z
-    .object({
-      url: z.string().regex(/^https?:\/\//),
-      token: z.string().optional(),
-      ca: z.string().optional(),
-      cert: z.string().optional(),
-      key: z.string().optional(),
-      timeoutMs: z.number().int().positive().default(10_000),
-      rejectUnauthorized: z.boolean().default(true),
-    })
-    .optional(),
+  mqtt: mqttSettingsSchema.optional(),
+  https: httpsSettingsSchema.optional(),
   batchSize: z.number().int().positive().max(1000).default(100),
   maxInFlight: z.number().int().positive().max(1000).default(50),
   retryMinMs: z.number().int().positive().default(500),
@@ -218,10 +208,9 @@ export const configSchema = z
       if (d.clientCert && !c.broker.tls?.clientCa)
         ctx.addIssue({ code: 'custom', path: ['devices', i, 'clientCert'], message: 'needs broker.tls.clientCa (the CA that issues device certificates)' });
     });
-    if (c.sync.enabled && c.sync.transport === 'mqtt' && !c.sync.mqtt)
-      ctx.addIssue({ code: 'custom', path: ['sync', 'mqtt'], message: 'required when sync is enabled with transport mqtt' });
-    if (c.sync.enabled && c.sync.transport === 'https' && !c.sync.https)
-      ctx.addIssue({ code: 'custom', path: ['sync', 'https'], message: 'required when sync is enabled with transport https' });
+    const key = getUpstreamTransport(c.sync.transport)?.settingsKey;
+    if (c.sync.enabled && key && !c.sync[key])
+      ctx.addIssue({ code: 'custom', path: ['sync', key], message: `required when sync is enabled with transport ${c.sync.transport}` });
   });
 
 export type GatewayConfig = z.output<typeof configSchema>;
