@@ -43,6 +43,7 @@ export function generateGatewayConfig(s: Scenario, o: GeneratedConfigOptions): R
   const rules: Record<string, unknown> = {};
   if (s.gateway.noDataSeconds !== undefined) rules.technical = { noDataSeconds: s.gateway.noDataSeconds };
   if (s.gateway.news2DelaySeconds !== undefined) rules.news2 = { delaySeconds: s.gateway.news2DelaySeconds };
+  if (s.gateway.incidentRejoinSeconds !== undefined) rules.incidents = { rejoinWindowSeconds: s.gateway.incidentRejoinSeconds };
   return {
     gateway: { ...SIM_GATEWAY },
     dataDir: o.dataDir,
