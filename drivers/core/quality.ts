@@ -37,6 +37,7 @@ export function isScorable(flags: readonly QualityFlag[]): boolean {
 
 /** The reason a value is not scored, for the screen; undefined when it is scorable. */
 export function unscoredReason(flags: readonly QualityFlag[]): string | undefined {
+  if (flags.length === 0 || isScorable(flags)) return undefined; // the hot path: no allocation
   const r = flags.filter((f) => QUALITY_FLAGS[f]?.blocksScoring).map((f) => QUALITY_FLAGS[f].reason);
   return r.length ? r.join(', ') : undefined;
 }
