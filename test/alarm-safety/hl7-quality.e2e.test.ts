@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +62,18 @@ describe('alarm safety through the daemon: HL7 over MLLP from mllp_send', () => 
     return stdout;
   }
 
+  /** Sends one message from node over MLLP and waits for its ACK. */
+  async function nodeSend(message: string, controlId: string): Promise<string> {
+    const socket = connect(hl7Port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (b) => chunks.push(b));
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write(encodeMllp(message));
+    const ack = await waitFor(() => (Buffer.concat(chunks).toString('latin1').includes(`MSA|AA|${controlId}`) ? Buffer.concat(chunks).toString('latin1') : undefined), 5000, `ACK of ${controlId}`);
+    socket.destroy();
+    return ack;
+  }
+
   beforeAll(async () => {
     const config = writeConfig(dir, {
       gateway: { id: 'gw-safety', site: 's', ward: 'w' },
@@ -92,11 +105,12 @@ describe('alarm safety through the daemon: HL7 over MLLP from mllp_send', () => 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('SpO2 70 with OBX-8 DEMO, every second for 20 s, raises no alarm but technical ones', async () => {
+  it('SpO2 70 with OBX-8 DEMO, every second for 20 s (mllp_send, every fifth from node), raises no alarm but technical ones', async () => {
     const acks: string[] = [];
     for (let i = 0; i < 20; i++) {
       const started = Date.now();
-      acks.push(await mllpSend(`demo-${i}`, [pcd01Message({ bed: 'DEMO-1', controlId: `DEMO${i}`, obx: [obx(1, SPO2, '70', PCT, 'DEMO'), obx(2, PR, '72', PER_MIN, 'DEMO')] })]));
+      const demo = pcd01Message({ bed: 'DEMO-1', controlId: `DEMO${i}`, obx: [obx(1, SPO2, '70', PCT, 'DEMO'), obx(2, PR, '72', PER_MIN, 'DEMO')] });
+      acks.push(i % 5 === 4 ? await nodeSend(demo, `DEMO${i}`) : await mllpSend(`demo-${i}`, [demo]));
       await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - started))));
     }
     expect(acks.join('')).toContain('MSA|AA|DEMO19'); // every message was taken
@@ -120,8 +134,9 @@ describe('alarm safety through the daemon: HL7 over MLLP from mllp_send', () => 
     await waitFor(() => alarms.find((a) => a.bed === 'bed-skin' && a.condition === 'news2'), 10_000, 'NEWS2 from a body temperature of 33.0');
   }, 30_000);
 
-  it('RR 26 with everything else normal raises a NEWS2 alarm of medium priority', async () => {
-    await mllpSend('rr', [normal('RR-1', 'RR26', { rr: '26' })]);
+  it('RR 26 with everything else normal raises a NEWS2 alarm of medium priority (sent from node and from mllp_send)', async () => {
+    await nodeSend(normal('RR-1', 'RR26', { rr: '26' }), 'RR26');
+    await mllpSend('rr', [normal('RR-1', 'RR26B', { rr: '26' })]);
     const a = await waitFor(() => alarms.find((x) => x.bed === 'bed-rr' && x.condition === 'news2' && x.transition === 'raised'), 10_000, 'NEWS2 on bed-rr');
     expect(a.priority).toBe('medium');
   }, 20_000);
