@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { limitOverridesSchema, rulesConfigSchema } from '../rules/config.js';
+import { outputsSchema } from './outputs-schema.js';
 
 /**
  * The gateway's configuration schema. `config/default.yaml` documents every field; this file is the
@@ -167,6 +168,8 @@ export const configSchema = z
     /** Triage settings; beds and their devices come from `beds` and `devices` above. */
     rules: rulesConfigSchema.omit({ beds: true, ward: true }).prefault({}),
     sync: syncSchema.prefault({}),
+    /** HL7 outputs to the hospital: alarm manager (IHE PCD-04/05) and EHR (PCD-01); see config/outputs-schema.ts. */
+    outputs: outputsSchema,
     /** The ward buzzer (gateway/buzzer/, docs/buzzer.md): a piezo on a GPIO line, a record file, or none. */
     buzzer: z
       .object({
