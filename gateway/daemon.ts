@@ -30,6 +30,7 @@ import type { Session } from './screen/sessions.js';
 import { checkSecret } from './secrets.js';
 import { Store, type AuditEntry, type NewOutboxMessage } from './store/store.js';
 import { VERSION } from './version.js';
+import { HospitalOutputs } from './outputs.js'; // IHE outputs wiring (1/5)
 import { WardState } from './ward-state.js';
 
 export interface ReloadResult {
@@ -107,6 +108,7 @@ export class Gateway implements DriverSink {
   downlink!: DownlinkStore;
   ward!: WardState;
   buzzer: Buzzer | undefined;
+  outputs: HospitalOutputs | undefined; // IHE outputs wiring (2/5)
   readonly metrics: WardgateMetrics;
   private lastTickAt = 0;
   private storeFaultActive = false;
@@ -187,6 +189,18 @@ export class Gateway implements DriverSink {
     const rulesConfig = rulesConfigFrom(c);
     this.rulesConfig = rulesConfig;
     this.rules = createRulesEngine(rulesConfig, { newId: this.newId });
+    // ---- IHE outputs wiring (3/5): alarm manager (PCD-04/05) and EHR (PCD-01), gateway/outputs.ts ----
+    const outputs = new HospitalOutputs({
+      config: c, db: this.store.db, log: log.child({ module: 'outputs' }), now: this.now, lastSeq: () => this.store.lastSeq,
+      patientOf: (bed) => this.patientByBed.get(bed),
+      technical: (t) => { if (!this.stopping) this.apply(this.rules.technical({ ...t, at: this.now() })); },
+      noteIncident: (alarmId, message) => this.apply(this.rules.noteIncident(alarmId, message, 'alarm-manager', this.now())),
+      news2Complete: (bed) => this.rules.news2(bed, this.now()).complete,
+      activeAlarms: () => this.rules.activeAlarms(),
+      showPage: (p) => { this.ward.page(p); this.screen?.broadcast({ type: 'page', page: p }); },
+    });
+    if (outputs.enabled) this.outputs = outputs;
+    // ---- end IHE outputs wiring (3/5) ----
     // Bed settings first (at their own times, before any alarm exists), then the open alarms and incidents.
     this.restoreBedSettings();
     this.rules.restore(this.store.openAlarms(), this.store.openIncidents());
@@ -282,6 +296,7 @@ export class Gateway implements DriverSink {
     log.info({ backend: this.buzzer.kind }, 'buzzer: ready');
 
     if (c.sync.enabled) this.startUpstream();
+    await this.outputs?.start(); // IHE outputs wiring (4/5)
 
     this.tickTimer = setInterval(() => this.tick(), 1000);
     this.heartbeatTimer = setInterval(() => this.heartbeat(), c.sync.heartbeatSeconds * 1000);
@@ -493,7 +508,7 @@ export class Gateway implements DriverSink {
       : change;
     let storeFailed = false;
     try {
-      this.store.commitAlarmChange(all.alarms, all.incidents, all.outbox, all.audit);
+      this.store.commitAlarmChange(all.alarms, all.incidents, all.outbox, all.audit, this.outputs?.within(all.alarms)); // IHE outputs wiring (5/5)
       this.lastCommitAt = performance.now();
       this.unpersisted = undefined;
     } catch (err) {
@@ -883,6 +898,7 @@ export class Gateway implements DriverSink {
     await this.screen?.stop().catch((err: unknown) => this.log.error({ err }, 'screen stop failed'));
     await this.buzzer?.close().catch((err: unknown) => this.log.error({ err }, 'buzzer stop failed'));
     await this.upstream?.stop().catch((err: unknown) => this.log.error({ err }, 'upstream stop failed'));
+    await this.outputs?.stop(true).catch((err: unknown) => this.log.error({ err }, 'outputs stop failed')); // IHE outputs wiring (5/5)
     this.store?.close();
     this.log.info('wardgate: stopped');
   }

@@ -109,6 +109,8 @@ const technicalConditionSchema = z.enum([
   'disk-budget',
   'buzzer-fault',
   'clock-unsynced',
+  'alarm-manager-unreachable',
+  'page-not-accepted',
 ]);
 
 export const rulesConfigSchema = z

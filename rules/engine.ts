@@ -36,6 +36,8 @@ export interface RulesEngine {
   deviceEvent(bed: string, deviceId: string, event: 'fall', at: number): RulesOutput;
   tick(now: number): RulesOutput;
   acknowledge(alarmId: string, by: string, now: number): RulesOutput;
+  /** A note on the incident of a live alarm (e.g. what the hospital's alarm manager did with the page): an `updated` event. */
+  noteIncident(alarmId: string, message: string, by: string, now: number): RulesOutput;
   pauseAudio(bed: string, by: string, now: number, durationMs?: number): RulesOutput;
   setManualInputs(bed: string, inputs: ManualInputs, by: string, now: number): RulesOutput;
   /** Throws `RulesInputError` for an unknown profile name. */
@@ -418,6 +420,14 @@ class Engine implements RulesEngine {
     this.alarmEvent(a, 'acknowledged', at, by, out);
     this.incidentEvent(a.incident, 'acknowledged', at, by, `${a.condition} acknowledged`, out);
     if (!a.present) this.clear(a, at, by, out); // latched: the condition had already gone
+    return out;
+  }
+
+  noteIncident(alarmId: string, message: string, by: string, now: number): RulesOutput {
+    const out: RulesOutput = { alarms: [], incidents: [] };
+    const a = this.alarms.get(alarmId);
+    if (!a) return out;
+    this.incidentEvent(a.incident, 'updated', this.advance(now), by, message, out);
     return out;
   }
 

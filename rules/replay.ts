@@ -46,6 +46,7 @@ const technicalLine = z.object({
     'sensor-off', 'no-sensor', 'sensor-fault', 'no-contact', 'low-perfusion', 'pulse-search', 'interference', 'low-signal',
     'low-battery', 'data-invalid', 'device-alarm-silenced', 'device-disconnected', 'no-data', 'device-fault', 'cuff-fit',
     'body-movement', 'irregular-pulse', 'store-fault', 'disk-budget', 'buzzer-fault', 'clock-unsynced',
+    'alarm-manager-unreachable', 'page-not-accepted',
   ]),
   active: z.boolean(),
   at: time,

@@ -28,4 +28,9 @@ export const TECHNICAL_PRIORITY: Record<TechnicalConditionName, Priority> = {
   'disk-budget': 'low',
   'buzzer-fault': 'high',
   'clock-unsynced': 'low',
+  // Alarms reach nurses only on the ward while the hospital's alarm manager is unreachable: IEC 60601-1-8 6.11.2.2.1
+  // asks that a distributed alarm system's communication failure be a technical alarm; medium, as losing a measurement.
+  'alarm-manager-unreachable': 'medium',
+  // A page the alarm manager reports rejected, or not accepted in time: the alarm waits on nobody; answer it here.
+  'page-not-accepted': 'medium',
 };

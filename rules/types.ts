@@ -99,7 +99,7 @@ export interface RulesOutput {
 export interface TechnicalInput {
   bed: string;
   deviceId?: string;
-  condition: TechnicalCondition | 'store-fault' | 'disk-budget' | 'buzzer-fault' | 'clock-unsynced';
+  condition: TechnicalCondition | 'store-fault' | 'disk-budget' | 'buzzer-fault' | 'clock-unsynced' | 'alarm-manager-unreachable' | 'page-not-accepted';
   active: boolean;
   at: number;
   detail?: string;

@@ -43,15 +43,25 @@ export class MllpClient {
   }
 
   /** Sends `message` (its MSH-10 is `controlId`) and resolves with the receiver's acknowledgment. */
-  async request(message: string, controlId: string, timeoutMs: number): Promise<AckReply> {
-    const socket = await this.open();
+  request(message: string, controlId: string, timeoutMs: number): Promise<AckReply> {
+    // The time allowed runs from now, connecting included: a receiver that does not answer the connection attempt
+    // is as late as one that does not answer the message.
     return new Promise<AckReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(controlId);
         reject(new Error(`no acknowledgment within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiters.set(controlId, { resolve, reject, timer });
-      socket.write(frame(message));
+      this.open().then(
+        (socket) => {
+          if (this.waiters.has(controlId)) socket.write(frame(message));
+        },
+        (err: Error) => {
+          if (!this.waiters.delete(controlId)) return;
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
     });
   }
 

@@ -165,6 +165,9 @@ function onMessage(m) {
     case 'central':
       state.central = state.central.filter((c) => c.incidentId !== m.central.incidentId).concat([m.central]);
       break;
+    case 'page': // the hospital alarm manager's word on this alarm's page (IHE PCD-05)
+      state.pages = (state.pages ?? []).filter((p) => p.alarmId !== m.page.alarmId).concat([m.page]);
+      break;
     case 'health':
       state.health = m.health;
       break;
@@ -239,6 +242,10 @@ function centralFor(a) {
   return state.central.find((c) => c.incidentId === a.incidentId);
 }
 
+function pageFor(a) {
+  return (state.pages ?? []).find((p) => p.alarmId === a.id);
+}
+
 function centralText(c) {
   if (!c) return '';
   const who = c.assignedTo ? ` → ${c.assignedTo.name}${c.assignedTo.role ? ` (${c.assignedTo.role})` : ''}` : '';
@@ -279,7 +286,7 @@ function renderAlarms(alarms) {
     $('alarm-list'),
     alarms,
     (a) => a.id,
-    (a) => JSON.stringify([a.state, a.priority, a.message, a.value, a.audible, a.escalated, a.latched, centralFor(a), acting, bedLabel(a.bed)]),
+    (a) => JSON.stringify([a.state, a.priority, a.message, a.value, a.audible, a.escalated, a.latched, centralFor(a), pageFor(a), acting, bedLabel(a.bed)]),
     (a) => {
       const c = centralFor(a);
       const b = state.beds.find((x) => x.id === a.bed);
@@ -296,6 +303,7 @@ function renderAlarms(alarms) {
           a.escalated ? el('small', {}, ' ESCALATED') : null),
         el('span', { class: 'when' }, since(a.raisedAt, 'active ')),
         el('span', { class: 'central' }, centralText(c)),
+        pageFor(a) ? el('span', { class: 'page', 'data-page': pageFor(a).status }, `Page: ${pageFor(a).text}`) : null,
         el('span', { class: 'state' }, a.state === 'acknowledged' ? `acknowledged${a.by.startsWith('staff:') ? ` by ${a.by.slice(6)}` : ''}` : a.audible ? '' : 'audio paused'),
         acting && a.state === 'active'
           ? el('button', { type: 'button', class: 'ack', onclick: (e) => { e.currentTarget.disabled = true; act(`/api/alarms/${encodeURIComponent(a.id)}/ack`, {}, `Acknowledged: ${bedLabel(a.bed)} ${a.condition}`); } }, 'Acknowledge')
