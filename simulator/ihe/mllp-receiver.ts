@@ -97,6 +97,12 @@ export class MllpReceiver {
     } catch (err) {
       result = { errors: [`unreadable: ${(err as Error).message}`], resend: false };
     }
+    // An acknowledgment of something this receiver sent (the AM's ORA^R41): noted, never answered.
+    if (m && m.segments.some((x) => x.name === 'MSA')) {
+      const code = get(m.segments.find((x) => x.name === 'MSA'), 1);
+      this.o.print(`     ack ${code} for ${get(m.segments.find((x) => x.name === 'MSA'), 2)}`);
+      return;
+    }
     const controlId = m ? get(m.segments[0], 10) : '';
     const type = m ? m.segments[0]!.fields[9]?.raw ?? '' : '';
     const rec: Received = { at: Date.now(), controlId, type, ok: result.errors.length === 0, errors: result.errors, resend: result.resend, raw, ...(result.reading ? { reading: result.reading } : {}) };
