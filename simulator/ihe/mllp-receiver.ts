@@ -93,15 +93,15 @@ export class MllpReceiver {
     let result: ReturnType<MessageHandler>;
     try {
       m = parseHl7(raw);
+      // An acknowledgment of something this receiver sent (the AM's ORA^R41): noted, never checked or answered.
+      const msa = m.segments.find((x) => x.name === 'MSA');
+      if (msa) {
+        this.o.print(`     ack ${get(msa, 1)} for ${get(msa, 2)}`);
+        return;
+      }
       result = this.o.handle(m, raw);
     } catch (err) {
       result = { errors: [`unreadable: ${(err as Error).message}`], resend: false };
-    }
-    // An acknowledgment of something this receiver sent (the AM's ORA^R41): noted, never answered.
-    if (m && m.segments.some((x) => x.name === 'MSA')) {
-      const code = get(m.segments.find((x) => x.name === 'MSA'), 1);
-      this.o.print(`     ack ${code} for ${get(m.segments.find((x) => x.name === 'MSA'), 2)}`);
-      return;
     }
     const controlId = m ? get(m.segments[0], 10) : '';
     const type = m ? m.segments[0]!.fields[9]?.raw ?? '' : '';

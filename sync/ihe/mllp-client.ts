@@ -20,6 +20,8 @@ interface Waiter {
   resolve: (ack: AckReply) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
+  /** The connection the message went out on (undefined while it waits for one). */
+  socket?: Socket;
 }
 
 /**
@@ -54,7 +56,10 @@ export class MllpClient {
       this.waiters.set(controlId, { resolve, reject, timer });
       this.open().then(
         (socket) => {
-          if (this.waiters.has(controlId)) socket.write(frame(message));
+          const w = this.waiters.get(controlId);
+          if (!w) return;
+          w.socket = socket;
+          socket.write(frame(message));
         },
         (err: Error) => {
           if (!this.waiters.delete(controlId)) return;
@@ -78,7 +83,9 @@ export class MllpClient {
       const deframer = new MllpDeframer();
       s.setNoDelay(true);
       s.setKeepAlive(true, 10_000);
+      let established = false;
       s.once(this.tlsMaterial ? 'secureConnect' : 'connect', () => {
+        established = true;
         clearTimeout(timer);
         this.socket = s;
         this.connecting = undefined;
@@ -94,12 +101,14 @@ export class MllpClient {
         clearTimeout(timer);
         const wasUp = this.socket === s;
         if (wasUp) this.socket = undefined;
-        if (this.connecting && !wasUp) {
-          this.connecting = undefined;
+        const why = lastError?.message ?? 'connection closed by the receiver';
+        if (!established) {
+          if (this.connecting === attempt) this.connecting = undefined;
           reject(lastError ?? new Error('connection closed'));
         }
-        const why = lastError?.message ?? 'connection closed by the receiver';
+        // Only the messages that went out on this connection fail (those waiting for a connection get the rejection).
         for (const [id, w] of this.waiters) {
+          if (w.socket !== s) continue;
           clearTimeout(w.timer);
           w.reject(new Error(why));
           this.waiters.delete(id);
@@ -107,7 +116,8 @@ export class MllpClient {
         if (wasUp) this.o.onConnection?.(false, why);
       });
     });
-    return this.connecting;
+    const attempt = this.connecting;
+    return attempt;
   }
 
   private received(raw: string, s: Socket): void {
@@ -128,7 +138,9 @@ export class MllpClient {
 
   /** Drops the connection (the next request opens a new one). */
   reset(): void {
-    this.socket?.destroy();
+    const s = this.socket;
+    this.socket = undefined; // the next request opens a new connection even before this one's 'close' arrives
+    s?.destroy();
   }
 
   close(): void {
