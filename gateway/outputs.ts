@@ -125,6 +125,7 @@ export class HospitalOutputs {
       this.observationReporter.start();
       this.h.log.info({ host: ehr.host, port: ehr.port, intervalSeconds: ehr.intervalSeconds }, 'ehr: reporting PCD-01');
     }
+    for (const b of c.beds) this.news2WasComplete.set(b.id, this.h.news2Complete(b.id)); // only a set completed from now on
     this.timer = setInterval(() => this.tick(), 1000);
   }
 
@@ -222,10 +223,13 @@ export class HospitalOutputs {
         const completed: string[] = [];
         for (const b of this.h.config.beds) {
           const complete = this.h.news2Complete(b.id);
-          if (complete && this.news2WasComplete.get(b.id) === false) completed.push(b.id);
+          if (complete && !this.news2WasComplete.get(b.id)) completed.push(b.id);
           this.news2WasComplete.set(b.id, complete);
         }
-        if (completed.length > 0) this.observationReporter.report(completed);
+        if (completed.length > 0) {
+          const queued = this.observationReporter.report(completed);
+          this.h.log.info({ beds: completed, queued }, 'ehr: NEWS2 set complete, reporting at once');
+        }
       }
     } catch (err) {
       this.h.log.error({ err }, 'outputs: tick failed');
