@@ -4,8 +4,8 @@ import { obs, seqIds, testConfig } from '../../rules/test-helpers.js';
 import type { AlarmEvent } from '../../rules/types.js';
 import { parseHl7 } from '../../simulator/ihe/hl7-reader.js';
 import { AlertSequences, checkPcd04 } from '../../simulator/ihe/profile-checks.js';
-import { py, pyObx, readWithPythonHl7 } from '../../test/ihe/python-hl7.js';
-import { encodeAlarmPcd04, encodeWatchdogPcd04 } from './pcd04.js';
+import { py, pyObx, readWithPythonHl7 } from './python-hl7.js';
+import { encodeAlarmPcd04, encodeWatchdogPcd04 } from '../../sync/ihe/pcd04.js';
 
 const T0 = Date.UTC(2026, 11, 4, 16, 0, 0);
 const ctx = (messageId: string, now: number) => ({ gatewayId: 'gw-7', site: 'st-mary', ward: 'ward-4b', patientId: 'MRN-001', now, messageId });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseHl7 } from '../../simulator/ihe/hl7-reader.js';
 import { checkPcd01 } from '../../simulator/ihe/profile-checks.js';
-import { py, pyObx, readWithPythonHl7 } from '../../test/ihe/python-hl7.js';
-import { eui64 } from './mdc.js';
-import { encodeObservationsPcd01, reportable } from './pcd01.js';
+import { py, pyObx, readWithPythonHl7 } from './python-hl7.js';
+import { eui64 } from '../../sync/ihe/mdc.js';
+import { encodeObservationsPcd01, reportable } from '../../sync/ihe/pcd01.js';
 
 const T0 = Date.UTC(2026, 11, 4, 16, 0, 0);
 const ctx = { gatewayId: 'gw-7', site: 'st-mary', ward: 'ward-4b', bed: 'bed-3', patientId: 'MRN-003', now: T0 + 60_000, messageId: 'obs-1' };
