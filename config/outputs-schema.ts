@@ -48,7 +48,7 @@ export const alarmManagerSchema = z
     watchdogSeconds: z.number().positive().max(3600).default(4),
     /** PCD-05 statuses: on the connection the gateway opened (reply), or also on a listener of their own. */
     statusListener: z
-      .object({ enabled: z.boolean().default(false), host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(2576) })
+      .object({ enabled: z.boolean().default(false), host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(2577) })
       .strict()
       .prefault({}),
     /** A page not accepted by anyone this long after the alarm was sent escalates locally (0: never). */
