@@ -825,7 +825,7 @@ export class Gateway implements DriverSink {
     const rulesNext = rulesConfigFrom(next);
     const prev = this.opts.config;
     const needsRestart: string[] = [];
-    for (const key of ['gateway', 'broker', 'screen', 'sync', 'dataDir'] as const) {
+    for (const key of ['gateway', 'broker', 'screen', 'sync', 'dataDir', 'outputs'] as const) { // 'outputs': IHE outputs wiring
       if (JSON.stringify(prev[key]) !== JSON.stringify(next[key])) needsRestart.push(key);
     }
     const now = this.now();

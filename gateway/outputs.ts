@@ -8,6 +8,7 @@ import type { AlertStatusReply } from '../sync/ihe/replies.js';
 import { StatusListener } from '../sync/ihe/status-listener.js';
 import type { Logger } from './log.js';
 import type { Db } from './store/database.js';
+import type { PageView } from './ward-state.js';
 import { OutputOutbox, type OutputMessage } from './store/output-outbox.js';
 
 /** Technical alarms the outputs raise on the ward (rules/technical.ts gives their priorities). */
@@ -32,13 +33,6 @@ export interface OutputsHost {
   showPage: (page: PageView) => void;
 }
 
-export interface PageView {
-  alarmId: string;
-  bed: string;
-  status: string;
-  text: string;
-  at: number;
-}
 
 /** The gateway's own bed for its technical alarms (gateway/daemon.ts GATEWAY_BED). */
 const GATEWAY_BED = 'gateway';

@@ -105,7 +105,7 @@ export function encodeAlarmPcd04(a: AlarmEvent, ctx: AlertContext): string {
   const end = a.state === 'cleared' ? dtm(a.at) : undefined;
   const obr = segment('OBR', [
     '1', undefined, alertIdentifier(a.id, ctx.gatewayId), code(MDC_EVT_ALARM), undefined, undefined, dtm(a.raisedAt), end,
-    ...Array<undefined>(20).fill(undefined), comp(undefined, `${esc(a.incidentId)}&WARDGATE`),
+    ...Array<undefined>(20).fill(undefined), a.incidentId ? comp(undefined, `${esc(a.incidentId)}&WARDGATE`) : undefined,
   ]);
   const rows = deviceRows(ctx, a.deviceId);
   rows.push(obx(3, 'CWE', code(MDC_EVT_ALARM), `${pos}.1`, comp(String(ev.code), ev.ref, 'MDC', undefined, undefined, undefined, undefined, undefined, esc(a.message)), undefined, undefined, a.at));
