@@ -31,6 +31,7 @@ import { checkSecret } from './secrets.js';
 import { Store, type AuditEntry, type NewOutboxMessage } from './store/store.js';
 import { VERSION } from './version.js';
 import { HospitalOutputs } from './outputs.js'; // IHE outputs wiring (1/5)
+import { registerOutputMetrics } from './outputs-metrics.js'; // IHE outputs wiring (1/5)
 import { WardState } from './ward-state.js';
 
 export interface ReloadResult {
@@ -199,7 +200,10 @@ export class Gateway implements DriverSink {
       activeAlarms: () => this.rules.activeAlarms(),
       showPage: (p) => { this.ward.page(p); this.screen?.broadcast({ type: 'page', page: p }); },
     });
-    if (outputs.enabled) this.outputs = outputs;
+    if (outputs.enabled) {
+      this.outputs = outputs;
+      registerOutputMetrics(this.metrics.registry, outputs, this.now);
+    }
     // ---- end IHE outputs wiring (3/5) ----
     // Bed settings first (at their own times, before any alarm exists), then the open alarms and incidents.
     this.restoreBedSettings();

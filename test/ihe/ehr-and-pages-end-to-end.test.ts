@@ -110,6 +110,12 @@ describe('IHE PCD-01 observation reporter and PCD-05 listener end to end', () =>
       db.close();
     }
     for (const r of readRecord(ehrRecord)) expect(r.errors).toEqual([]);
+    // The retries are counted where an operator looks: /metrics.
+    const metrics = await (await fetch(`http://127.0.0.1:${gw.screenPort}/metrics`)).text();
+    const retried = /wardgate_output_messages_total\{destination="ehr",outcome="retried"\} (\d+)/.exec(metrics);
+    expect(Number(retried?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(/wardgate_output_queue_depth\{destination="ehr"\} 0/);
+    expect(metrics).toMatch(/wardgate_alarm_manager_reachable 1/);
   }, 60_000);
 
   it('PCD-05 by mllp_send to the status listener: a rejected page escalates on the ward; accepted, it clears', async () => {
@@ -137,5 +143,15 @@ describe('IHE PCD-01 observation reporter and PCD-05 listener end to end', () =>
     expect(state.pages.find((p) => p.alarmId === a.id)?.text).toMatch(/^accepted by Grace Hopper \(pager-7\) 16:02$/);
     // Something that is not an ORA^R41 is refused, never silently taken.
     expect(send('MSH|^~\\&|AM|X|WARDGATE|Y|20261204160200||ADT^A01^ADT_A01|ADT-1|P|2.6\rPID|1')).toMatch(/MSA\|CR\|ADT-1/);
+  }, 30_000);
+
+  it('both reference counterparts give a PASS verdict for the whole run', async () => {
+    expect(await gw.stop()).toBe(0);
+    const e = await ehr.stop();
+    expect(e.stdout).toMatch(/ehr verdict: PASS/);
+    expect(e.code).toBe(0);
+    const a = await am.stop();
+    expect(a.stdout).toMatch(/alarm manager verdict: PASS/);
+    expect(a.code).toBe(0);
   }, 30_000);
 });
