@@ -47,6 +47,7 @@ export class AlarmReporter {
   private failingSince: number | undefined;
   private lastFailure = '';
   private unreachable = false;
+  private deadline: NodeJS.Timeout | undefined;
   private stopped = false;
 
   constructor(private readonly o: AlarmReporterOptions) {
@@ -117,6 +118,8 @@ export class AlarmReporter {
 
   private good(): void {
     this.lastGoodAt = this.o.now();
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = undefined;
     const was = this.failingSince !== undefined;
     this.failingSince = undefined;
     if (this.unreachable) {
@@ -131,6 +134,13 @@ export class AlarmReporter {
     this.lastFailure = detail;
     this.failingSince ??= this.o.now();
     this.check();
+    // Raised the moment the manager has been silent for the confirm timeout, not at the next poll.
+    if (!this.unreachable && !this.deadline) {
+      this.deadline = setTimeout(() => {
+        this.deadline = undefined;
+        this.check();
+      }, Math.max(0, this.lastGoodAt + this.o.confirmTimeoutMs - this.o.now()));
+    }
   }
 
   private check(): void {
@@ -159,6 +169,7 @@ export class AlarmReporter {
     if (this.stopped) return;
     if (this.watchdogTimer) clearInterval(this.watchdogTimer);
     if (this.checkTimer) clearInterval(this.checkTimer);
+    if (this.deadline) clearTimeout(this.deadline);
     const drained = this.sender.stop();
     this.client.reset(); // an answer still awaited is not waited for: that message is resent, same MSH-10, next start
     await drained;

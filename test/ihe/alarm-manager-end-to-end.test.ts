@@ -216,7 +216,9 @@ describe('IHE PCD-04 alarm reporter end to end against the reference alarm manag
     const downAt = Date.now();
     const raised = await waitFor(() => alarms.find((x) => x.condition === 'alarm-manager-unreachable' && x.transition === 'raised' && (x as unknown as { at: number }).at >= downAt), (CONFIRM_S + 2) * 1000, 'unreachable alarm');
     const detectedMs = (raised as unknown as { at: number }).at - downAt;
-    expect(detectedMs).toBeLessThanOrEqual(CONFIRM_S * 1000 + 300);
+    // Silent for the confirm timeout since its last confirmation, which came before it stopped (100 ms for timers on
+    // a loaded test machine).
+    expect(detectedMs).toBeLessThanOrEqual(CONFIRM_S * 1000 + 100);
     // The buzzer sounds it: the only alarm of the ward at this moment, medium priority (record backend).
     const buzzer = () => readFileSync(join(dir, 'data', 'buzzer.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { at: number; sounding?: string | null });
     await waitFor(() => buzzer().some((l) => l.at >= downAt && l.sounding === 'medium'), 5_000, 'the buzzer sounding medium');
