@@ -158,6 +158,9 @@ export class HospitalOutputs {
 
   private track(a: AlarmEvent, now: number): void {
     if (a.transition === 'raised' && a.bed !== GATEWAY_BED) this.pages.set(a.id, { bed: a.bed, sentAt: now, accepted: false, rejected: false });
+    // An escalated or re-triggered alarm is paged again: the time to accept it starts over.
+    const page = this.pages.get(a.id);
+    if (page && (a.transition === 'escalated' || a.transition === 'retriggered')) page.sentAt = now;
     if (a.state === 'cleared') this.pages.delete(a.id);
   }
 

@@ -42,11 +42,11 @@ describe('IHE PCD-01 observation reporter and PCD-05 listener end to end', () =>
       dataDir: join(dir, 'data'),
       broker: { host: '127.0.0.1', port: 0, users: [{ username: 'nursecall', password: 'nc-secret', subscribe: ['alarms/#'] }] },
       screen: { host: '127.0.0.1', port: 0, staff: [{ id: 'n1', name: 'Nurse One', pin: '2468' }] },
-      beds: [{ id: 'bed-1', patientId: 'MRN-0001', overrides: { hr: { delaySeconds: 0 } } }],
+      beds: [{ id: 'bed-1', patientId: 'MRN-0001', overrides: { hr: { delaySeconds: 0 }, spo2: { delaySeconds: 0 } } }],
       devices: [{ id: 'wear-1', bed: 'bed-1', transport: 'mqtt', password: 'dev-secret', maxSilenceSeconds: 3600 }],
       sync: { enabled: false },
       outputs: {
-        alarmManager: { enabled: true, host: '127.0.0.1', port: amPort, confirmTimeoutSeconds: 3, watchdogSeconds: 1, statusListener: { enabled: true, port: statusPort } },
+        alarmManager: { enabled: true, host: '127.0.0.1', port: amPort, confirmTimeoutSeconds: 3, watchdogSeconds: 1, statusListener: { enabled: true, port: statusPort }, acceptWithinSeconds: 2 },
         ehr: { enabled: true, host: '127.0.0.1', port: ehrPort, intervalSeconds: INTERVAL_S, parameters: ['hr', 'spo2', 'rr', 'temp', 'sbp'], retryMinMs: 100, retryMaxMs: 500, answerTimeoutSeconds: 2 },
       },
     });
@@ -143,6 +143,23 @@ describe('IHE PCD-01 observation reporter and PCD-05 listener end to end', () =>
     expect(state.pages.find((p) => p.alarmId === a.id)?.text).toMatch(/^accepted by Grace Hopper \(pager-7\) 16:02$/);
     // Something that is not an ORA^R41 is refused, never silently taken.
     expect(send('MSH|^~\\&|AM|X|WARDGATE|Y|20261204160200||ADT^A01^ADT_A01|ADT-1|P|2.6\rPID|1')).toMatch(/MSA\|CR\|ADT-1/);
+    // The nurse acknowledges what the bed still shows (HR high, and the NEWS2 alarm it raised, whose page nobody took).
+    const live = ((await nurse.get('/api/state')) as { alarms: Array<{ id: string; bed: string; state: string }> }).alarms.filter((x) => x.bed === 'bed-1' && x.state === 'active');
+    for (const x of live) expect((await nurse.post(`/api/alarms/${x.id}/ack`)).status).toBe(200);
+  }, 30_000);
+
+  it('a page nobody accepts within acceptWithinSeconds escalates on the ward until a nurse acknowledges the alarm', async () => {
+    const t0 = Date.now();
+    await wear.publishAsync('vitals/wear-1', JSON.stringify({ spo2: 84 }), { qos: 1 });
+    const a = await waitFor(() => alarms.find((x) => x.condition === 'spo2-low' && x.transition === 'raised'), 10_000, 'spo2 alarm');
+    const escalated = await waitFor(() => alarms.find((x) => x.condition === 'page-not-accepted' && x.transition === 'raised' && (x as unknown as { at: number }).at >= t0), 6_000, 'escalation');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2000);
+    expect((escalated as unknown as { message: string }).message).toMatch(/not accepted within 2 s/);
+    const nurse = await screenSession(gw.screenPort, 'n1', '2468');
+    const live = ((await nurse.get('/api/state')) as { alarms: Array<{ id: string; bed: string; state: string; kind: string }> }).alarms.filter((x) => x.bed === 'bed-1' && x.state === 'active' && x.kind === 'physiological');
+    expect(live.map((x) => x.id)).toContain(a.id);
+    for (const x of live) expect((await nurse.post(`/api/alarms/${x.id}/ack`)).status).toBe(200);
+    await waitFor(() => alarms.find((x) => x.id === escalated.id && x.state === 'cleared'), 5_000, 'escalation cleared by the acknowledgement');
   }, 30_000);
 
   it('both reference counterparts give a PASS verdict for the whole run', async () => {

@@ -11,6 +11,10 @@ import { waitFor } from '../helpers/wait.js';
 import { frame, MllpDeframer } from '../../sync/ihe/hl7.js';
 import { MllpClient } from '../../sync/ihe/mllp-client.js';
 import { EHR, ObservationReporter } from '../../sync/ihe/observation-reporter.js';
+import { ALARM_MANAGER, AlarmReporter } from '../../sync/ihe/alarm-reporter.js';
+import { AlarmManagerSim } from '../../simulator/ihe/alarm-manager.js';
+import { encodeAlarmPcd04 } from '../../sync/ihe/pcd04.js';
+import type { AlarmEvent } from '../../rules/types.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -87,5 +91,44 @@ describe('MLLP client', () => {
     const rogue = new MllpClient({ host: '127.0.0.1', port, connectTimeoutMs: 2000, tls: { enabled: true, ca: pki.rogueCa, rejectUnauthorized: true } });
     cleanups.push(() => rogue.close());
     await expect(rogue.request('MSH|x', 'C-2', 2000)).rejects.toThrow(/certificate/i);
+  });
+});
+
+describe('alarm reporter against a misbehaving reference alarm manager', () => {
+  it('a refused message (CE) and a dropped connection are retried with the same MSH-10, counted, and delivered in order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-ihe-am-'));
+    const store = new Store(dir);
+    cleanups.push(() => store.close());
+    const outbox = new OutputOutbox(store.db);
+    const behaviour = { delayMs: 0, dropEvery: 0, mute: false, refuse: 'CE' as 'CE' | 'CR' | undefined };
+    const am = new AlarmManagerSim({ host: '127.0.0.1', port: 0, behaviour, pages: 'none', pageDelayMs: 0, recipient: 'A B', device: 'd', print: () => undefined });
+    const port = await am.start();
+    cleanups.push(() => am.stop());
+    const reachability: boolean[] = [];
+    const reporter = new AlarmReporter({
+      connection: { host: '127.0.0.1', port, connectTimeoutMs: 1000 }, queue: outbox, identity: { gatewayId: 'gw', site: 's', ward: 'w' },
+      confirmTimeoutMs: 1000, watchdogIntervalMs: 60_000, retryMinMs: 50, retryMaxMs: 100, now: Date.now, onReachability: (r) => reachability.push(r),
+    });
+    cleanups.push(() => reporter.stop(false));
+    const t = Date.now();
+    const alarm = (transition: AlarmEvent['transition'], state: AlarmEvent['state'], at: number): AlarmEvent => ({
+      id: 'A-1', bed: 'bed-1', condition: 'hr-high', kind: 'physiological', priority: 'high', state, transition, audible: state === 'active', latched: false,
+      escalated: false, param: 'hr', value: 150, unit: '/min', limit: 140, raisedAt: t, at, by: 'rules', incidentId: 'I-1', message: 'HR high',
+    });
+    const events = [alarm('raised', 'active', t), alarm('acknowledged', 'acknowledged', t + 1), alarm('cleared', 'cleared', t + 2)];
+    outbox.enqueue(events.map((a, i) => ({ destination: ALARM_MANAGER, messageId: `M-${i}`, stream: a.id, createdAt: t, body: encodeAlarmPcd04(a, { gatewayId: 'gw', site: 's', ward: 'w', now: a.at, messageId: `M-${i}` }) })));
+    reporter.start();
+    await waitFor(() => reporter.counters.refused >= 2, 5000, 'refusals');
+    expect(outbox.pending(ALARM_MANAGER)).toHaveLength(3); // a refusal is not a delivery
+    behaviour.refuse = undefined;
+    behaviour.dropEvery = 2; // now every second message: the connection closes without an answer
+    await waitFor(() => outbox.pending(ALARM_MANAGER).length === 0, 10_000, 'all confirmed');
+    expect(reporter.counters.retries).toBeGreaterThanOrEqual(3);
+    const seen = am.receiver.received.filter((r) => !(r.reading as { watchdog?: boolean } | undefined)?.watchdog);
+    const distinct = [...new Set(seen.map((r) => r.controlId))];
+    expect(distinct).toEqual(['M-0', 'M-1', 'M-2']); // in order, each only ever under its own id
+    expect(am.sequences.phases('A-1')).toEqual(['start', 'inactivate', 'end']);
+    expect(seen.every((r) => r.errors.length === 0)).toBe(true);
+    expect(reachability).toEqual([]); // it answered (refusing) all along: reachable, so no unreachable alarm
   });
 });
