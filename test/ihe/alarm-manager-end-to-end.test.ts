@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMqtt } from '../sync/gateway-harness.js';
 import { writeConfig } from '../helpers/gateway-process.js';
@@ -19,6 +20,8 @@ import { py, pyObx, readWithPythonHl7 } from './python-hl7.js';
  */
 const OUTAGE_S = Number(process.env.WARDGATE_IHE_OUTAGE_S ?? 60);
 const CONFIRM_S = 3;
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
 interface AlarmMsg { id: string; bed: string; condition: string; priority: string; state: string; transition: string; audible: boolean; incidentId: string }
 
@@ -152,6 +155,23 @@ describe('IHE PCD-04 alarm reporter end to end against the reference alarm manag
       return s.pages?.find((p) => p.alarmId === a.id && p.status === 'accepted');
     }, 10_000, 'page on the screen');
     expect(page.text).toMatch(/^accepted by Ada Lovelace \(phone-12\) \d\d:\d\d$/);
+    // And in the browser: Debian's chromium shows it on the alarm's row of the ward screen.
+    if (existsSync(CHROMIUM)) {
+      const context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      try {
+        const tab = context.pages()[0] ?? (await context.newPage());
+        await tab.goto(`http://127.0.0.1:${gw.screenPort}/`);
+        await tab.fill('#staff-id', 'n1');
+        await tab.fill('#pin', '2468');
+        await tab.click('#login-form button[type=submit]');
+        const row = tab.locator(`li.alarm[data-alarm="${a.id}"] .page`);
+        await row.waitFor({ state: 'visible', timeout: 10_000 });
+        expect(await row.textContent()).toMatch(/^Page: accepted by Ada Lovelace \(phone-12\) \d\d:\d\d$/);
+        expect(await row.getAttribute('data-page')).toBe('accepted');
+      } finally {
+        await context.close();
+      }
+    }
     expect((await nurse.post(`/api/alarms/${a.id}/ack`)).status).toBe(200); // high priority latches until acknowledged
     await vitals('wear-2', { hr: 80 });
     await waitFor(() => phasesOf(a.id).includes('end'), 10_000, 'bed-2 end');

@@ -302,8 +302,8 @@ function renderAlarms(alarms) {
           a.latched ? el('small', {}, ' latched') : null,
           a.escalated ? el('small', {}, ' ESCALATED') : null),
         el('span', { class: 'when' }, since(a.raisedAt, 'active ')),
-        el('span', { class: 'central' }, centralText(c)),
-        pageFor(a) ? el('span', { class: 'page', 'data-page': pageFor(a).status }, `Page: ${pageFor(a).text}`) : null,
+        el('span', { class: 'central' }, centralText(c),
+          pageFor(a) ? el('small', { class: 'page', 'data-page': pageFor(a).status }, `Page: ${pageFor(a).text}`) : null),
         el('span', { class: 'state' }, a.state === 'acknowledged' ? `acknowledged${a.by.startsWith('staff:') ? ` by ${a.by.slice(6)}` : ''}` : a.audible ? '' : 'audio paused'),
         acting && a.state === 'active'
           ? el('button', { type: 'button', class: 'ack', onclick: (e) => { e.currentTarget.disabled = true; act(`/api/alarms/${encodeURIComponent(a.id)}/ack`, {}, `Acknowledged: ${bedLabel(a.bed)} ${a.condition}`); } }, 'Acknowledge')
