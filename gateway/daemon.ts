@@ -200,10 +200,8 @@ export class Gateway implements DriverSink {
       activeAlarms: () => this.rules.activeAlarms(),
       showPage: (p) => { this.ward.page(p); this.screen?.broadcast({ type: 'page', page: p }); },
     });
-    if (outputs.enabled) {
-      this.outputs = outputs;
-      registerOutputMetrics(this.metrics.registry, outputs, this.now);
-    }
+    this.outputs = outputs;
+    if (outputs.enabled) registerOutputMetrics(this.metrics.registry, outputs, this.now);
     // ---- end IHE outputs wiring (3/5) ----
     // Bed settings first (at their own times, before any alarm exists), then the open alarms and incidents.
     this.restoreBedSettings();

@@ -90,6 +90,9 @@ export class HospitalOutputs {
         onAlertStatus: (s) => this.alertStatus(s),
         log: this.h.log.child({ module: 'alarm-manager' }),
       });
+      // Restored after a restart as still standing: cleared by the manager's first confirmation, not left forever.
+      if (this.standing('alarm-manager-unreachable').length > 0) this.alarmReporter.assumeUnreachable();
+      for (const a of this.standing('page-not-accepted')) this.escalatedBeds.add(a.bed);
       this.alarmReporter.start();
       if (am.statusListener.enabled) {
         this.statusListener = new StatusListener({ host: am.statusListener.host, port: am.statusListener.port, now: this.h.now, onAlertStatus: (s) => this.alertStatus(s) });
@@ -97,6 +100,10 @@ export class HospitalOutputs {
         this.h.log.info({ host: am.statusListener.host, port }, 'alarm manager: PCD-05 listener');
       }
       this.h.log.info({ host: am.host, port: am.port, tls: am.tls.enabled }, 'alarm manager: reporting PCD-04');
+    } else {
+      for (const a of [...this.standing('alarm-manager-unreachable'), ...this.standing('page-not-accepted')]) {
+        this.h.technical({ bed: a.bed, condition: a.condition as OutputCondition, active: false, detail: 'no alarm manager configured any more' });
+      }
     }
     const ehr = c.outputs.ehr;
     if (ehr.enabled) {
@@ -121,6 +128,10 @@ export class HospitalOutputs {
     }
     for (const b of c.beds) this.news2WasComplete.set(b.id, this.h.news2Complete(b.id)); // only a set completed from now on
     this.timer = setInterval(() => this.tick(), 1000);
+  }
+
+  private standing(condition: OutputCondition): AlarmEvent[] {
+    return this.h.activeAlarms().filter((a) => a.condition === condition);
   }
 
   private patientOf(bed: string): string | undefined {

@@ -81,6 +81,11 @@ export class AlarmReporter {
     return !this.unreachable;
   }
 
+  /** The unreachable alarm stands from before a restart: the first confirmation clears it. */
+  assumeUnreachable(): void {
+    this.unreachable = true;
+  }
+
   start(): void {
     this.sender.start();
     this.watchdogTimer = setInterval(() => void this.watchdog(false), this.o.watchdogIntervalMs);

@@ -185,6 +185,7 @@ describe('IHE PCD-04 alarm reporter end to end against the reference alarm manag
     await vitals('wear-2', { hr: 160 });
     await waitFor(() => alarms.find((x) => x.id === a.id && x.transition === 'escalated'), 10_000, 'escalated');
     await waitFor(() => rec().some((r) => r.reading?.alertId === a.id), 10_000, 'the start reached the manager (unconfirmed)');
+    const unreachable = await waitFor(() => alarms.slice(seen).find((x) => x.condition === 'alarm-manager-unreachable' && x.transition === 'raised'), 10_000, 'unreachable before the kill');
     await gw.kill(); // SIGKILL mid-episode, with messages sent but never confirmed
     am.toggleMute();
     gw = await startDistGateway(configPath);
@@ -194,6 +195,14 @@ describe('IHE PCD-04 alarm reporter end to end against the reference alarm manag
     await vitals('wear-2', { hr: 80 });
     const phases = await waitFor(() => (phasesOf(a.id).includes('end') ? phasesOf(a.id) : undefined), 20_000, 'end after the restart');
     expect(phases).toEqual(['start', 'escalate', 'inactivate', 'end']);
+    // The unreachable alarm restored from before the kill is cleared by the manager's first confirmation (possibly
+    // before this test's subscriber was back, so read from the store).
+    const store = new Database(join(dir, 'data', 'wardgate.db'), { readonly: true });
+    try {
+      await waitFor(() => (store.prepare('SELECT state FROM alarms WHERE id = ?').get(unreachable.id) as { state: string }).state === 'cleared', 10_000, 'restored unreachable alarm cleared');
+    } finally {
+      store.close();
+    }
     const mine = rec().filter((r) => r.reading?.alertId === a.id);
     for (const r of mine) expect(r.errors).toEqual([]);
     expect(mine.some((r) => r.resend)).toBe(true); // the unconfirmed start came again, with its MSH-10
