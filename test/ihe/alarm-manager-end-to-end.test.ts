@@ -275,6 +275,20 @@ describe('IHE PCD-04 alarm reporter end to end against the reference alarm manag
     expect(last.reading?.state).toBe('inactive');
     const failing = rec().filter((r) => !r.ok);
     expect(failing.map((r) => r.errors)).toEqual([]);
+    // Every message of the run read back by python3-hl7, agreeing field by field with the manager's own reading.
+    const all = rec();
+    const read = readWithPythonHl7(all.map((r) => r.raw));
+    read.forEach((m, i) => {
+      const r = all[i]!.reading!;
+      expect(m.type).toBe('ORU^R40^ORU_R40');
+      expect(m.controlId).toBe(all[i]!.controlId);
+      expect(py(m, 'OBR', 3)).toBe(r.alertId);
+      expect(py(m, 'PV1', 3, 3)).toBe(r.bed);
+      expect(pyObx(m, '68481')[0]?.fields[5]?.[0]).toBe(r.phase);
+      expect(pyObx(m, '68482')[0]?.fields[5]?.[0]).toBe(r.state);
+      expect(pyObx(m, '68484')[0]?.fields[5]?.[0]).toBe(r.priority);
+    });
+    console.log(`${all.length} PCD-04 messages (${all.filter((r) => r.reading?.watchdog).length} watchdogs, ${all.filter((r) => r.resend).length} resent) checked by the reference manager and python3-hl7`);
     const v = await am.stop();
     expect(v.stdout).toMatch(/final inactive watchdog received/);
     expect(v.code).toBe(0);

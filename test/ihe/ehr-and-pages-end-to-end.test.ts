@@ -164,6 +164,15 @@ describe('IHE PCD-01 observation reporter and PCD-05 listener end to end', () =>
 
   it('both reference counterparts give a PASS verdict for the whole run', async () => {
     expect(await gw.stop()).toBe(0);
+    // Every PCD-01 of the run read back by python3-hl7, value for value as the EHR counterpart read it.
+    const all = readRecord(ehrRecord);
+    expect(all.length).toBeGreaterThanOrEqual(2);
+    readWithPythonHl7(all.map((r) => r.raw)).forEach((m, i) => {
+      const values = (all[i]!.reading as unknown as { values: Array<{ code: string; value: number; sub: string }> }).values;
+      expect(m.controlId).toBe(all[i]!.controlId);
+      const rows = m.segments.filter((s) => s.name === 'OBX' && s.fields[2]?.[0] === 'NM');
+      expect(rows.map((s) => [s.fields[3]?.[0], Number(s.fields[5]?.[0]), s.fields[4]?.[0]])).toEqual(values.map((v) => [v.code, v.value, v.sub]));
+    });
     const e = await ehr.stop();
     expect(e.stdout).toMatch(/ehr verdict: PASS/);
     expect(e.code).toBe(0);
