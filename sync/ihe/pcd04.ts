@@ -1,5 +1,4 @@
 import { isParamName, PARAMETERS } from '../../drivers/core/parameters.js';
-import type { AlarmEvent } from '../../rules/types.js';
 import { comp, dtm, esc, segment } from './hl7.js';
 import { ALERT_ATTR, code, eventFor, eui64, MDC_ATTR_CONFIRM_TIMEOUT, MDC_DEV_MDS, MDC_DEV_VMD, MDC_DIM_SEC, MDC_EVT_ALARM, paramCode, unitOf } from './mdc.js';
 
@@ -12,6 +11,32 @@ import { ALERT_ATTR, code, eventFor, eui64, MDC_ATTR_CONFIRM_TIMEOUT, MDC_DEV_MD
  * event, .2 the source (the measured value with its limit as OBX-7 for a numeric alert, else MDC_ATTR_ALERT_SOURCE),
  * .3 event phase, .4 alarm state, .5 inactivation state, .6 priority, .7 alert type. HL7 v2.6 Chapter 7 for OBR/OBX.
  */
+
+/**
+ * One alarm transition as the reporter needs it: the fields of the rules' AlarmEvent (rules/types.ts) it reads, typed
+ * here so sync/ stays independent of rules/ (an AlarmEvent is one of these).
+ */
+export interface AlarmEvent {
+  id: string;
+  bed: string;
+  condition: string;
+  kind: 'physiological' | 'technical';
+  priority: 'high' | 'medium' | 'low';
+  state: 'active' | 'acknowledged' | 'cleared';
+  transition: string;
+  audible: boolean;
+  latched: boolean;
+  param?: string;
+  value?: number;
+  limit?: number;
+  deviceId?: string;
+  sourceTs?: number;
+  raisedAt: number;
+  at: number;
+  by: string;
+  incidentId: string;
+  message: string;
+}
 
 export interface AlertContext {
   gatewayId: string;

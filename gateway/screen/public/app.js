@@ -176,6 +176,7 @@ function onMessage(m) {
       break;
     case 'heartbeat':
       if (m.buzzer) setup.buzzer = m.buzzer;
+      if (m.security) setup.security = m.security;
       break;
     default:
       return;
@@ -272,6 +273,8 @@ function renderHeader(now) {
     el('span', { class: `pill ${up === devs.length ? 'ok' : 'warn'}`, title: devs.map((d) => `${d.id}: ${d.state}`).join('\n') }, `Devices ${up}/${devs.length}`),
     el('span', { class: `pill ${h.clock === 'synchronised' ? '' : 'warn'}` }, `Clock ${h.clock}`),
     bz ? el('span', { class: `pill ${bz.faulted ? 'bad' : ''}`, 'data-health': 'buzzer' }, `Buzzer ${bz.backend}${bz.faulted ? ' FAULT' : bz.sounding ? ` · ${bz.sounding}` : ''}`) : null,
+    // Plaintext listeners on the ward network and certificates near or past expiry (gateway/tls/).
+    ...(setup.security ?? []).map((n) => el('span', { class: `pill ${n.level}`, 'data-health': 'security' }, n.text)),
   ];
   $('health').replaceChildren(...items);
   $('clock').textContent = clockTime(now);
