@@ -30,6 +30,7 @@ import type { Session } from './screen/sessions.js';
 import { checkSecret } from './secrets.js';
 import { Store, type AuditEntry, type NewOutboxMessage } from './store/store.js';
 import { VERSION } from './version.js';
+import { SCHEMA_VERSION } from './store/migrations.js';
 import { WardState } from './ward-state.js';
 
 export interface ReloadResult {
@@ -729,6 +730,7 @@ export class Gateway implements DriverSink {
   private healthEndpoints(): HealthHandler {
     return createHealthEndpoints({
       version: VERSION,
+      schema: { release: SCHEMA_VERSION, store: () => this.store?.schemaVersion },
       metrics: this.metrics,
       checks: {
         gateway: () => ({ ok: this.isReady, detail: this.isReady ? 'started' : 'starting or stopping' }),

@@ -15,8 +15,7 @@ export interface OpenedDatabase {
   schemaVersion: number;
 }
 
-/** The newest schema this release knows. */
-export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+export { SCHEMA_VERSION } from './migrations.js';
 
 /**
  * Opens (creating if needed) the gateway database in `dataDir`: WAL journal, foreign keys, a busy timeout,

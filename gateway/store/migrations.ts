@@ -166,3 +166,6 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
     `,
   },
 ];
+
+/** The newest schema this release knows (`wardgate --version`, /healthz). */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
