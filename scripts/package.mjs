@@ -78,9 +78,16 @@ for (const [path, entry] of Object.entries(lock.packages ?? {})) {
 writeFileSync(join(stage, 'package-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
 
 if (withDeps) {
-  // This machine's installed modules, pruned to production: offline, and the native ones built for this arch/ABI.
-  run('cp', ['-a', join(REPO, 'node_modules'), join(stage, 'node_modules')]);
-  run('npm', ['prune', '--omit=dev', '--no-audit', '--no-fund', '--offline'], stage);
+  // This machine's installed production modules (the lockfile's non-dev entries; nested ones come along with their
+  // parent), so the native ones are built for this arch and ABI. No network, no npm.
+  for (const [path, entry] of Object.entries(lock.packages ?? {})) {
+    if (!path.startsWith('node_modules/') || path.indexOf('/node_modules/', 1) > 0 || entry.link) continue;
+    if (!existsSync(join(REPO, path))) {
+      if (entry.optional) continue;
+      fail(`${path} is in the lockfile but not installed: run npm ci first`);
+    }
+    cpSync(join(REPO, path), join(stage, path), { recursive: true, verbatimSymlinks: true });
+  }
   const bundle = {
     platform: process.platform,
     arch: process.arch,
