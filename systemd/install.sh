@@ -92,7 +92,7 @@ user_exists() { grep -q "^$1:" "$ROOT/etc/passwd"; }
 # Numeric ids from the target's own files, so a throwaway root needs no matching host accounts.
 uid_of() { awk -F: -v n="$1" '$1 == n { print $3 }' "$ROOT/etc/passwd"; }
 gid_of() { awk -F: -v n="$1" '$1 == n { print $3 }' "$ROOT/etc/group"; }
-json_field() { sed -n "s/^ *\"$2\": *\"\\([^\"]*\\)\".*/\\1/p" "$1" | head -n 1; }
+json_field() { grep -o "\"$2\" *: *\"[^\"]*\"" "$1" | head -n 1 | sed 's/.*: *"\(.*\)"$/\1/'; }
 release_of() { [[ -L "$PREFIX/$1" ]] && basename "$(readlink "$PREFIX/$1")" || true; }
 # Atomic link switch: a new link renamed over the old one.
 point() { ln -sfn "releases/$2" "$PREFIX/.$1.tmp" && mv -T "$PREFIX/.$1.tmp" "$PREFIX/$1"; }
@@ -176,8 +176,15 @@ svc() {
   esac
 }
 install_unit() { # the unit of release $1
+  local unit="$RELEASES/$1/systemd/wardgate.service"
   mkdir -p "$UNIT_DIR"
-  install -m 0644 -o 0 -g 0 "$RELEASES/$1/systemd/wardgate.service" "$UNIT_DIR/wardgate.service"
+  if [[ -f "$unit" ]] && grep -q '/opt/wardgate/current/' "$unit"; then
+    install -m 0644 -o 0 -g 0 "$unit" "$UNIT_DIR/wardgate.service"
+  else
+    # A release from before the releases/ layout: its unit runs /opt/wardgate/dist, which is gone; the installed
+    # unit (through the current link) runs it just as well.
+    log "keeping the installed unit ($1 has none for the releases layout)"
+  fi
   if [[ "$SYSTEMCTL" == no ]]; then return; fi
   if [[ -n "$ROOT" ]]; then systemctl --root="$ROOT" enable wardgate.service
   elif [[ -d /run/systemd/system ]]; then systemctl daemon-reload && systemctl enable wardgate.service
@@ -291,7 +298,7 @@ fi
 
 # --- 6a. backups before anything runs the new release's migrations ---------------------------------------------
 backup_dir=""
-if [[ -n "$PREVIOUS" ]]; then
+if [[ -n "$PREVIOUS" && "$PREVIOUS" != "$VERSION" ]]; then
   backup_dir="$DATA_DIR/backups/$(date -u +%Y%m%dT%H%M%SZ)-$PREVIOUS-to-$VERSION"
   install -d -m 0750 -o "$uid" -g "$gid" "$DATA_DIR/backups" "$backup_dir"
   cp -p "$CONFIG" "$backup_dir/wardgate.yaml"
