@@ -48,6 +48,12 @@ async function main(argv: string[]): Promise<number | undefined> {
     case 'config':
       if (sub === 'check') return configCheck(rest[0] ?? stringFlag(args, 'config'));
       break;
+    case 'sync':
+      if (sub === 'check') {
+        const { runSyncCheck } = await import('./commands/sync-check.js');
+        return runSyncCheck(stringFlag(args, 'config') ?? rest[0]);
+      }
+      break;
     case 'hash-secret': {
       const secret = sub ?? readFileSync(0, 'utf8').trim();
       if (!secret) return 64;
