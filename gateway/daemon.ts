@@ -22,6 +22,7 @@ import { Counter } from 'prom-client';
 import { createMetrics, type WardgateMetrics } from './metrics/registry.js';
 import { createHealthEndpoints, type HealthHandler } from './health/endpoints.js';
 import { clockState } from './clock.js';
+import { operatorNotices, watchClientCertificate, type CertificateWatch } from './health/operator-notices.js';
 import { type Logger, RateLimitedLog } from './log.js';
 import { rulesConfigFrom } from './rules-config.js';
 import { readAudit } from './screen/audit-view.js';
@@ -140,6 +141,7 @@ export class Gateway implements DriverSink {
   private lastNews2 = new Map<string, string>();
   private readonly news2Dirty = new Set<string>();
   private news2Timer: NodeJS.Timeout | undefined;
+  private readonly certificateWatch: CertificateWatch;
 
   constructor(private opts: GatewayOptions) {
     this.log = opts.log;
@@ -150,6 +152,8 @@ export class Gateway implements DriverSink {
     this.identity = { gatewayId: c.gateway.id, site: c.gateway.site, ward: c.gateway.ward, version: VERSION };
     for (const d of c.devices) this.devices.set(d.id, d);
     this.metrics = createMetrics({ version: VERSION });
+    const certPath = c.sync.enabled ? (c.sync.transport === 'https' ? c.sync.https?.cert : c.sync.mqtt?.cert) : undefined;
+    this.certificateWatch = watchClientCertificate(certPath, this.metrics.registry, this.now);
   }
 
   get config(): GatewayConfig {
@@ -184,6 +188,7 @@ export class Gateway implements DriverSink {
       clock: clockState(),
       startedAt: this.startedAt,
       version: VERSION,
+      notices: operatorNotices(clockState(), this.certificateWatch, this.startedAt),
     });
     const rulesConfig = rulesConfigFrom(c);
     this.rulesConfig = rulesConfig;
@@ -596,6 +601,7 @@ export class Gateway implements DriverSink {
     h.oldestUndeliveredAt = stats.oldestCreatedAt;
     h.lastSyncAt = this.upstream?.status.lastDeliveredAt ?? h.lastSyncAt;
     h.clock = clockState();
+    h.notices = operatorNotices(h.clock, this.certificateWatch, this.now());
     this.screen?.broadcast({ type: 'health', health: h });
   }
 

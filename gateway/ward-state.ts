@@ -50,6 +50,8 @@ export interface HealthView {
   clock: string;
   startedAt: number;
   version: string;
+  /** What IT must fix, in words for the screen (gateway/health/operator-notices.ts): clock, certificate expiry. */
+  notices: string[];
 }
 
 export interface WardSnapshot {
