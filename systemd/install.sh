@@ -18,7 +18,8 @@
 #      or `npm ci --omit=dev`;
 #   3. /etc/wardgate/wardgate.yaml from config/default.yaml, only if there is none (root:wardgate 0640);
 #   4. /var/lib/wardgate (wardgate:wardgate 0750);
-#   5. the unit /etc/systemd/system/wardgate.service and udev rules (the rules only if absent: site symlinks);
+#   5. the unit /etc/systemd/system/wardgate.service, udev rules (only if absent: site symlinks) and the command
+#      /usr/local/bin/wardgate (runs the current release);
 #   6. upgrade: backs up the database (SQLite online backup API) and the config into /var/lib/wardgate/backups/,
 #      stops the service, switches `current`, starts it (migrations run at start), and waits for READY and
 #      /readyz; if the new release is not ready within --ready-timeout, it switches back to the previous release
@@ -27,7 +28,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
   cat <<'EOF'
 Options: --root DIR (or DESTDIR=DIR)  --source DIR  --deps auto|bundle|npm|none  --upgrade  --rollback
          --ready-timeout SECONDS (default 180)  --no-systemctl  -h
@@ -288,6 +289,10 @@ else
   log "wrote $CONFIG from the commented default: edit it (examples in $PREFIX/current/config/examples/), then restart"
 fi
 if [[ ! -d "$DATA_DIR" ]]; then install -d -m 0750 -o "$uid" -g "$gid" "$DATA_DIR"; fi
+# The CLI on PATH (wardgate --version, config check, sync check), always the current release.
+mkdir -p "$ROOT/usr/local/bin"
+printf '#!/bin/sh\n# Installed by wardgate install.sh: runs the current release.\nexec /usr/bin/node /opt/wardgate/current/dist/gateway/cli.js "$@"\n' >"$ROOT/usr/local/bin/wardgate"
+chmod 0755 "$ROOT/usr/local/bin/wardgate"
 mkdir -p "$UDEV_DIR"
 if [[ ! -e "$UDEV_DIR/99-wardgate-serial.rules" ]]; then
   install -m 0644 -o 0 -g 0 "$SOURCE/systemd/99-wardgate-serial.rules" "$UDEV_DIR/99-wardgate-serial.rules"

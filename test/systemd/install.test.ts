@@ -78,7 +78,7 @@ const ACCOUNT_FILES = [
 const SYSTEM_FILES = [
   'etc/systemd/', 'etc/systemd/system/', 'etc/systemd/system/wardgate.service', 'etc/udev/', 'etc/udev/rules.d/',
   'etc/udev/rules.d/99-wardgate-serial.rules', 'etc/wardgate/', 'etc/wardgate/wardgate.yaml', 'var/', 'var/lib/',
-  'var/lib/wardgate/',
+  'var/lib/wardgate/', 'usr/', 'usr/local/', 'usr/local/bin/', 'usr/local/bin/wardgate',
 ];
 
 describe.skipIf(!isRoot)('systemd/install.sh into a throwaway root (needs root for useradd/chown)', () => {
@@ -155,7 +155,7 @@ describe.skipIf(!isRoot)('systemd/install.sh into a throwaway root (needs root f
       expect(r.code, r.out).toBe(0);
       expect(tree(root)).toEqual(
         [...ACCOUNT_FILES, 'etc/systemd/', 'etc/systemd/system/', 'etc/udev/', 'etc/udev/rules.d/', 'etc/wardgate/',
-          'etc/wardgate/wardgate.yaml', 'opt/', 'var/', 'var/lib/', 'var/lib/wardgate/', 'var/lib/wardgate/wardgate.db'].sort(),
+          'etc/wardgate/wardgate.yaml', 'opt/', 'usr/', 'usr/local/', 'usr/local/bin/', 'var/', 'var/lib/', 'var/lib/wardgate/', 'var/lib/wardgate/wardgate.db'].sort(),
       );
       expect(idsOf(join(root, 'etc/passwd'), 'wardgate')).toBeDefined();
     }

@@ -205,6 +205,9 @@ describe.skipIf(skipReason !== undefined)('release tarball in a debootstrapped D
     expect(first.out).toMatch(/offline bundle matches this machine \(linux-x64-abi\d+\)|offline bundle matches this machine/);
     expect(current()).toBe(`releases/${a.version}`);
     expect(service.starts.at(-1)).toMatchObject({ outcome: 'ready', readySeen: true, execStart: expect.stringContaining('/opt/wardgate/current/dist/gateway/cli.js') });
+    // The documented checks, with the command install.sh puts on PATH.
+    expect(must('chroot', [root, '/usr/local/bin/wardgate', '--version']).trim()).toBe(`${a.version} (schema ${SCHEMA_VERSION})`);
+    expect(must('chroot', [root, '/usr/local/bin/wardgate', 'config', 'check', '/etc/wardgate/wardgate.yaml'])).toMatch(/: ok \(4 beds, 4 devices\)/);
     const h1 = await health();
     expect(h1).toMatchObject({ version: a.version, schemaVersion: SCHEMA_VERSION });
     const baseSchema = SCHEMA_VERSION;
