@@ -12,7 +12,7 @@
  * - Every test gets its own copy (an overlay mount, or `cp -a` where overlays are not allowed), so tests never see
  *   each other's installs and the cache stays clean.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,8 +108,9 @@ export function prepareTarget(cached: string, into: string): { root: string; how
     how,
     release() {
       if (how === 'overlay') spawnSync('umount', [root]);
-      // --one-file-system: never delete through a mount that is still there.
-      spawnSync('rm', ['-rf', '--one-file-system', into]);
+      // --one-file-system: never delete through a mount that is still there. In the background: deleting the
+      // installed releases is disk-bound (tens of seconds on a busy machine) and nothing waits for it.
+      spawn('rm', ['-rf', '--one-file-system', into], { detached: true, stdio: 'ignore' }).unref();
     },
   };
 }

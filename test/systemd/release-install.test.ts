@@ -138,7 +138,7 @@ describe.skipIf(skipReason !== undefined)('release tarball in a debootstrapped D
     timings.rootRelease = Date.now() - t;
     console.log(`release-install timings (ms): ${JSON.stringify(timings)}`);
     // --one-file-system: never follow into anything mounted inside the root.
-    if (work) spawnSync('rm', ['-rf', '--one-file-system', work]);
+    if (work) spawn('rm', ['-rf', '--one-file-system', work], { detached: true, stdio: 'ignore' }).unref();
   }, 60_000);
 
   /** Unpacks a build inside the root, checks its .sha256, and runs its install.sh there (chroot). */
@@ -245,7 +245,7 @@ describe.skipIf(skipReason !== undefined)('release tarball in a debootstrapped D
 
     // 3. A third build migrates the store once more but never says READY=1: install.sh rolls back to b within the bound.
     const c = deriveBuild(b, work, `${a.version}-next.2`, { version: SCHEMA_VERSION + 2, sql: 'CREATE TABLE release_probe_2 (id INTEGER PRIMARY KEY)' }, true);
-    const bad = await installInRoot(c, ['--upgrade', '--ready-timeout', '15']);
+    const bad = await installInRoot(c, ['--upgrade', '--ready-timeout', '10']);
     timings.failedUpgradeAndRollback = bad.ms;
     expect(bad.code, bad.out).toBe(4);
     expect(bad.out).toMatch(/did not report READY=1 within the bound/);
