@@ -24,6 +24,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
+import { parse, stringify } from 'yaml';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '../../gateway/store/migrations.js';
 import { freePort } from '../helpers/ports.js';
@@ -93,6 +95,7 @@ describe.skipIf(skipReason !== undefined)('release tarball in a debootstrapped D
   let work: string;
   let root: string;
   let target: ReturnType<typeof prepareTarget> | undefined;
+  let central: Mosquitto | undefined;
   let service: ServiceStandIn;
   let screenPort: number;
   let brokerPort: number;
@@ -131,6 +134,7 @@ describe.skipIf(skipReason !== undefined)('release tarball in a debootstrapped D
 
   afterAll(async () => {
     let t = Date.now();
+    await central?.stop();
     await service?.close();
     timings.serviceClose = Date.now() - t;
     t = Date.now();
@@ -162,6 +166,16 @@ describe.skipIf(skipReason !== undefined)('release tarball in a debootstrapped D
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
     return { code, out, ms: Date.now() - t };
+  }
+
+  /** Runs a command in the root without blocking this process (the service stand-in answers from its event loop). */
+  async function inRoot(args: string[]): Promise<{ code: number | null; out: string }> {
+    const child = spawn('chroot', [root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
+    return { code, out };
   }
 
   const health = async () => (await (await fetch(`http://127.0.0.1:${screenPort}/healthz`)).json()) as Record<string, unknown>;
@@ -264,4 +278,71 @@ describe.skipIf(skipReason !== undefined)('release tarball in a debootstrapped D
     expect(existsSync(join(root, 'opt/wardgate/releases', a.version))).toBe(true);
     console.log(`release-install starts: ${JSON.stringify(service.starts.map((s) => [s.outcome, s.ms]))}`);
   }, 600_000);
+
+  it('connects to a central mosquitto over mutual TLS as the walk-through does (docs/operations.md steps 6 to 9)', async () => {
+    expect(service.running(), 'the first test leaves a release running').toBe(true);
+    const gid = readFileSync(join(root, 'etc/group'), 'utf8').split('\n').find((l) => l.startsWith('wardgate:'))!.split(':')[2]!;
+    // The central team: a CA, the broker's certificate, and mosquitto with the example's listener settings and ACL.
+    const ca = join(work, 'central-pki');
+    mkdirSync(ca);
+    const openssl = (args: string[]) => must('openssl', args, { cwd: ca });
+    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '400', '-subj', '/CN=hospital-ca']);
+    writeFileSync(join(ca, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=central-broker']);
+    openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '400', '-extfile', 'server.ext']);
+    const port = await freePort();
+    central = await startMosquitto(join(work, 'central-broker'), {}, [
+      'per_listener_settings false', `listener ${port} 127.0.0.1`, `cafile ${join(ca, 'ca.crt')}`, `certfile ${join(ca, 'server.crt')}`,
+      `keyfile ${join(ca, 'server.key')}`, 'require_certificate true', 'use_identity_as_username true',
+      `acl_file ${join(root, 'opt/wardgate/current/config/examples/central-mosquitto.acl')}`,
+    ].join('\n'));
+
+    // Step 6, in the root: the key and CSR made on the gateway, exactly as documented.
+    const csr = await inRoot(['/bin/bash', '-c', [
+      'set -e',
+      'install -d -m 0750 -o root -g wardgate /etc/wardgate/tls',
+      'openssl req -new -newkey rsa:2048 -nodes -subj /CN=gw-7a-1 -keyout /etc/wardgate/tls/gw-7a-1.key -out /tmp/gw-7a-1.csr',
+      'chgrp wardgate /etc/wardgate/tls/gw-7a-1.key && chmod 0640 /etc/wardgate/tls/gw-7a-1.key',
+    ].join('\n')]);
+    expect(csr.code, csr.out).toBe(0);
+    // ...signed by the central team, certificate and CA put back (root:wardgate 0640).
+    writeFileSync(join(ca, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+    openssl(['x509', '-req', '-in', join(root, 'tmp/gw-7a-1.csr'), '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', join(root, 'etc/wardgate/tls/gw-7a-1.crt'), '-days', '365', '-extfile', 'client.ext']);
+    copyFileSync(join(ca, 'ca.crt'), join(root, 'etc/wardgate/tls/central-ca.pem'));
+    for (const f of ['gw-7a-1.crt', 'central-ca.pem']) must('chown', [`0:${gid}`, join(root, 'etc/wardgate/tls', f)]), must('chmod', ['0640', join(root, 'etc/wardgate/tls', f)]);
+
+    // Step 7: the gateway identity and sync block of the shipped example; only the broker URL differs.
+    const example = parse(readFileSync(join(root, 'opt/wardgate/current/config/examples/central-mqtt-mtls.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
+    const configPath = join(root, 'etc/wardgate/wardgate.yaml');
+    const config = parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    config.gateway = example.gateway;
+    config.sync = { ...example.sync, mqtt: { ...(example.sync!.mqtt as object), url: `mqtts://127.0.0.1:${port}` } };
+    writeFileSync(configPath, stringify(config));
+    const check = await inRoot(['/usr/local/bin/wardgate', 'config', 'check', '/etc/wardgate/wardgate.yaml']);
+    expect(check.code, check.out).toBe(0);
+
+    // Step 8: sync check as the service user, with the installed config (the running gateway keeps its session).
+    const sync = await inRoot(['runuser', '-u', 'wardgate', '--', '/usr/local/bin/wardgate', 'sync', 'check']);
+    expect(sync.code, sync.out).toBe(0);
+    expect(sync.out).toMatch(/client cert +CN=gw-7a-1, expires \S+ \((364|365) days\)/);
+    expect(sync.out).toMatch(/publish +wardgate\/st-marys\/ward-7a\/gw-7a-1\/status \(QoS 1, not retained\): acknowledged, round trip \d+ ms/);
+
+    // Step 9: restart; the gateway goes online and drains its outbox (the alarms of the first test) to the centre.
+    expect((await inRoot([service.ctlPath, 'stop'])).code).toBe(0);
+    const started = await inRoot([service.ctlPath, 'start']);
+    expect(started.code, started.out + service.output().slice(-2000)).toBe(0);
+    expect(service.starts.at(-1)).toMatchObject({ outcome: 'ready', readySeen: true });
+    let ready: { checks?: { sync?: { detail?: string } } } = {};
+    for (let i = 0; i < 100; i++) {
+      ready = (await (await fetch(`http://127.0.0.1:${screenPort}/readyz`)).json()) as typeof ready;
+      if (/^online, outbox 0$/.test(ready.checks?.sync?.detail ?? '')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(ready.checks?.sync?.detail).toBe('online, outbox 0');
+    const db = new Database(join(root, 'var/lib/wardgate/wardgate.db'), { readonly: true, fileMustExist: true });
+    const outbox = db.prepare('SELECT COUNT(*) AS n, SUM(delivered_at IS NULL) AS pending FROM outbox').get() as { n: number; pending: number };
+    db.close();
+    expect(outbox.n).toBeGreaterThan(0);
+    expect(outbox.pending).toBe(0);
+  }, 120_000);
 });
