@@ -5,7 +5,7 @@
  * native binaries. The --with-deps bundle is exercised by release-install.test.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -58,4 +58,17 @@ describe('npm run package', () => {
     writeFileSync(join(dir, 'dist/gateway/cli.js'), '// changed\n');
     expect(run('sha256sum', ['--quiet', '-c', 'SHA256SUMS'], dir).out).toMatch(/dist\/gateway\/cli\.js: FAILED/);
   }, 120_000);
+
+  it('its production package.json and lockfile agree: npm ci --omit=dev installs the runtime dependencies only', () => {
+    const made = run(process.execPath, [join(REPO, 'scripts/package.mjs'), '--out', join(work, 'ci')]);
+    expect(made.code, made.out).toBe(0);
+    run('tar', ['-xzf', made.out.trim().split('\n').pop()!, '-C', join(work, 'ci')]);
+    const dir = join(work, 'ci', readdirSync(join(work, 'ci')).find((n) => n.startsWith('wardgate-') && !n.endsWith('.gz') && !n.endsWith('.sha256'))!);
+    // --ignore-scripts: only the dependency tree is checked here (no native builds); --prefer-offline: npm's cache
+    // from the repository's own `npm ci` serves it.
+    const ci = run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'], dir);
+    expect(ci.code, ci.out).toBe(0);
+    for (const dep of ['better-sqlite3', 'mqtt', 'serialport', 'zod']) expect(existsSync(join(dir, 'node_modules', dep, 'package.json')), dep).toBe(true);
+    for (const dev of ['vitest', 'typescript', 'tsx', 'playwright-core']) expect(existsSync(join(dir, 'node_modules', dev)), dev).toBe(false);
+  }, 300_000);
 });
