@@ -205,7 +205,15 @@ start_and_wait() {
   log "$version reported READY=1 after $((SECONDS - t0)) s"
   left=$((READY_TIMEOUT - (SECONDS - t0)))
   [[ $left -gt 5 ]] || left=5
-  if ! "$NODE" "$RELEASES/$version/scripts/installer/wait-ready.mjs" --config "$CONFIG" --timeout "$left" --version "$version"; then
+  # The helper of the release being started, else of any release that has one (releases from before the
+  # releases/ layout have none).
+  local helper="$RELEASES/$version/scripts/installer/wait-ready.mjs" r
+  if [[ ! -f "$helper" ]]; then
+    for r in "${VERSION:-}" "$PREVIOUS"; do
+      if [[ -n "$r" && -f "$RELEASES/$r/scripts/installer/wait-ready.mjs" ]]; then helper="$RELEASES/$r/scripts/installer/wait-ready.mjs"; break; fi
+    done
+  fi
+  if ! "$NODE" "$helper" --config "$CONFIG" --timeout "$left" --version "$version"; then
     return 1
   fi
 }
@@ -240,6 +248,13 @@ if [[ -f "$PREFIX/dist/gateway/cli.js" && ! -L "$PREFIX/current" ]]; then
     mv "$entry" "$RELEASES/$old/"
   done
   point current "$old"
+  # Its own unit runs /opt/wardgate/dist, which has just moved: the new unit runs it through `current`, so the
+  # old release still starts (e.g. after a reboot) even if this install stops half-way.
+  if [[ "$MODE" != rollback && -f "$SOURCE/systemd/wardgate.service" ]]; then
+    mkdir -p "$UNIT_DIR"
+    install -m 0644 -o 0 -g 0 "$SOURCE/systemd/wardgate.service" "$UNIT_DIR/wardgate.service"
+    if [[ "$SYSTEMCTL" == yes && -z "$ROOT" && -d /run/systemd/system ]]; then systemctl daemon-reload; fi
+  fi
 fi
 PREVIOUS="$(release_of current)"
 
