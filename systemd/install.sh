@@ -199,7 +199,7 @@ start_and_wait() {
   t0=$SECONDS
   log "starting $version (bound ${READY_TIMEOUT}s for READY=1 and /readyz)"
   if ! timeout "$READY_TIMEOUT" bash -c "$(declare -f svc); SERVICE_CTL='$SERVICE_CTL' svc start"; then
-    log "$version did not report READY=1 within the bound"
+    log "$version did not report READY=1 within the bound (start failed or timed out: see journalctl -u wardgate)"
     return 1
   fi
   log "$version reported READY=1 after $((SECONDS - t0)) s"
