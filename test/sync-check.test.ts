@@ -57,19 +57,36 @@ async function cli(args: string[]): Promise<{ code: number | null; out: string }
   return { code, out };
 }
 
+/**
+ * An example as shipped, except that the ward-network TLS files it names (/etc/wardgate/ward-tls/) are made here the
+ * way its comment says (`wardgate cert init`), in a temporary directory: config check reads them.
+ */
+const wardTls = mkdtempSync(join(tmpdir(), 'wg-ward-tls-'));
+let wardTlsMade = false;
+async function example(name: string): Promise<string> {
+  if (!wardTlsMade) {
+    const made = await cli(['cert', 'init', '--dir', wardTls, '--names', 'localhost,127.0.0.1']);
+    if (made.code !== 0) throw new Error(`wardgate cert init: ${made.out}`);
+    wardTlsMade = true;
+  }
+  return readFileSync(join(EXAMPLES, name), 'utf8').replaceAll('/etc/wardgate/ward-tls/', `${wardTls}/`);
+}
+afterAll(() => rmSync(wardTls, { recursive: true, force: true }));
+
 describe('config/examples pass `wardgate config check`', () => {
   it('every example config is valid', async () => {
     const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml'));
     expect(files.sort()).toEqual(['central-https.yaml', 'central-mqtt-mtls.yaml']);
+    const dir = mkdtempSync(join(tmpdir(), 'wg-examples-'));
     for (const f of files) {
-      const r = await cli(['config', 'check', join(EXAMPLES, f)]);
+      writeFileSync(join(dir, f), await example(f));
+      const r = await cli(['config', 'check', join(dir, f)]);
       expect(r.code, r.out).toBe(0);
       expect(r.out).toMatch(/: ok \(/);
     }
     // ...and the check can fail: a broken copy names the bad field and exits 78.
-    const dir = mkdtempSync(join(tmpdir(), 'wg-examples-'));
     const broken = join(dir, 'broken.yaml');
-    writeFileSync(broken, readFileSync(join(EXAMPLES, 'central-mqtt-mtls.yaml'), 'utf8').replace('url: mqtts://', 'url: tcp://'));
+    writeFileSync(broken, (await example('central-mqtt-mtls.yaml')).replace('url: mqtts://', 'url: tcp://'));
     const bad = await cli(['config', 'check', broken]);
     expect(bad.code).toBe(78);
     expect(bad.out).toMatch(/sync\.mqtt\.url/);
@@ -103,8 +120,8 @@ describe('wardgate sync check against mosquitto with mutual TLS and the example 
   });
 
   /** The MQTT example with only the URL and the three file paths changed. */
-  function config(name: string, cert: string): string {
-    const text = readFileSync(join(EXAMPLES, 'central-mqtt-mtls.yaml'), 'utf8')
+  async function config(name: string, cert: string): Promise<string> {
+    const text = (await example('central-mqtt-mtls.yaml'))
       .replaceAll('mqtts://central-broker.hospital.example:8883', `mqtts://localhost:${tlsPort}`)
       .replaceAll('/etc/wardgate/tls/central-ca.pem', p('hospital-ca.crt'))
       .replaceAll('/etc/wardgate/tls/gw-7a-1.crt', p(`${cert}.crt`))
@@ -122,7 +139,7 @@ describe('wardgate sync check against mosquitto with mutual TLS and the example 
     central.on('message', (topic, payload, packet) => got.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown>, retain: packet.retain }));
     await central.subscribeAsync('wardgate/+/+/+/status', { qos: 1 });
 
-    const r = await cli(['sync', 'check', '--config', config('good', 'gw')]);
+    const r = await cli(['sync', 'check', '--config', await config('good', 'gw')]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/MQTT 5\) as client wardgate-gw-7a-1-check/);
     expect(r.out).toMatch(/client cert +CN=gw-7a-1, expires \d{4}-\d\d-\d\d \((399|400) days\)\n/);
@@ -137,17 +154,17 @@ describe('wardgate sync check against mosquitto with mutual TLS and the example 
   });
 
   it('warns (exit 2) when the client certificate expires within 30 days', async () => {
-    const r = await cli(['sync', 'check', '--config', config('short', 'gw-short')]);
+    const r = await cli(['sync', 'check', '--config', await config('short', 'gw-short')]);
     expect(r.code, r.out).toBe(2);
     expect(r.out).toMatch(/client cert +CN=gw-7a-1, expires \S+ \((9|10) days\) +WARNING: renew within 30 days/);
     expect(r.out).toMatch(/result: ok, with warnings: client cert expires in (9|10) days/);
   });
 
   it('fails (exit 1) with the reason when the ACL does not cover the gateway, or the certificate is from another CA', async () => {
-    const other = await cli(['sync', 'check', '--config', config('other', 'gw-other')]);
+    const other = await cli(['sync', 'check', '--config', await config('other', 'gw-other')]);
     expect(other.code, other.out).toBe(1);
     expect(other.out).toMatch(/REFUSED \(not authorized: the broker ACL must allow this account to publish here\)/);
-    const rogue = await cli(['sync', 'check', '--config', config('rogue', 'gw-rogue')]);
+    const rogue = await cli(['sync', 'check', '--config', await config('rogue', 'gw-rogue')]);
     expect(rogue.code, rogue.out).toBe(1);
     expect(rogue.out).toMatch(/connect +FAILED after \d+ ms: /);
     expect(rogue.out).toMatch(/result: FAILED/);
@@ -170,7 +187,7 @@ describe('wardgate sync check over HTTPS with the example', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
-    const text = readFileSync(join(EXAMPLES, 'central-https.yaml'), 'utf8')
+    const text = (await example('central-https.yaml'))
       .replaceAll('https://dispatch.hospital.example/wardgate', `https://localhost:${port}/wardgate`)
       .replaceAll('/etc/wardgate/tls/hospital-ca.pem', p('hospital-ca.crt'));
     writeFileSync(join(dir, 'good.yaml'), text);

@@ -13,11 +13,38 @@ import type { TLSSocket } from 'node:tls';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { ConfigError, EXIT_CONFIG, loadConfig, DEFAULT_CONFIG_PATH } from '../../config/load.js';
 import type { GatewayConfig } from '../../config/schema.js';
-import { CERT_WARN_DAYS, certificateExpiry, certificateFileExpiry, type CertificateExpiry } from '../../sync/certificate-expiry.js';
 import { describeTlsFailure, loadTls } from '../../sync/tls.js';
 import { statusMessage, upstreamTopics } from '../../sync/wire.js';
+import { X509Certificate } from 'node:crypto';
 import { clockState } from '../clock.js';
+import { certificateInfo } from '../tls/certificates.js';
+import { EXPIRY_WARNING_MS } from '../tls/expiry.js';
 import { VERSION } from '../version.js';
+
+/** Warn this many days ahead, as the screen and /metrics do (gateway/tls/expiry.ts). */
+const CERT_WARN_DAYS = Math.round(EXPIRY_WARNING_MS / 86_400_000);
+const DAY_MS = 86_400_000;
+
+interface CertificateExpiry {
+  subject: string;
+  notAfter: number;
+  /** Whole days left (negative once expired). */
+  daysLeft: number;
+}
+
+function expiryOf(subject: string, notAfter: number): CertificateExpiry {
+  return { subject, notAfter, daysLeft: Math.floor((notAfter - Date.now()) / DAY_MS) };
+}
+
+function fileExpiry(use: string, path: string): CertificateExpiry {
+  const info = certificateInfo(use, path);
+  return expiryOf(info.subject, info.notAfter);
+}
+
+function derExpiry(raw: Buffer): CertificateExpiry {
+  const x = new X509Certificate(raw);
+  return expiryOf(x.subject.replace(/\n/g, ', '), Date.parse(x.validTo));
+}
 
 export interface SyncCheckResult {
   ok: boolean;
@@ -41,13 +68,13 @@ function describeCert(label: string, exp: CertificateExpiry, warnings: string[])
 }
 
 function certLines(files: { ca?: string | undefined; cert?: string | undefined }, lines: string[], warnings: string[]): void {
-  if (files.cert) lines.push(describeCert('client cert', certificateFileExpiry(files.cert), warnings));
-  if (files.ca) lines.push(describeCert('CA', certificateFileExpiry(files.ca), warnings));
+  if (files.cert) lines.push(describeCert('client cert', fileExpiry('upstream-client', files.cert), warnings));
+  if (files.ca) lines.push(describeCert('CA', fileExpiry('upstream-ca', files.ca), warnings));
 }
 
 function peerLine(socket: TLSSocket | undefined, lines: string[], warnings: string[]): void {
   const peer = socket?.getPeerCertificate?.(false);
-  if (peer && peer.raw) lines.push(describeCert('server cert', certificateExpiry(peer.raw), warnings));
+  if (peer && peer.raw) lines.push(describeCert('server cert', derExpiry(peer.raw), warnings));
   if (socket?.getProtocol?.()) lines.push(`  tls            ${socket.getProtocol()}, ${socket.getCipher().name}`);
 }
 

@@ -173,6 +173,7 @@ function onMessage(m) {
       break;
     case 'heartbeat':
       if (m.buzzer) setup.buzzer = m.buzzer;
+      if (m.security) setup.security = m.security;
       break;
     default:
       return;
@@ -267,6 +268,8 @@ function renderHeader(now) {
     // What IT must fix (unsynchronised clock, client certificate near expiry), worded by the gateway.
     ...(h.notices ?? []).map((n) => el('span', { class: 'pill warn', 'data-health': 'notice' }, n)),
     bz ? el('span', { class: `pill ${bz.faulted ? 'bad' : ''}`, 'data-health': 'buzzer' }, `Buzzer ${bz.backend}${bz.faulted ? ' FAULT' : bz.sounding ? ` · ${bz.sounding}` : ''}`) : null,
+    // Plaintext listeners on the ward network and certificates near or past expiry (gateway/tls/).
+    ...(setup.security ?? []).map((n) => el('span', { class: `pill ${n.level}`, 'data-health': 'security' }, n.text)),
   ];
   $('health').replaceChildren(...items);
   $('clock').textContent = clockTime(now);
