@@ -272,6 +272,8 @@ function renderHeader(now) {
     el('span', { class: 'pill' }, h.lastSyncAt ? since(h.lastSyncAt, 'Last sync ', ' ago') : 'Never synced'),
     el('span', { class: `pill ${up === devs.length ? 'ok' : 'warn'}`, title: devs.map((d) => `${d.id}: ${d.state}`).join('\n') }, `Devices ${up}/${devs.length}`),
     el('span', { class: `pill ${h.clock === 'synchronised' ? '' : 'warn'}` }, `Clock ${h.clock}`),
+    // What IT must fix (unsynchronised clock, client certificate near expiry), worded by the gateway.
+    ...(h.notices ?? []).map((n) => el('span', { class: 'pill warn', 'data-health': 'notice' }, n)),
     bz ? el('span', { class: `pill ${bz.faulted ? 'bad' : ''}`, 'data-health': 'buzzer' }, `Buzzer ${bz.backend}${bz.faulted ? ' FAULT' : bz.sounding ? ` · ${bz.sounding}` : ''}`) : null,
     // Plaintext listeners on the ward network and certificates near or past expiry (gateway/tls/).
     ...(setup.security ?? []).map((n) => el('span', { class: `pill ${n.level}`, 'data-health': 'security' }, n.text)),
