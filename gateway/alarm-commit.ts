@@ -46,7 +46,7 @@ export interface AlarmCommitOptions {
   /** After each commit attempt, once the alarms are published. */
   committed: (result: CommitResult) => void;
   onStoreFailure: () => void;
-  /** Rows committed inside the alarm's own transaction (the hospital outputs' PCD-04, gateway/hospital-outputs wiring). */
+  /** Rows committed inside the alarm's own transaction (the hospital outputs' PCD-04 rows, gateway/outputs.ts). */
   within?: (alarms: AlarmEvent[]) => (() => void) | undefined;
 }
 

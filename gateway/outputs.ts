@@ -34,7 +34,7 @@ export interface OutputsHost {
 }
 
 
-/** The gateway's own bed for its technical alarms (gateway/daemon.ts GATEWAY_BED). */
+/** The gateway's own bed for its technical alarms (GATEWAY_BED of gateway/self-alarms.ts). */
 const GATEWAY_BED = 'gateway';
 /** Conditions never reported to the alarm manager: they are about the alarm manager itself. */
 const LOCAL_ONLY = new Set(['alarm-manager-unreachable', 'page-not-accepted']);
