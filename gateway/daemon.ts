@@ -264,6 +264,8 @@ export class Gateway implements DriverSink {
       beds: c.beds,
       profiles: rulesConfig.profiles,
       sessionKeyFile: join(c.dataDir, 'screen-session.key'),
+      display: c.screen,
+      trendSeed: recent,
       backend: this.screenBackend(),
       health: this.healthEndpoints(),
       log: log.child({ module: 'screen' }),
@@ -376,6 +378,7 @@ export class Gateway implements DriverSink {
     this.metrics.recordObservation(source, o.param);
     if (!this.store.queueObservation(o)) this.metrics.recordDrop('queue-full');
     this.ward.observation(o);
+    this.screen.observe(o);
     if (this.screen.clientCount > 0) {
       this.screen.broadcast({ type: 'vitals', bed: o.bedId, param: o.param, vital: { value: o.value, unit: o.unit, at: o.receivedAt, deviceId, flags: o.flags } });
     }

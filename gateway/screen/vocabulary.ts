@@ -1,0 +1,84 @@
+import type { ConnectionState } from '../../drivers/core/connection.js';
+import { PARAMETERS, PARAM_NAMES, type ParamName } from '../../drivers/core/parameters.js';
+import type { TechnicalConditionName } from '../../rules/config.js';
+import { TECHNICAL_PRIORITY } from '../../rules/technical.js';
+
+/**
+ * The words the ward screen shows, derived from the gateway's registries (the parameter table, the technical
+ * conditions) and sent to the page with the first snapshot, so the page repeats none of them. The maps below are
+ * typed against the registries: a parameter, unit or technical condition added there without its screen wording
+ * fails the type check here.
+ */
+export interface Vocabulary {
+  params: Record<string, { label: string; short: string; unit: string; unitText: string }>;
+  /** Display order of the parameters on a tile and in the detail view. */
+  paramOrder: string[];
+  /** Every alarm condition the rules raise, in words: `hr-high`, `news2`, `fall`, the technical ones. */
+  conditions: Record<string, string>;
+  priorities: Record<'high' | 'medium' | 'low', { label: string; marker: string }>;
+  news2Risk: Record<'low' | 'low-medium' | 'medium' | 'high', string>;
+  centralStatus: Record<string, string>;
+  auditActions: Record<string, string>;
+  deviceStates: Record<ConnectionState, string>;
+}
+
+type Unit = (typeof PARAMETERS)[ParamName]['unit'];
+
+/** UCUM codes (the registry's units) as a nurse reads them. */
+const UNIT_TEXT: Record<Unit, string> = { '/min': '/min', '%': '%', Cel: '°C', 'mm[Hg]': 'mmHg' };
+
+/** Short labels for a tile, where the registry's full label does not fit. */
+const SHORT: Record<ParamName, string> = { hr: 'HR', pr: 'Pulse', spo2: 'SpO₂', pi: 'PI', rr: 'RR', temp: 'Temp', sbp: 'BP sys', dbp: 'BP dia', map: 'MAP' };
+
+const TILE_ORDER: ParamName[] = ['hr', 'spo2', 'rr', 'sbp', 'temp', 'pr', 'dbp', 'map', 'pi'];
+
+const TECHNICAL_TEXT: Record<TechnicalConditionName, string> = {
+  'sensor-off': 'Sensor off',
+  'no-sensor': 'No sensor',
+  'sensor-fault': 'Sensor fault',
+  'no-contact': 'No skin contact',
+  'low-perfusion': 'Low perfusion',
+  'pulse-search': 'Searching for pulse',
+  interference: 'Signal interference',
+  'low-signal': 'Weak signal',
+  'low-battery': 'Battery low',
+  'data-invalid': 'Invalid readings',
+  'device-alarm-silenced': 'Alarm silenced on the device',
+  'device-disconnected': 'Device disconnected',
+  'no-data': 'No data from the device',
+  'device-fault': 'Device fault',
+  'cuff-fit': 'Check cuff fit',
+  'body-movement': 'Movement during measurement',
+  'irregular-pulse': 'Irregular pulse',
+  'store-fault': 'Gateway storage failing',
+  'disk-budget': 'Gateway disk nearly full',
+  'buzzer-fault': 'Ward buzzer fault',
+  'clock-unsynced': 'Gateway clock not synchronised',
+};
+
+function build(): Vocabulary {
+  const params: Vocabulary['params'] = {};
+  const conditions: Record<string, string> = { news2: 'NEWS2 score raised', fall: 'Fall detected' };
+  for (const p of PARAM_NAMES) {
+    const def = PARAMETERS[p];
+    params[p] = { label: def.label, short: SHORT[p], unit: def.unit, unitText: UNIT_TEXT[def.unit] };
+    conditions[`${p}-high`] = `${def.label} high`;
+    conditions[`${p}-low`] = `${def.label} low`;
+  }
+  for (const c of Object.keys(TECHNICAL_PRIORITY) as TechnicalConditionName[]) conditions[c] = TECHNICAL_TEXT[c];
+  return {
+    params,
+    paramOrder: TILE_ORDER.filter((p) => PARAM_NAMES.includes(p)),
+    conditions,
+    // Text markers beside colour, so priority reads the same in greyscale and for colour-blind staff: the
+    // !!!/!!/! convention of IEC 60601-1-8:2006+A1:2012 visual alarm signals (6.3.2.2), as patient monitors show it.
+    priorities: { high: { label: 'High priority', marker: '!!!' }, medium: { label: 'Medium priority', marker: '!!' }, low: { label: 'Low priority', marker: '!' } },
+    // NEWS2 clinical risk bands, Royal College of Physicians, National Early Warning Score 2 (2017), Chart 2.
+    news2Risk: { low: 'Low risk', 'low-medium': 'Low–medium risk (a single score of 3)', medium: 'Medium risk', high: 'High risk' },
+    centralStatus: { ASSIGNED: 'Assigned', ACKNOWLEDGED: 'Accepted', IN_PROGRESS: 'In progress', RESOLVED: 'Resolved' },
+    auditActions: { acknowledge: 'Acknowledged alarm', 'audio-pause': 'Paused audio', 'news2-manual-inputs': 'Entered NEWS2 observations', 'bed-limits': 'Changed alarm limits' },
+    deviceStates: { connected: 'Connected', connecting: 'Connecting', disconnected: 'Disconnected', quiet: 'No data' },
+  };
+}
+
+export const VOCABULARY: Vocabulary = build();
