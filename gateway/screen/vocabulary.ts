@@ -17,6 +17,8 @@ export interface Vocabulary {
   conditions: Record<string, string>;
   priorities: Record<'high' | 'medium' | 'low', { label: string; marker: string }>;
   news2Risk: Record<'low' | 'low-medium' | 'medium' | 'high', string>;
+  /** NEWS2 inputs that are not device parameters, as named in a "missing" list. */
+  news2Inputs: Record<string, string>;
   centralStatus: Record<string, string>;
   auditActions: Record<string, string>;
   deviceStates: Record<ConnectionState, string>;
@@ -75,6 +77,7 @@ function build(): Vocabulary {
     priorities: { high: { label: 'High priority', marker: '!!!' }, medium: { label: 'Medium priority', marker: '!!' }, low: { label: 'Low priority', marker: '!' } },
     // NEWS2 clinical risk bands, Royal College of Physicians, National Early Warning Score 2 (2017), Chart 2.
     news2Risk: { low: 'Low risk', 'low-medium': 'Low–medium risk (a single score of 3)', medium: 'Medium risk', high: 'High risk' },
+    news2Inputs: { acvpu: 'ACVPU (consciousness)', o2: 'oxygen (air or supplemental)' },
     centralStatus: { ASSIGNED: 'Assigned', ACKNOWLEDGED: 'Accepted', IN_PROGRESS: 'In progress', RESOLVED: 'Resolved' },
     auditActions: { acknowledge: 'Acknowledged alarm', 'audio-pause': 'Paused audio', 'news2-manual-inputs': 'Entered NEWS2 observations', 'bed-limits': 'Changed alarm limits' },
     deviceStates: { connected: 'Connected', connecting: 'Connecting', disconnected: 'Disconnected', quiet: 'No data' },

@@ -1,7 +1,7 @@
 // A bed's detail view (click or tap a tile): current values with units and age, the bed's alarms, trend charts of
 // the last hours with the alarm limits drawn in (uPlot, served by the gateway), NEWS2 inputs and alarm limits.
 import uPlot from '/vendor/uplot.js';
-import { conditionText, marker, news2Risk, num, paramLabel, patientText, priorityLabel, settings, shortTime, unitText, words } from './format.js';
+import { clockTime, conditionText, marker, news2Risk, num, paramLabel, patientText, priorityLabel, settings, shortTime, unitText, words } from './format.js';
 import { $, el, since } from './render.js';
 
 const LIMIT_DASH = { high: [], medium: [8, 4], low: [2, 4] }; // limit lines differ by priority without colour, too
@@ -39,7 +39,6 @@ export function refreshDetail() {
   const { state } = app.ctx();
   const b = state.beds.find((x) => x.id === dialogBed);
   if (!b) return;
-  const now = Date.now();
   const order = words().paramOrder.filter((p) => b.vitals[p]);
   $('detail-vitals').tBodies[0].replaceChildren(...(order.length ? order.map((p) => {
     const v = b.vitals[p];
@@ -122,7 +121,7 @@ async function loadTrends(bedId) {
       ...(tz ? { tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), tz) } : {}),
       scales: { x: { time: true, range: () => [x0, Math.max(x1, x0 + 60)] }, y: { range: () => [lo - pad, hi + pad] } },
       axes: [
-        { stroke: '#c9d4de', grid: { stroke: '#2a3644' }, ticks: { stroke: '#2a3644' }, values: (u, splits) => splits.map((s) => shortTime(s * 1000)) },
+        { stroke: '#c9d4de', grid: { stroke: '#2a3644' }, ticks: { stroke: '#2a3644' }, values: (u, splits) => splits.map((s) => (x1 - x0 < 900 ? clockTime(s * 1000) : shortTime(s * 1000))) },
         { stroke: '#c9d4de', grid: { stroke: '#2a3644' }, ticks: { stroke: '#2a3644' }, size: 50, values: (u, splits) => splits.map((s) => num(s, p === 'temp' ? 'temp' : undefined)) },
       ],
       series: [{}, { stroke: '#8cc8ff', width: 2, label: paramLabel(p) }, { stroke: 'rgba(140,200,255,.35)', width: 1 }, { stroke: 'rgba(140,200,255,.35)', width: 1 }],
@@ -146,7 +145,8 @@ function drawLimits(u, limits, param) {
     ctx.moveTo(u.bbox.left, y);
     ctx.lineTo(u.bbox.left + u.bbox.width, y);
     ctx.stroke();
-    ctx.fillText(`${marker(l.priority)} ${l.side} ${num(l.value, param)}`, u.bbox.left + 4 * devicePixelRatio, y - 3 * devicePixelRatio);
+    ctx.textAlign = 'right';
+    ctx.fillText(`${marker(l.priority)} ${l.side} ${num(l.value, param)}`, u.bbox.left + u.bbox.width - 4 * devicePixelRatio, y - 3 * devicePixelRatio);
   }
   ctx.restore();
 }

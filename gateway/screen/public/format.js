@@ -34,8 +34,8 @@ export function num(v, param) {
   return f.format(v);
 }
 
-export const paramShort = (p) => vocab.params[p]?.short ?? p;
-export const paramLabel = (p) => vocab.params[p]?.label ?? p;
+export const paramShort = (p) => vocab.params[p]?.short ?? vocab.news2Inputs?.[p]?.split(' ')[0] ?? p;
+export const paramLabel = (p) => vocab.params[p]?.label ?? vocab.news2Inputs?.[p] ?? p;
 export const unitText = (param, unit) => vocab.params[param]?.unitText ?? unit ?? '';
 export const marker = (priority) => vocab.priorities[priority]?.marker ?? '';
 export const priorityLabel = (priority) => vocab.priorities[priority]?.label ?? priority;
@@ -51,7 +51,8 @@ export function conditionText(condition) {
 export function centralText(c) {
   if (!c) return '';
   const status = vocab.centralStatus[c.status] ?? c.status.toLowerCase().replace(/_/g, ' ');
-  const who = c.assignedTo ? `: ${c.assignedTo.name}${c.assignedTo.role ? ` (${c.assignedTo.role})` : ''}` : '';
+  const a = c.assignedTo;
+  const who = a ? `: ${a.name}${a.role && !a.name.includes('(') ? ` (${a.role})` : ''}` : '';
   return `${status}${who}`;
 }
 
