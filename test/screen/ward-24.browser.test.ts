@@ -46,7 +46,7 @@ function contrastInPage(selector: string): Array<{ text: string; ratio: number; 
     }
     return 'rgb(0, 0, 0)';
   };
-  return [...document.querySelectorAll(selector)].map((e) => {
+  return Array.from(document.querySelectorAll(selector)).map((e) => {
     const fg = getComputedStyle(e).color;
     const bg = bgOf(e);
     const [a, b] = [lum(parse(fg)), lum(parse(bg))].sort((x, y) => y - x);
@@ -200,8 +200,8 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
               resolve({
                 text: measure('li.alarm.p-high.active .what, li.alarm.p-high.active .meta, li.alarm.p-medium.active .what'),
                 buttons: measure('li.alarm.active button.ack'),
-                bands: [...document.querySelectorAll('li.alarm.p-high.active .band')].map((e) => getComputedStyle(e).backgroundColor),
-                medium: [...document.querySelectorAll('li.alarm.p-medium.active .band')].map((e) => getComputedStyle(e).backgroundImage + getComputedStyle(e).backgroundColor),
+                bands: Array.from(document.querySelectorAll('li.alarm.p-high.active .band')).map((e) => getComputedStyle(e).backgroundColor),
+                medium: Array.from(document.querySelectorAll('li.alarm.p-medium.active .band')).map((e) => getComputedStyle(e).backgroundImage + getComputedStyle(e).backgroundColor),
               });
               return undefined;
             };
