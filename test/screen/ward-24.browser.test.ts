@@ -243,6 +243,18 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
     expect(activeSeen.size).toBe(2);
   });
 
+  it('flashes nothing with prefers-reduced-motion', async () => {
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    const band = page.locator('li.alarm.p-high.active .band').first();
+    const seen = new Set<string>();
+    for (let i = 0; i < 8; i++) {
+      seen.add(await band.evaluate((e) => getComputedStyle(e).backgroundColor + getComputedStyle(e).width));
+      await page.waitForTimeout(130);
+    }
+    expect(seen.size).toBe(1);
+    await page.emulateMedia({ reducedMotion: 'no-preference' });
+  });
+
   it('shows no internal strings to nurses', async () => {
     const text = await page.locator('body').innerText();
     for (const raw of ['IN_PROGRESS', 'ASSIGNED', 'news2', 'hr-high', 'temp-high', 'Cel', 'mm[Hg]', '{"']) expect(text).not.toContain(raw);

@@ -46,12 +46,13 @@ function vitalCell(p, b, alarm, now) {
     el('div', { class: 'age' }, v ? since(v.at, '', ' ago') : 'no value'));
 }
 
-function news2Cell(n, alarm) {
-  if (!n) return el('div', { class: 'vital news2 none', 'data-param': 'news2' }, el('div', { class: 'name' }, 'NEWS2'), el('div', { class: 'value' }, '—'), el('div', { class: 'age' }, 'not scored'));
+/** NEWS2 with its band; an incomplete score is a lower bound ("≥ 3", no band), and nothing measured shows "—". */
+function news2Cell(n, alarm, hasValues) {
+  if (!n || !hasValues) return el('div', { class: 'vital news2 none', 'data-param': 'news2' }, el('div', { class: 'name' }, 'NEWS2'), el('div', { class: 'value' }, '—'), el('div', { class: 'age' }, 'not scored'));
   return el('div', { class: `vital news2 band-${n.risk} ${n.complete ? '' : 'incomplete'} ${alarm ? `in-alarm p-${alarm.priority}` : ''}`, 'data-param': 'news2', title: n.complete ? '' : `Incomplete: ${n.missing.map(paramShort).join(', ')} missing` },
     el('div', { class: 'name' }, 'NEWS2'),
-    el('div', { class: 'value' }, alarm ? markerSpan(alarm.priority) : null, String(n.total), n.complete ? '' : el('span', { class: 'incomplete-mark', title: 'incomplete' }, '?')),
-    el('div', { class: 'age band-text' }, news2Risk(n.risk).replace(/ \(.*\)$/, '')));
+    el('div', { class: 'value' }, alarm ? markerSpan(alarm.priority) : null, n.complete ? String(n.total) : `≥${n.total}`),
+    el('div', { class: 'age band-text' }, n.complete ? news2Risk(n.risk).replace(/ \(.*\)$/, '') : 'incomplete'));
 }
 
 function tile(b, ctx) {
@@ -74,7 +75,7 @@ function tile(b, ctx) {
     top
       ? el('div', { class: `alarm-line p-${top.priority} ${top.state}` }, markerSpan(top.priority), el('span', { class: 'text' }, conditionText(top.condition), top.state === 'acknowledged' ? ' ✓' : ''), bedAlarms.length > 1 ? el('span', { class: 'more' }, `+${bedAlarms.length - 1}`) : null)
       : el('div', { class: 'alarm-line none' }, 'No alarm'),
-    el('div', { class: 'vitals' }, ...params.map((p) => vitalCell(p, b, alarmOf(p), now)), news2Cell(b.news2, alarmOf('news2'))),
+    el('div', { class: 'vitals' }, ...params.map((p) => vitalCell(p, b, alarmOf(p), now)), news2Cell(b.news2, alarmOf('news2'), Object.keys(b.vitals).length > 0)),
     el('footer', { class: 'devices' }, devices.length === 0 ? el('span', { class: 'device none' }, 'No device') : devices.map((d) => el('span', { class: `device ${d.state}`, title: d.reason }, el('i', { 'aria-hidden': 'true' }), `${d.id}: ${deviceState(d.state)}`))));
 }
 
