@@ -298,7 +298,8 @@ export class ScreenServer {
         if (t && this.beds.has(decodeURIComponent(t[1]!))) return this.json(res, 200, this.trends.get(decodeURIComponent(t[1]!), Date.now()));
       }
       if (!session) return this.json(res, 401, { error: 'log in first' });
-      if (req.method === 'GET' && path === '/api/state') return this.json(res, 200, this.redactState(this.o.backend.snapshot()));
+      // The full state for staff tools and integrations (a staff session is required); the page itself uses /ws.
+      if (req.method === 'GET' && path === '/api/state') return this.json(res, 200, this.o.backend.snapshot());
       if (req.method === 'GET' && (path === '/api/audit' || path === '/api/audit.csv') && this.o.backend.audit) return this.audit(url, res);
       if (req.method === 'POST') {
         if (!this.originAllowed(req)) return this.json(res, 403, { error: 'origin not allowed' });
