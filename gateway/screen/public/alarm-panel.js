@@ -26,7 +26,7 @@ function row(a, ctx) {
     el('span', { class: `marker m-${a.priority}`, title: priorityLabel(a.priority) }, marker(a.priority), el('span', { class: 'sr-only' }, ` ${priorityLabel(a.priority)}`)),
     el('div', { class: 'what' },
       el('b', { class: 'cond' }, conditionText(a.condition)),
-      tech && a.deviceId ? el('span', { class: 'dev' }, ` · ${a.deviceId}`) : null,
+      tech ? el('span', { class: 'dev' }, ` · technical alarm${a.deviceId ? `, ${a.deviceId}` : ''}`) : null,
       a.condition === 'news2' && a.value !== undefined ? el('span', { class: 'val' }, ` · score ${a.value}`) : null,
       a.param !== undefined && a.value !== undefined ? el('span', { class: 'val' }, ` · ${valueText(a)}`) : null),
     el('div', { class: 'meta' },

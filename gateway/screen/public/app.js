@@ -7,7 +7,7 @@ import { AlarmTone } from './audio.js';
 import { initAudit } from './audit.js';
 import { initDetail, openDetail, refreshDetail } from './detail.js';
 import { startFlashing } from './flash.js';
-import { age, clockTime, configure } from './format.js';
+import { age, clockTime, configure, deviceState } from './format.js';
 import { $, el, since, tickTimes } from './render.js';
 import { LIST_QUERY, renderTiles } from './tiles.js';
 
@@ -263,7 +263,7 @@ function renderHeader(now) {
       : el('span', { class: `pill ${h.upstreamOnline ? 'ok' : 'bad'}`, 'data-health': 'central' }, h.upstreamOnline ? '✓ Central service online' : '✕ Central service OFFLINE'),
     h.outboxDepth > 0 ? el('span', { class: 'pill warn' }, `${h.outboxDepth} incident updates waiting to send`, h.oldestUndeliveredAt ? since(h.oldestUndeliveredAt, ', oldest ') : '') : null,
     el('span', { class: 'pill' }, h.lastSyncAt ? since(h.lastSyncAt, 'Last sync ', ' ago') : 'Not synced yet'),
-    el('span', { class: `pill ${up === devs.length ? 'ok' : 'warn'}`, title: devs.map((d) => `${d.id}: ${d.state}`).join('\n') }, `Devices ${up} of ${devs.length} connected`),
+    el('span', { class: `pill ${up === devs.length ? 'ok' : 'warn'}`, title: devs.map((d) => `${d.id}: ${deviceState(d.state)}`).join('\n') }, `Devices ${up} of ${devs.length} connected`),
     h.clock === 'synchronised' ? null : el('span', { class: 'pill warn' }, 'Clock not synchronised'),
     bz ? el('span', { class: `pill ${bz.faulted ? 'bad' : ''}`, 'data-health': 'buzzer' }, bz.faulted ? '✕ Ward buzzer FAULT' : `Ward buzzer ${bz.backend === 'none' ? 'not fitted' : bz.sounding ? `sounding (${bz.sounding})` : 'ready'}`) : null,
   ];

@@ -50,7 +50,10 @@ export function refreshDetail() {
   const alarms = app.ctx().alarms.filter((a) => a.bed === b.id);
   $('detail-alarms').replaceChildren(...(alarms.length ? alarms.map((a) => el('li', { class: `p-${a.priority} ${a.state}`, 'data-priority': a.priority },
     el('span', { class: `marker m-${a.priority}` }, marker(a.priority)), ` ${conditionText(a.condition)} — ${priorityLabel(a.priority).toLowerCase()}`,
-    a.state === 'acknowledged' ? ' — ✓ acknowledged' : '', ' — ', since(a.raisedAt, 'for '))) : [el('li', { class: 'none' }, 'No alarms')]));
+    a.state === 'acknowledged' ? ' — ✓ acknowledged' : '', ' — ', since(a.raisedAt, 'for '))) : [el('li', { class: 'none' }, 'No alarms')]),
+    // The monitor's own alarm list (e.g. an IntelliVue), shown apart from the gateway's alarms.
+    ...Object.entries(b.deviceAlarms ?? {}).flatMap(([dev, list]) => list.map((d) =>
+      el('li', { class: 'device-alarm', 'data-priority': d.priority }, el('span', { class: `marker m-${d.priority}` }, marker(d.priority)), ` Shown on monitor ${dev}: ${d.text}`))));
 
 }
 
@@ -106,14 +109,17 @@ async function loadTrends(bedId) {
   const boxes = params.map((p) => el('figure', { class: 'trend', 'data-param': p }, el('figcaption', {}, `${paramLabel(p)} (${unitText(p)})`), el('div', { class: 'chart' })));
   $('trends').replaceChildren(...boxes);
   const tz = settings().timeZone;
+  const bed = app.ctx().state.beds.find((x) => x.id === bedId);
   for (const [i, p] of params.entries()) {
-    const pts = data.params[p];
+    // While the history is younger than the live 30-minute trend (10 s steps), the live trend is the finer picture.
+    const live = (bed?.trends?.[p] ?? []).map(([t, v]) => [t, v, v, v]);
+    const pts = live.length >= 2 && data.to - data.params[p][0][0] <= 30 * 60_000 ? live : data.params[p];
     const limits = bandsOf(bedId, p);
     const xs = pts.map((q) => q[0] / 1000);
     const values = pts.flatMap((q) => [q[2], q[3]]).concat(limits.map((l) => l.value));
     const lo = Math.min(...values), hi = Math.max(...values), pad = Math.max(1, (hi - lo) * 0.08);
     // x from the first value (not the empty start of the window), so the first minutes are readable
-    const x0 = Math.max(data.from / 1000, xs[0] - data.stepMs / 1000), x1 = data.to / 1000;
+    const x0 = Math.max(data.from / 1000, xs[0] - 10), x1 = data.to / 1000;
     const box = boxes[i].querySelector('.chart');
     const opts = {
       width: Math.max(240, box.clientWidth || 380), height: 150,
@@ -124,7 +130,9 @@ async function loadTrends(bedId) {
         { stroke: '#c9d4de', grid: { stroke: '#2a3644' }, ticks: { stroke: '#2a3644' }, values: (u, splits) => splits.map((s) => (x1 - x0 < 900 ? clockTime(s * 1000) : shortTime(s * 1000))) },
         { stroke: '#c9d4de', grid: { stroke: '#2a3644' }, ticks: { stroke: '#2a3644' }, size: 50, values: (u, splits) => splits.map((s) => num(s, p === 'temp' ? 'temp' : undefined)) },
       ],
-      series: [{}, { stroke: '#8cc8ff', width: 2, label: paramLabel(p) }, { stroke: 'rgba(140,200,255,.35)', width: 1 }, { stroke: 'rgba(140,200,255,.35)', width: 1 }],
+      // the line is each step's last value; the shaded band its low to high, so a brief dip stays visible
+      series: [{}, { stroke: '#8cc8ff', width: 2, label: paramLabel(p), points: { show: pts.length < 40 } }, { stroke: 'transparent', width: 0, points: { show: false } }, { stroke: 'transparent', width: 0, points: { show: false } }],
+      bands: [{ series: [3, 2], fill: 'rgba(140,200,255,.18)' }],
       hooks: { draw: [(u) => drawLimits(u, limits, p)] },
     };
     charts.push(new uPlot(opts, [xs, pts.map((q) => q[1]), pts.map((q) => q[2]), pts.map((q) => q[3])], box));

@@ -65,6 +65,7 @@ function tile(b, ctx) {
   const alarmOf = (p) => topAlarm(bedAlarms.filter((a) => a.param === p || (p === 'news2' && a.condition === 'news2')));
   const params = [...MAIN_PARAMS];
   const paused = b.audioPausedUntil && b.audioPausedUntil > now;
+  const monitorAlarms = Object.values(b.deviceAlarms ?? {}).reduce((n, list) => n + list.length, 0);
   const summary = top ? `${priorityLabel(top.priority)} alarm${top.state === 'acknowledged' ? ' (acknowledged)' : ''}: ${conditionText(top.condition)}` : 'No alarm';
   return el('article', { class: `bed ${top ? `alarmed p-${top.priority} ${top.state}` : 'calm'}`, 'data-bed': b.id, 'data-priority': top?.priority ?? 'none', 'data-state': top?.state ?? 'none', onclick: (e) => { if (!e.target.closest('button')) ctx.openDetail(b.id); } },
     el('div', { class: 'frame', 'aria-hidden': 'true' }),
@@ -76,7 +77,9 @@ function tile(b, ctx) {
       ? el('div', { class: `alarm-line p-${top.priority} ${top.state}` }, markerSpan(top.priority), el('span', { class: 'text' }, conditionText(top.condition), top.state === 'acknowledged' ? ' ✓' : ''), bedAlarms.length > 1 ? el('span', { class: 'more' }, `+${bedAlarms.length - 1}`) : null)
       : el('div', { class: 'alarm-line none' }, 'No alarm'),
     el('div', { class: 'vitals' }, ...params.map((p) => vitalCell(p, b, alarmOf(p), now)), news2Cell(b.news2, alarmOf('news2'), Object.keys(b.vitals).length > 0)),
-    el('footer', { class: 'devices' }, devices.length === 0 ? el('span', { class: 'device none' }, 'No device') : devices.map((d) => el('span', { class: `device ${d.state}`, title: d.reason }, el('i', { 'aria-hidden': 'true' }), `${d.id}: ${deviceState(d.state)}`))));
+    el('footer', { class: 'devices' },
+      monitorAlarms ? el('span', { class: 'device-alarms', title: 'Alarms the bedside monitor shows itself (details in the bed view)' }, `Monitor: ${monitorAlarms} alarm${monitorAlarms === 1 ? '' : 's'} · `) : null,
+      devices.length === 0 ? el('span', { class: 'device none' }, 'No device') : devices.map((d) => el('span', { class: `device ${d.state}`, title: d.reason }, el('i', { 'aria-hidden': 'true' }), `${d.id}: ${deviceState(d.state)}`))));
 }
 
 /** Renders the tiles; `list` mode (tablets) orders them by severity, the grid keeps the configured order. */
