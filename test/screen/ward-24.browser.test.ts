@@ -145,6 +145,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
     for (const name of NAMES) expect(html).not.toContain(name);
     for (const part of [...FIRST, ...LAST]) expect(html).not.toContain(part);
     expect(html).not.toContain('MRN-1000');
+    expect(await page.textContent('#clock')).toMatch(/^\d\d:\d\d:\d\d$/); // 24-hour by default, no AM/PM
     // units on the tile
     expect(await page.textContent('article[data-bed="bed-01"] .vital[data-param="temp"] .name')).toContain('°C');
     await shot(page, 'overview-24-calm');
@@ -160,6 +161,8 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
     await expect.poll(() => page.locator('li.alarm[data-state="active"]').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(24);
     await expect.poll(() => page.locator('li.group').count()).toBe(24);
     expect(await tilesOutside(page, 1920, 1080)).toEqual([]);
+    const tile = await page.locator('article.bed').first().boundingBox();
+    console.log(`24 tiles at 1920x1080 with alarms: each ${Math.round(tile!.width)}x${Math.round(tile!.height)} px`);
     const panel = await page.locator('section.alarms').evaluate((e) => ({ scroll: e.scrollHeight, client: e.clientHeight, bottom: e.getBoundingClientRect().bottom }));
     expect(panel.scroll).toBeGreaterThan(panel.client);
     expect(panel.bottom).toBeLessThanOrEqual(1080);
@@ -213,6 +216,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
       expect(r.text.length).toBeGreaterThan(0);
       expect(r.buttons.length).toBeGreaterThan(0);
       for (const t of [...r.text, ...r.buttons]) expect(t.ratio, `${t.text}: ${t.fg} on ${t.bg}`).toBeGreaterThanOrEqual(4.5);
+      console.log(`flash ${phase} phase: lowest contrast text ${Math.min(...r.text.map((t) => t.ratio)).toFixed(1)}:1, Acknowledge ${Math.min(...r.buttons.map((t) => t.ratio)).toFixed(1)}:1`);
       expect(new Set(r.bands).size).toBe(1); // every high row in the same phase
       (phase === 'off' ? offBands : onBands).push(r.bands[0]!);
     }
@@ -278,6 +282,12 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
     await page.keyboard.press('Escape');
     await page.locator('#bed-dialog').waitFor({ state: 'hidden' });
     expect(await axe(page)).toEqual([]);
+    // the audit trail: a readable table, also clean
+    await page.click('#audit-open');
+    await page.locator('#audit-dialog').waitFor({ state: 'visible' });
+    await expect.poll(() => page.textContent('#audit-table tbody')).toContain('Acknowledged alarm');
+    expect(await axe(page, '#audit-dialog')).toEqual([]);
+    await page.keyboard.press('Escape');
   });
 
   it('gives a tablet (1280x800) a list sorted by severity', async () => {
