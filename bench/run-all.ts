@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: builds, runs the load bench (bench/load/: the real gateway from dist/ against the no-storage
  * ceiling and bare SQLite, in one run) and every per-module bench in bench/, and prints one Markdown table of each
- * figure against its target (issue 10), followed by the module benches' own output.
+ * figure against its target, followed by the module benches' own output.
  *   npx tsx bench/run-all.ts [--long] [--no-build] [--no-modules]
  * --long (or BENCH_LONG=1): the 10-minute soak at 500 samples/s instead of 60 s.
  */

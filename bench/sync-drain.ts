@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   const up = new MqttUpstream({
     url: broker.url, username: 'gw', password: 'gw', clientId: 'wardgate-gw-bench',
     topics: { incidents: topics.incidents, status: topics.status, heartbeat: topics.heartbeat, down: topics.down },
-    outbox: { pending: (l, a) => store.pendingOutbox(l, a), markDelivered: (s, at) => store.markDelivered(s, at) },
+    outbox: store.outbox,
     maxInFlight: IN_FLIGHT, batchSize: 1000, retryMinMs: 20, retryMaxMs: 50, log: pino({ level: 'silent' }), onDownlink: () => undefined, statusPayload: (s) => JSON.stringify({ s }),
   });
   up.start();

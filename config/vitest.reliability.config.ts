@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The reliability suite alone (issue 10): `npm run test:reliability` runs the short form, with
+ * The reliability suite alone: `npm run test:reliability` runs the short form, with
  * WARDGATE_RELIABILITY=long the long one (50 SIGKILLs, 100,000 fuzz cases per target, a 30-minute soak).
  * One file at a time so that the load, kill and soak tests do not measure each other.
  */

@@ -6,12 +6,11 @@ import type { Driver, DriverSink } from '../drivers/core/driver.js';
 import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Observation, Reading } from '../drivers/core/observation.js';
 import { isPlausible } from '../drivers/core/parameters.js';
 import { decodeEventPayload, decodeVitalsPayload } from '../drivers/mqtt/payload.js';
-import type { RulesConfig } from '../rules/config.js';
+import { limitOverridesSchema, type RulesConfig } from '../rules/config.js';
 import { createRulesEngine, type RulesEngine } from '../rules/engine.js';
 import { createUuidV7, type NewId } from '../rules/ids.js';
 import type { AlarmEvent, IncidentEvent, RulesOutput } from '../rules/types.js';
-import { enforceDiskBudget } from '../sync/disk-budget.js';
-import { DownlinkStore } from '../sync/downlink.js';
+import { TECHNICAL_CONDITION_NAMES, TECHNICAL_CONDITIONS } from '../rules/technical.js';
 import { createUpstream } from '../sync/setup.js';
 import type { Upstream } from '../sync/upstream.js';
 import { heartbeatMessage, incidentEventMessage, parseDownlink, type GatewayIdentity } from '../sync/wire.js';
@@ -24,10 +23,10 @@ import { createHealthEndpoints, type HealthHandler } from './health/endpoints.js
 import { clockState } from './clock.js';
 import { type Logger, RateLimitedLog } from './log.js';
 import { rulesConfigFrom } from './rules-config.js';
-import { readAudit } from './screen/audit-view.js';
 import { ScreenServer, type ActionResult, type ScreenBackend } from './screen/server.js';
 import type { Session } from './screen/sessions.js';
 import { checkSecret } from './secrets.js';
+import type { DownlinkStore } from './store/downlink.js';
 import { Store, type AuditEntry, type NewOutboxMessage } from './store/store.js';
 import { VERSION } from './version.js';
 import { WardState } from './ward-state.js';
@@ -161,7 +160,7 @@ export class Gateway implements DriverSink {
 
   /** For the systemd watchdog: the alarm loop has ticked recently and the store is open. */
   isHealthy(now = this.now()): boolean {
-    return this.isReady && now - this.lastTickAt < 5000 && this.store.db.open;
+    return this.isReady && now - this.lastTickAt < 5000 && this.store.isOpen;
   }
 
   async start(): Promise<void> {
@@ -201,7 +200,7 @@ export class Gateway implements DriverSink {
     const restoredGateway = new Set(this.rules.activeAlarms().filter((a) => a.bed === GATEWAY_BED && a.state !== 'cleared').map((a) => a.condition));
     this.storeFaultActive = restoredGateway.has('store-fault');
     this.diskAlarm = restoredGateway.has('disk-budget');
-    this.downlink = new DownlinkStore(this.store.db);
+    this.downlink = this.store.downlink;
     for (const v of this.downlink.centralStatuses()) if (v.status !== 'RESOLVED') this.ward.centralUpdate(v);
     for (const a of this.downlink.admissions()) {
       this.ward.admission(a);
@@ -266,6 +265,8 @@ export class Gateway implements DriverSink {
       sessionKeyFile: join(c.dataDir, 'screen-session.key'),
       display: c.screen,
       trendSeed: recent,
+      limitOverrides: limitOverridesSchema,
+      technicalLabels: Object.fromEntries(TECHNICAL_CONDITION_NAMES.map((t) => [t, TECHNICAL_CONDITIONS[t].label])),
       backend: this.screenBackend(),
       health: this.healthEndpoints(),
       log: log.child({ module: 'screen' }),
@@ -299,7 +300,7 @@ export class Gateway implements DriverSink {
   private startUpstream(): void {
     const c = this.opts.config;
     this.upstream = createUpstream(c.sync, this.identity, {
-      outbox: { pending: (limit, after) => this.store.pendingOutbox(limit, after), markDelivered: (seqs, at) => this.store.markDelivered(seqs, at) },
+      outbox: this.store.outbox,
       log: this.log.child({ module: 'sync' }),
       stamp: () => ({ gatewaySeq: this.store.lastSeq, wallTime: this.now(), clockSynced: clockState() === 'synchronised' }),
       onDownlink: (payload) => this.onDownlink(payload),
@@ -631,7 +632,7 @@ export class Gateway implements DriverSink {
   /** Prunes delivered events and old observations to stay in the budget; nearing it raises `disk-budget`. */
   private checkDiskBudget(): void {
     const budgetBytes = this.opts.config.store.budgetMB * 1024 * 1024;
-    const r = enforceDiskBudget(this.store.db, this.store.path, this.now(), { budgetBytes });
+    const r = this.store.enforceDiskBudget(this.now(), { budgetBytes });
     this.diskUsed = r.usedBytes;
     if (r.prunedDelivered || r.prunedObservations) this.log.info(r, 'store: pruned to stay in the disk budget');
     const raise = r.level !== 'ok';
@@ -682,7 +683,7 @@ export class Gateway implements DriverSink {
     };
     return {
       snapshot: () => this.ward.snapshot(this.now()),
-      audit: (q) => readAudit(this.store.db, q),
+      audit: (q) => this.store.recentAudit(q),
       buzzer: () => ({ backend: this.buzzer?.kind ?? 'none', sounding: this.buzzer?.sounding ?? null, faulted: this.buzzer?.isFaulted ?? false }),
       acknowledge: (alarmId, staff) => {
         const alarm = this.rules.activeAlarms().find((a) => a.id === alarmId);
@@ -735,7 +736,7 @@ export class Gateway implements DriverSink {
       metrics: this.metrics,
       checks: {
         gateway: () => ({ ok: this.isReady, detail: this.isReady ? 'started' : 'starting or stopping' }),
-        store: () => ({ ok: this.store?.db.open === true, detail: this.storeFaultActive ? 'store fault: writes failing' : this.store?.path }),
+        store: () => ({ ok: this.store?.isOpen === true, detail: this.storeFaultActive ? 'store fault: writes failing' : this.store?.path }),
         broker: () => ({ ok: this.broker?.listening === true, detail: `port ${this.broker?.port ?? 0}` }),
         drivers: () => {
           const devices = this.ward.deviceList();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PARAM_NAMES, type ParamName } from '../drivers/core/parameters.js';
+import { TECHNICAL_CONDITION_NAMES } from './technical.js';
 import { PRIORITY_RANK, type Priority } from './types.js';
 
 /**
@@ -87,29 +88,7 @@ export const bedConfigSchema = z
   })
   .strict();
 
-const technicalConditionSchema = z.enum([
-  'sensor-off',
-  'no-sensor',
-  'sensor-fault',
-  'no-contact',
-  'low-perfusion',
-  'pulse-search',
-  'interference',
-  'low-signal',
-  'low-battery',
-  'data-invalid',
-  'device-alarm-silenced',
-  'device-disconnected',
-  'no-data',
-  'device-fault',
-  'cuff-fit',
-  'body-movement',
-  'irregular-pulse',
-  'store-fault',
-  'disk-budget',
-  'buzzer-fault',
-  'clock-unsynced',
-]);
+const technicalConditionSchema = z.enum(TECHNICAL_CONDITION_NAMES);
 
 export const rulesConfigSchema = z
   .object({
@@ -175,4 +154,4 @@ export type Profile = z.infer<typeof profileSchema>;
 export type ParamLimits = z.infer<typeof paramLimitsSchema>;
 export type LimitOverrides = z.infer<typeof limitOverridesSchema>;
 export type BedConfig = z.infer<typeof bedConfigSchema>;
-export type TechnicalConditionName = z.infer<typeof technicalConditionSchema>;
+export type { TechnicalConditionName } from './technical.js';

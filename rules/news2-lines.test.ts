@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { news2Lines } from './news2-lines.js';
 
 describe('news2Lines (wardgate news2)', () => {
-  it('prints the contract line for the issue example', () => {
+  it('prints the contract line for a complete, low-risk set of observations', () => {
     const r = news2Lines(['{"rr":18,"spo2":95,"scale":1,"o2":false,"sbp":118,"hr":88,"acvpu":"A","temp":37.2}']);
     expect(r.errors).toEqual([]);
     expect(r.out).toEqual(['{"total":1,"subscores":{"rr":0,"spo2":1,"o2":0,"sbp":0,"hr":0,"acvpu":0,"temp":0},"risk":"low","complete":true}']);

@@ -46,7 +46,7 @@ describe('NEWS2 Chart 1 band boundaries', () => {
 });
 
 describe('scoreNews2', () => {
-  it('scores the issue example line', () => {
+  it('scores a complete set: only SpO2 95 % scores (1 on Scale 1, RCP 2017 Chart 1)', () => {
     const r = scoreNews2({ rr: 18, spo2: 95, scale: 1, o2: false, sbp: 118, hr: 88, acvpu: 'A', temp: 37.2 });
     expect(r).toEqual({ total: 1, subscores: { rr: 0, spo2: 1, o2: 0, sbp: 0, hr: 0, acvpu: 0, temp: 0 }, risk: 'low', complete: true, missing: [] });
   });

@@ -4,6 +4,7 @@ import type { QualityFlag } from '../drivers/core/observation.js';
 import type { RulesConfig } from './config.js';
 import { createRulesEngine, type RulesEngine } from './engine.js';
 import { createUuidV7 } from './ids.js';
+import { TECHNICAL_CONDITION_NAMES } from './technical.js';
 import type { Observation, RulesOutput } from './types.js';
 
 /**
@@ -42,11 +43,7 @@ const technicalLine = z.object({
   type: z.literal('technical'),
   bed: z.string().min(1),
   deviceId: z.string().min(1).optional(),
-  condition: z.enum([
-    'sensor-off', 'no-sensor', 'sensor-fault', 'no-contact', 'low-perfusion', 'pulse-search', 'interference', 'low-signal',
-    'low-battery', 'data-invalid', 'device-alarm-silenced', 'device-disconnected', 'no-data', 'device-fault', 'cuff-fit',
-    'body-movement', 'irregular-pulse', 'store-fault', 'disk-budget', 'buzzer-fault', 'clock-unsynced',
-  ]),
+  condition: z.enum(TECHNICAL_CONDITION_NAMES),
   active: z.boolean(),
   at: time,
   detail: z.string().optional(),

@@ -1,31 +1,82 @@
-import type { Priority } from './types.js';
-import type { TechnicalConditionName } from './config.js';
+import type { TechnicalCondition } from '../drivers/core/observation.js';
+import { isParamName } from '../drivers/core/parameters.js';
+
+/** IEC 60601-1-8 priority (the same as `Priority` in types.ts, which imports this file). */
+type Priority = 'high' | 'medium' | 'low';
+
+/** What the gateway knows about one technical condition. */
+export interface TechnicalConditionInfo {
+  /** Default priority; `rules.technical.priorities` overrides it per condition. */
+  priority: Priority;
+  /** For people: the screen, the docs, the simulator's messages. */
+  label: string;
+  /**
+   * `device`: about one device (its alarm carries `deviceId`, one incident per device); `gateway`: about the
+   * gateway itself, raised on bed `gateway`.
+   */
+  scope: 'device' | 'gateway';
+  /**
+   * Who raises it: the device's codec (`device`), its driver or the device registry from the link state
+   * (`driver`), the rules engine when a bound device is silent (`rules`), or the gateway's own checks (`gateway`).
+   */
+  raisedBy: 'device' | 'driver' | 'rules' | 'gateway';
+}
 
 /**
- * Default priorities of technical alarms. IEC 60601-1-8 leaves the allocation to risk analysis; these follow the
- * vendor convention (Philips INOPs, Mindray technical alarms): losing the measurement altogether is medium, a
- * degraded or advisory state is low. Override per condition in `technical.priorities`.
+ * Every technical condition, in one place: the config schema's enum, `wardgate replay`'s input schema, the alarm
+ * conditions simulator scenarios may expect, and the docs table (checked by technical.test.ts) derive from it.
+ *
+ * Default priorities: IEC 60601-1-8 leaves the allocation to risk analysis; these follow the vendor convention
+ * (Philips INOPs, Mindray technical alarms): losing the measurement altogether is medium, a degraded or advisory
+ * state is low. A buzzer that cannot sound is high: no alarm would be heard.
  */
-export const TECHNICAL_PRIORITY: Record<TechnicalConditionName, Priority> = {
-  'sensor-off': 'medium',
-  'no-sensor': 'medium',
-  'sensor-fault': 'medium',
-  'no-contact': 'medium',
-  'low-perfusion': 'low',
-  'pulse-search': 'low',
-  interference: 'low',
-  'low-signal': 'low',
-  'low-battery': 'low',
-  'data-invalid': 'low',
-  'device-alarm-silenced': 'low',
-  'device-disconnected': 'medium',
-  'no-data': 'medium',
-  'device-fault': 'medium',
-  'cuff-fit': 'low',
-  'body-movement': 'low',
-  'irregular-pulse': 'low',
-  'store-fault': 'medium',
-  'disk-budget': 'low',
-  'buzzer-fault': 'high',
-  'clock-unsynced': 'low',
-};
+export const TECHNICAL_CONDITIONS = {
+  'sensor-off': { priority: 'medium', label: 'Sensor off', scope: 'device', raisedBy: 'device' },
+  'no-sensor': { priority: 'medium', label: 'No sensor', scope: 'device', raisedBy: 'device' },
+  'sensor-fault': { priority: 'medium', label: 'Sensor fault', scope: 'device', raisedBy: 'device' },
+  'no-contact': { priority: 'medium', label: 'No skin contact', scope: 'device', raisedBy: 'device' },
+  'low-perfusion': { priority: 'low', label: 'Low perfusion', scope: 'device', raisedBy: 'device' },
+  'pulse-search': { priority: 'low', label: 'Searching for pulse', scope: 'device', raisedBy: 'device' },
+  interference: { priority: 'low', label: 'Interference', scope: 'device', raisedBy: 'device' },
+  'low-signal': { priority: 'low', label: 'Low signal', scope: 'device', raisedBy: 'device' },
+  'low-battery': { priority: 'low', label: 'Low battery', scope: 'device', raisedBy: 'device' },
+  'data-invalid': { priority: 'low', label: 'Data invalid', scope: 'device', raisedBy: 'device' },
+  'device-alarm-silenced': { priority: 'low', label: 'Device alarm silenced', scope: 'device', raisedBy: 'device' },
+  'device-disconnected': { priority: 'medium', label: 'Device disconnected', scope: 'device', raisedBy: 'driver' },
+  'no-data': { priority: 'medium', label: 'No data', scope: 'device', raisedBy: 'rules' },
+  'device-fault': { priority: 'medium', label: 'Device fault', scope: 'device', raisedBy: 'device' },
+  'cuff-fit': { priority: 'low', label: 'Cuff fit', scope: 'device', raisedBy: 'device' },
+  'body-movement': { priority: 'low', label: 'Body movement', scope: 'device', raisedBy: 'device' },
+  'irregular-pulse': { priority: 'low', label: 'Irregular pulse', scope: 'device', raisedBy: 'device' },
+  'store-fault': { priority: 'medium', label: 'Store fault', scope: 'gateway', raisedBy: 'gateway' },
+  'disk-budget': { priority: 'low', label: 'Disk budget nearly used', scope: 'gateway', raisedBy: 'gateway' },
+  'buzzer-fault': { priority: 'high', label: 'Buzzer fault', scope: 'gateway', raisedBy: 'gateway' },
+  'clock-unsynced': { priority: 'low', label: 'Clock not synchronised', scope: 'gateway', raisedBy: 'gateway' },
+} as const satisfies Record<string, TechnicalConditionInfo>;
+
+export type TechnicalConditionName = keyof typeof TECHNICAL_CONDITIONS;
+export const TECHNICAL_CONDITION_NAMES = Object.keys(TECHNICAL_CONDITIONS) as [TechnicalConditionName, ...TechnicalConditionName[]];
+
+export const isTechnicalCondition = (name: string): name is TechnicalConditionName => Object.hasOwn(TECHNICAL_CONDITIONS, name);
+
+/**
+ * Whether `name` is a condition an alarm can have: a technical one, `<param>-high` / `<param>-low` of a known
+ * parameter, `news2` or `fall` (see `AlarmEvent` in types.ts).
+ */
+export function isAlarmCondition(name: string): boolean {
+  if (isTechnicalCondition(name) || name === 'news2' || name === 'fall') return true;
+  const m = /^(.+)-(high|low)$/.exec(name);
+  return m !== null && isParamName(m[1] as string);
+}
+
+/** Default priority per condition. */
+export const TECHNICAL_PRIORITY = Object.fromEntries(TECHNICAL_CONDITION_NAMES.map((c) => [c, TECHNICAL_CONDITIONS[c].priority])) as Record<
+  TechnicalConditionName,
+  Priority
+>;
+
+// Drivers may not import rules/, so the conditions a device or driver reports are typed in drivers/core
+// (`TechnicalCondition`). The compiler checks that that union is exactly this registry's device-scope conditions.
+type DeviceScoped = { [K in TechnicalConditionName]: (typeof TECHNICAL_CONDITIONS)[K]['scope'] extends 'device' ? K : never }[TechnicalConditionName];
+type SameSet<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const DEVICE_CONDITIONS_MATCH_DRIVERS: SameSet<DeviceScoped, TechnicalCondition> = true;

@@ -1,5 +1,6 @@
-import type { Observation, TechnicalCondition } from '../drivers/core/observation.js';
+import type { Observation } from '../drivers/core/observation.js';
 import type { ParamName } from '../drivers/core/parameters.js';
+import type { TechnicalConditionName } from './technical.js';
 
 /** IEC 60601-1-8 alarm priorities. */
 export type Priority = 'high' | 'medium' | 'low';
@@ -99,7 +100,7 @@ export interface RulesOutput {
 export interface TechnicalInput {
   bed: string;
   deviceId?: string;
-  condition: TechnicalCondition | 'store-fault' | 'disk-budget' | 'buzzer-fault' | 'clock-unsynced';
+  condition: TechnicalConditionName;
   active: boolean;
   at: number;
   detail?: string;

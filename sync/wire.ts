@@ -1,4 +1,3 @@
-import type { IncidentEvent } from '../rules/types.js';
 import { validateMessage } from './json-schema.js';
 
 /**
@@ -21,6 +20,35 @@ export interface ClockStamp {
   clockSynced: boolean;
 }
 
+/**
+ * An incident event as it goes upstream: the `incident` object of sync/schema/incident-event.v1.json. The rules'
+ * IncidentEvent has this shape; sync keeps its own type so that it depends on the wire contract, not on rules/.
+ */
+export interface WireIncident {
+  incidentId: string;
+  incidentSeq: number;
+  type: 'opened' | 'updated' | 'escalated' | 'acknowledged' | 'closed';
+  bed: string;
+  ward?: string;
+  patientId?: string;
+  condition: string;
+  kind: 'physiological' | 'technical';
+  priority: 'high' | 'medium' | 'low';
+  at: number;
+  by: string;
+  alarmId: string;
+  deviceId?: string;
+  vitals: { readonly [param: string]: number | undefined };
+  news2?: {
+    total: number;
+    subscores: { readonly [param: string]: number | undefined };
+    risk: 'low' | 'low-medium' | 'medium' | 'high';
+    complete: boolean;
+    missing: string[];
+  };
+  message: string;
+}
+
 export interface IncidentEventMessage extends ClockStamp {
   schema: 'wardgate/incident-event';
   schemaVersion: typeof SCHEMA_VERSION;
@@ -29,13 +57,13 @@ export interface IncidentEventMessage extends ClockStamp {
   gatewayId: string;
   site: string;
   ward: string;
-  incident: IncidentEvent;
+  incident: WireIncident;
 }
 
 export function incidentEventMessage(
   who: GatewayIdentity,
   eventId: string,
-  incident: IncidentEvent,
+  incident: WireIncident,
   stamp: ClockStamp,
 ): IncidentEventMessage {
   return {

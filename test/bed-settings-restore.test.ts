@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from './helpers/wait.js';
 import { parseConfig } from '../config/load.js';
 import { Gateway } from '../gateway/daemon.js';
 
@@ -112,9 +113,7 @@ describe("the gateway's own technical alarms after a restart", () => {
     await second.start();
     try {
       const active = () => second.rules.activeAlarms().filter((a) => a.bed === 'gateway' && a.state === 'active').map((a) => a.condition);
-      const deadline = Date.now() + 5000;
-      while (active().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(active()).toEqual([]);
+      await waitFor(() => active().length === 0, 5000, () => `no active gateway alarms (still active: ${active().join(', ')})`);
     } finally {
       await second.stop();
     }

@@ -42,7 +42,7 @@ describe('wardgate decode (the decode contract)', () => {
     expect(s.status).toBe(65);
   });
 
-  it('gatt:2a37 --hex (the issue example: 0648 is 72 bpm with contact)', () => {
+  it('gatt:2a37 --hex (0648: flags 0x06, sensor contact detected; 0x48 = 72 bpm)', () => {
     const r = wardgate(['decode', '--codec', 'gatt:2a37', '--hex'], '0648\nzz\n');
     expect(r.lines[0]).toMatchObject({ param: 'hr', value: 72, unit: '/min' });
     expect(r.stderr).toMatch(/line 2/);

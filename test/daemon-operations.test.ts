@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from './helpers/wait.js';
 import { startNotifyListener, type NotifyListener } from './systemd/notify-listener.js';
 import { REPO, startGatewayProcess, writeConfig, type GatewayProcess } from './helpers/gateway-process.js';
 
@@ -98,9 +99,7 @@ describe('running as a ward appliance', () => {
     gw!.child.kill('SIGHUP');
     await gw!.waitForLog((l) => l.msg === 'config: reloaded');
     dev.publish('vitals/w1', JSON.stringify({ hr: 110 }), { qos: 1 });
-    const deadline = Date.now() + 5000;
-    while (!alarms.some((a) => a.condition === 'hr-high' && a.state === 'active' && a.value === 110) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(alarms.some((a) => a.condition === 'hr-high' && a.state === 'active' && a.value === 110)).toBe(true);
+    await waitFor(() => alarms.some((a) => a.condition === 'hr-high' && a.state === 'active' && a.value === 110), 5000, 'hr-high at 110 under the reloaded limit');
 
     writeFileSync(path, 'beds: [ { id: "" } ]\n');
     gw!.child.kill('SIGHUP');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitFor } from './helpers/wait.js';
 import { parseConfig } from '../config/load.js';
 import { Gateway } from '../gateway/daemon.js';
 
@@ -43,18 +44,13 @@ describe('a failing store never silences an alarm', () => {
       throw new Error('SQLITE_IOERR: disk I/O error');
     };
     dev.publish('vitals/w1', JSON.stringify({ spo2: 80 }), { qos: 1 });
-    const until = async (pred: () => boolean) => {
-      const end = Date.now() + 5000;
-      while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-      return pred();
-    };
-    expect(await until(() => alarms.some((a) => a.bed === 'bed-1' && a.condition === 'spo2-low' && a.state === 'active'))).toBe(true);
-    expect(await until(() => alarms.some((a) => a.bed === 'gateway' && a.condition === 'store-fault' && a.state === 'active' && a.kind === 'technical'))).toBe(true);
+    await waitFor(() => alarms.some((a) => a.bed === 'bed-1' && a.condition === 'spo2-low' && a.state === 'active'), 5000, 'spo2-low active');
+    await waitFor(() => alarms.some((a) => a.bed === 'gateway' && a.condition === 'store-fault' && a.state === 'active' && a.kind === 'technical'), 5000, 'store-fault active');
     expect(gw.counters.storeFailures).toBeGreaterThan(0);
 
     gw.store.commitAlarmChange = real;
     dev.publish('vitals/w1', JSON.stringify({ spo2: 97 }), { qos: 1 });
-    expect(await until(() => alarms.some((a) => a.condition === 'store-fault' && a.state !== 'active'))).toBe(true);
+    await waitFor(() => alarms.some((a) => a.condition === 'store-fault' && a.state !== 'active'), 5000, 'store-fault no longer active');
     sub.end(true);
     dev.end(true);
   });
@@ -67,24 +63,19 @@ describe('a failing store never silences an alarm', () => {
     await sub.subscribeAsync('alarms/#', { qos: 1 });
     const dev = mqtt.connect(`mqtt://127.0.0.1:${gw.broker.port}`, { username: 'w1', password: 'pw', protocolVersion: 4 });
     await new Promise<void>((r) => dev.once('connect', () => r()));
-    const until = async (pred: () => boolean, ms = 5000) => {
-      const end = Date.now() + ms;
-      while (!pred() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-      return pred();
-    };
     const db = gw.store.db;
     db.pragma('wal_checkpoint(TRUNCATE)');
     const pages = db.pragma('page_count', { simple: true }) as number;
     db.pragma(`max_page_count = ${pages}`); // the disk is full from now on
     for (let i = 0; i < 120; i++) dev.publish('vitals/w1', JSON.stringify({ spo2: 97, hr: 70 + (i % 5), rr: 15, temp: 36.8, sbp: 120, dbp: 80 }), { qos: 0 });
     dev.publish('events/w1', JSON.stringify({ event: 'fall' }), { qos: 1 });
-    expect(await until(() => alarms.some((a) => a.condition === 'fall' && a.state === 'active'))).toBe(true);
-    expect(await until(() => alarms.some((a) => a.condition === 'store-fault' && a.state === 'active'))).toBe(true);
+    await waitFor(() => alarms.some((a) => a.condition === 'fall' && a.state === 'active'), 5000, 'fall active');
+    await waitFor(() => alarms.some((a) => a.condition === 'store-fault' && a.state === 'active'), 5000, 'store-fault active');
     const raised = alarms.find((a) => a.condition === 'fall' && a.state === 'active')!;
     expect(db.prepare('SELECT COUNT(*) AS n FROM alarms WHERE id = ?').get(raised.id)).toEqual({ n: 0 });
 
     db.pragma('max_page_count = 1073741823'); // space is back
-    expect(await until(() => alarms.some((a) => a.condition === 'store-fault' && a.state !== 'active'), 8000)).toBe(true);
+    await waitFor(() => alarms.some((a) => a.condition === 'store-fault' && a.state !== 'active'), 8000, 'store-fault no longer active');
     expect(db.prepare('SELECT state FROM alarms WHERE id = ?').get(raised.id)).toEqual({ state: 'active' });
     expect((db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE incident_id = ?').get(raised.incidentId) as { n: number }).n).toBeGreaterThan(0);
     expect(gw.isReady).toBe(true);

@@ -10,6 +10,7 @@ import { startPrivateBus, type PrivateBus } from '../../simulator/ble/private-bu
 import { FakeBluez } from '../../simulator/ble/fake-bluez.js';
 import { bloodPressureCuff, heartRateStrap, pulseOximeter, thermometer } from '../../simulator/ble/device-presets.js';
 import { BleDriver, type BleDriverConfig } from './ble-driver.js';
+import { waitFor } from '../../test/helpers/wait.js';
 
 class RecordingSink implements DriverSink {
   readings: Array<{ deviceId: string } & Reading> = [];
@@ -31,14 +32,6 @@ class RecordingSink implements DriverSink {
   }
   lastState(deviceId: string): ConnectionState | undefined {
     return this.states.filter((s) => s.deviceId === deviceId).at(-1)?.state;
-  }
-}
-
-async function waitFor(what: string, pred: () => boolean, timeoutMs = 8000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 15));
   }
 }
 
@@ -96,7 +89,7 @@ describe('BleDriver through node-ble and a fake BlueZ', () => {
     const sink = new RecordingSink();
     driver = new BleDriver(config(), sink);
     await driver.start();
-    for (const id of ['strap-1', 'oxi-1', 'thermo-1', 'cuff-1']) await waitFor(`${id} connected`, () => sink.lastState(id) === 'connected');
+    for (const id of ['strap-1', 'oxi-1', 'thermo-1', 'cuff-1']) await waitFor(() => sink.lastState(id) === 'connected', 8000, `${id} connected`);
     expect(fake.isNotifying(STRAP, '2a37')).toBe(true);
     expect(fake.isNotifying(OXI, '2a5f') && fake.isNotifying(OXI, '2a5e')).toBe(true);
 
@@ -104,7 +97,7 @@ describe('BleDriver through node-ble and a fake BlueZ', () => {
     expect(fake.notify(OXI, '2a5f', hex('00 6200 4600'))).toBe(true);
     expect(fake.notify(THERMO, '2a1c', hex('06 B00E00FE DC07 0C 05 0B 32 1B 04'))).toBe(true);
     expect(fake.notify(CUFF, '2a35', hex('15 BDF0 0B00 9FF0 3C00 1200'))).toBe(true);
-    await waitFor('four devices of readings', () => sink.readings.length >= 1 + 2 + 1 + 4);
+    await waitFor(() => sink.readings.length >= 1 + 2 + 1 + 4, 8000, 'four devices of readings');
 
     const byDevice = (id: string) => sink.readings.filter((r) => r.deviceId === id).map((r) => [r.param, r.value, r.unit]);
     expect(byDevice('strap-1')).toEqual([['hr', 72, '/min']]);
@@ -127,7 +120,7 @@ describe('BleDriver through node-ble and a fake BlueZ', () => {
     // A malformed frame is counted as a decode error and the device goes on.
     fake.notify(STRAP, '2a37', hex('01'));
     fake.notify(STRAP, '2a37', hex('0650'));
-    await waitFor('reading after bad frame', () => byDevice('strap-1').length === 2);
+    await waitFor(() => byDevice('strap-1').length === 2, 8000, 'reading after bad frame');
     expect(sink.decodeErrors).toEqual([{ codec: 'gatt:2a37', deviceId: 'strap-1', error: expect.stringMatching(/too short/) }]);
 
     // The unconfigured device is in BlueZ, in range and notifying would be possible: it is never connected.
@@ -141,21 +134,21 @@ describe('BleDriver through node-ble and a fake BlueZ', () => {
     const sink = new RecordingSink();
     driver = new BleDriver(config(), sink);
     await driver.start();
-    await waitFor('strap and oximeter connected', () => sink.lastState('strap-1') === 'connected' && sink.lastState('oxi-1') === 'connected');
+    await waitFor(() => sink.lastState('strap-1') === 'connected' && sink.lastState('oxi-1') === 'connected', 8000, 'strap and oximeter connected');
     const before = fake.calls(STRAP);
 
     fake.setReachable(STRAP, false);
     fake.dropLink(STRAP);
-    await waitFor('strap disconnected', () => sink.lastState('strap-1') === 'disconnected');
+    await waitFor(() => sink.lastState('strap-1') === 'disconnected', 8000, 'strap disconnected');
     expect(sink.states.filter((s) => s.deviceId === 'strap-1' && s.state === 'disconnected').at(-1)?.reason).toMatch(/link lost/);
 
     // While the strap stays out of range, its failed reconnects do not hold up the oximeter.
-    await waitFor('two failed reconnects', () => fake.calls(STRAP).connect >= before.connect + 2);
+    await waitFor(() => fake.calls(STRAP).connect >= before.connect + 2, 8000, 'two failed reconnects');
     expect(fake.notify(OXI, '2a5f', hex('00 5F00 4800'))).toBe(true);
-    await waitFor('oximeter reading during strap outage', () => sink.readings.some((r) => r.deviceId === 'oxi-1' && r.value === 95));
+    await waitFor(() => sink.readings.some((r) => r.deviceId === 'oxi-1' && r.value === 95), 8000, 'oximeter reading during strap outage');
 
     fake.setReachable(STRAP, true);
-    await waitFor('strap reconnected', () => sink.lastState('strap-1') === 'connected' && fake.isNotifying(STRAP, '2a37'));
+    await waitFor(() => sink.lastState('strap-1') === 'connected' && fake.isNotifying(STRAP, '2a37'), 8000, 'strap reconnected');
     const after = fake.calls(STRAP);
     expect(after.startNotify['2a37']).toBe((before.startNotify['2a37'] ?? 0) + 1);
     expect(after.readValue['2a19']).toBeGreaterThan(before.readValue['2a19'] ?? 0);
@@ -163,7 +156,7 @@ describe('BleDriver through node-ble and a fake BlueZ', () => {
     // Exactly one reading per notification: the old node-ble objects' listeners are gone.
     const n = sink.readings.filter((r) => r.deviceId === 'strap-1').length;
     fake.notify(STRAP, '2a37', hex('0659'));
-    await waitFor('strap reading after reconnect', () => sink.readings.filter((r) => r.deviceId === 'strap-1').length > n);
+    await waitFor(() => sink.readings.filter((r) => r.deviceId === 'strap-1').length > n, 8000, 'strap reading after reconnect');
     await new Promise((r) => setTimeout(r, 100));
     expect(sink.readings.filter((r) => r.deviceId === 'strap-1').slice(n).map((r) => r.value)).toEqual([0x59]);
   });
@@ -173,11 +166,11 @@ describe('BleDriver through node-ble and a fake BlueZ', () => {
     driver = new BleDriver(config({ devices: [{ deviceId: 'thermo-1', address: THERMO, profiles: ['thermometer'], maxSilenceMs: 300 }] }), sink);
     const connectsBefore = fake.calls(THERMO).connect;
     await driver.start();
-    await waitFor('thermometer quiet then reconnected', () => {
+    await waitFor(() => {
       const s = sink.states.map((x) => x.state);
       const q = s.indexOf('quiet');
       return q >= 0 && s.indexOf('disconnected', q) > q && s.indexOf('connected', q + 1) > q;
-    });
+    }, 8000, 'thermometer quiet then reconnected');
     expect(sink.states.find((s) => s.state === 'quiet')?.reason).toBe('no data for 300 ms');
     expect(fake.calls(THERMO).connect).toBeGreaterThanOrEqual(connectsBefore + 2);
     // The driver disconnected the silent device itself before reconnecting.
@@ -188,12 +181,12 @@ describe('BleDriver through node-ble and a fake BlueZ', () => {
     const sink = new RecordingSink();
     driver = new BleDriver(config(), sink);
     await driver.start();
-    await waitFor('cuff connected', () => sink.lastState('cuff-1') === 'connected');
+    await waitFor(() => sink.lastState('cuff-1') === 'connected', 8000, 'cuff connected');
     fake.setPowered(false);
-    await waitFor('all disconnected', () => ['strap-1', 'oxi-1', 'thermo-1', 'cuff-1'].every((id) => sink.lastState(id) === 'disconnected'));
-    await waitFor('powered-off reason', () => sink.states.some((s) => /powered off/.test(s.reason)));
+    await waitFor(() => ['strap-1', 'oxi-1', 'thermo-1', 'cuff-1'].every((id) => sink.lastState(id) === 'disconnected'), 8000, 'all disconnected');
+    await waitFor(() => sink.states.some((s) => /powered off/.test(s.reason)), 8000, 'powered-off reason');
     fake.setPowered(true);
-    await waitFor('all connected again', () => ['strap-1', 'oxi-1', 'thermo-1', 'cuff-1'].every((id) => sink.lastState(id) === 'connected'));
+    await waitFor(() => ['strap-1', 'oxi-1', 'thermo-1', 'cuff-1'].every((id) => sink.lastState(id) === 'connected'), 8000, 'all connected again');
   });
 
   it('with no bus at all, start() does not throw, the process survives and the sink sees the failure', async () => {
@@ -207,7 +200,7 @@ describe('BleDriver through node-ble and a fake BlueZ', () => {
       sink,
     );
     await expect(driver.start()).resolves.toBeUndefined();
-    await waitFor('two failed attempts', () => sink.states.filter((s) => s.state === 'disconnected').length >= 2);
+    await waitFor(() => sink.states.filter((s) => s.state === 'disconnected').length >= 2, 8000, 'two failed attempts');
     expect(sink.states.filter((s) => s.state === 'disconnected')[0]?.reason).toMatch(/timed out|ENOENT|connect/i);
   });
 

@@ -1,14 +1,6 @@
-import type { DriverSink } from './driver.js';
+import type { ConnectionState, DriverSink } from './driver.js';
 
-/**
- * Per-device connection state shared by every driver.
- *  connecting   -> the transport is being opened or associated
- *  connected    -> data flows
- *  quiet        -> open, but nothing arrived for the device's maximum silence (unplug detection on
- *                  USB-serial is unreliable, so silence is a disconnect signal of its own)
- *  disconnected -> closed, errored or gone; the driver will retry with backoff
- */
-export type ConnectionState = 'connecting' | 'connected' | 'quiet' | 'disconnected';
+export type { ConnectionState } from './driver.js';
 
 export interface ConnectionOptions {
   deviceId: string;

@@ -1,5 +1,14 @@
 import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Reading } from './observation.js';
-import type { ConnectionState } from './connection.js';
+
+/**
+ * Per-device connection state shared by every driver.
+ *  connecting   -> the transport is being opened or associated
+ *  connected    -> data flows
+ *  quiet        -> open, but nothing arrived for the device's maximum silence (unplug detection on
+ *                  USB-serial is unreliable, so silence is a disconnect signal of its own)
+ *  disconnected -> closed, errored or gone; the driver will retry with backoff
+ */
+export type ConnectionState = 'connecting' | 'connected' | 'quiet' | 'disconnected';
 
 /**
  * Where a driver delivers what it decodes. The gateway implements it and maps the device to its bed;

@@ -1,4 +1,10 @@
-import type { Principal } from './broker.js';
+/** Who a connected client is, decided at authentication. */
+export interface Principal {
+  kind: 'device' | 'service';
+  name: string;
+  /** Topic filters a service may subscribe to. Devices subscribe to nothing. */
+  subscribe: string[];
+}
 
 /** MQTT topic filter match (MQTT 3.1.1 section 4.7): `+` one level, `#` the rest. */
 export function filterMatches(filter: string, topic: string): boolean {

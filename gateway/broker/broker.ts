@@ -2,16 +2,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Aedes, type Client, type AuthenticateError } from 'aedes';
 import type { Logger } from '../log.js';
-import { topicAllowed } from './acl.js';
+import { topicAllowed, type Principal } from './acl.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
 
-/** Who a connected client is, decided at authentication. */
-export interface Principal {
-  kind: 'device' | 'service';
-  name: string;
-  /** Topic filters a service may subscribe to. Devices subscribe to nothing. */
-  subscribe: string[];
-}
+export type { Principal } from './acl.js';
 
 export interface BrokerCounters {
   authFailures: number;

@@ -7,10 +7,11 @@ import type { Priority } from '../../rules/types.js';
  *             spacing x between pulses of a group, 2x + td between the 3 and the 2, 0.35-1.30 s between the halves;
  *   - medium: 3 pulses, spacing y;
  *   - low:    1 or 2 pulses (we use 1).
- * Ranges as commonly reproduced from Table 3 (the standard's text is paid and was not in hand; see
- * /work/shared/references/anchors.md 6.4): pulse duration td high 75-200 ms, medium/low 125-250 ms; spacing
- * x 50-125 ms, y 125-250 ms; interburst interval tb high 2.5-15 s, medium 2.5-30 s, low > 15 s or no repeat.
- * Burst pattern wording: Comen N10 manual; repeat intervals high 10 s, medium 25 s, low 30 s: EDAN X8 manual
+ * Ranges as commonly reproduced from Table 3 (the standard's text is paid and was not in hand, so they are not
+ * verified against it): pulse duration td high 75-200 ms, medium/low 125-250 ms; spacing x 50-125 ms, y 125-250 ms;
+ * interburst interval tb high 2.5-15 s, medium 2.5-30 s, low > 15 s or no repeat. Timing terms td, ts, tb: Physio-
+ * Control LUCAS 2 instructions for use, alarm section (p. 31). Burst pattern wording: Comen N10 operator's manual,
+ * alarm chapter (p. 64); repeat intervals high 10 s, medium 25 s, low 30 s: EDAN X8 patient monitor manual (p. 43)
  * ("DO-DO-DO------DO-DO, DO-DO-DO------DO-DO"). Confirm against the purchased standard before release.
  *
  * Each pattern is one burst: `pulses[i]` is sound-on time and `gaps[i]` the silence after it (ms, measured from the end

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { auditCsv, auditLine } from './audit-text.js';
-import { VOCABULARY } from './vocabulary.js';
+import { TECHNICAL_CONDITION_NAMES, TECHNICAL_CONDITIONS } from '../../rules/technical.js';
+import { buildVocabulary } from './vocabulary.js';
+
+const VOCABULARY = buildVocabulary(Object.fromEntries(TECHNICAL_CONDITION_NAMES.map((c) => [c, TECHNICAL_CONDITIONS[c].label])));
 
 describe('audit in words', () => {
   it('says what was done without JSON or internal names', () => {

@@ -1,4 +1,4 @@
-import type { AuditRow } from './audit-view.js';
+import type { AuditRow } from '../store/audit.js';
 import type { Vocabulary } from './vocabulary.js';
 
 export interface AuditLine {

@@ -2,15 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { limitOverridesSchema } from '../../rules/config.js';
 import { PATTERNS } from '../buzzer/patterns.js';
 import type { Logger } from '../log.js';
+import type { AuditQuery, AuditRow } from '../store/audit.js';
 import { auditCsv, auditLine } from './audit-text.js';
-import type { AuditQuery, AuditRow } from './audit-view.js';
 import { DEFAULT_DISPLAY, presentPatient, type DisplaySettings, type PatientView } from './display.js';
 import { isStaticPath, serveStatic } from './static-files.js';
 import { TrendHistory } from './trend-history.js';
-import { VOCABULARY } from './vocabulary.js';
+import { buildVocabulary, type Vocabulary } from './vocabulary.js';
 import type { HealthHandler } from '../health/endpoints.js';
 import { cookieValue, sessionKey, Sessions, type Session, type StaffMember } from './sessions.js';
 
@@ -60,8 +59,6 @@ export interface ScreenSetup {
   buzzer: BuzzerView | null;
 }
 
-const limitsChange = z.object({ profile: z.string().min(1).max(64).optional(), overrides: limitOverridesSchema.optional() }).strict();
-
 export interface ScreenOptions {
   /** /healthz, /readyz and /metrics (gateway/health/endpoints.ts), served on the screen's port. */
   health?: HealthHandler;
@@ -81,6 +78,10 @@ export interface ScreenOptions {
   display?: Partial<DisplaySettings>;
   /** Observations from before a restart, to start the trend charts with. */
   trendSeed?: Iterable<TrendInput>;
+  /** Validates a bed's limit overrides (the rules' schema, handed in so the screen does not import rules/). */
+  limitOverrides: z.ZodType<Record<string, unknown>>;
+  /** Technical condition -> label, from the rules' registry (handed in for the same reason). */
+  technicalLabels?: Record<string, string>;
 }
 
 type TrendInput = { bedId: string; param: string; value: number; receivedAt: number };
@@ -106,12 +107,17 @@ export class ScreenServer {
   private readonly beds = new Map<string, BedSetup>();
   private readonly display: DisplaySettings;
   private readonly trends: TrendHistory;
+  private readonly vocabulary: Vocabulary;
+
+  private readonly limitsChange;
 
   constructor(private readonly o: ScreenOptions) {
+    this.limitsChange = z.object({ profile: z.string().min(1).max(64).optional(), overrides: o.limitOverrides.optional() }).strict();
     this.sessions = new Sessions(o.staff, o.sessionHours * 3600_000, Date.now, sessionKey(o.sessionKeyFile));
     for (const b of o.beds ?? []) this.beds.set(b.id, { ...b });
     this.display = { ...DEFAULT_DISPLAY, ...Object.fromEntries(Object.entries(o.display ?? {}).filter(([, v]) => v !== undefined)) };
     this.trends = new TrendHistory(this.display.trendHours);
+    this.vocabulary = buildVocabulary(o.technicalLabels ?? {});
     for (const t of o.trendSeed ?? []) this.trends.add(t);
   }
 
@@ -224,7 +230,7 @@ export class ScreenServer {
         user: session ? { id: session.staffId, name: session.name, role: session.role } : null,
         readOnly: !session,
         heartbeatMs: HEARTBEAT_MS,
-        vocabulary: VOCABULARY,
+        vocabulary: this.vocabulary,
         display: { locale: this.display.locale, timeZone: this.display.timeZone, hour12: this.display.hour12, trendHours: this.display.trendHours, patientDisplay: this.display.patientDisplay },
         setup: this.setup(),
         state: this.redactState(this.o.backend.snapshot()),
@@ -293,7 +299,7 @@ export class ScreenServer {
       const session = this.sessionOf(req);
       // What a wall display may show without login (readOnlyView): the words and the trends, as over /ws.
       if (req.method === 'GET' && (session || this.o.readOnlyView)) {
-        if (path === '/api/vocabulary') return this.json(res, 200, VOCABULARY);
+        if (path === '/api/vocabulary') return this.json(res, 200, this.vocabulary);
         const t = /^\/api\/beds\/([^/]+)\/trends$/.exec(path);
         if (t && this.beds.has(decodeURIComponent(t[1]!))) return this.json(res, 200, this.trends.get(decodeURIComponent(t[1]!), Date.now()));
       }
@@ -329,7 +335,7 @@ export class ScreenServer {
     const until = num('until');
     const csv = url.pathname.endsWith('.csv');
     const rows = this.o.backend.audit!({ limit: num('limit') ?? (csv ? 500 : 50), ...(bed ? { bed } : {}), ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) });
-    const lines = rows.map((r) => auditLine(r, VOCABULARY));
+    const lines = rows.map((r) => auditLine(r, this.vocabulary));
     if (!csv) return this.json(res, 200, { rows: lines });
     res.writeHead(200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="wardgate-audit.csv"', 'Cache-Control': 'no-store' });
     res.end(auditCsv(lines, (id) => this.beds.get(id)?.label ?? id, this.display.timeZone));
@@ -337,7 +343,7 @@ export class ScreenServer {
 
   /** Validates a limits change before the rules see it, and remembers the bed's new settings for the page. */
   private changeLimits(bedId: string, body: Record<string, unknown> | undefined, session: Session): ActionResult {
-    const parsed = limitsChange.safeParse(body ?? {});
+    const parsed = this.limitsChange.safeParse(body ?? {});
     if (!parsed.success) return { ok: false, error: `limits: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}` };
     const change = parsed.data;
     if (change.profile === undefined && change.overrides === undefined) return { ok: false, error: 'limits: give a profile or overrides' };

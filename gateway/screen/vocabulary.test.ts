@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { PARAM_NAMES } from '../../drivers/core/parameters.js';
-import { TECHNICAL_PRIORITY } from '../../rules/technical.js';
 import { initialsOf, presentPatient } from './display.js';
-import { VOCABULARY } from './vocabulary.js';
+import { TECHNICAL_CONDITION_NAMES, TECHNICAL_CONDITIONS } from '../../rules/technical.js';
+import { buildVocabulary } from './vocabulary.js';
+
+const VOCABULARY = buildVocabulary(Object.fromEntries(TECHNICAL_CONDITION_NAMES.map((c) => [c, TECHNICAL_CONDITIONS[c].label])));
 
 describe('screen vocabulary', () => {
   it('names every parameter of the registry with a label and a readable unit', () => {
@@ -15,7 +17,7 @@ describe('screen vocabulary', () => {
   });
 
   it('puts every technical condition of the rules into words, and priorities get distinct text markers', () => {
-    for (const c of Object.keys(TECHNICAL_PRIORITY)) expect(VOCABULARY.conditions[c], c).toMatch(/^[A-Z]/);
+    for (const c of TECHNICAL_CONDITION_NAMES) expect(VOCABULARY.conditions[c], c).toMatch(/^[A-Z]/);
     const markers = Object.values(VOCABULARY.priorities).map((p) => p.marker);
     expect(new Set(markers).size).toBe(3);
     expect(VOCABULARY.centralStatus.IN_PROGRESS).toBe('In progress');

@@ -1,13 +1,11 @@
 import type { ConnectionState } from '../../drivers/core/connection.js';
 import { PARAMETERS, PARAM_NAMES, type ParamName } from '../../drivers/core/parameters.js';
-import type { TechnicalConditionName } from '../../rules/config.js';
-import { TECHNICAL_PRIORITY } from '../../rules/technical.js';
 
 /**
- * The words the ward screen shows, derived from the gateway's registries (the parameter table, the technical
- * conditions) and sent to the page with the first snapshot, so the page repeats none of them. The maps below are
- * typed against the registries: a parameter, unit or technical condition added there without its screen wording
- * fails the type check here.
+ * The words the ward screen shows, derived from the gateway's registries (the parameter table here, the technical
+ * conditions' labels handed in by the composition root, since the screen does not import rules/) and sent to the
+ * page with the first snapshot, so the page repeats none of them. The maps below are typed against the parameter
+ * registry: a parameter or unit added there without its screen wording fails the type check here.
  */
 export interface Vocabulary {
   params: Record<string, { label: string; short: string; unit: string; unitText: string }>;
@@ -34,31 +32,8 @@ const SHORT: Record<ParamName, string> = { hr: 'HR', pr: 'Pulse', spo2: 'SpO₂'
 
 const TILE_ORDER: ParamName[] = ['hr', 'spo2', 'rr', 'sbp', 'temp', 'pr', 'dbp', 'map', 'pi'];
 
-const TECHNICAL_TEXT: Record<TechnicalConditionName, string> = {
-  'sensor-off': 'Sensor off',
-  'no-sensor': 'No sensor',
-  'sensor-fault': 'Sensor fault',
-  'no-contact': 'No skin contact',
-  'low-perfusion': 'Low perfusion',
-  'pulse-search': 'Searching for pulse',
-  interference: 'Signal interference',
-  'low-signal': 'Weak signal',
-  'low-battery': 'Battery low',
-  'data-invalid': 'Invalid readings',
-  'device-alarm-silenced': 'Alarm silenced on the device',
-  'device-disconnected': 'Device disconnected',
-  'no-data': 'No data from the device',
-  'device-fault': 'Device fault',
-  'cuff-fit': 'Check cuff fit',
-  'body-movement': 'Movement during measurement',
-  'irregular-pulse': 'Irregular pulse',
-  'store-fault': 'Gateway storage failing',
-  'disk-budget': 'Gateway disk nearly full',
-  'buzzer-fault': 'Ward buzzer fault',
-  'clock-unsynced': 'Gateway clock not synchronised',
-};
-
-function build(): Vocabulary {
+/** `technical`: condition name -> label, from the technical-condition registry (rules/technical.ts). */
+export function buildVocabulary(technical: Record<string, string>): Vocabulary {
   const params: Vocabulary['params'] = {};
   const conditions: Record<string, string> = { news2: 'NEWS2 score raised', fall: 'Fall detected' };
   for (const p of PARAM_NAMES) {
@@ -67,14 +42,15 @@ function build(): Vocabulary {
     conditions[`${p}-high`] = `${def.label} high`;
     conditions[`${p}-low`] = `${def.label} low`;
   }
-  for (const c of Object.keys(TECHNICAL_PRIORITY) as TechnicalConditionName[]) conditions[c] = TECHNICAL_TEXT[c];
+  Object.assign(conditions, technical);
   return {
     params,
     paramOrder: TILE_ORDER.filter((p) => PARAM_NAMES.includes(p)),
     conditions,
-    // Text markers beside colour, so priority reads the same in greyscale and for colour-blind staff: the
-    // !!!/!!/! convention of IEC 60601-1-8:2006+A1:2012 visual alarm signals (6.3.2.2), as patient monitors show it.
-    priorities: { high: { label: 'High priority', marker: '!!!' }, medium: { label: 'Medium priority', marker: '!!' }, low: { label: 'Low priority', marker: '!' } },
+    // Text markers beside colour, so priority reads the same in greyscale and for colour-blind staff: the markers
+    // patient monitors put before alarm messages (EDAN X8 manual p. 43, Comen N10 operator's manual 7.4.3, p. 64;
+    // Philips IntelliVue MP60/70/80/90 instructions for use, ch. 3 "Visual Alarm Indicators").
+    priorities: { high: { label: 'High priority', marker: '***' }, medium: { label: 'Medium priority', marker: '**' }, low: { label: 'Low priority', marker: '*' } },
     // NEWS2 clinical risk bands, Royal College of Physicians, National Early Warning Score 2 (2017), Chart 2.
     news2Risk: { low: 'Low risk', 'low-medium': 'Low–medium risk (a single score of 3)', medium: 'Medium risk', high: 'High risk' },
     news2Inputs: { acvpu: 'ACVPU (consciousness)', o2: 'oxygen (air or supplemental)' },
@@ -83,5 +59,3 @@ function build(): Vocabulary {
     deviceStates: { connected: 'Connected', connecting: 'Connecting', disconnected: 'Disconnected', quiet: 'No data' },
   };
 }
-
-export const VOCABULARY: Vocabulary = build();

@@ -1,7 +1,11 @@
 import type { Statement } from 'better-sqlite3';
 import type { Observation } from '../../drivers/core/observation.js';
 import type { AlarmEvent, IncidentEvent } from '../../rules/types.js';
+import type { OutboxPort } from '../../sync/upstream.js';
+import { readAudit, type AuditQuery, type AuditRow } from './audit.js';
 import { openDatabase, type Db } from './database.js';
+import { enforceDiskBudget, type DiskBudgetOptions, type DiskBudgetReport } from './disk-budget.js';
+import { DownlinkStore } from './downlink.js';
 
 /** A message waiting in (or delivered from) the outbox. `body` is the JSON sent upstream. */
 export interface OutboxRow {
@@ -38,6 +42,7 @@ export interface AuditEntry {
  * durable transaction before anything is published.
  */
 export class Store {
+  /** The connection, for tests and diagnosis; code outside gateway/store/ calls the typed methods (no SQL there). */
   readonly db: Db;
   readonly path: string;
   readonly migrated: number[];
@@ -48,6 +53,13 @@ export class Store {
   private readonly st: Record<string, Statement>;
   /** Observations dropped because the queue was over its bound (load shedding). */
   droppedObservations = 0;
+  /** What the centre sent down (incident status, admissions), applied idempotently. */
+  readonly downlink: DownlinkStore;
+  /** The outbox as the upstream relay (sync/) sees it: undelivered rows in order, and delivery marks. */
+  readonly outbox: OutboxPort = {
+    pending: (limit, afterGwSeq) => this.pendingOutbox(limit, afterGwSeq),
+    markDelivered: (gwSeqs, at) => this.markDelivered(gwSeqs, at),
+  };
 
   constructor(
     dataDir: string,
@@ -106,6 +118,12 @@ export class Store {
     const fromObs = (d.prepare('SELECT MAX(seq) AS m FROM observations').get() as { m: number | null }).m ?? 0;
     const fromOutbox = (d.prepare('SELECT MAX(gw_seq) AS m FROM outbox').get() as { m: number | null }).m ?? 0;
     this.seq = Math.max(fromMeta, fromObs, fromOutbox);
+    this.downlink = new DownlinkStore(d);
+  }
+
+  /** False once closed (or if the connection was lost): the readiness check. */
+  get isOpen(): boolean {
+    return this.db.open;
   }
 
   /** Next gateway-local sequence number: strictly increasing across restarts. */
@@ -221,6 +239,16 @@ export class Store {
     return rows.map((r) => ({ at: r.at, actor: r.actor, action: r.action, ...(r.bed ? { bed: r.bed } : {}), detail: JSON.parse(r.detail) as unknown }));
   }
 
+  /** Recent rows of the audit trail for the screen, newest first. */
+  recentAudit(q: AuditQuery): AuditRow[] {
+    return readAudit(this.db, q);
+  }
+
+  /** Prunes to stay inside `o.budgetBytes` (see disk-budget.ts for what is sacrificed first) and reports the level. */
+  enforceDiskBudget(now: number, o: DiskBudgetOptions): DiskBudgetReport {
+    return enforceDiskBudget(this.db, this.path, now, o);
+  }
+
   /** Undelivered outbox messages in gateway order, after `afterGwSeq`. */
   pendingOutbox(limit: number, afterGwSeq = 0): OutboxRow[] {
     return this.st.pendingOutbox!.all(afterGwSeq, limit) as OutboxRow[];
@@ -274,11 +302,6 @@ export class Store {
   }
 
   /**
-   * Retention. Each call records a mark (now, last sequence); observations up to the newest mark older than the
-   * retention are deleted by primary key, so the hot insert path needs no time index. Call it regularly (every
-   * minute): the retention is honoured to within that period.
-   */
-  /**
    * Observations received since `since` (epoch ms), oldest first, at most `limit`: what the screen shows again after a
    * restart. Starts from the newest retention mark at or before `since` (no time index on the hot table).
    */
@@ -307,6 +330,11 @@ export class Store {
     }));
   }
 
+  /**
+   * Retention. Each call records a mark (now, last sequence); observations up to the newest mark older than the
+   * retention are deleted by primary key, so the hot insert path needs no time index. Call it regularly (every
+   * minute): the retention is honoured to within that period.
+   */
   prune(now: number, retentionMs: number, deliveredKeepMs = 24 * 3600_000): { observations: number; outbox: number } {
     this.flushObservations();
     let observations = 0;

@@ -1,7 +1,7 @@
 /**
  * The emulated monitor's message layer: what an IntelliVue sends (association result, MDS Create, poll results
  * with numerics and alarm lists) and how it reads a client's requests. Written from the protocol facts in
- * shared/references/intellivue.md §2-3, independently of drivers/serial/intellivue (no imports from there).
+ * docs/intellivue.md (session and numerics, with their sources), independently of drivers/serial/intellivue (no imports from there).
  */
 
 class Out {

@@ -1,6 +1,6 @@
 /**
  * The emulated monitor's own framing, written apart from the driver's (drivers/serial/intellivue/framing.ts) so a
- * mistake in one is caught by the other. Facts: shared/references/intellivue.md §1 (frame layout, transparency,
+ * mistake in one is caught by the other. Facts: docs/intellivue.md (frame layout, transparency,
  * PPP FCS-16 per RFC 1662: reflected 0x8408, init 0xFFFF, ones' complement sent LSB first).
  * This one computes the CRC bit by bit and splits frames with a small state enum.
  */

@@ -1,5 +1,6 @@
 import type { LimitOverrides } from '../../rules/config.js';
 import { loadBuiltinProfile } from '../../rules/profiles.js';
+import { isTechnicalCondition, TECHNICAL_CONDITIONS } from '../../rules/technical.js';
 import type { ParamName } from '../../drivers/core/parameters.js';
 import type { Scenario } from './schema.js';
 
@@ -42,6 +43,7 @@ export function generateGatewayConfig(s: Scenario, o: GeneratedConfigOptions): R
   const rules: Record<string, unknown> = {};
   if (s.gateway.noDataSeconds !== undefined) rules.technical = { noDataSeconds: s.gateway.noDataSeconds };
   if (s.gateway.news2DelaySeconds !== undefined) rules.news2 = { delaySeconds: s.gateway.news2DelaySeconds };
+  if (s.gateway.incidentRejoinSeconds !== undefined) rules.incidents = { rejoinWindowSeconds: s.gateway.incidentRejoinSeconds };
   return {
     gateway: { ...SIM_GATEWAY },
     dataDir: o.dataDir,
@@ -83,7 +85,10 @@ export function gatewayDelaySeconds(s: Scenario, bed: string, condition: string)
     return loadBuiltinProfile('adult').params[param]?.delaySeconds ?? 0;
   }
   if (condition === 'news2') return s.gateway.news2DelaySeconds ?? 0;
-  if (condition === 'no-data') return s.gateway.noDataSeconds ?? 30;
-  if (condition === 'device-disconnected') return s.gateway.maxSilenceSeconds;
+  if (!isTechnicalCondition(condition)) return 0;
+  // A silence the rules time (no-data) or the driver times (device-disconnected); devices report the rest at once.
+  const raisedBy = TECHNICAL_CONDITIONS[condition].raisedBy;
+  if (raisedBy === 'rules') return s.gateway.noDataSeconds ?? 30;
+  if (raisedBy === 'driver') return s.gateway.maxSilenceSeconds;
   return 0;
 }

@@ -45,6 +45,23 @@ describe('scenario schema', () => {
     expect(text).toMatch(/^expect\.mustNot\[0\]: unknown field\(s\) 'colour'/m);
   });
 
+  it('accepts only conditions the gateway can raise in expectations (technical ones from rules/technical.ts)', () => {
+    const doc = base() as Record<string, unknown>;
+    const alarm = (condition: string) => ({ bed: 'bed-1', condition, withinSeconds: 5 });
+    doc.expect = {
+      alarms: [alarm('spo2-low'), alarm('news2'), alarm('fall'), alarm('no-data'), alarm('buzzer-fault'), alarm('sensor-of'), alarm('pulse-high')],
+      mustNot: [{ condition: 'sensor-off' }, { condition: 'hr-hi' }],
+    };
+    const r = validateScenario(doc);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors.filter((e) => e.includes('condition')).map((e) => e.split(':')[0])).toEqual([
+      'expect.alarms[5].condition',
+      'expect.alarms[6].condition',
+      'expect.mustNot[1].condition',
+    ]);
+  });
+
   it('checks references across the file: unknown beds and devices, duplicates, events after the end', () => {
     const doc = base() as Record<string, unknown>;
     (doc.beds as Array<{ devices: Array<Record<string, unknown>> }>)[1]!.devices.push({ id: 'w-1', transport: 'mqtt' });

@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { limitOverridesSchema } from '../../rules/config.js';
+import { isAlarmCondition } from '../../rules/technical.js';
 
 /**
  * The scenario file a tester writes (YAML or JSON): beds and their devices, baseline vitals, timed events,
@@ -12,6 +13,8 @@ import { limitOverridesSchema } from '../../rules/config.js';
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dot, dash or underscore');
 const priority = z.enum(['high', 'medium', 'low']);
 const seconds = z.number().min(0);
+/** An alarm condition the gateway can raise (rules/technical.ts), so a misspelt expectation fails to load. */
+const condition = z.string().refine(isAlarmCondition, { message: 'must be <param>-high, <param>-low, news2, fall or a technical condition (rules/technical.ts)' });
 
 /** Partial vitals: the baseline of a bed (over NORMAL_ADULT) or the offsets an event applies. */
 const vitalsShape = {
@@ -88,7 +91,7 @@ export const scenarioEventSchema = z.discriminatedUnion('type', [
 export const alarmExpectationSchema = z
   .object({
     bed: id,
-    condition: z.string().min(1),
+    condition,
     priority: priority.optional(),
     /** Scenario second from which the time limit runs (default 0). */
     after: seconds.default(0),
@@ -100,7 +103,7 @@ export const alarmExpectationSchema = z
 export const incidentExpectationSchema = z
   .object({
     bed: id,
-    condition: z.string().min(1),
+    condition,
     type: z.enum(['opened', 'updated', 'escalated', 'acknowledged', 'closed']).default('opened'),
     after: seconds.default(0),
     withinSeconds: z.number().positive(),
@@ -111,7 +114,7 @@ export const incidentExpectationSchema = z
 export const forbiddenAlarmSchema = z
   .object({
     bed: id.optional(),
-    condition: z.string().min(1).optional(),
+    condition: condition.optional(),
     priority: z.array(priority).min(1).optional(),
     /** Only before this scenario second (default: the whole run). */
     until: seconds.optional(),
@@ -136,6 +139,8 @@ export const scenarioSchema = z
         maxSilenceSeconds: z.number().positive().default(30),
         noDataSeconds: z.number().min(1).optional(),
         news2DelaySeconds: z.number().min(0).optional(),
+        /** The gateway's incident rejoin window, real seconds (rules.incidents.rejoinWindowSeconds; default 300). */
+        incidentRejoinSeconds: z.number().min(0).optional(),
         /** Extra real seconds an expectation is given beyond its scenario time and the gateway's delay. */
         graceSeconds: z.number().min(0).default(4),
       })

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
+import { waitFor } from './wait.js';
 
 export interface Mosquitto {
   port: number;
@@ -16,21 +17,19 @@ export interface Mosquitto {
 
 const BIN = '/usr/sbin/mosquitto';
 
-async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
+function listening(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
     });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`mosquitto did not listen on ${port} within ${timeoutMs} ms`);
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+  await waitFor(() => listening(port), timeoutMs, `mosquitto to listen on ${port}`);
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Crash consistency (issue 10, reliability 1): the real daemon under MQTT load is SIGKILLed at random moments
+ * Crash consistency: the real daemon under MQTT load is SIGKILLed at random moments
  * (RELIABILITY.crashKills times: 10 short, 50 long) and restarted on the same ports. After every restart:
  *  - PRAGMA integrity_check on data/wardgate.db is ok;
  *  - every alarm that had been published on alarms/# (collected by a subscriber) is in alarm_events (same id,
@@ -18,7 +18,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/ports.js';
-import { beds, collectAlarms, connectMqtt, gatewayConfig, sleep, waitFor, type AlarmMessage } from './live-gateway.js';
+import { waitFor } from '../helpers/wait.js';
+import { beds, collectAlarms, connectMqtt, gatewayConfig, sleep, type AlarmMessage } from './live-gateway.js';
 import { figure, RELIABILITY } from './profile.js';
 
 const KILLS = RELIABILITY.crashKills;

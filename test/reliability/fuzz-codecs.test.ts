@@ -1,5 +1,5 @@
 /**
- * Fuzzing every codec and ingest path with fast-check (issue 10, reliability 3): no exception escapes, no NaN or
+ * Fuzzing every codec and ingest path with fast-check: no exception escapes, no NaN or
  * infinity becomes a reading, and stateful framers keep memory bounded. Inputs are both fully random and
  * mutations of valid frames built by the simulator's encoders (so the deep decode paths are reached).
  * Cases per target: RELIABILITY.fuzzRuns (2,000 short, 100,000 with WARDGATE_RELIABILITY=long).

@@ -1,5 +1,5 @@
 /**
- * Fuzzing the configuration loader and the downlink path (issue 10, reliability 3).
+ * Fuzzing the configuration loader and the downlink path.
  * - parseConfig on the shipped default config with random edits at random paths, and loadConfig on mutated YAML
  *   text: the only exception that may come out is ConfigError (which `wardgate config check` prints).
  * - parseDownlink on mutated valid messages and random input: never throw; whatever they
@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError, loadConfig, parseConfig } from '../../config/load.js';
 import { Store } from '../../gateway/store/store.js';
-import { DownlinkStore } from '../../sync/downlink.js';
+import { DownlinkStore } from '../../gateway/store/downlink.js';
 import { parseDownlink } from '../../sync/wire.js';
 import { fuzzOptions, mutatedText } from './fuzz-harness.js';
 import { RELIABILITY } from './profile.js';

@@ -23,7 +23,7 @@ function load(file: string): Scenario {
 describe.concurrent('shipped scenarios pass with --expect against the real gateway', () => {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml'));
 
-  it('ships the four scenarios the issue names', () => {
+  it('ships the four scenarios the README names', () => {
     expect(files.sort()).toEqual(['copd-news2-scale2.yaml', 'device-chaos.yaml', 'normal-ward-24.yaml', 'sepsis-deterioration.yaml']);
   });
 

@@ -47,7 +47,7 @@ describe(`${GATEWAYS} gateways syncing to one mosquitto at once`, () => {
       upstreams.push(new MqttUpstream({
         url: broker.url, username: 'gw', password: 'gw-secret', clientId: `wardgate-${who.gatewayId}`,
         topics: { incidents: topics.incidents, status: topics.status, heartbeat: topics.heartbeat, down: topics.down },
-        outbox: { pending: (l, a) => store.pendingOutbox(l, a), markDelivered: (s, at) => store.markDelivered(s, at) },
+        outbox: store.outbox,
         maxInFlight: 20, retryMinMs: 100, retryMaxMs: 1000, log, onDownlink: () => undefined,
         statusPayload: (s) => JSON.stringify(statusMessage(who, s, { gatewaySeq: store.lastSeq, wallTime: Date.now(), clockSynced: true })),
       }));

@@ -76,7 +76,7 @@ describe('HTTPS transport against a local mutual-TLS server with 5xx answers and
     const u = new HttpsUpstream({
       url: `https://localhost:${port}/`, ca: pki.ca, cert: pki.clientCert, key: pki.clientKey, timeoutMs: 300, batchSize: 4, identity: who,
       stamp: () => ({ gatewaySeq: store.lastSeq, wallTime: Date.now(), clockSynced: true }),
-      outbox: { pending: (l, a) => store.pendingOutbox(l, a), markDelivered: (s, at) => store.markDelivered(s, at) },
+      outbox: store.outbox,
       retryMinMs: 50, retryMaxMs: 200, log, onDownlink: (m) => down.push(m), statusPayload: (s) => JSON.stringify({ s }),
     });
     central.admission(who, 'admit', 'bed-1', { id: 'patient-9' }); // queued until the gateway first calls in
@@ -115,7 +115,7 @@ describe('HTTPS transport against a local mutual-TLS server with 5xx answers and
     const u = new HttpsUpstream({
       url: `https://localhost:${port}`, ca: pki.ca, cert: pki.clientCert, key: pki.clientKey, timeoutMs: 1000, batchSize: 10, identity: { ...who, gatewayId: 'gw-https2' },
       stamp: () => ({ gatewaySeq: store.lastSeq, wallTime: Date.now(), clockSynced: false }),
-      outbox: { pending: (l, a) => store.pendingOutbox(l, a), markDelivered: (s, at) => store.markDelivered(s, at) },
+      outbox: store.outbox,
       retryMinMs: 50, retryMaxMs: 100, log, onDownlink: () => undefined, statusPayload: (s) => JSON.stringify({ s }),
     });
     u.start();
@@ -132,7 +132,7 @@ describe('HTTPS transport against a local mutual-TLS server with 5xx answers and
     const u = new HttpsUpstream({
       url: `https://localhost:${port}`, ca: pki.ca, cert: pki.rogueCert, key: pki.rogueKey, timeoutMs: 1000, batchSize: 10, identity: who,
       stamp: () => ({ gatewaySeq: store.lastSeq, wallTime: Date.now(), clockSynced: false }),
-      outbox: { pending: (l, a) => store.pendingOutbox(l, a), markDelivered: (s, at) => store.markDelivered(s, at) },
+      outbox: store.outbox,
       retryMinMs: 50, retryMaxMs: 100, log, onDownlink: () => undefined, statusPayload: (s) => JSON.stringify({ s }),
     });
     u.start();

@@ -31,7 +31,7 @@ describe('an event the broker will not take', () => {
     const u = new MqttUpstream({
       url: broker.url, username: 'gw', password: 'gw-pw', clientId: 'gw-refused', protocolVersion: 5,
       topics: { incidents: 't/incidents', status: 't/status', heartbeat: 't/hb', down: 't/down/#' },
-      outbox: { pending: (l, a) => store.pendingOutbox(l, a), markDelivered: (s, at) => store.markDelivered(s, at) },
+      outbox: store.outbox,
       maxInFlight: 10, retryMinMs: 100, retryMaxMs: 400, ackTimeoutMs: 1500, log, onDownlink: () => undefined, statusPayload: (s) => JSON.stringify({ s }),
     });
     u.start();

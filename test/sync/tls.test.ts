@@ -47,7 +47,7 @@ describe('mutual TLS to mosquitto with certificates made by openssl', () => {
     const u = new MqttUpstream({
       url: `mqtts://localhost:${tlsPort}`, username: 'gw-tls', password: 'gw-secret', clientId: `gw-tls-${name}`, ...tls,
       topics: { incidents: topics.incidents, status: topics.status, heartbeat: topics.heartbeat, down: topics.down },
-      outbox: { pending: (l, a) => store.pendingOutbox(l, a), markDelivered: (s, at) => store.markDelivered(s, at) },
+      outbox: store.outbox,
       maxInFlight: 10, retryMinMs: 200, retryMaxMs: 1000, log, onDownlink: () => undefined, statusPayload: (s) => JSON.stringify({ s }),
     });
     upstreams.push(u);

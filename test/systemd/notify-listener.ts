@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { waitFor } from '../helpers/wait.js';
 
 const LISTENER_PY = String.raw`
 import json, os, socket, struct, sys, time
@@ -73,13 +74,7 @@ export async function startNotifyListener(socket: string): Promise<NotifyListene
     datagrams,
     messages,
     async waitFor(predicate, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(messages())) {
-        if (Date.now() > deadline) {
-          throw new Error(`timed out; got ${JSON.stringify(messages().map((d) => d.msg))}`);
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitFor(() => predicate(messages()), timeoutMs, () => `the notify messages (got ${JSON.stringify(messages().map((d) => d.msg))})`);
     },
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) return;

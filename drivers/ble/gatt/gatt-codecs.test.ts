@@ -21,7 +21,7 @@ describe('uuid128', () => {
 });
 
 // Heart Rate Measurement vectors: NordicSemiconductor/Android-BLE-Common-Library,
-// ble-common/src/test/.../hr/HeartRateMeasurementDataCallbackTest.java, and the issue's `0648`.
+// ble-common/src/test/.../hr/HeartRateMeasurementDataCallbackTest.java, and `0648` (flags 0x06: sensor contact supported and detected; 0x48 = 72).
 describe('2a37 Heart Rate Measurement', () => {
   const decode = GATT_CODECS['2a37'];
 

@@ -13,6 +13,7 @@ import { IntellivueDriver } from './driver.js';
 import type { SessionOptions } from './session.js';
 import { IntellivueEmulator, type EmulatorOptions } from '../../../simulator/intellivue/emulator.js';
 import type { DeviceAlarm } from './poll-data.js';
+import { waitFor } from '../../../test/helpers/wait.js';
 
 class RecordingSink implements DriverSink {
   readings: { at: number; r: Reading }[] = [];
@@ -35,13 +36,6 @@ class RecordingSink implements DriverSink {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 let dir: string;
 let socat: ChildProcess;
@@ -51,7 +45,7 @@ let driver: IntellivueDriver | undefined;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ivue-'));
   socat = spawn('socat', [`pty,raw,echo=0,link=${dir}/mon`, `pty,raw,echo=0,link=${dir}/gw`], { stdio: 'ignore' });
-  await until(() => existsSync(`${dir}/mon`) && existsSync(`${dir}/gw`), 5000, 'socat PTYs');
+  await waitFor(() => existsSync(`${dir}/mon`) && existsSync(`${dir}/gw`), 5000, 'socat PTYs');
 });
 
 afterEach(async () => {
@@ -84,7 +78,7 @@ describe('IntelliVue over a PTY', () => {
   it('associates, answers MDS Create and delivers the monitor numerics to the sink', async () => {
     const nbpAt = new Date(Date.UTC(2024, 5, 1, 8, 30));
     const { sink, emu } = await setup({ values: { hr: 118, spo2: 89, pr: 117, rr: 26, temp: 38.4, nbp: { sys: 92, dia: 55, mean: 67, at: nbpAt } } });
-    await until(() => new Set(sink.readings.map((x) => x.r.param)).size >= 8, 5000, 'all parameters');
+    await waitFor(() => new Set(sink.readings.map((x) => x.r.param)).size >= 8, 5000, 'all parameters');
     const last = (p: string): Reading | undefined => [...sink.readings].reverse().find((x) => x.r.param === p)?.r;
     expect(last('hr')).toMatchObject({ value: 118, unit: '/min' });
     expect(last('spo2')).toMatchObject({ value: 89, unit: '%' });
@@ -99,19 +93,19 @@ describe('IntelliVue over a PTY', () => {
     expect(sink.states).toContain('connected');
     // values change on the monitor and follow on the gateway
     emu.values.hr = 64;
-    await until(() => last('hr')?.value === 64, 3000, 'changed hr');
+    await waitFor(() => last('hr')?.value === 64, 3000, 'changed hr');
   });
 
   it('demo data is flagged and never plain', async () => {
     const { sink, emu } = await setup();
     emu.demo = true;
-    await until(() => sink.readings.length >= 10, 5000, 'readings');
+    await waitFor(() => sink.readings.length >= 10, 5000, 'readings');
     expect(sink.readings.every((x) => x.r.flags?.includes('demo'))).toBe(true);
   });
 
   it('keeps the association alive within the monitor timeout', async () => {
     const { sink, emu } = await setup({ keepAliveTimeoutMs: 1500 }, { keepAliveMs: 600, repollMs: 60_000 });
-    await until(() => sink.readings.length > 0, 5000, 'first readings');
+    await waitFor(() => sink.readings.length > 0, 5000, 'first readings');
     await sleep(4000);
     expect(emu.stats.keepAliveExpiries).toBe(0);
     expect(emu.stats.associations).toBe(1);
@@ -120,22 +114,22 @@ describe('IntelliVue over a PTY', () => {
 
   it('keep-alive expiry: the monitor drops the association, the gateway raises the condition and re-associates', async () => {
     const { sink, emu } = await setup({ keepAliveTimeoutMs: 1200 }, { keepAliveMs: 60_000, repollMs: 60_000, silenceMs: 1000 });
-    await until(() => sink.readings.length > 0, 5000, 'first readings');
-    await until(() => emu.stats.keepAliveExpiries >= 1, 5000, 'monitor timeout');
-    await until(() => sink.conditions.some((c) => c.condition === 'device-disconnected' && c.active), 4000, 'condition');
-    await until(() => emu.stats.associations >= 2 && emu.associated, 6000, 're-association');
+    await waitFor(() => sink.readings.length > 0, 5000, 'first readings');
+    await waitFor(() => emu.stats.keepAliveExpiries >= 1, 5000, 'monitor timeout');
+    await waitFor(() => sink.conditions.some((c) => c.condition === 'device-disconnected' && c.active), 4000, 'condition');
+    await waitFor(() => emu.stats.associations >= 2 && emu.associated, 6000, 're-association');
     const n = sink.readings.length;
-    await until(() => sink.readings.length > n, 4000, 'readings after re-association');
+    await waitFor(() => sink.readings.length > n, 4000, 'readings after re-association');
     expect(sink.conditions.at(-1)).toMatchObject({ condition: 'device-disconnected', active: false });
   });
 
   it('a monitor reboot (new MDS Create) starts a new session and data continues', async () => {
     const { sink, emu, driver } = await setup();
-    await until(() => sink.readings.length > 0, 5000, 'first readings');
+    await waitFor(() => sink.readings.length > 0, 5000, 'first readings');
     emu.reboot(300);
-    await until(() => emu.stats.mdsResults >= 2, 5000, 'second MDS Create result');
+    await waitFor(() => emu.stats.mdsResults >= 2, 5000, 'second MDS Create result');
     const n = sink.readings.length;
-    await until(() => sink.readings.length > n, 4000, 'readings after reboot');
+    await waitFor(() => sink.readings.length > n, 4000, 'readings after reboot');
     expect(emu.stats.badMdsResults).toBe(0);
     expect(emu.stats.associations).toBe(1);
     expect(driver.sessionState).toBe('POLLING');
@@ -143,19 +137,19 @@ describe('IntelliVue over a PTY', () => {
 
   it('an Abort from the monitor leads to re-association', async () => {
     const { sink, emu } = await setup();
-    await until(() => sink.readings.length > 0, 5000, 'first readings');
+    await waitFor(() => sink.readings.length > 0, 5000, 'first readings');
     emu.abortAssociation();
-    await until(() => emu.stats.associations >= 2 && emu.associated, 5000, 're-association');
+    await waitFor(() => emu.stats.associations >= 2 && emu.associated, 5000, 're-association');
     expect(sink.conditions.some((c) => c.active && /abort/.test(c.detail ?? ''))).toBe(true);
   });
 
   it('bad FCS and aborted frames from the monitor are counted and skipped, data goes on', async () => {
     const { sink, emu: e, driver } = await setup();
-    await until(() => sink.readings.length > 0, 5000, 'first readings');
+    await waitFor(() => sink.readings.length > 0, 5000, 'first readings');
     e.corruptNextFrames(2);
     e.abortNextFrames(1);
     const n = sink.readings.length;
-    await until(() => sink.readings.length > n + 5, 5000, 'readings after faults');
+    await waitFor(() => sink.readings.length > n + 5, 5000, 'readings after faults');
     expect(sink.errors.filter((x) => x === 'frame bad-fcs')).toHaveLength(2);
     expect(sink.errors.filter((x) => x === 'frame abort')).toHaveLength(1);
     expect(driver.frameStats.badFcs).toBe(2);
@@ -169,7 +163,7 @@ describe('IntelliVue over a PTY', () => {
     const sink = new RecordingSink();
     driver = new IntellivueDriver({ deviceId: 'd', path: `${dir}/gw`, sink, session: { backoff: new Backoff(100, 300), silenceMs: 1500 }, tickMs: 25 });
     await driver.start();
-    await until(() => sink.readings.length > 0, 6000, 'readings after refusals');
+    await waitFor(() => sink.readings.length > 0, 6000, 'readings after refusals');
     expect(emu.stats.refused).toBe(2);
     expect(emu.stats.associations).toBe(1);
   });
@@ -178,13 +172,13 @@ describe('IntelliVue over a PTY', () => {
     const alarms: DeviceAlarm[][] = [];
     const { emu } = await setup({}, { alarmPollMs: 300 }, alarms);
     emu.alarms = [{ list: 'physiological', source: 0x4bb8, code: 0x3001, type: 0x0400, state: 0x0008, textId: 0x00025001, text: '**Desat' }];
-    await until(() => alarms.some((a) => a.length === 1), 5000, 'device alarms');
+    await waitFor(() => alarms.some((a) => a.length === 1), 5000, 'device alarms');
     expect(alarms.find((a) => a.length === 1)?.[0]).toMatchObject({ list: 'physiological', priority: 'high', text: '**Desat' });
   });
 
   it('stop releases the association', async () => {
     const { sink, emu, driver: d } = await setup();
-    await until(() => sink.readings.length > 0, 5000, 'first readings');
+    await waitFor(() => sink.readings.length > 0, 5000, 'first readings');
     await d.stop();
     driver = undefined;
     expect(emu.stats.releases).toBe(1);

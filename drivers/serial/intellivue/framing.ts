@@ -3,7 +3,7 @@
  *
  *   BOF 0xC0 | protocol_id 0x11 | msg_type 0x01 | length u16 BE | user data | FCS (2, LSB first) | EOF 0xC1
  *
- * Facts (see shared/references/intellivue.md §1):
+ * Facts (source keys in docs/intellivue.md):
  * - `length` counts the user data only [VSC Class3.cs WriteBuffer; ML PhilipsIntellivueFrameHeader.cs].
  * - Transparency: 0xC0, 0xC1, 0x7D between BOF and EOF become 0x7D, byte^0x20; it covers header, data and FCS
  *   [ML TransparencyByteUnescapedStream.Escape; OI IntellivueByteSplitter / TestFCSOutputStream].

@@ -1,6 +1,6 @@
 /**
  * IntelliVue Data Export messages (the user data inside one frame): builders for what the client sends and a
- * parser for what a monitor sends. Facts and citations: shared/references/intellivue.md §2-3.
+ * parser for what a monitor sends. Source keys in [brackets]: docs/intellivue.md.
  *
  * Layers, all big-endian:
  *   association control: SPDU type u8, LengthIndicator (u8, or 0xFF + u16) [ML Models/LengthIndicator.cs], then

@@ -3,7 +3,7 @@ import type { ParamName } from '../../core/parameters.js';
 /**
  * IntelliVue physiological ids (SCADA partition 2 term codes) to our canonical parameters and IEEE 11073 MDC codes
  * (MDC = partition * 65536 + code). Sources: [BR PhysioLabels.txt; ML SCADAType.cs/Labels.cs; OI intellivue.map;
- * MDC numbers checked against HL7/uv-pocd mappingv2.md] as gathered in shared/references/intellivue.md §3.
+ * MDC numbers checked against HL7/uv-pocd mappingv2.md]; source keys in docs/intellivue.md.
  *
  * Mapping is by physio id and the label's partition, never by label text (several objects say "Pulse").
  * Not mapped on purpose: NOM_PULS_OXIM_PERF_REL 0x4BB0 (Philips relative perfusion, dimensionless; not the Masimo

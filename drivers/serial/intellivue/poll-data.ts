@@ -2,7 +2,7 @@
  * Turns the attribute lists of one poll result into readings and the monitor's own alarm entries.
  * Walk: SingleContextPoll -> ObservationPoll -> AVA, unknown attributes skipped by length (messages.ts).
  * Layouts [VSC ReadNumericObservationValue, ReadCompoundNumericObsValue; ML NumericObservedValue.cs,
- * DeviceAlarmEntry.cs; OI DevAlarmEntry.java]; see shared/references/intellivue.md §3.
+ * DeviceAlarmEntry.cs; OI DevAlarmEntry.java]; source keys in docs/intellivue.md.
  */
 import type { Reading } from '../../core/observation.js';
 import { isPlausible } from '../../core/parameters.js';

@@ -4,7 +4,7 @@
  *
  *   CLOSED -> ASSOCIATING -> WAIT_MDS -> POLLING -> CLOSING -> CLOSED
  *
- * Timers and their origins (shared/references/intellivue.md §2, "What a driver must do"):
+ * Timers and their origins (source keys: docs/intellivue.md):
  * - association request re-sent every 3 s while unanswered [OI 2 s; DevIfTest ~4.4 s];
  * - MDS Create awaited 10 s [ML PhilipsIntellivueClient.cs:80];
  * - extended poll (numerics, NOM_ATTR_TIME_PD_POLL = extendedPollPeriodMs) re-issued every repollMs, well before it

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '../../../test/helpers/wait.js';
 
 /**
  * A real PTY pair made by socat (test support): `a` is the simulator's end, `b` the gateway's.
@@ -19,12 +20,10 @@ export class PtyPair {
   async start(timeoutMs = 5000): Promise<void> {
     const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${this.a}`, `pty,raw,echo=0,link=${this.b}`], { stdio: 'ignore' });
     this.proc = proc;
-    const deadline = Date.now() + timeoutMs;
-    while (!(existsSync(this.a) && existsSync(this.b))) {
+    await waitFor(() => {
       if (proc.exitCode !== null) throw new Error(`socat exited with ${proc.exitCode}`);
-      if (Date.now() > deadline) throw new Error('socat did not create the PTY links');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+      return existsSync(this.a) && existsSync(this.b);
+    }, timeoutMs, 'socat to create the PTY links');
   }
 
   /** Kills socat (the "unplug") and waits for it to exit. */

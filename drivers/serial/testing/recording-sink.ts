@@ -1,6 +1,7 @@
 import type { ConnectionState } from '../../core/connection.js';
 import type { DriverSink } from '../../core/driver.js';
 import type { ConditionReport, DeviceEvent, Reading } from '../../core/observation.js';
+import { waitFor } from '../../../test/helpers/wait.js';
 
 /** A DriverSink that records every call, with a waiter (test support). */
 export class RecordingSink implements DriverSink {
@@ -30,13 +31,8 @@ export class RecordingSink implements DriverSink {
     return this.connections.filter((c) => c.deviceId === deviceId).at(-1)?.state;
   }
 
+  /** The shared wait (test/helpers/wait.ts), naming the connection history when it times out. */
   async waitFor(what: string, pred: () => boolean, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!pred()) {
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for ${what}; connections: ${JSON.stringify(this.connections.map((c) => [c.deviceId, c.state, c.reason]))}`);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(pred, timeoutMs, () => `${what}; connections: ${JSON.stringify(this.connections.map((c) => [c.deviceId, c.state, c.reason]))}`);
   }
 }

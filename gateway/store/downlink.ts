@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { INCIDENT_STATUSES, type AdmissionMessage, type DownlinkMessage, type IncidentStatusMessage } from './wire.js';
+import { INCIDENT_STATUSES, type AdmissionMessage, type DownlinkMessage, type IncidentStatusMessage } from '../../sync/wire.js';
 
 export interface CentralStatusView {
   incidentId: string;

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Store } from '../gateway/store/store.js';
-import { commitIncidents } from '../test/sync/helpers.js';
+import { Store } from './store.js';
+import { commitIncidents } from '../../test/sync/helpers.js';
 import { enforceDiskBudget, usedBytes } from './disk-budget.js';
 
 const who = { gatewayId: 'gw', site: 's', ward: 'w', version: 't' };

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Store } from '../gateway/store/store.js';
+import { Store } from './store.js';
 import { DownlinkStore } from './downlink.js';
-import type { AdmissionMessage, IncidentStatusMessage } from './wire.js';
+import type { AdmissionMessage, IncidentStatusMessage } from '../../sync/wire.js';
 
 const dirs: string[] = [];
 function freshStore(): Store {

@@ -1,0 +1,42 @@
+import { scoreNews2, scorePulse, scoreRr, scoreSbp, scoreSpo2Scale1, scoreSpo2Scale2, scoreTemp } from './news2.js';
+import type { BedState, EngineState, News2Vital, Timed } from './engine-state.js';
+import type { News2Result } from './types.js';
+
+/** A timed input if it is still fresh at `now`: manual inputs and measured values each have their own window. */
+export function fresh<T>(s: EngineState, t: Timed<T> | undefined, now: number, manual = true): Timed<T> | undefined {
+  if (!t) return undefined;
+  return now - t.at <= (manual ? s.manualFreshMs : s.freshMs) ? t : undefined;
+}
+
+/** The bed's NEWS2 from its fresh inputs at `now`; remembers the subscores used (see `BedState.news2Sub`). */
+export function score(s: EngineState, bed: BedState, now: number): News2Result {
+  const vit = (k: News2Vital): number | undefined => fresh(s, bed.news2Vitals[k], now, false)?.v;
+  const r = scoreNews2({
+    rr: vit('rr'),
+    spo2: vit('spo2'),
+    scale: bed.scale,
+    o2: fresh(s, bed.o2, now)?.v,
+    sbp: vit('sbp'),
+    hr: vit('pulse'),
+    acvpu: fresh(s, bed.acvpu, now)?.v,
+    temp: vit('temp'),
+  });
+  bed.news2Sub = { rr: r.subscores.rr, spo2: r.subscores.spo2, sbp: r.subscores.sbp, pulse: r.subscores.hr, temp: r.subscores.temp };
+  return r;
+}
+
+/** The subscore one new value of `vital` gets on this bed (SpO2 depends on the bed's scale and air/oxygen). */
+export function vitalSubscore(s: EngineState, bed: BedState, vital: News2Vital, v: number, at: number): number | undefined {
+  switch (vital) {
+    case 'rr':
+      return scoreRr(v);
+    case 'spo2':
+      return bed.scale === 2 ? scoreSpo2Scale2(v, fresh(s, bed.o2, at)?.v) : scoreSpo2Scale1(v);
+    case 'sbp':
+      return scoreSbp(v);
+    case 'pulse':
+      return scorePulse(v);
+    case 'temp':
+      return scoreTemp(v);
+  }
+}
