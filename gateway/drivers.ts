@@ -1,7 +1,9 @@
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import type { Driver, DriverSink } from '../drivers/core/driver.js';
 import type { SerialPortConfig } from '../drivers/serial/serial-driver.js';
-import type { DriverFactory } from './daemon.js';
+import { ConfigError } from '../config/load.js';
+import { probeSystemBus } from './dbus-probe.js';
+import type { DriverFactory, DriverFamily } from './driver-families.js';
 import type { Logger } from './log.js';
 
 // Each family is imported only when a device of that family is configured: an MQTT-only ward never loads
@@ -37,7 +39,7 @@ async function intellivueDrivers(devices: DeviceConfig[], sink: DriverSink, log:
   if (monitors.length === 0) return [];
   const { IntellivueDriver } = await import('../drivers/serial/intellivue/driver.js');
   return monitors.map((d) => {
-    if (!d.serial?.path) throw new Error(`device ${d.id}: an IntelliVue needs serial.path`);
+    if (!d.serial?.path) throw new ConfigError('config', [`devices.${d.id}.serial.path: an IntelliVue needs serial.path`]);
     const baud = d.serial.baudRate === 19200 ? 19200 : 115200;
     return new IntellivueDriver({
       deviceId: d.id,
@@ -100,9 +102,21 @@ async function hl7ListenerDrivers(devices: DeviceConfig[], sink: DriverSink, log
 }
 
 /**
- * The driver families the daemon starts for configured serial, BLE and HL7-over-TCP devices. MQTT devices need
- * no driver: they publish to the embedded broker.
+ * The driver families the daemon starts for configured serial, BLE and HL7-over-TCP devices, each on its own (one
+ * that cannot run leaves the others running). MQTT devices need no driver: they publish to the embedded broker.
+ * A serial port that cannot be opened is a device fault (its device is disconnected and retried), not a family's.
  */
+export function defaultDriverFamilies(): DriverFamily[] {
+  return [
+    { name: 'serial', build: (devices, sink) => serialDrivers(devices, sink) },
+    { name: 'intellivue', build: intellivueDrivers },
+    // BlueZ is reached over the D-Bus system bus; without the bus no BLE device can ever connect.
+    { name: 'ble', build: (devices, sink) => bleDrivers(devices, sink), probe: () => probeSystemBus() },
+    { name: 'hl7-listener', build: hl7ListenerDrivers },
+  ];
+}
+
+/** The same families as bare factories, for callers that need no family names. */
 export function defaultDriverFactories(): DriverFactory[] {
-  return [(devices, sink) => serialDrivers(devices, sink), intellivueDrivers, (devices, sink) => bleDrivers(devices, sink), hl7ListenerDrivers];
+  return defaultDriverFamilies().map((f) => f.build);
 }

@@ -50,6 +50,8 @@ export interface HealthView {
   clock: string;
   startedAt: number;
   version: string;
+  /** Driver families that cannot run (their devices are silent; MQTT ingest and alarms run on). */
+  degraded?: { family: string; detail: string }[];
 }
 
 export interface WardSnapshot {

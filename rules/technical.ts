@@ -52,6 +52,8 @@ export const TECHNICAL_CONDITIONS = {
   'disk-budget': { priority: 'low', label: 'Disk budget nearly used', scope: 'gateway', raisedBy: 'gateway' },
   'buzzer-fault': { priority: 'high', label: 'Buzzer fault', scope: 'gateway', raisedBy: 'gateway' },
   'clock-unsynced': { priority: 'low', label: 'Clock not synchronised', scope: 'gateway', raisedBy: 'gateway' },
+  /** A whole driver family (BLE, serial, HL7 listener) is down: its devices' measurements are lost, as for a disconnected device. */
+  'driver-degraded': { priority: 'medium', label: 'Driver family not running', scope: 'gateway', raisedBy: 'gateway' },
 } as const satisfies Record<string, TechnicalConditionInfo>;
 
 export type TechnicalConditionName = keyof typeof TECHNICAL_CONDITIONS;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Central } from '../../simulator/central/central.js';
 import { desaturationCycle, Wearables } from '../../simulator/mqtt/wearables.js';
 import { Gateway } from '../daemon.js';
-import { defaultDriverFactories } from '../drivers.js';
+import { defaultDriverFamilies } from '../drivers.js';
 import { createLogger } from '../log.js';
 import type { GatewayConfig } from '../../config/schema.js';
 import { loadConfigOrExit, onShutdownSignals } from './run.js';
@@ -38,7 +38,7 @@ export async function runDemo(configPath: string | undefined): Promise<void> {
     log.info({ url: m.url }, 'demo: stand-in central listening');
   }
 
-  const gateway = new Gateway({ config, log, driverFactories: defaultDriverFactories() });
+  const gateway = new Gateway({ config, log, driverFamilies: defaultDriverFamilies() });
   await gateway.start();
 
   const mqttDevices = config.devices.filter((d) => d.transport === 'mqtt' && d.password);

@@ -1,7 +1,7 @@
 import { ConfigError, EXIT_CONFIG, loadConfig } from '../../config/load.js';
 import type { GatewayConfig } from '../../config/schema.js';
 import { Gateway } from '../daemon.js';
-import { defaultDriverFactories } from '../drivers.js';
+import { defaultDriverFamilies } from '../drivers.js';
 import { createNotifier } from '../health/sd-notify.js';
 import { startWatchdog } from '../health/watchdog.js';
 import { createLogger, type Logger } from '../log.js';
@@ -50,14 +50,14 @@ export function onShutdownSignals(log: Logger, stop: () => Promise<void>): void 
 
 /**
  * `wardgate run`: the daemon. Tells systemd READY=1 only once the store is open, the broker listens and the
- * drivers are started; sends WATCHDOG=1 from the event loop while the alarm loop ticks; STOPPING=1 on shutdown.
+ * drivers are started (a driver family that cannot run is degraded, not fatal); sends WATCHDOG=1 from the event loop while the alarm loop ticks; STOPPING=1 on shutdown.
  * SIGHUP reloads beds, devices and thresholds; a bad new config is refused and the old one kept.
  */
 export async function runGateway(configPath: string | undefined): Promise<void> {
   const config = loadConfigOrExit(configPath);
   const log = createLogger(config.log.level);
   const notifier = createNotifier(process.env, { onError: (err) => log.warn({ err: err.message }, 'sd_notify failed') });
-  const gateway = new Gateway({ config, log, driverFactories: defaultDriverFactories() });
+  const gateway = new Gateway({ config, log, driverFamilies: defaultDriverFamilies() });
   let watchdog: { stop(): void } | undefined;
   onShutdownSignals(log, async () => {
     notifier.stopping();
@@ -76,8 +76,15 @@ export async function runGateway(configPath: string | undefined): Promise<void> 
     notifier.status('starting');
     await gateway.start();
   } catch (err) {
-    log.fatal({ err }, 'start-up failed');
     await gateway.stop().catch(() => undefined);
+    // A configuration error found while building the parts is still a configuration error: exit 78, no restart loop.
+    if (err instanceof ConfigError) {
+      log.fatal({ err: err.message }, 'start-up failed: invalid configuration');
+      process.stderr.write(`wardgate: ${err.message}\n`);
+      log.flush?.();
+      process.exit(EXIT_CONFIG);
+    }
+    log.fatal({ err }, 'start-up failed');
     process.exit(1);
   }
   await notifier.ready().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'sd_notify READY failed'));

@@ -31,6 +31,16 @@ describe('health endpoints over real HTTP', () => {
     expect(await (await fetch(`${base}/healthzz`)).text()).toBe('screen');
   });
 
+  it('/readyz stays 200 with degraded parts and lists them in the body', async () => {
+    let degraded = [{ family: 'ble', detail: 'D-Bus system bus unreachable' }];
+    const base = await serve({ checks: { store: () => ({ ok: true }) }, degraded: () => degraded });
+    const r = await fetch(`${base}/readyz`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ status: 'ready', checks: { store: { ok: true } }, degraded: [{ family: 'ble', detail: 'D-Bus system bus unreachable' }] });
+    degraded = [];
+    expect(((await (await fetch(`${base}/readyz`)).json()) as { degraded: unknown[] }).degraded).toEqual([]);
+  });
+
   it('/readyz is 200 only when every check passes, and names the failing ones', async () => {
     let brokerUp = true;
     const base = await serve({

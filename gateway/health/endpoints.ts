@@ -2,7 +2,8 @@
  * /healthz, /readyz and /metrics as one request handler that the gateway's HTTP server (the screen's port) calls
  * first; it answers only those three paths and returns false for everything else.
  * - /healthz: 200 whenever the event loop can answer (liveness; the systemd watchdog is the hard backstop).
- * - /readyz: 200 when every readiness check passes, else 503; the JSON body names each check's state.
+ * - /readyz: 200 when every readiness check passes, else 503; the JSON body names each check's state and the
+ *   degraded parts (a driver family that cannot run degrades the gateway without making it unready).
  * - /metrics: the Prometheus exposition text.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -22,6 +23,8 @@ export interface HealthEndpointsOptions {
   /** A check slower than this counts as failed. Default 1000 ms. */
   checkTimeoutMs?: number;
   now?: () => number;
+  /** Parts that do not work while the gateway stays ready (a driver family): listed in /readyz's body. */
+  degraded?: () => { family: string; detail: string }[];
 }
 
 export type HealthHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -75,7 +78,7 @@ export function createHealthEndpoints(options: HealthEndpointsOptions): HealthHa
       send(res, 200, json, JSON.stringify(body), head);
     } else if (path === '/readyz') {
       const report = await runChecks(options.checks, options.checkTimeoutMs);
-      const body = { status: report.ready ? 'ready' : 'not-ready', checks: report.checks };
+      const body = { status: report.ready ? 'ready' : 'not-ready', checks: report.checks, ...(options.degraded ? { degraded: options.degraded() } : {}) };
       send(res, report.ready ? 200 : 503, json, JSON.stringify(body), head);
     } else if (!options.metrics) {
       send(res, 404, json, JSON.stringify({ error: 'metrics disabled' }), head);

@@ -76,8 +76,6 @@ export interface ScreenOptions {
   sessionKeyFile?: string;
   /** Patient display, locale, time zone, trend window (`screen` in the config); defaults in display.ts. */
   display?: Partial<DisplaySettings>;
-  /** Observations from before a restart, to start the trend charts with. */
-  trendSeed?: Iterable<TrendInput>;
   /** Validates a bed's limit overrides (the rules' schema, handed in so the screen does not import rules/). */
   limitOverrides: z.ZodType<Record<string, unknown>>;
   /** Technical condition -> label, from the rules' registry (handed in for the same reason). */
@@ -118,7 +116,9 @@ export class ScreenServer {
     this.display = { ...DEFAULT_DISPLAY, ...Object.fromEntries(Object.entries(o.display ?? {}).filter(([, v]) => v !== undefined)) };
     this.trends = new TrendHistory(this.display.trendHours);
     this.vocabulary = buildVocabulary(o.technicalLabels ?? {});
-    for (const t of o.trendSeed ?? []) this.trends.add(t);
+    // After a restart the trend charts start from what the ward state restored from the store (its last 30 minutes).
+    const restored = (o.backend.snapshot() as { beds?: Array<{ id: string; trends?: Record<string, Array<[number, number]>> }> }).beds ?? [];
+    for (const b of restored) for (const [param, pts] of Object.entries(b.trends ?? {})) for (const [at, value] of pts) this.trends.add({ bedId: b.id, param, value, receivedAt: at });
   }
 
   /** Beds' settings, profiles and buzzer state, sent with every snapshot and after a limits change. */

@@ -1,0 +1,37 @@
+import { Counter } from 'prom-client';
+import type { GatewayConfig } from '../../config/schema.js';
+import type { Logger } from '../log.js';
+import type { WardgateMetrics } from '../metrics/registry.js';
+import { EmbeddedBroker, type Principal } from './broker.js';
+
+/** Where the broker hands device logins, publishes and sessions (the gateway's ingest). */
+export interface BrokerIngest {
+  authenticate(username: string, password: string): Principal | null;
+  onDevicePublish(deviceId: string, topic: string, payload: Buffer): void;
+  onDeviceConnection(deviceId: string, connected: boolean): void;
+}
+
+/** The embedded broker of the `broker:` section, with its refusals counted in the gateway's metrics. */
+export function createBroker(c: GatewayConfig['broker'], ingest: BrokerIngest, metrics: WardgateMetrics, log: Logger): EmbeddedBroker {
+  const broker = new EmbeddedBroker({
+    host: c.host,
+    port: c.port,
+    maxPayloadBytes: c.maxPayloadBytes,
+    maxMessagesPerSecond: c.maxMessagesPerSecond,
+    log: log.child({ module: 'broker' }),
+    authenticate: (username, password) => ingest.authenticate(username, password),
+    onDevicePublish: (deviceId, topic, payload) => ingest.onDevicePublish(deviceId, topic, payload),
+    onDeviceConnection: (deviceId, connected) => ingest.onDeviceConnection(deviceId, connected),
+  });
+  new Counter({
+    name: 'wardgate_broker_refused_total',
+    help: 'MQTT clients or messages the embedded broker refused, throttled or cut off, by reason',
+    labelNames: ['reason'],
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(broker.counters)) this.inc({ reason }, n);
+    },
+  });
+  return broker;
+}

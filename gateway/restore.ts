@@ -1,0 +1,24 @@
+import type { GatewayConfig } from '../config/schema.js';
+import type { RulesEngine } from '../rules/engine.js';
+import { restoreBedSettings } from './bed-settings.js';
+import type { Logger } from './log.js';
+import type { Store } from './store/store.js';
+import type { WardState } from './ward-state.js';
+
+/**
+ * What a restart brings back from the store, in this order: bed settings (at their own times, before any alarm
+ * exists), the open alarms and incidents, then the last 30 minutes of values.
+ */
+export function restoreFromStore(o: { config: GatewayConfig; store: Store; rules: RulesEngine; ward: WardState; log: Logger; now: number }): void {
+  const { config, store, rules, ward } = o;
+  restoreBedSettings({ beds: config.beds, store, rules, ward, log: o.log });
+  rules.restore(store.openAlarms(), store.openIncidents());
+  ward.setAlarms(rules.activeAlarms());
+  // The screen shows the last 30 minutes again after a restart (values with their true age, and the trends), and
+  // NEWS2 gets its parameters back at the times they were received (an episodic BP must not make NEWS2 incomplete
+  // for an hour after a watchdog restart). Limit alarms start from new data only.
+  const known = new Set(config.devices.map((d) => d.id));
+  const recent = store.recentObservations(o.now - 30 * 60_000).filter((x) => known.has(x.deviceId));
+  for (const x of recent) ward.observation(x);
+  rules.primeNews2(recent);
+}
