@@ -179,7 +179,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
       markers[p] = [
         ...(await page.locator(`li.alarm[data-priority="${p}"] .marker`).allTextContents()),
         ...(await page.locator(`article.bed[data-priority="${p}"] .alarm-line .marker`).allTextContents()),
-        ...(await page.locator(`article.bed .vital.in-alarm.p-${p} .value .marker`).allTextContents()),
+        ...(await page.locator(`article.bed .vital.in-alarm.p-${p} .name .marker`).allTextContents()),
       ].map((t) => t.replace(/\s*(High|Medium|Low) priority$/, '').trim());
       expect(markers[p]!.length).toBeGreaterThan(0);
       expect(new Set(markers[p])).toEqual(new Set([markers[p]![0]])); // one marker per priority everywhere

@@ -41,8 +41,8 @@ function vitalCell(p, b, alarm, now) {
   const value = p === 'sbp' && v && b.vitals.dbp ? `${num(v.value, p)}/${num(b.vitals.dbp.value, 'dbp')}` : v ? num(v.value, p) : '—';
   const label = p === 'sbp' && b.vitals.dbp ? 'BP' : paramShort(p);
   return el('div', { class: `vital ${v ? '' : 'missing'} ${old ? 'old' : ''} ${alarm ? `in-alarm p-${alarm.priority}` : ''}`, 'data-param': p },
-    el('div', { class: 'name' }, label, ' ', el('span', { class: 'unit' }, unitText(p))),
-    el('div', { class: 'value' }, alarm ? markerSpan(alarm.priority) : null, alarm ? el('span', { class: 'sr-only' }, `${priorityLabel(alarm.priority)}: `) : null, value),
+    el('div', { class: 'name' }, alarm ? markerSpan(alarm.priority) : null, alarm ? el('span', { class: 'sr-only' }, `${priorityLabel(alarm.priority)}: `) : null, label, ' ', el('span', { class: 'unit' }, unitText(p))),
+    el('div', { class: 'value' }, value),
     el('div', { class: 'age' }, v ? since(v.at, '', ' ago') : 'no value'));
 }
 
@@ -50,8 +50,8 @@ function vitalCell(p, b, alarm, now) {
 function news2Cell(n, alarm, hasValues) {
   if (!n || !hasValues) return el('div', { class: 'vital news2 none', 'data-param': 'news2' }, el('div', { class: 'name' }, 'NEWS2'), el('div', { class: 'value' }, '—'), el('div', { class: 'age' }, 'not scored'));
   return el('div', { class: `vital news2 band-${n.risk} ${n.complete ? '' : 'incomplete'} ${alarm ? `in-alarm p-${alarm.priority}` : ''}`, 'data-param': 'news2', title: n.complete ? '' : `Incomplete: ${n.missing.map(paramShort).join(', ')} missing` },
-    el('div', { class: 'name' }, 'NEWS2'),
-    el('div', { class: 'value' }, alarm ? markerSpan(alarm.priority) : null, n.complete ? String(n.total) : `≥${n.total}`),
+    el('div', { class: 'name' }, alarm ? markerSpan(alarm.priority) : null, 'NEWS2'),
+    el('div', { class: 'value' }, n.complete ? String(n.total) : `≥${n.total}`),
     el('div', { class: 'age band-text' }, n.complete ? news2Risk(n.risk).replace(/ \(.*\)$/, '') : 'incomplete'));
 }
 
