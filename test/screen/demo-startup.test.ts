@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,5 +42,32 @@ describe('demo start-up line', () => {
     expect(lines.at(-1)!.msg).toBe('wardgate: stopped');
     const shutdown = lines.slice(lines.findIndex((l) => l.msg === 'shutting down'));
     expect(shutdown.filter((l) => l.level >= 40)).toEqual([]);
+  }, 60_000);
+
+  // A real terminal: util-linux `script` runs the demo on a pseudo-terminal; Ctrl-C is typed into it.
+  it.skipIf(!existsSync('/usr/bin/script'))('on a terminal: the line, then pretty logs; Ctrl-C ends it cleanly without a warning', async () => {
+    const [broker, screen, central] = [await freePort(), await freePort(), await freePort()];
+    const cmd = `${process.execPath} --import tsx gateway/cli.ts demo`;
+    const child = spawn('/usr/bin/script', ['-q', '-e', '-c', cmd, '/dev/null'], {
+      cwd: REPO,
+      env: { ...process.env, WARDGATE_LOG_JSON: '', WARDGATE_DATA_DIR: join(dir, 'tty'), WARDGATE_BROKER_PORT: String(broker), WARDGATE_SCREEN_PORT: String(screen), WARDGATE_SYNC_URL: `mqtt://127.0.0.1:${central}` },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // eslint-disable-next-line no-control-regex
+    const plain = () => out.replace(/\x1b\[[0-9;]*m/g, '');
+    await expect.poll(plain, { timeout: 30_000 }).toContain(`wardgate demo: ward screen at http://127.0.0.1:${screen} — log in with staff id n100, PIN 1234`);
+    await expect.poll(plain, { timeout: 15_000 }).toContain('upstream: connected');
+    expect(plain()).toMatch(/\[\d\d:\d\d:\d\d\.\d{3}\] INFO: demo: ward running/); // pretty, not JSON
+    expect(plain()).not.toContain('{"level"');
+    const before = plain().length;
+    child.stdin.write('\x03'); // Ctrl-C on the terminal
+    expect(await exited).toBe(0);
+    const tail = plain().slice(before);
+    expect(tail).toContain('wardgate: stopped');
+    expect(tail).not.toMatch(/WARN|ERROR|Warning|warning/);
   }, 60_000);
 });
