@@ -40,3 +40,27 @@ export function presentPatient(p: { id: string; name?: string | undefined } | un
   if (mode === 'initials' && p.name) return { initials: initialsOf(p.name) };
   return {};
 }
+
+type Mode = DisplaySettings['patientDisplay'];
+type BedLike = { patient?: { id: string; name?: string } };
+
+function redactBed<T>(mode: Mode, bed: T): T {
+  const b = bed as T & BedLike;
+  if (!b || typeof b !== 'object' || !b.patient) return bed;
+  return { ...b, patient: presentPatient(b.patient, mode) };
+}
+
+/** A ward snapshot with each bed's patient reduced to what `mode` allows. */
+export function redactState(mode: Mode, state: unknown): unknown {
+  const s = state as { beds?: unknown[] } | null;
+  if (!s || typeof s !== 'object' || !Array.isArray(s.beds)) return state;
+  return { ...s, beds: s.beds.map((b) => redactBed(mode, b)) };
+}
+
+/** A message to the page with any patient in it reduced to what `mode` allows (snapshot, bed, device, admission). */
+export function redactMessage(mode: Mode, m: { type: string; [k: string]: unknown }): { type: string; [k: string]: unknown } {
+  if (m.type === 'snapshot') return { ...m, state: redactState(mode, m.state) };
+  if ((m.type === 'bed' || m.type === 'device') && m.bed) return { ...m, bed: redactBed(mode, m.bed) };
+  if (m.type === 'admission' && m.admission) return { ...m, admission: redactBed(mode, m.admission) };
+  return m;
+}

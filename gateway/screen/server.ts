@@ -6,7 +6,7 @@ import { PATTERNS } from '../buzzer/patterns.js';
 import type { Logger } from '../log.js';
 import type { AuditQuery, AuditRow } from '../store/audit.js';
 import { auditCsv, auditLine } from './audit-text.js';
-import { DEFAULT_DISPLAY, presentPatient, type DisplaySettings, type PatientView } from './display.js';
+import { DEFAULT_DISPLAY, presentPatient, redactMessage, redactState, type DisplaySettings, type PatientView } from './display.js';
 import { isStaticPath, serveStatic } from './static-files.js';
 import { TrendHistory } from './trend-history.js';
 import { buildVocabulary, type Vocabulary } from './vocabulary.js';
@@ -83,7 +83,6 @@ export interface ScreenOptions {
 }
 
 type TrendInput = { bedId: string; param: string; value: number; receivedAt: number };
-type BedLike = { patient?: { id: string; name?: string } };
 
 const HEARTBEAT_MS = 5000;
 const MAX_BODY = 16 * 1024;
@@ -132,26 +131,6 @@ export class ScreenServer {
   /** An observation the gateway took in, for the trend charts (cheap: one bucket update). */
   observe(o: TrendInput): void {
     this.trends.add(o);
-  }
-
-  /** The page never receives more of a patient than `patientDisplay` allows: names are reduced here. */
-  private redactBed<T>(bed: T): T {
-    const b = bed as T & BedLike;
-    if (!b || typeof b !== 'object' || !b.patient) return bed;
-    return { ...b, patient: presentPatient(b.patient, this.display.patientDisplay) };
-  }
-
-  private redactState(state: unknown): unknown {
-    const s = state as { beds?: unknown[] } | null;
-    if (!s || typeof s !== 'object' || !Array.isArray(s.beds)) return state;
-    return { ...s, beds: s.beds.map((b) => this.redactBed(b)) };
-  }
-
-  private redactMessage(m: { type: string; [k: string]: unknown }): { type: string; [k: string]: unknown } {
-    if (m.type === 'snapshot') return { ...m, state: this.redactState(m.state) };
-    if ((m.type === 'bed' || m.type === 'device') && m.bed) return { ...m, bed: this.redactBed(m.bed) };
-    if (m.type === 'admission' && m.admission) return { ...m, admission: this.redactBed(m.admission) };
-    return m;
   }
 
   get port(): number {
@@ -207,7 +186,7 @@ export class ScreenServer {
   /** Sends a change to every connected screen; slow clients are dropped rather than buffered without bound. */
   broadcast(message: { type: string; [k: string]: unknown }): void {
     if (this.clients.size === 0) return;
-    const text = JSON.stringify(this.redactMessage(message));
+    const text = JSON.stringify(redactMessage(this.display.patientDisplay, message));
     for (const ws of this.clients) {
       if (ws.bufferedAmount > 4 * 1024 * 1024) {
         ws.terminate();
@@ -233,7 +212,7 @@ export class ScreenServer {
         vocabulary: this.vocabulary,
         display: { locale: this.display.locale, timeZone: this.display.timeZone, hour12: this.display.hour12, trendHours: this.display.trendHours, patientDisplay: this.display.patientDisplay },
         setup: this.setup(),
-        state: this.redactState(this.o.backend.snapshot()),
+        state: redactState(this.display.patientDisplay, this.o.backend.snapshot()),
       }),
     );
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PARAM_NAMES } from '../../drivers/core/parameters.js';
-import { initialsOf, presentPatient } from './display.js';
+import { initialsOf, presentPatient, redactMessage } from './display.js';
 import { TECHNICAL_CONDITION_NAMES, TECHNICAL_CONDITIONS } from '../../rules/technical.js';
 import { buildVocabulary } from './vocabulary.js';
 
@@ -34,5 +34,18 @@ describe('patient display', () => {
     expect(presentPatient(p, 'full')).toEqual({ id: 'MRN-1', name: 'Ada Lovelace' });
     expect(presentPatient({ id: 'MRN-1' }, 'initials')).toEqual({});
     expect(presentPatient(undefined, 'full')).toBeUndefined();
+  });
+
+  it('reduces the patient in every message that carries one before it is sent', () => {
+    const patient = { id: 'MRN-1', name: 'Ada Lovelace' };
+    const sent = [
+      redactMessage('initials', { type: 'snapshot', state: { beds: [{ id: 'b', patient }] } }),
+      redactMessage('initials', { type: 'bed', bed: { id: 'b', patient } }),
+      redactMessage('initials', { type: 'device', device: {}, bed: { id: 'b', patient } }),
+      redactMessage('initials', { type: 'admission', admission: { bed: 'b', state: 'admitted', patient } }),
+    ];
+    const text = JSON.stringify(sent);
+    expect(text).not.toMatch(/Ada|Lovelace|MRN-1/);
+    expect(text.match(/"initials":"A\. L\."/g)).toHaveLength(4);
   });
 });
