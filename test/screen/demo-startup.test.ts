@@ -60,6 +60,8 @@ describe('demo start-up line', () => {
     // eslint-disable-next-line no-control-regex
     const plain = () => out.replace(/\x1b\[[0-9;]*m/g, '');
     await expect.poll(plain, { timeout: 30_000 }).toContain(`wardgate demo: ward screen at http://127.0.0.1:${screen} — log in with staff id n100, PIN 1234`);
+    // the signal handlers are in place once 'demo: ward running' is out (same tick); the centre link is up to close
+    await expect.poll(plain, { timeout: 15_000 }).toContain('demo: ward running');
     await expect.poll(plain, { timeout: 15_000 }).toContain('upstream: connected');
     expect(plain()).toMatch(/\[\d\d:\d\d:\d\d\.\d{3}\] INFO: demo: ward running/); // pretty, not JSON
     expect(plain()).not.toContain('{"level"');

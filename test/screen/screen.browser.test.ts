@@ -196,6 +196,7 @@ describe.skipIf(!existsSync(CHROMIUM))('ward screen in chromium against the real
 
   it('shows the offline banner when the gateway goes away, then resyncs the full state when it is back', async () => {
     const snapshotsBefore = Number(await page.getAttribute('body', 'data-snapshots'));
+    const t0 = Date.now();
     await gw.stop();
     await page.locator('#offline').waitFor({ state: 'visible', timeout: 2000 });
     expect(await page.getAttribute('body', 'data-connection')).toBe('offline');
@@ -203,7 +204,9 @@ describe.skipIf(!existsSync(CHROMIUM))('ward screen in chromium against the real
     await shot('06-offline-banner');
 
     gw = await startGatewayProcess(configPath); // same ports, same data dir
+    const t1 = Date.now();
     await page.locator('#offline').waitFor({ state: 'hidden', timeout: 20_000 });
+    console.log(`offline shown and restarted in ${t1 - t0} ms; page back ${Date.now() - t1} ms after the restart`);
     expect(Number(await page.getAttribute('body', 'data-snapshots'))).toBe(snapshotsBefore + 1);
     // the acknowledged alarm is back from the store, still acknowledged; the session survived the restart
     await expect.poll(() => page.getAttribute('li.alarm[data-bed="bed-1"][data-priority="high"]', 'data-state')).toBe('acknowledged');
@@ -215,7 +218,7 @@ describe.skipIf(!existsSync(CHROMIUM))('ward screen in chromium against the real
     device = await connectDevice();
     await publish('wear-1', { spo2: 80 });
     await page.locator('li.alarm[data-bed="bed-1"][data-priority="high"][data-state="active"]').waitFor({ state: 'visible', timeout: 20_000 });
-  });
+  }, 60_000); // a restart, then an SpO2 alarm behind the profile's 15 s delay
 
   it('checks the WebSocket origin and validates a limits change before the rules see it', async () => {
     const cookie = (await context.cookies(url)).find((c) => c.name === 'wardgate_session')!;
