@@ -160,7 +160,9 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
     }
     await expect.poll(() => page.locator('li.alarm[data-state="active"]').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(24);
     await expect.poll(() => page.locator('li.group').count()).toBe(24);
-    expect(await tilesOutside(page, 1920, 1080)).toEqual([]);
+    const out = await tilesOutside(page, 1920, 1080);
+    if (out.length) console.log('tiles outside at first look (re-checked):', JSON.stringify(out.slice(0, 3)), await page.evaluate(() => [document.body.dataset.connection, document.getElementById('beds')!.style.cssText, document.getElementById('beds')!.clientWidth, document.getElementById('beds')!.clientHeight]));
+    await expect.poll(() => tilesOutside(page, 1920, 1080), { timeout: 5000 }).toEqual([]);
     const tile = await page.locator('article.bed').first().boundingBox();
     console.log(`24 tiles at 1920x1080 with alarms: each ${Math.round(tile!.width)}x${Math.round(tile!.height)} px`);
     const panel = await page.locator('section.alarms').evaluate((e) => ({ scroll: e.scrollHeight, client: e.clientHeight, bottom: e.getBoundingClientRect().bottom }));
@@ -226,7 +228,9 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
   const onBands: string[] = [];
 
   it('acknowledged rows are steady and marked', async () => {
-    const row = page.locator('li.alarm[data-bed="bed-01"][data-priority="high"]').first();
+    // by alarm id: another alarm of the bed may escalate to high priority meanwhile and sort first
+    const id = await page.locator('li.alarm[data-bed="bed-01"][data-priority="high"][data-state="active"]').first().getAttribute('data-alarm');
+    const row = page.locator(`li.alarm[data-alarm="${id}"]`);
     await row.locator('button.ack').click();
     await expect.poll(() => row.getAttribute('data-state')).toBe('acknowledged');
     expect(await row.textContent()).toContain('Acknowledged by n1');
@@ -238,18 +242,20 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
     }
     expect(seen.size).toBe(1);
     // a high row still active flashes over the same time (the check above can fail)
-    const active = page.locator('li.alarm.p-high.active .band').first();
+    const activeId = await page.locator('li.alarm.p-high.active').first().getAttribute('data-alarm');
+    const active = page.locator(`li.alarm[data-alarm="${activeId}"] .band`);
     const activeSeen = new Set<string>();
     for (let i = 0; i < 8; i++) {
       activeSeen.add(await active.evaluate((e) => getComputedStyle(e).backgroundColor));
       await page.waitForTimeout(130);
     }
-    expect(activeSeen.size).toBeGreaterThanOrEqual(2);
+    expect(activeSeen.size).toBe(2);
   });
 
   it('flashes nothing with prefers-reduced-motion', async () => {
     await page.emulateMedia({ reducedMotion: 'reduce' });
-    const band = page.locator('li.alarm.p-high.active .band').first();
+    const bandId = await page.locator('li.alarm.p-high.active').first().getAttribute('data-alarm');
+    const band = page.locator(`li.alarm[data-alarm="${bandId}"] .band`);
     const seen = new Set<string>();
     for (let i = 0; i < 8; i++) {
       seen.add(await band.evaluate((e) => getComputedStyle(e).backgroundColor + getComputedStyle(e).width));
