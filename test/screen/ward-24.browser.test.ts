@@ -150,7 +150,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
     expect(await page.textContent('article[data-bed="bed-01"] .vital[data-param="temp"] .name')).toContain('°C');
     await shot(page, 'overview-24-calm');
     expect(await axe(page)).toEqual([]);
-  });
+  }, 90_000);
 
   it('keeps every tile in view with 24 and more alarms; the alarm panel scrolls within itself', async () => {
     for (const [i] of BEDS.entries()) {
@@ -294,7 +294,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
     await expect.poll(() => page.textContent('#audit-table tbody')).toContain('Acknowledged alarm');
     expect(await axe(page, '#audit-dialog')).toEqual([]);
     await page.keyboard.press('Escape');
-  });
+  }, 120_000); // three axe runs, slow on a loaded machine
 
   it('gives a tablet (1280x800) a list sorted by severity', async () => {
     const tablet = await browser.newPage({ viewport: { width: 1280, height: 800 }, hasTouch: true });
