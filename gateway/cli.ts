@@ -11,6 +11,8 @@ usage:
   wardgate run [--config FILE]          run the gateway (default: the embedded config/default.yaml)
   wardgate demo [--config FILE]         run a demo ward: gateway + simulated wearables + stand-in central
   wardgate config check FILE            validate a config file without starting anything (exit 78 if invalid)
+  wardgate cert init [--dir DIR] [--names N,...]  ward CA + server certificate (openssl); prints the CA fingerprint
+  wardgate cert device ID [--dir DIR]   client certificate for an MQTT device (subject CN=ID)
   wardgate hash-secret [SECRET]         print an scrypt hash for passwordHash / pinHash (reads stdin if no SECRET)
   wardgate decode --codec NAME [--hex]  decode a device stream from stdin to NDJSON observations
   wardgate replay --config FILE         replay NDJSON observations from stdin through the rules; print alarm and incident events
@@ -46,6 +48,10 @@ async function main(argv: string[]): Promise<number | undefined> {
     case 'config':
       if (sub === 'check') return configCheck(rest[0] ?? stringFlag(args, 'config'));
       break;
+    case 'cert': {
+      const { runCert } = await import('./commands/cert.js');
+      return runCert(argv.slice(argv.indexOf('cert') + 1));
+    }
     case 'hash-secret': {
       const secret = sub ?? readFileSync(0, 'utf8').trim();
       if (!secret) return 64;

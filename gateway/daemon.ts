@@ -31,6 +31,7 @@ import type { ScreenServer } from './screen/server.js';
 import { GATEWAY_BED, type SelfAlarms } from './self-alarms.js';
 import { Store } from './store/store.js';
 import type { SyncLink } from './sync-link.js';
+import { SecurityPosture } from './tls/posture.js';
 import { VERSION } from './version.js';
 import type { WardState } from './ward-state.js';
 import type { WardOutputs } from './ward-outputs.js';
@@ -81,6 +82,7 @@ export class Gateway implements DriverSink {
   private syncLink!: SyncLink;
   private families!: DriverFamilies;
   private loop!: AlarmLoop;
+  private security!: SecurityPosture;
   /** The rules' configuration in force (built-in profiles read from disk once, at start and at each reload). */
   private rulesConfig!: RulesConfig;
   private readonly parts: StartedPart[] = [];
@@ -238,9 +240,13 @@ export class Gateway implements DriverSink {
 
   private async startBroker(): Promise<void> {
     const c = this.opts.config.broker;
+    // The first listener: plaintext on the network and certificate expiry are logged at every start.
+    this.security = new SecurityPosture(this.opts.config, this.log.child({ module: 'tls' }), this.metrics.registry, this.now);
+    this.security.logAtStart();
     this.broker = createBroker(c, this.ingest, this.metrics, this.log);
     const port = await this.broker.start();
     this.log.info({ host: c.host, port }, 'broker: listening');
+    if (this.broker.tlsPort) this.log.info({ host: c.tls?.host, port: this.broker.tlsPort }, 'broker: MQTTS listening');
   }
 
   private async startDrivers(): Promise<void> {
@@ -273,9 +279,10 @@ export class Gateway implements DriverSink {
       degraded: () => this.degraded(),
     });
     const technicalLabels = Object.fromEntries(TECHNICAL_CONDITION_NAMES.map((t) => [t, TECHNICAL_CONDITIONS[t].label]));
-    this.screen = createWardScreen(c, this.rulesConfig.profiles, limitOverridesSchema, backend, health, this.log, technicalLabels);
+    this.screen = createWardScreen(c, this.rulesConfig.profiles, limitOverridesSchema, backend, health, this.log, () => this.security.notices(), technicalLabels);
     const port = await this.screen.start();
     this.log.info({ host: c.screen.host, port }, 'screen: listening');
+    if (this.screen.tlsPort) this.log.info({ host: c.screen.tls?.host, port: this.screen.tlsPort }, 'screen: HTTPS listening');
   }
 
   private async startBuzzer(): Promise<void> {
@@ -347,6 +354,7 @@ export class Gateway implements DriverSink {
     if (this.stopping) throw new Error('stopping');
     const next = loadConfig(configPath);
     const rulesNext = rulesConfigFrom(next);
+    this.security.reload([this.broker, this.screen, this.families]);
     const plan = planReload(this.opts.config, next, this.rulesConfig, rulesNext);
     this.rulesConfig = rulesNext;
     const result = await applyReload(plan, next, rulesNext, {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { GatewayConfig } from '../../config/schema.js';
 import type { HealthHandler } from '../health/endpoints.js';
 import type { Logger } from '../log.js';
+import { screenTlsOptions } from '../tls/listener-options.js';
 import { ScreenServer, type ScreenBackend, type ScreenOptions } from './server.js';
 
 /** The ward screen of the `screen:` section, serving `backend` and, on the same port, the health endpoints. */
@@ -12,6 +13,7 @@ export function createWardScreen(
   backend: ScreenBackend,
   health: HealthHandler,
   log: Logger,
+  security?: ScreenOptions['security'],
   technicalLabels?: ScreenOptions['technicalLabels'],
 ): ScreenServer {
   return new ScreenServer({
@@ -30,5 +32,7 @@ export function createWardScreen(
     backend,
     health,
     log: log.child({ module: 'screen' }),
+    tls: screenTlsOptions(c.screen),
+    ...(security ? { security } : {}),
   });
 }

@@ -5,7 +5,7 @@ import { PARAMETERS, PARAM_NAMES, type ParamName } from '../../drivers/core/para
  * The words the ward screen shows, derived from the gateway's registries (the parameter table here, the technical
  * conditions' labels handed in by the composition root, since the screen does not import rules/) and sent to the
  * page with the first snapshot, so the page repeats none of them. The maps below are typed against the parameter
- * registry: a parameter or unit added there without its screen wording fails the type check here.
+ * registry: a parameter added there without its short label fails the type check here.
  */
 export interface Vocabulary {
   params: Record<string, { label: string; short: string; unit: string; unitText: string }>;
@@ -22,10 +22,8 @@ export interface Vocabulary {
   deviceStates: Record<ConnectionState, string>;
 }
 
-type Unit = (typeof PARAMETERS)[ParamName]['unit'];
-
-/** UCUM codes (the registry's units) as a nurse reads them. */
-const UNIT_TEXT: Record<Unit, string> = { '/min': '/min', '%': '%', Cel: '°C', 'mm[Hg]': 'mmHg' };
+/** UCUM codes (the registry's units) as a nurse reads them; a code not listed is shown as it is. */
+const UNIT_TEXT: Record<string, string> = { '/min': '/min', '%': '%', Cel: '°C', 'mm[Hg]': 'mmHg', '[degF]': '°F', 'kPa': 'kPa' };
 
 /** Short labels for a tile, where the registry's full label does not fit. */
 const SHORT: Record<ParamName, string> = { hr: 'HR', pr: 'Pulse', spo2: 'SpO₂', pi: 'PI', rr: 'RR', temp: 'Temp', sbp: 'BP sys', dbp: 'BP dia', map: 'MAP' };
@@ -38,7 +36,7 @@ export function buildVocabulary(technical: Record<string, string>): Vocabulary {
   const conditions: Record<string, string> = { news2: 'NEWS2 score raised', fall: 'Fall detected' };
   for (const p of PARAM_NAMES) {
     const def = PARAMETERS[p];
-    params[p] = { label: def.label, short: SHORT[p], unit: def.unit, unitText: UNIT_TEXT[def.unit] };
+    params[p] = { label: def.label, short: SHORT[p] ?? def.label, unit: def.unit, unitText: UNIT_TEXT[def.unit] ?? def.unit };
     conditions[`${p}-high`] = `${def.label} high`;
     conditions[`${p}-low`] = `${def.label} low`;
   }

@@ -184,6 +184,7 @@ function onMessage(m) {
       break;
     case 'heartbeat':
       if (m.buzzer) setup.buzzer = m.buzzer;
+      if (m.security) setup.security = m.security;
       break;
     default:
       return;
@@ -266,6 +267,8 @@ function renderHeader(now) {
     el('span', { class: `pill ${up === devs.length ? 'ok' : 'warn'}`, title: devs.map((d) => `${d.id}: ${deviceState(d.state)}`).join('\n') }, `Devices ${up} of ${devs.length} connected`),
     h.clock === 'synchronised' ? null : el('span', { class: 'pill warn' }, 'Clock not synchronised'),
     bz ? el('span', { class: `pill ${bz.faulted ? 'bad' : ''}`, 'data-health': 'buzzer' }, bz.faulted ? '✕ Ward buzzer FAULT' : `Ward buzzer ${bz.backend === 'none' ? 'not fitted' : bz.sounding ? `sounding (${bz.sounding})` : 'ready'}`) : null,
+    // Plaintext listeners on the ward network and certificates near or past expiry (gateway/tls/).
+    ...(setup.security ?? []).map((n) => el('span', { class: `pill ${n.level}`, 'data-health': 'security' }, n.text)),
   ];
   $('health').replaceChildren(...items.filter(Boolean));
   $('clock').textContent = clockTime(now);
