@@ -96,6 +96,8 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
       screen: { host: '127.0.0.1', port: screenPort, staff: [{ id: 'n1', name: 'Nurse One', role: 'nurse', pinHash: hashSecret('2468') }] },
       beds: BEDS.map((id, i) => ({ id, label: `Bed ${i + 1}`, profile: 'adult', overrides: fast })),
       devices: BEDS.map((bed, i) => ({ id: `wear-${i + 1}`, bed, transport: 'mqtt', password: `dev-${i + 1}`, maxSilenceSeconds: 600 })),
+      // the wearables send once per change here: no 'no-data' alarm (30 s by default) on a slow, loaded machine
+      rules: { technical: { noDataSeconds: 900 } },
       sync: { enabled: true, transport: 'mqtt', mqtt: { url: `mqtt://127.0.0.1:${centralPort}`, username: 'gw', password: 'gw-secret', protocolVersion: 4 } },
     });
     gw = await startGatewayProcess(configPath);
