@@ -50,6 +50,13 @@ describe.skipIf(!existsSync(CHROMIUM))('30 beds at 2560x1440, locale and time zo
     expect(clock.slice(0, 2)).toBe(tokyo.padStart(2, '0').slice(0, 2));
     expect(await page.textContent('#who')).toBe('View only');
     await page.screenshot({ path: join(REPO, 'test-artifacts', 'screen-30.png') });
+    // a viewer without login opens a bed's detail (trends are readable without a session), without any action
+    await page.click('article[data-bed="b7"]');
+    await page.locator('#bed-dialog').waitFor({ state: 'visible' });
+    await expect.poll(() => page.textContent('#trends')).toBe('No values in this window yet');
+    expect(await page.isVisible('#manual-save')).toBe(false);
+    expect(await page.isVisible('#limits-save')).toBe(false);
+    expect(await page.textContent('#bed-dialog-title')).toBe('Bett 7');
     await page.close();
   });
 });
