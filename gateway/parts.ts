@@ -8,6 +8,7 @@ import { AlarmCommit } from './alarm-commit.js';
 import type { EmbeddedBroker } from './broker/broker.js';
 import type { Buzzer } from './buzzer/buzzer.js';
 import { clockState } from './clock.js';
+import { operatorNotices } from './health/operator-notices.js';
 import { DriverFamilies, type DriverFamily } from './driver-families.js';
 import { Ingest, type GatewayCounters } from './ingest.js';
 import type { Logger, RateLimitedLog } from './log.js';
@@ -67,6 +68,7 @@ export function buildParts(x: PartsContext): GatewayParts {
     clock: clockState(),
     startedAt: x.startedAt,
     version: x.version,
+    notices: operatorNotices(clockState()),
   });
   const rules = createRulesEngine(x.rulesConfig, { newId: x.newId });
   const apply = (out: RulesOutput, audit: AuditEntry[] = []) => commit.apply(out, audit);

@@ -50,6 +50,8 @@ export interface HealthView {
   clock: string;
   startedAt: number;
   version: string;
+  /** What IT must fix, in words for the screen (gateway/health/operator-notices.ts): the clock. */
+  notices: string[];
   /** Driver families that cannot run (their devices are silent; MQTT ingest and alarms run on). */
   degraded?: { family: string; detail: string }[];
 }

@@ -1,8 +1,22 @@
 /**
  * Forward-only schema migrations. Append a new entry to change the schema; never edit a shipped one.
  * `user_version` records the last applied migration; a backup of the file is taken before any runs.
+ *
+ * Expand now, contract a release later: a migration only adds (tables, nullable or defaulted columns, indexes), so
+ * the previous release still runs on a store this one migrated, and a rollback keeps everything written meanwhile
+ * (migrations.test.ts enforces it). A migration that removes or renames something the previous release uses is a
+ * contract step: mark it `contract: true`, ship it at least one release after the code stopped using the thing; it
+ * records its version as the oldest schema a release must know to open the store (meta `min_reader_schema`).
  */
-export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+  /** Removes or renames something: releases that know only older schemas must refuse the store afterwards. */
+  contract?: true;
+}
+
+export const MIGRATIONS: ReadonlyArray<Migration> = [
   {
     version: 1,
     name: 'initial',
@@ -152,3 +166,6 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     `,
   },
 ];
+
+/** The newest schema this release knows (`wardgate --version`, /healthz). */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
