@@ -266,7 +266,7 @@ function renderHeader(now) {
     el('span', { class: 'pill' }, h.lastSyncAt ? since(h.lastSyncAt, 'Last sync ', ' ago') : 'Not synced yet'),
     el('span', { class: `pill ${up === devs.length ? 'ok' : 'warn'}`, title: devs.map((d) => `${d.id}: ${deviceState(d.state)}`).join('\n') }, `Devices ${up} of ${devs.length} connected`),
     // What IT must fix (unsynchronised clock, client certificate near expiry), worded by the gateway.
-    ...(h.notices ?? []).map((n) => el('span', { class: 'pill warn', 'data-health': 'notice' }, n)),
+    ...(h.notices ?? []).map((n) => el('span', { class: 'pill warn', 'data-health': 'notice', title: n }, n)),
     bz ? el('span', { class: `pill ${bz.faulted ? 'bad' : ''}`, 'data-health': 'buzzer' }, bz.faulted ? '✕ Ward buzzer FAULT' : `Ward buzzer ${bz.backend === 'none' ? 'not fitted' : bz.sounding ? `sounding (${bz.sounding})` : 'ready'}`) : null,
     // Plaintext listeners on the ward network and certificates near or past expiry (gateway/tls/).
     ...(setup.security ?? []).map((n) => el('span', { class: `pill ${n.level}`, 'data-health': 'security' }, n.text)),
