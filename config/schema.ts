@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { bleProfileNames } from '../drivers/ble/profiles.js';
 import { serialDialectNames } from '../drivers/serial/dialects.js';
 import { limitOverridesSchema, rulesConfigSchema } from '../rules/config.js';
+import { outputsSchema } from './outputs-schema.js';
 import { getUpstreamTransport, httpsSettingsSchema, mqttSettingsSchema, upstreamTransportNames } from '../sync/transports.js';
 import { addressOrNetwork, brokerTlsSchema, hl7TlsSchema, plaintextListeners, plaintextRefusal, screenTlsSchema } from './network-schema.js';
 
@@ -204,6 +205,8 @@ export const configSchema = z
     /** Triage settings; beds and their devices come from `beds` and `devices` above. */
     rules: rulesConfigSchema.omit({ beds: true, ward: true }).prefault({}),
     sync: syncSchema.prefault({}),
+    /** HL7 outputs to the hospital: alarm manager (IHE PCD-04/05) and EHR (PCD-01); see config/outputs-schema.ts. */
+    outputs: outputsSchema,
     /** The ward buzzer (gateway/buzzer/, docs/buzzer.md): a piezo on a GPIO line, a record file, or none. */
     buzzer: z
       .object({

@@ -35,6 +35,8 @@ import { SecurityPosture } from './tls/posture.js';
 import { VERSION } from './version.js';
 import type { WardState } from './ward-state.js';
 import type { WardOutputs } from './ward-outputs.js';
+import type { HospitalOutputs } from './outputs.js'; // IHE outputs wiring
+import { registerOutputMetrics } from './outputs-metrics.js'; // IHE outputs wiring
 
 // Names other modules import from here.
 export { GATEWAY_BED } from './self-alarms.js';
@@ -78,6 +80,7 @@ export class Gateway implements DriverSink {
   private ingest!: Ingest;
   private commit!: AlarmCommit;
   private outputs!: WardOutputs;
+  private hospital!: HospitalOutputs; // IHE outputs wiring
   private selfAlarms!: SelfAlarms;
   private syncLink!: SyncLink;
   private families!: DriverFamilies;
@@ -138,6 +141,8 @@ export class Gateway implements DriverSink {
       await this.startGuarded('sync', () => this.syncLink.start(), () => this.syncLink.stop());
       await this.startGuarded('buzzer', () => this.startBuzzer(), () => this.buzzer?.close(), (detail) => this.selfAlarms.buzzerFault(true, detail));
       await this.startPart('screen', () => this.startScreen(), () => this.screen.stop());
+      // IHE outputs wiring: stopped after the last alarms are committed, with the final (inactive) watchdog.
+      await this.startGuarded('hospital-outputs', () => this.hospital.start(), () => this.hospital.stop(true));
       // Stopped right after the drivers, while the outputs still run: the drivers' last alarms are committed and sent.
       await this.startPart('alarm-commit', () => undefined, () => this.commit.flush());
       await this.startPart('drivers', () => this.startDrivers(), () => this.families.stop());
@@ -228,7 +233,8 @@ export class Gateway implements DriverSink {
       },
     });
     ({ ward: this.ward, rules: this.rules, commit: this.commit, outputs: this.outputs, selfAlarms: this.selfAlarms } = parts);
-    ({ syncLink: this.syncLink, ingest: this.ingest, families: this.families } = parts);
+    ({ syncLink: this.syncLink, ingest: this.ingest, families: this.families, hospital: this.hospital } = parts);
+    if (this.hospital.enabled) registerOutputMetrics(this.metrics.registry, this.hospital, now); // IHE outputs wiring
     const { rules, ward } = parts;
     restoreFromStore({ config: c, store, rules, ward, log, now: now() });
     this.selfAlarms.restore(rules.activeAlarms().filter((a) => a.bed === GATEWAY_BED && a.state !== 'cleared'));

@@ -19,6 +19,7 @@ import type { AuditEntry, Store } from './store/store.js';
 import { SyncLink } from './sync-link.js';
 import { WardState } from './ward-state.js';
 import { WardOutputs } from './ward-outputs.js';
+import { HospitalOutputs } from './outputs.js'; // IHE outputs wiring
 
 /** What the parts share: built before them, or (the functions) read when used because built later. */
 export interface PartsContext {
@@ -52,6 +53,8 @@ export interface GatewayParts {
   syncLink: SyncLink;
   ingest: Ingest;
   families: DriverFamilies;
+  /** Alarm manager (IHE PCD-04/05) and EHR (PCD-01) over HL7 MLLP: gateway/outputs.ts. */
+  hospital: HospitalOutputs;
 }
 
 /** Builds the rules, the ward state and the parts between them, and wires them together (nothing starts here). */
@@ -109,7 +112,23 @@ export function buildParts(x: PartsContext): GatewayParts {
     startedAt: x.startedAt,
     disk: () => (selfAlarms.diskUsed === undefined ? undefined : { usedBytes: selfAlarms.diskUsed, budgetBytes: budgetBytes() }),
   });
+  // ---- IHE outputs wiring: alarm manager (PCD-04/05) and EHR (PCD-01), gateway/outputs.ts ----
+  const hospital = new HospitalOutputs({
+    config: c, db: store.db, log: log.child({ module: 'outputs' }), now, lastSeq: () => store.lastSeq,
+    patientOf: (bed) => syncLink.patientOf(bed),
+    technical: (t) => {
+      if (!x.stopping()) apply(rules.technical({ ...t, at: now() }));
+    },
+    noteIncident: (alarmId, message) => apply(rules.noteIncident(alarmId, message, 'alarm-manager', now())),
+    news2Complete: (bed) => rules.news2(bed, now()).complete,
+    activeAlarms: () => rules.activeAlarms(),
+    showPage: (p) => {
+      ward.page(p);
+      x.screen()?.broadcast({ type: 'page', page: p });
+    },
+  });
   const commit: AlarmCommit = new AlarmCommit({
+    within: (alarms) => hospital.within(alarms), // IHE outputs wiring: PCD-04 rows in the alarm's transaction
     store,
     log,
     now,
@@ -156,5 +175,5 @@ export function buildParts(x: PartsContext): GatewayParts {
     const st = store.outboxStats();
     return { depth: st.depth, oldestAgeSeconds: st.oldestCreatedAt === null ? 0 : Math.max(0, (now() - st.oldestCreatedAt) / 1000) };
   });
-  return { ward, rules, commit, outputs, selfAlarms, syncLink, ingest, families };
+  return { ward, rules, commit, outputs, selfAlarms, syncLink, ingest, families, hospital };
 }

@@ -201,7 +201,7 @@ export class Store {
    * (with any observations still queued, so the observation that caused an alarm is never lost either).
    * Returns the outbox rows as written.
    */
-  commitAlarmChange(alarms: AlarmEvent[], incidents: IncidentEvent[], outbox: NewOutboxMessage[], audit: AuditEntry[] = []): OutboxRow[] {
+  commitAlarmChange(alarms: AlarmEvent[], incidents: IncidentEvent[], outbox: NewOutboxMessage[], audit: AuditEntry[] = [], within?: () => void): OutboxRow[] {
     const written: OutboxRow[] = [];
     this.durably(() => this.db.transaction(() => {
       if (this.pending.length > 0) this.writeObservations();
@@ -221,6 +221,7 @@ export class Store {
         written.push({ gwSeq, id: m.id, kind: m.kind, incidentId: m.incidentId ?? null, incidentSeq: m.incidentSeq ?? null, createdAt: m.createdAt, body });
       }
       for (const e of audit) this.st.insertAudit!.run(e.at, e.actor, e.action, e.bed ?? null, JSON.stringify(e.detail));
+      within?.(); // more rows that must commit with these (the hospital outputs' messages, gateway/outputs.ts)
       this.st.setMeta!.run('seq', String(this.seq));
     })());
     return written;

@@ -14,12 +14,18 @@ function valueText(a) {
   return `${num(a.value, a.param)} ${u}${limit}`;
 }
 
+/** The hospital alarm manager's word on this alarm's page (IHE PCD-05), when pages go out. */
+function pageFor(a, ctx) {
+  return (ctx.state.pages ?? []).find((p) => p.alarmId === a.id);
+}
+
 function ackedBy(a) {
   return a.by && a.by.startsWith('staff:') ? ` by ${a.by.slice(6)}` : '';
 }
 
 function row(a, ctx) {
   const c = ctx.state.central.find((x) => x.incidentId === a.incidentId);
+  const page = pageFor(a, ctx);
   const tech = a.kind === 'technical';
   return el('li', { class: `alarm p-${a.priority} ${a.state} ${tech ? 'technical' : ''}`, 'data-alarm': a.id, 'data-bed': a.bed, 'data-priority': a.priority, 'data-state': a.state },
     el('span', { class: 'band', 'aria-hidden': 'true' }),
@@ -35,7 +41,8 @@ function row(a, ctx) {
       a.escalated ? el('span', { class: 'esc' }, ' · escalated') : null,
       a.state === 'active' && !a.audible ? el('span', {}, ' · audio paused') : null,
       a.state === 'acknowledged' ? el('span', { class: 'acked' }, ` · ✓ Acknowledged${ackedBy(a)}`) : null,
-      c ? el('span', { class: 'central', title: 'Status at the central service' }, ` · ${centralText(c)}`) : null),
+      c ? el('span', { class: 'central', title: 'Status at the central service' }, ` · ${centralText(c)}`) : null,
+      page ? el('span', { class: 'page', 'data-page': page.status }, `Page: ${page.text}`) : null),
     ctx.acting && a.state === 'active'
       ? el('button', { type: 'button', class: 'ack', 'aria-label': `Acknowledge ${conditionText(a.condition)}, ${ctx.bedLabel(a.bed)}`, onclick: (e) => { e.currentTarget.disabled = true; ctx.act(`/api/alarms/${encodeURIComponent(a.id)}/ack`, {}, `Acknowledged: ${ctx.bedLabel(a.bed)} — ${conditionText(a.condition)}`); } }, 'Acknowledge')
       : el('span', { class: 'no-ack' }));
@@ -63,7 +70,7 @@ export function renderAlarmPanel(ctx, listEl, countEl, noneEl) {
     const list = groups.get(g.dataset.key) ?? [];
     const sorted = [...list].sort((a, b) => (a.state === 'active' ? 0 : 1) - (b.state === 'active' ? 0 : 1) || RANK[b.priority] - RANK[a.priority] || a.raisedAt - b.raisedAt);
     keyed(g.querySelector('ol.rows'), sorted, (a) => a.id,
-      (a) => JSON.stringify([a.state, a.priority, a.value, a.audible, a.escalated, a.latched, ctx.state.central.find((x) => x.incidentId === a.incidentId), ctx.acting]),
+      (a) => JSON.stringify([a.state, a.priority, a.value, a.audible, a.escalated, a.latched, ctx.state.central.find((x) => x.incidentId === a.incidentId), pageFor(a, ctx), ctx.acting]),
       (a) => row(a, ctx));
   }
 }

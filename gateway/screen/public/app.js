@@ -176,6 +176,9 @@ function onMessage(m) {
     case 'central':
       state.central = state.central.filter((c) => c.incidentId !== m.central.incidentId).concat([m.central]);
       break;
+    case 'page': // the hospital alarm manager's word on this alarm's page (IHE PCD-05)
+      state.pages = (state.pages ?? []).filter((p) => p.alarmId !== m.page.alarmId).concat([m.page]);
+      break;
     case 'health':
       state.health = m.health;
       break;
