@@ -252,7 +252,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
       await page.waitForTimeout(130);
     }
     expect(activeSeen.size).toBe(2);
-  });
+  }, 90_000);
 
   it('flashes nothing with prefers-reduced-motion', async () => {
     await page.emulateMedia({ reducedMotion: 'reduce' });
