@@ -21,7 +21,7 @@ const SHOTS = join(REPO, 'test-artifacts', 'screen');
 
 type BuzzerLine = { at: number; on?: boolean; priority?: string | null; sounding?: string | null };
 
-describe.skipIf(!existsSync(CHROMIUM))('ward screen in chromium against the real gateway', () => {
+describe.skipIf(!existsSync(CHROMIUM))('ward screen in chromium against the real gateway', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'wardgate-screen-'));
   const buzzerFile = join(dir, 'buzzer.jsonl');
   let configPath: string;

@@ -54,7 +54,7 @@ function contrastInPage(selector: string): Array<{ text: string; ratio: number; 
   });
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall display', () => {
+describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall display', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'wardgate-screen24-'));
   let gw: GatewayProcess;
   let central: Central;

@@ -13,7 +13,7 @@ import { freePort } from '../helpers/ports.js';
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-dev-shm-usage'];
 
-describe.skipIf(!existsSync(CHROMIUM))('30 beds at 2560x1440, locale and time zone from the config', () => {
+describe.skipIf(!existsSync(CHROMIUM))('30 beds at 2560x1440, locale and time zone from the config', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'wardgate-screen30-'));
   let gw: GatewayProcess;
   let browser: Browser;
