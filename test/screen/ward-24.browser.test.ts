@@ -69,7 +69,8 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
     devices[i]!.publishAsync(`vitals/wear-${i + 1}`, JSON.stringify({ t: Date.now(), seq: ++seq, ...vitals }), { qos: 1 });
   const normal = (i: number) => publish(i, { hr: 70 + (i % 9), spo2: 96 + (i % 3), rr: 14 + (i % 4), temp: 36.6 + (i % 5) / 10, sbp: 118 + i, dbp: 74 + (i % 7) });
   const tilesOutside = async (p: Page, width: number, height: number) => {
-    const boxes = await p.locator('article.bed').evaluateAll((els) => els.map((e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }));
+    // one evaluation in the page: a locator's elements may be replaced by a re-render between resolving and measuring
+    const boxes = await p.evaluate(() => Array.from(document.querySelectorAll('article.bed')).map((e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }));
     expect(boxes).toHaveLength(24);
     return boxes.filter((b: Box) => b.x < 0 || b.y < 0 || b.x + b.width > width + 0.5 || b.y + b.height > height + 0.5 || b.width < 100 || b.height < 100);
   };

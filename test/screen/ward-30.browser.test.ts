@@ -41,8 +41,8 @@ describe.skipIf(!existsSync(CHROMIUM))('30 beds at 2560x1440, locale and time zo
     const page = await browser.newPage({ viewport: { width: 2560, height: 1440 } });
     await page.goto(`http://127.0.0.1:${gw.screenPort}/`);
     await expect.poll(() => page.locator('article.bed').count(), { timeout: 10_000 }).toBe(30);
-    const outside = await page.locator('article.bed').evaluateAll((els) =>
-      els.map((e) => e.getBoundingClientRect()).filter((r) => r.left < 0 || r.top < 0 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5 || r.width < 150 || r.height < 150).length);
+    const outside = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('article.bed')).map((e) => e.getBoundingClientRect()).filter((r) => r.left < 0 || r.top < 0 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5 || r.width < 150 || r.height < 150).length);
     expect(outside).toBe(0);
     const clock = (await page.textContent('#clock'))!;
     expect(clock).toMatch(/^\d\d:\d\d:\d\d$/);
