@@ -181,6 +181,7 @@ export class Ingest implements DriverSink {
     if (!this.opts.store.queueObservation(o)) metrics.recordDrop('queue-full');
     const vital = this.opts.ward.observation(o);
     const screen = this.opts.screen();
+    screen?.observe(o);
     if (vital && screen && screen.clientCount > 0) screen.broadcast({ type: 'vitals', bed: o.bedId, param: o.param, vital });
     // The engine sees every reading (a device sending only unusable values is not silent, it raises no-valid-data);
     // it scores only those drivers/core/quality.ts allows.

@@ -69,8 +69,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the ward screen shows what is true now',
     gw.setManualInputs('bed-2', { acvpu: 'A', o2: false }, 'staff:n1');
     send(normal); // complete and 0: the high alarm latches
     await expect.poll(() => gw.rules.activeAlarms().find((a) => a.bed === 'bed-2' && a.condition === 'news2')?.latched).toBe(true);
-    const row = page.locator('article[data-bed="bed-2"] .news2-row');
-    await expect.poll(() => row.textContent(), { timeout: 5000 }).toContain('NEWS2 0');
-    await expect.poll(() => row.locator('.news2-peak').textContent()).toBe(' · peak 8 (latched)');
+    const cell = page.locator('article[data-bed="bed-2"] .vital[data-param="news2"]');
+    await expect.poll(() => cell.locator('.value').textContent(), { timeout: 5000 }).toBe('0');
+    await expect.poll(() => cell.locator('.news2-peak').textContent()).toBe(' · peak 8 (latched)');
   });
 });
