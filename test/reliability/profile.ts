@@ -11,6 +11,8 @@ export const RELIABILITY = {
   fuzzRuns: LONG ? 100_000 : 2_000,
   /** Real seconds of device chaos in the soak. */
   soakSeconds: LONG ? 1800 : 60,
+  /** Real seconds of the 50-bed chaos soak (drops, upstream outages, SIGHUP, alarm bursts). */
+  chaosSoakSeconds: LONG ? 1800 : 30,
 } as const;
 
 /** Prints one measured figure so the suite's output holds the numbers (collected for docs/performance.md). */
