@@ -23,7 +23,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/wait.js';
-import { beds, collectAlarms, connectMqtt, gatewayConfig, percentile, rssMb, sleep, type AlarmMessage } from './live-gateway.js';
+import { acknowledgeEverything, beds, collectAlarms, connectMqtt, enterManualInputs, gatewayConfig, percentile, rssMb, sleep, type AlarmMessage } from './live-gateway.js';
 import { figure, LONG, RELIABILITY } from './profile.js';
 
 const SECONDS = RELIABILITY.chaosSoakSeconds;
@@ -52,37 +52,6 @@ async function startCentral(upstream: Mosquitto): Promise<Central> {
   });
   await client.subscribeAsync('wardgate/+/+/+/incidents', { qos: 1 });
   return { client, events };
-}
-
-async function nurseLogin(base: string): Promise<string> {
-  const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ staffId: 'n1', pin: '2468' }) });
-  if (login.status !== 200) throw new Error(`screen login: HTTP ${login.status}`);
-  return login.headers.get('set-cookie')!.split(';')[0]!;
-}
-
-/**
- * The nurse's admission round: ACVPU alert and breathing air on every bed, so that NEWS2 is complete and a NEWS2
- * alarm can clear once the vitals are back (an incomplete score never clears one).
- */
-async function enterManualInputs(screenPort: number, bedIds: string[]): Promise<void> {
-  const base = `http://127.0.0.1:${screenPort}`;
-  const cookie = await nurseLogin(base);
-  for (const bed of bedIds) {
-    const r = await fetch(`${base}/api/beds/${encodeURIComponent(bed)}/manual`, { method: 'POST', headers: { 'Content-Type': 'application/json', cookie }, body: JSON.stringify({ acvpu: 'A', o2: false }) });
-    if (r.status !== 200) throw new Error(`manual inputs for ${bed}: HTTP ${r.status} ${await r.text()}`);
-  }
-}
-
-async function acknowledgeEverything(screenPort: number): Promise<number> {
-  const base = `http://127.0.0.1:${screenPort}`;
-  const cookie = await nurseLogin(base);
-  const state = (await (await fetch(`${base}/api/state`, { headers: { cookie } })).json()) as { alarms: Array<{ id: string; state: string }> };
-  let n = 0;
-  for (const a of state.alarms.filter((x) => x.state === 'active')) {
-    const r = await fetch(`${base}/api/alarms/${encodeURIComponent(a.id)}/ack`, { method: 'POST', headers: { 'Content-Type': 'application/json', cookie }, body: '{}' });
-    if (r.status === 200) n += 1;
-  }
-  return n;
 }
 
 describe(`chaos soak: ${BEDS} beds at 1 Hz for ${SECONDS} s with drops, upstream outages, SIGHUP and alarm bursts`, () => {

@@ -7,6 +7,8 @@ export const LONG = process.env.WARDGATE_RELIABILITY === 'long';
 export const RELIABILITY = {
   /** SIGKILLs of the real gateway under load. */
   crashKills: LONG ? 50 : 10,
+  /** Upstream (mosquitto) outages during the kill run, each spanning a kill and restart. */
+  crashOutages: LONG ? 10 : 2,
   /** fast-check cases per fuzz target. */
   fuzzRuns: LONG ? 100_000 : 2_000,
   /** Real seconds of device chaos in the soak. */
