@@ -12,7 +12,7 @@ export const RELIABILITY = {
   /** Upstream (mosquitto) outages during the kill run, each spanning a kill and restart. */
   crashOutages: LONG ? 10 : 2,
   /** fast-check cases per fuzz target. */
-  fuzzRuns: FUZZ_LONG ? 100_000 : 2_000,
+  fuzzRuns: FUZZ_LONG ? 100_000 : 300,
   /** fast-check cases per structure-aware target (the short form runs inside `npm test`). */
   structuredFuzzRuns: FUZZ_LONG ? 100_000 : 300,
   /** Real seconds of device chaos in the soak. */
