@@ -19,7 +19,7 @@ import { FuzzTally, fuzzOptions, mutatedText, TALLIES } from './fuzz-harness.js'
 import { figure, RELIABILITY } from './profile.js';
 
 const RUNS = RELIABILITY.fuzzRuns;
-const TIMEOUT = Math.max(60_000, RUNS * 3);
+const TIMEOUT = Math.max(60_000, RUNS * 30);
 const DEFAULT_TEXT = readFileSync(new URL('../../config/default.yaml', import.meta.url), 'utf8');
 const DEFAULT = parse(DEFAULT_TEXT) as Record<string, unknown>;
 

@@ -25,7 +25,7 @@ import { badEscapes, expectContract, FuzzTally, fuzzOptions, hostileValue, TALLI
 import { figure, RELIABILITY } from './profile.js';
 
 const RUNS = RELIABILITY.structuredFuzzRuns;
-const TIMEOUT = Math.max(60_000, RUNS * 5);
+const TIMEOUT = Math.max(60_000, RUNS * 30);
 const NOW = 1_750_000_000_000;
 
 const samples: MonitorSample[] = [
