@@ -261,6 +261,11 @@ describe(`chaos soak: ${BEDS} beds at 1 Hz for ${SECONDS} s with drops, upstream
     expect(lostClosing.map((g) => g.id)).toEqual([]);
     expect(first.length).toBeGreaterThan(0);
     expect(last.length).toBeGreaterThan(0);
-    if (LONG) expect(rssGrowth).toBeLessThan(5);
+    if (LONG) {
+      expect(rssGrowth).toBeLessThan(5);
+      // "Unchanged" with room for a shared box: a leak or a growing queue shows as a multiple, not as noise.
+      const p99First = percentile(first, 99);
+      expect(percentile(last, 99)).toBeLessThan(Math.max(2 * p99First, p99First + 500));
+    }
   }, (SECONDS + 300) * 1000);
 });
