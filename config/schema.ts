@@ -40,6 +40,8 @@ export const deviceSchema = z
     ...secretFields,
     /** Longest silence before the device counts as quiet (technical alarm, live values withdrawn). */
     maxSilenceSeconds: z.number().positive().default(30),
+    /** Serial and BLE: how long the link may be down before `device-disconnected` (a replug inside it is no alarm). */
+    disconnectGraceSeconds: z.number().min(0).default(10),
     serial: serialSettings.optional(),
     ble: bleSettings.optional(),
     /** For transport hl7-tcp: which messages on the MLLP listener are this device's (PV1-3 bed, MSH-4 facility). */

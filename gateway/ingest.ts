@@ -1,5 +1,5 @@
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
-import { DeviceConnection, type ConnectionState } from '../drivers/core/connection.js';
+import type { ConnectionState } from '../drivers/core/connection.js';
 import type { DriverSink } from '../drivers/core/driver.js';
 import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Observation, Reading } from '../drivers/core/observation.js';
 import { isPlausible } from '../drivers/core/parameters.js';
@@ -7,6 +7,7 @@ import { decodeEventPayload, decodeVitalsPayload } from '../drivers/mqtt/payload
 import type { RulesEngine } from '../rules/engine.js';
 import type { RulesOutput } from '../rules/types.js';
 import type { Principal } from './broker/broker.js';
+import { DevicePresence } from './device-presence.js';
 import type { Logger, RateLimitedLog } from './log.js';
 import type { WardgateMetrics } from './metrics/registry.js';
 import type { ScreenServer } from './screen/server.js';
@@ -53,28 +54,25 @@ export interface IngestOptions {
  */
 export class Ingest implements DriverSink {
   private readonly devices = new Map<string, DeviceConfig>();
-  private readonly connections = new Map<string, DeviceConnection>();
-  /** Open MQTT sessions per device (a device can briefly have two while it reconnects). */
-  private readonly mqttSessions = new Map<string, number>();
+  private readonly presence: DevicePresence;
 
   constructor(private readonly opts: IngestOptions) {
     for (const d of opts.devices) this.devices.set(d.id, d);
+    this.presence = new DevicePresence({
+      out: {
+        state: (id, state, reason) => this.presenceState(id, state, reason),
+        condition: (id, condition, active, detail) => this.presenceCondition(id, condition, active, detail),
+      },
+    });
   }
 
-  /** Watches every configured device for silence and connection changes. */
+  /** Watches every configured device for silence (and serial/BLE links for loss), each with its start-up grace. */
   start(): void {
-    for (const d of this.devices.values()) this.watch(d);
+    this.presence.start([...this.devices.values()]);
   }
 
   stop(): void {
-    for (const c of this.connections.values()) c.stop();
-  }
-
-  private watch(d: DeviceConfig): DeviceConnection {
-    this.connections.get(d.id)?.stop();
-    const conn = new DeviceConnection({ deviceId: d.id, sink: this, maxSilenceMs: d.maxSilenceSeconds * 1000 });
-    this.connections.set(d.id, conn);
-    return conn;
+    this.presence.stop();
   }
 
   /** A reload: the new device list, devices whose binding changed are watched afresh, removed ones forgotten. */
@@ -82,14 +80,11 @@ export class Ingest implements DriverSink {
     this.devices.clear();
     for (const d of devices) this.devices.set(d.id, d);
     for (const d of changed) {
-      const conn = this.watch(d);
+      this.presence.add(d);
       this.opts.ward.addDevice(d);
-      // An MQTT wearable that stays connected through the reload keeps being watched for silence.
-      if (d.transport === 'mqtt' && (this.mqttSessions.get(d.id) ?? 0) > 0) conn.opened('config reloaded');
     }
     for (const d of removed) {
-      this.connections.get(d.id)?.stop();
-      this.connections.delete(d.id);
+      this.presence.remove(d.id);
       this.opts.ward.removeDevice(d.id);
     }
   }
@@ -104,22 +99,16 @@ export class Ingest implements DriverSink {
     return null;
   }
 
+  /** An MQTT session of a device opened or closed: not by itself a sign of anything (see DevicePresence). */
   onDeviceConnection(deviceId: string, connected: boolean): void {
-    const conn = this.connections.get(deviceId);
-    if (!conn) return;
-    // A wearable that reconnects under a new client id overlaps its old session for a moment: the device is
-    // disconnected only when its last session ends.
-    const sessions = Math.max(0, (this.mqttSessions.get(deviceId) ?? 0) + (connected ? 1 : -1));
-    this.mqttSessions.set(deviceId, sessions);
-    if (connected && sessions === 1) conn.opened('mqtt client connected');
-    else if (!connected && sessions === 0) conn.disconnected('mqtt client disconnected');
+    this.opts.log.debug({ deviceId, connected }, 'device: mqtt session');
   }
 
   onDevicePublish(deviceId: string, topic: string, payload: Buffer): void {
     const now = this.opts.now();
     const isEvent = topic.startsWith('events/');
     const result = isEvent ? decodeEventPayload(payload) : decodeVitalsPayload(payload, now);
-    this.connections.get(deviceId)?.dataReceived();
+    this.presence.data(deviceId);
     if (result.error) {
       this.decodeError(isEvent ? 'mqtt-event' : 'mqtt-vitals', deviceId, result.error);
       return;
@@ -133,7 +122,7 @@ export class Ingest implements DriverSink {
 
   /** DriverSink: a decoded value from any driver. */
   reading(deviceId: string, reading: Reading): void {
-    this.connections.get(deviceId)?.dataReceived();
+    this.presence.data(deviceId);
     const d = this.devices.get(deviceId);
     this.acceptReading(deviceId, reading, d?.transport ?? 'unknown');
   }
@@ -198,10 +187,15 @@ export class Ingest implements DriverSink {
     this.opts.apply(this.opts.rules.deviceEvent(device.bed, deviceId, event.event, this.opts.now()));
   }
 
-  /** DriverSink: connection state of a device; leaving 'connected' raises 'device-disconnected' and withdraws live values. */
+  /** DriverSink: a driver's link state; what it means for alarms is DevicePresence's to decide. */
   connection(deviceId: string, state: ConnectionState, reason: string): void {
-    const device = this.devices.get(deviceId);
-    if (!device || this.opts.stopping()) return;
+    if (!this.devices.has(deviceId) || this.opts.stopping()) return;
+    if (!this.presence.link(deviceId, state, reason)) this.opts.log.debug({ deviceId, state, reason }, 'device: link state (data decides)');
+  }
+
+  /** A device's state for the store and the screen; leaving 'connected' withdraws its live values. */
+  private presenceState(deviceId: string, state: ConnectionState, reason: string): void {
+    if (this.opts.stopping()) return;
     const now = this.opts.now();
     this.opts.log.info({ deviceId, state, reason }, 'device: connection state');
     try {
@@ -210,13 +204,16 @@ export class Ingest implements DriverSink {
       this.opts.log.error({ err }, 'store: device state not recorded');
     }
     const view = this.opts.ward.device(deviceId, state, reason, now);
-    const bed = this.opts.ward.bed(device.bed);
-    this.opts.screen()?.broadcast({ type: 'device', device: view, bed });
-    if (state === 'connected') {
-      this.opts.apply(this.opts.rules.technical({ bed: device.bed, deviceId, condition: 'device-disconnected', active: false, at: now }));
-    } else if (state === 'quiet' || state === 'disconnected') {
-      this.opts.apply(this.opts.rules.technical({ bed: device.bed, deviceId, condition: 'device-disconnected', active: true, at: now, detail: reason }));
-    }
+    const device = this.devices.get(deviceId);
+    if (!device) return;
+    this.opts.screen()?.broadcast({ type: 'device', device: view, bed: this.opts.ward.bed(device.bed) });
+  }
+
+  private presenceCondition(deviceId: string, condition: 'no-data' | 'device-disconnected', active: boolean, detail?: string): void {
+    const device = this.devices.get(deviceId);
+    if (!device || this.opts.stopping()) return;
+    const at = this.opts.now();
+    this.opts.apply(this.opts.rules.technical({ bed: device.bed, deviceId, condition, active, at, ...(detail ? { detail } : {}) }));
   }
 
   /** DriverSink: the device's own alarm list, shown beside the gateway's alarms, never scored. */
