@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
+import { Counter } from 'prom-client';
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import type { ConnectionState } from '../drivers/core/connection.js';
+import { RecentKeys } from '../drivers/core/recent-keys.js';
 import type { DriverSink } from '../drivers/core/driver.js';
 import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Observation, Reading } from '../drivers/core/observation.js';
 import { isPlausible } from '../drivers/core/parameters.js';
@@ -55,9 +58,18 @@ export interface IngestOptions {
 export class Ingest implements DriverSink {
   private readonly devices = new Map<string, DeviceConfig>();
   private readonly presence: DevicePresence;
+  private readonly rejections: Counter<'source' | 'reason'>;
+  /** Samples seen in the last 10 minutes, for de-duplication of redelivered ones. */
+  private readonly recentSamples = new RecentKeys(10 * 60_000, 16_384);
 
   constructor(private readonly opts: IngestOptions) {
     for (const d of opts.devices) this.devices.set(d.id, d);
+    this.rejections = new Counter({
+      name: 'wardgate_device_data_rejected_total',
+      help: 'Readings and messages devices sent that were read but not taken (bad value, wrong unit, unknown bed, resent duplicate), by source and reason',
+      labelNames: ['source', 'reason'] as const,
+      registers: [opts.metrics.registry],
+    });
     this.presence = new DevicePresence({
       out: {
         state: (id, state, reason) => this.presenceState(id, state, reason),
@@ -113,11 +125,22 @@ export class Ingest implements DriverSink {
       this.decodeError(isEvent ? 'mqtt-event' : 'mqtt-vitals', deviceId, result.error);
       return;
     }
+    if (!isEvent && this.isRedelivery(deviceId, result.items, payload)) {
+      this.rejected('mqtt', deviceId, 'duplicate', 'sample redelivered (same seq, same payload): stored and scored once');
+      return;
+    }
     for (const item of result.items) {
       if (item.kind === 'reading') this.acceptReading(deviceId, item, 'mqtt');
       else if (item.kind === 'condition') this.condition(deviceId, item);
       else this.event(deviceId, item);
     }
+  }
+
+  /** A QoS 1 redelivery: the same `seq` with the same bytes from the same device within the window. */
+  private isRedelivery(deviceId: string, items: readonly { kind: string; sourceSeq?: number }[], payload: Buffer): boolean {
+    const seq = items.find((i) => i.sourceSeq !== undefined)?.sourceSeq;
+    if (seq === undefined) return false;
+    return this.recentSamples.seen(`${deviceId}\n${seq}\n${createHash('sha1').update(payload).digest('base64')}`);
   }
 
   /** DriverSink: a decoded value from any driver. */
@@ -222,6 +245,12 @@ export class Ingest implements DriverSink {
     if (!device) return;
     this.opts.ward.deviceAlarms(device.bed, deviceId, alarms.map((a) => ({ kind: a.kind, priority: a.priority, text: a.text })));
     this.opts.broadcastBed(device.bed);
+  }
+
+  /** DriverSink: something a device sent that was read but not taken; counted per reason, logged rate-limited. */
+  rejected(source: string, deviceId: string, reason: string, detail: string): void {
+    this.rejections.inc({ source, reason });
+    this.opts.limited.warn(`rejected:${source}:${reason}:${deviceId}`, { source, deviceId, reason, detail }, 'ingest: device data not taken');
   }
 
   decodeError(codec: string, deviceId: string, error: string): void {
