@@ -14,7 +14,7 @@ import { DevicePresence } from './device-presence.js';
 import type { Logger, RateLimitedLog } from './log.js';
 import type { WardgateMetrics } from './metrics/registry.js';
 import type { ScreenServer } from './screen/server.js';
-import { checkSecret } from './secrets.js';
+import { SecretVerifier } from './secret-verifier.js';
 import type { Store } from './store/store.js';
 import type { WardState } from './ward-state.js';
 
@@ -60,6 +60,7 @@ export class Ingest implements DriverSink {
   private readonly presence: DevicePresence;
   private readonly rejections: Counter<'source' | 'reason'>;
   /** Samples seen in the last 10 minutes, for de-duplication of redelivered ones. */
+  private readonly verifier = new SecretVerifier();
   private readonly recentSamples = new RecentKeys(10 * 60_000, 16_384);
 
   constructor(private readonly opts: IngestOptions) {
@@ -89,6 +90,7 @@ export class Ingest implements DriverSink {
 
   /** A reload: the new device list, devices whose binding changed are watched afresh, removed ones forgotten. */
   rebind(devices: DeviceConfig[], changed: DeviceConfig[], removed: DeviceConfig[]): void {
+    this.verifier.clear();
     this.devices.clear();
     for (const d of devices) this.devices.set(d.id, d);
     for (const d of changed) {
@@ -101,14 +103,20 @@ export class Ingest implements DriverSink {
     }
   }
 
-  authenticate(username: string, password: string): Principal | null {
+  /**
+   * A broker login: a device (its own topics) or a service account (its subscriptions). Hashed secrets are checked
+   * off the event loop and bounded (SecretVerifier); 'busy' asks the client to retry later.
+   */
+  async authenticate(username: string, password: string): Promise<Principal | null | 'busy'> {
     const device = this.devices.get(username);
-    if (device && device.transport === 'mqtt') {
-      return checkSecret(password, device.password, device.passwordHash) ? { kind: 'device', name: device.id, subscribe: [] } : null;
-    }
-    const user = this.opts.brokerUsers().find((u) => u.username === username);
-    if (user && checkSecret(password, user.password, user.passwordHash)) return { kind: 'service', name: user.username, subscribe: user.subscribe };
-    return null;
+    const user = device?.transport === 'mqtt' ? undefined : this.opts.brokerUsers().find((u) => u.username === username);
+    const account = device?.transport === 'mqtt' ? device : user;
+    if (!account) return null;
+    const verdict = await this.verifier.verify(username, password, account.password, account.passwordHash);
+    if (verdict === 'busy' || verdict === 'backoff') return 'busy';
+    if (verdict !== 'ok') return null;
+    if (device?.transport === 'mqtt') return { kind: 'device', name: device.id, subscribe: [] };
+    return user ? { kind: 'service', name: user.username, subscribe: user.subscribe } : null;
   }
 
   /** An MQTT session of a device opened or closed: not by itself a sign of anything (see DevicePresence). */

@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Aedes, type Client, type AuthenticateError } from 'aedes';
-import type { Logger } from '../log.js';
+import { RateLimitedLog, type Logger } from '../log.js';
 import { topicAllowed, type Principal } from './acl.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
 
@@ -16,7 +16,18 @@ export interface BrokerCounters {
   connectionsRefused: number;
   /** Clients disconnected for a hostile act: a packet over the size limit at its header, or far over the rate. */
   disconnected: number;
+  /** Logins refused because the account already had its maximum of sessions. */
+  accountSessionsFull: number;
+  /** Logins refused because too many password checks were pending, or the account was backing off after failures. */
+  loginsBusy: number;
+  /** Logins whose client had gone before its check finished (nothing answered). */
+  loginsAbandoned: number;
+  /** Subscriptions answered with SUBACK failure 0x80 (beyond the account's ACL). */
+  subscribeDenied: number;
 }
+
+/** A login's outcome: the principal, refused for bad credentials (null), or refused for now ('busy': retry later). */
+export type LoginResult = Principal | null | 'busy';
 
 /** Room in a packet beyond its payload: fixed and variable header, topic, MQTT 5 properties, credentials. */
 const PACKET_OVERHEAD_BYTES = 1024;
@@ -29,7 +40,10 @@ export interface BrokerOptions {
   maxConnections?: number;
   /** Connections per remote address that may wait unauthenticated at once (a connection flood holds no more). */
   maxPendingPerAddress?: number;
-  authenticate: (username: string, password: string) => Principal | null;
+  /** Checks credentials; may take time (hashed secrets are verified off the event loop). */
+  authenticate: (username: string, password: string) => Promise<LoginResult>;
+  /** Sessions one account may hold at once (a device has one, a nurse-call system a few). Default 8. */
+  maxSessionsPerAccount?: number;
   /** Called for every accepted device publish, synchronously, before the broker acknowledges it. */
   onDevicePublish: (deviceId: string, topic: string, payload: Buffer) => void;
   onDeviceConnection?: (deviceId: string, connected: boolean) => void;
@@ -48,7 +62,13 @@ interface ClientState {
  * their configured filters. Oversize and over-rate publishes are dropped and counted.
  */
 export class EmbeddedBroker {
-  readonly counters: BrokerCounters = { authFailures: 0, aclDenied: 0, oversize: 0, rateLimited: 0, connectionsRefused: 0, disconnected: 0 };
+  readonly counters: BrokerCounters = {
+    authFailures: 0, aclDenied: 0, oversize: 0, rateLimited: 0, connectionsRefused: 0, disconnected: 0,
+    accountSessionsFull: 0, loginsBusy: 0, loginsAbandoned: 0, subscribeDenied: 0,
+  };
+  /** Sessions (authenticated, or being checked) per account. */
+  private readonly accountSessions = new Map<string, number>();
+  private readonly limited: RateLimitedLog;
   /** Unauthenticated sockets per remote address. */
   private readonly pending = new Map<string, number>();
   private readonly pendingSockets = new Map<Socket, string>();
@@ -58,7 +78,9 @@ export class EmbeddedBroker {
   private readonly sockets = new Set<Socket>();
   private boundPort = 0;
 
-  constructor(private readonly opts: BrokerOptions) {}
+  constructor(private readonly opts: BrokerOptions) {
+    this.limited = new RateLimitedLog(opts.log);
+  }
 
   get port(): number {
     return this.boundPort;
@@ -84,18 +106,67 @@ export class EmbeddedBroker {
       queueLimit: 100,
       connectTimeout: 10_000,
       authenticate: (client, username, password, done) => {
-        this.authenticated(client.conn as Socket);
-        const principal = username && password ? o.authenticate(username, password.toString('utf8')) : null;
-        if (!principal) {
-          this.counters.authFailures += 1;
-          o.log.warn({ clientId: client.id, username }, 'broker: bad credentials');
-          const err = new Error('bad username or password') as AuthenticateError;
-          err.returnCode = 4;
+        const socket = client.conn as Socket;
+        const refuse = (returnCode: 3 | 4 | 5, message: string) => {
+          const err = new Error(message) as AuthenticateError;
+          err.returnCode = returnCode;
           done(err, false);
-          return;
+        };
+        if (!username || !password) {
+          this.authenticated(socket);
+          this.counters.authFailures += 1;
+          this.limited.warn(`auth:${username ?? ''}`, { clientId: client.id, username }, 'broker: login without credentials refused');
+          return refuse(4, 'bad username or password');
         }
-        this.clients.set(client, { principal, windowStart: Date.now(), count: 0 });
-        done(null, true);
+        const sessions = this.accountSessions.get(username) ?? 0;
+        if (sessions >= (o.maxSessionsPerAccount ?? 8)) {
+          this.authenticated(socket);
+          this.counters.accountSessionsFull += 1;
+          this.limited.warn(`full:${username}`, { username, sessions }, 'broker: account has its maximum of sessions, login refused');
+          return refuse(3, 'too many sessions for this account');
+        }
+        // Reserved while the check runs, so a burst of logins cannot all pass the cap before any completes.
+        this.accountSessions.set(username, sessions + 1);
+        let released = false;
+        const release = () => {
+          if (released) return;
+          released = true;
+          const n = (this.accountSessions.get(username) ?? 1) - 1;
+          if (n <= 0) this.accountSessions.delete(username);
+          else this.accountSessions.set(username, n);
+        };
+        socket.once('close', release);
+        const check = socket.destroyed ? Promise.resolve<LoginResult | 'gone'>('gone') : o.authenticate(username, password.toString('utf8'));
+        check.then(
+          (result) => {
+            this.authenticated(socket);
+            if (result === 'gone' || socket.destroyed) {
+              this.counters.loginsAbandoned += 1;
+              release();
+              return refuse(3, 'client gone');
+            }
+            if (result === 'busy') {
+              this.counters.loginsBusy += 1;
+              this.limited.warn(`busy:${username}`, { username, counters: { ...this.counters } }, 'broker: login refused for now (checks pending or account backing off after failures)');
+              release();
+              return refuse(3, 'server busy, retry');
+            }
+            if (!result) {
+              this.counters.authFailures += 1;
+              this.limited.warn(`auth:${username}`, { clientId: client.id, username }, 'broker: bad credentials');
+              release();
+              return refuse(4, 'bad username or password');
+            }
+            this.clients.set(client, { principal: result, windowStart: Date.now(), count: 0 });
+            done(null, true);
+          },
+          (err: unknown) => {
+            this.authenticated(socket);
+            release();
+            o.log.error({ err }, 'broker: credential check failed');
+            refuse(3, 'server error');
+          },
+        );
       },
       authorizePublish: (client, packet, callback) => {
         if (!client) return callback(null);
@@ -137,8 +208,12 @@ export class EmbeddedBroker {
       authorizeSubscribe: (client, sub, callback) => {
         const state = this.clients.get(client);
         if (!state || !topicAllowed(state.principal, sub.topic, 'subscribe')) {
+          // MQTT 3.1.1 section 3.9.3: a refused subscription is answered with return code 0x80 in the SUBACK, the
+          // client stays connected (a disconnect makes clients such as mosquitto_sub reconnect in a loop).
           this.counters.aclDenied += 1;
-          return callback(new Error('subscription not authorised'));
+          this.counters.subscribeDenied += 1;
+          this.limited.warn(`subscribe:${client.id}`, { clientId: client.id, account: state?.principal.name, topic: sub.topic }, 'broker: subscription beyond the ACL refused (SUBACK 0x80)');
+          return callback(null, null);
         }
         callback(null, sub);
       },

@@ -2,11 +2,11 @@ import { Counter } from 'prom-client';
 import type { GatewayConfig } from '../../config/schema.js';
 import type { Logger } from '../log.js';
 import type { WardgateMetrics } from '../metrics/registry.js';
-import { EmbeddedBroker, type Principal } from './broker.js';
+import { EmbeddedBroker, type LoginResult } from './broker.js';
 
 /** Where the broker hands device logins, publishes and sessions (the gateway's ingest). */
 export interface BrokerIngest {
-  authenticate(username: string, password: string): Principal | null;
+  authenticate(username: string, password: string): Promise<LoginResult>;
   onDevicePublish(deviceId: string, topic: string, payload: Buffer): void;
   onDeviceConnection(deviceId: string, connected: boolean): void;
 }
