@@ -43,7 +43,7 @@ describe('BLE health devices through node-ble and a fake BlueZ, end to end to al
       screen: { port: 0 },
       beds: [{ id: 'bed-b', overrides: { hr: noDelay, spo2: noDelay, temp: noDelay, sbp: noDelay, pr: noDelay } }],
       devices: [
-        { id: 'strap', bed: 'bed-b', transport: 'ble', maxSilenceSeconds: 30, ble: { address: ADDR.strap, profiles: ['heart-rate', 'battery'] } },
+        { id: 'strap', bed: 'bed-b', transport: 'ble', maxSilenceSeconds: 30, disconnectGraceSeconds: 1, ble: { address: ADDR.strap, profiles: ['heart-rate', 'battery'] } },
         { id: 'oxi', bed: 'bed-b', transport: 'ble', maxSilenceSeconds: 30, ble: { address: ADDR.oxi, profiles: ['pulse-oximeter'] } },
         { id: 'thermo', bed: 'bed-b', transport: 'ble', maxSilenceSeconds: 60, ble: { address: ADDR.thermo, profiles: ['thermometer'] } },
         { id: 'cuff', bed: 'bed-b', transport: 'ble', maxSilenceSeconds: 60, ble: { address: ADDR.cuff, profiles: ['blood-pressure'] } },
