@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { repeatLimiter } from './log-repeats.js';
 
 export type { Logger };
 
@@ -9,10 +10,16 @@ export const REDACT_PATHS = [
   'patient', '*.patient', 'patientId', '*.patientId', 'patientName', '*.patientName',
 ];
 
-/** pino JSON to stdout (journald); pretty when stdout is a terminal. */
+/** pino JSON to stdout (journald); pretty when stdout is a terminal; repeated identical warnings and errors held back (log-repeats.ts). */
 export function createLogger(level: string, opts: { pretty?: boolean; name?: string } = {}): Logger {
   const pretty = opts.pretty ?? (process.stdout.isTTY === true && process.env.WARDGATE_LOG_JSON !== '1');
+  const repeats = repeatLimiter();
   return pino({
+    hooks: {
+      logMethod(args, method, level) {
+        if (repeats.admit(args, level)) method.apply(this, args as Parameters<typeof method>);
+      },
+    },
     name: opts.name ?? 'wardgate',
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },

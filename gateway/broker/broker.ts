@@ -66,7 +66,7 @@ export class EmbeddedBroker {
     authFailures: 0, aclDenied: 0, oversize: 0, rateLimited: 0, connectionsRefused: 0, disconnected: 0,
     accountSessionsFull: 0, loginsBusy: 0, loginsAbandoned: 0, subscribeDenied: 0,
   };
-  /** Sessions (authenticated, or being checked) per account. */
+  /** Authenticated sessions per account. */
   private readonly accountSessions = new Map<string, number>();
   private readonly limited: RateLimitedLog;
   /** Unauthenticated sockets per remote address. */
@@ -118,51 +118,53 @@ export class EmbeddedBroker {
           this.limited.warn(`auth:${username ?? ''}`, { clientId: client.id, username }, 'broker: login without credentials refused');
           return refuse(4, 'bad username or password');
         }
-        const sessions = this.accountSessions.get(username) ?? 0;
-        if (sessions >= (o.maxSessionsPerAccount ?? 8)) {
-          this.authenticated(socket);
+        const full = () => (this.accountSessions.get(username) ?? 0) >= (o.maxSessionsPerAccount ?? 8);
+        const refuseFull = () => {
           this.counters.accountSessionsFull += 1;
-          this.limited.warn(`full:${username}`, { username, sessions }, 'broker: account has its maximum of sessions, login refused');
-          return refuse(3, 'too many sessions for this account');
+          this.limited.warn(`full:${username}`, { username, sessions: this.accountSessions.get(username) ?? 0 }, 'broker: account has its maximum of sessions, login refused');
+          refuse(3, 'too many sessions for this account');
+        };
+        if (full()) {
+          this.authenticated(socket);
+          return refuseFull();
         }
-        // Reserved while the check runs, so a burst of logins cannot all pass the cap before any completes.
-        this.accountSessions.set(username, sessions + 1);
-        let released = false;
+        // Only logins that pass hold one of the account's sessions (until their socket closes): a flood of wrong
+        // passwords on an account cannot use up its sessions.
+        let held = false;
         const release = () => {
-          if (released) return;
-          released = true;
+          if (!held) return;
+          held = false;
           const n = (this.accountSessions.get(username) ?? 1) - 1;
           if (n <= 0) this.accountSessions.delete(username);
           else this.accountSessions.set(username, n);
         };
-        socket.once('close', release);
         const check = socket.destroyed ? Promise.resolve<LoginResult | 'gone'>('gone') : o.authenticate(username, password.toString('utf8'));
         check.then(
           (result) => {
             this.authenticated(socket);
             if (result === 'gone' || socket.destroyed) {
               this.counters.loginsAbandoned += 1;
-              release();
               return refuse(3, 'client gone');
             }
             if (result === 'busy') {
               this.counters.loginsBusy += 1;
               this.limited.warn(`busy:${username}`, { username, counters: { ...this.counters } }, 'broker: login refused for now (checks pending or account backing off after failures)');
-              release();
               return refuse(3, 'server busy, retry');
             }
             if (!result) {
               this.counters.authFailures += 1;
               this.limited.warn(`auth:${username}`, { clientId: client.id, username }, 'broker: bad credentials');
-              release();
               return refuse(4, 'bad username or password');
             }
+            if (full()) return refuseFull();
+            held = true;
+            this.accountSessions.set(username, (this.accountSessions.get(username) ?? 0) + 1);
+            socket.once('close', release);
             this.clients.set(client, { principal: result, windowStart: Date.now(), count: 0 });
             done(null, true);
           },
           (err: unknown) => {
             this.authenticated(socket);
-            release();
             o.log.error({ err }, 'broker: credential check failed');
             refuse(3, 'server error');
           },
