@@ -7,8 +7,13 @@ const SCRYPT = { N: 16384, r: 8, p: 1 };
 export type Verdict = 'ok' | 'bad' | 'busy' | 'backoff';
 
 export interface VerifierOptions {
-  /** Hashed verifications running on the thread pool at once; more are refused ('busy'). Default 16. */
+  /** Hashed verifications waiting or running; more are refused ('busy'). Default 16. */
   maxPending?: number;
+  /**
+   * Hashed verifications running at once. Default 1: each scrypt keeps a core busy for tens of ms, and on a 2- or
+   * 4-core gateway several at once would starve the event loop that turns samples into alarms of CPU.
+   */
+  maxRunning?: number;
   /** Successful verifications remembered, and for how long. Defaults 1024, 10 minutes. */
   cacheSize?: number;
   cacheTtlMs?: number;
@@ -33,6 +38,8 @@ export class SecretVerifier {
   private readonly inflight = new Map<string, Promise<boolean>>();
   private readonly failures = new Map<string, { count: number; until: number }>();
   private pending = 0;
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
   private readonly now: () => number;
   readonly stats = { verified: 0, cacheHits: 0, refusedBusy: 0, refusedBackoff: 0, failures: 0 };
 
@@ -71,10 +78,14 @@ export class SecretVerifier {
         return 'busy';
       }
       this.pending++;
-      running = verifyScrypt(presented, hash).finally(() => {
-        this.pending--;
-        this.inflight.delete(key);
-      });
+      running = this.slot()
+        .then(() => verifyScrypt(presented, hash))
+        .finally(() => {
+          this.pending--;
+          this.running--;
+          this.inflight.delete(key);
+          this.waiting.shift()?.();
+        });
       this.inflight.set(key, running);
     }
     const ok = await running;
@@ -83,6 +94,20 @@ export class SecretVerifier {
     this.failures.delete(account);
     this.remember(key);
     return 'ok';
+  }
+
+  /** Resolves when a check may start (at most maxRunning at once, in arrival order). */
+  private slot(): Promise<void> {
+    if (this.running < (this.opts.maxRunning ?? 1)) {
+      this.running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) =>
+      this.waiting.push(() => {
+        this.running++;
+        resolve();
+      }),
+    );
   }
 
   private remember(key: string): void {
