@@ -222,6 +222,7 @@ class PortRunner {
   private handleHl7Frames(port: SerialPort, frames: Buffer[]): void {
     for (const frame of frames) {
       const d = decodeHl7Message(frame);
+      for (const r of d.rejected) this.safe(() => this.sink.rejected?.('hl7', this.cfg.deviceId, r.reason, r.text));
       this.deliver('hl7', d.result);
       if (d.ack && port.isOpen) {
         const bytes = this.hl7Framer?.mode === 'mllp' ? encodeMllp(d.ack) : Buffer.from(d.ack);
