@@ -33,6 +33,8 @@ export class DevicePresence {
   private readonly linkTimers = new Map<string, NodeJS.Timeout>();
   private readonly linkState = new Map<string, ConnectionState>();
   private readonly raised = new Set<string>();
+  /** Data-only devices whose data is flowing (shown as connected). */
+  private readonly live = new Set<string>();
   private readonly now: () => number;
   private startedAt = 0;
 
@@ -59,6 +61,7 @@ export class DevicePresence {
       const w = new DeviceConnection({
         deviceId: d.id,
         maxSilenceMs: d.maxSilenceSeconds * 1000,
+        now: this.now,
         sink: { connection: (id, state, reason) => this.silence(id, state, reason) },
       });
       this.watchdogs.set(d.id, w);
@@ -75,12 +78,19 @@ export class DevicePresence {
     this.linkTimers.delete(id);
     this.linkState.delete(id);
     this.raised.delete(id);
+    this.live.delete(id);
     this.devices.delete(id);
   }
 
   /** Any data from the device (a frame, a publish, a reading). */
   data(id: string): void {
-    this.watchdogs.get(id)?.dataReceived();
+    const w = this.watchdogs.get(id);
+    if (!w) return;
+    w.dataReceived();
+    if (!this.live.has(id)) {
+      this.live.add(id);
+      this.opts.out.state(id, 'connected', 'data received');
+    }
   }
 
   /** A link state a driver reported. Ignored for MQTT and HL7-over-TCP devices (see the class comment). */
@@ -124,9 +134,11 @@ export class DevicePresence {
 
   private silence(id: string, state: ConnectionState, reason: string): void {
     if (state === 'quiet') {
+      this.live.delete(id);
       this.opts.out.state(id, 'quiet', reason);
       this.opts.out.condition(id, 'no-data', true, reason);
     } else if (state === 'connected' && reason !== 'watching for data') {
+      this.live.add(id);
       this.opts.out.state(id, 'connected', reason);
       this.opts.out.condition(id, 'no-data', false);
     }
