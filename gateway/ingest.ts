@@ -107,13 +107,13 @@ export class Ingest implements DriverSink {
    * A broker login: a device (its own topics) or a service account (its subscriptions). Hashed secrets are checked
    * off the event loop and bounded (SecretVerifier); 'busy' asks the client to retry later.
    */
-  async authenticate(username: string, password: string): Promise<Principal | null | 'busy'> {
+  async authenticate(username: string, password: string, alive?: () => boolean): Promise<Principal | null | 'busy'> {
     const device = this.devices.get(username);
     const user = device?.transport === 'mqtt' ? undefined : this.opts.brokerUsers().find((u) => u.username === username);
     const account = device?.transport === 'mqtt' ? device : user;
     if (!account) return null;
-    const verdict = await this.verifier.verify(username, password, account.password, account.passwordHash);
-    if (verdict === 'busy' || verdict === 'backoff') return 'busy';
+    const verdict = await this.verifier.verify(username, password, account.password, account.passwordHash, alive);
+    if (verdict === 'busy' || verdict === 'backoff' || verdict === 'gone') return 'busy';
     if (verdict !== 'ok') return null;
     if (device?.transport === 'mqtt') return { kind: 'device', name: device.id, subscribe: [] };
     return user ? { kind: 'service', name: user.username, subscribe: user.subscribe } : null;

@@ -4,7 +4,8 @@ import { safeEqual } from './secrets.js';
 /** scrypt parameters of `hashSecret` (secrets.ts): N=2^14, r=8, p=1. */
 const SCRYPT = { N: 16384, r: 8, p: 1 };
 
-export type Verdict = 'ok' | 'bad' | 'busy' | 'backoff';
+/** 'gone': the client left while its check waited, so the check was skipped. */
+export type Verdict = 'ok' | 'bad' | 'busy' | 'backoff' | 'gone';
 
 export interface VerifierOptions {
   /** Hashed verifications waiting or running; more are refused ('busy'). Default 16. */
@@ -35,13 +36,13 @@ export interface VerifierOptions {
 export class SecretVerifier {
   private readonly key = randomBytes(32);
   private readonly cache = new Map<string, number>();
-  private readonly inflight = new Map<string, Promise<boolean>>();
+  private readonly inflight = new Map<string, Promise<boolean | 'gone'>>();
   private readonly failures = new Map<string, { count: number; until: number }>();
   private pending = 0;
   private running = 0;
   private readonly waiting: Array<() => void> = [];
   private readonly now: () => number;
-  readonly stats = { verified: 0, cacheHits: 0, refusedBusy: 0, refusedBackoff: 0, failures: 0 };
+  readonly stats = { verified: 0, cacheHits: 0, refusedBusy: 0, refusedBackoff: 0, failures: 0, skippedGone: 0 };
 
   constructor(private readonly opts: VerifierOptions = {}) {
     this.now = opts.now ?? Date.now;
@@ -53,8 +54,11 @@ export class SecretVerifier {
     this.failures.clear();
   }
 
-  /** `clear` and `hash` as the config holds them (one of them set); `account` scopes the cache and back-off. */
-  async verify(account: string, presented: string, clear: string | undefined, hash: string | undefined): Promise<Verdict> {
+  /**
+   * `clear` and `hash` as the config holds them (one of them set); `account` scopes the cache and back-off;
+   * `alive`, asked when a waiting check's turn comes, skips the check of a client that has gone meanwhile.
+   */
+  async verify(account: string, presented: string, clear: string | undefined, hash: string | undefined, alive?: () => boolean): Promise<Verdict> {
     if (!hash) {
       if (clear === undefined) return 'bad';
       return safeEqual(presented, clear) ? 'ok' : this.failed(account);
@@ -79,7 +83,13 @@ export class SecretVerifier {
       }
       this.pending++;
       running = this.slot()
-        .then(() => verifyScrypt(presented, hash))
+        .then((): boolean | 'gone' | Promise<boolean> => {
+          if (alive && !alive()) {
+            this.stats.skippedGone++;
+            return 'gone' as const;
+          }
+          return verifyScrypt(presented, hash);
+        })
         .finally(() => {
           this.pending--;
           this.running--;
@@ -89,6 +99,7 @@ export class SecretVerifier {
       this.inflight.set(key, running);
     }
     const ok = await running;
+    if (ok === 'gone') return 'gone';
     if (!ok) return this.failed(account);
     this.stats.verified++;
     this.failures.delete(account);

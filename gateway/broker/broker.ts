@@ -41,7 +41,7 @@ export interface BrokerOptions {
   /** Connections per remote address that may wait unauthenticated at once (a connection flood holds no more). */
   maxPendingPerAddress?: number;
   /** Checks credentials; may take time (hashed secrets are verified off the event loop). */
-  authenticate: (username: string, password: string) => Promise<LoginResult>;
+  authenticate: (username: string, password: string, alive: () => boolean) => Promise<LoginResult>;
   /** Sessions one account may hold at once (a device has one, a nurse-call system a few). Default 8. */
   maxSessionsPerAccount?: number;
   /** Called for every accepted device publish, synchronously, before the broker acknowledges it. */
@@ -138,7 +138,7 @@ export class EmbeddedBroker {
           if (n <= 0) this.accountSessions.delete(username);
           else this.accountSessions.set(username, n);
         };
-        const check = socket.destroyed ? Promise.resolve<LoginResult | 'gone'>('gone') : o.authenticate(username, password.toString('utf8'));
+        const check = socket.destroyed ? Promise.resolve<LoginResult | 'gone'>('gone') : o.authenticate(username, password.toString('utf8'), () => !socket.destroyed);
         check.then(
           (result) => {
             this.authenticated(socket);

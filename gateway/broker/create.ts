@@ -6,7 +6,7 @@ import { EmbeddedBroker, type LoginResult } from './broker.js';
 
 /** Where the broker hands device logins, publishes and sessions (the gateway's ingest). */
 export interface BrokerIngest {
-  authenticate(username: string, password: string): Promise<LoginResult>;
+  authenticate(username: string, password: string, alive?: () => boolean): Promise<LoginResult>;
   onDevicePublish(deviceId: string, topic: string, payload: Buffer): void;
   onDeviceConnection(deviceId: string, connected: boolean): void;
 }
@@ -19,7 +19,7 @@ export function createBroker(c: GatewayConfig['broker'], ingest: BrokerIngest, m
     maxPayloadBytes: c.maxPayloadBytes,
     maxMessagesPerSecond: c.maxMessagesPerSecond,
     log: log.child({ module: 'broker' }),
-    authenticate: (username, password) => ingest.authenticate(username, password),
+    authenticate: (username, password, alive) => ingest.authenticate(username, password, alive),
     onDevicePublish: (deviceId, topic, payload) => ingest.onDevicePublish(deviceId, topic, payload),
     onDeviceConnection: (deviceId, connected) => ingest.onDeviceConnection(deviceId, connected),
   });

@@ -86,6 +86,12 @@ describe('SecretVerifier (broker logins and screen PINs)', () => {
     // more pending checks than the bound are refused, not queued
     const many = await Promise.all(['a', 'b', 'c', 'd'].map((p) => v.verify(`other-${p}`, p, undefined, hash)));
     expect(many.filter((r) => r === 'busy')).toHaveLength(2);
+    // a check whose client has gone by its turn is skipped
+    const first = v.verify('q1', 'x', undefined, hash);
+    const skipped = v.verify('q2', 'y', undefined, hash, () => false);
+    expect(await skipped).toBe('gone');
+    await first;
+    expect(v.stats.skippedGone).toBe(1);
     v.clear();
     t += 10_000;
     expect(await v.verify('acct', 's3cret', undefined, hash)).toBe('ok');

@@ -68,7 +68,7 @@ export class Sessions {
     if (f0 && f0.until > this.now()) return { error: 'too many wrong PINs; try again in a minute' };
     const member = this.staff.find((s) => s.id === staffId);
     const verdict = member ? await this.verifier.verify(staffId, pin, member.pin, member.pinHash) : 'bad';
-    if (verdict === 'busy' || verdict === 'backoff') return { error: 'busy; try again in a moment' };
+    if (verdict === 'busy' || verdict === 'backoff' || verdict === 'gone') return { error: 'busy; try again in a moment' };
     const t = this.now();
     const f = this.failures.get(staffId);
     if (!member || verdict !== 'ok') {
