@@ -107,7 +107,10 @@ export class Ingest implements DriverSink {
    * A broker login: a device (its own topics) or a service account (its subscriptions). Hashed secrets are checked
    * off the event loop and bounded (SecretVerifier); 'busy' asks the client to retry later.
    */
-  async authenticate(username: string, password: string, alive?: () => boolean): Promise<Principal | null | 'busy'> {
+  async authenticate(username: string, password: string, certName?: string, alive?: () => boolean): Promise<Principal | null | 'busy'> {
+    // A verified client certificate logs in the device named by its subject CN, if that device allows it.
+    const byCert = certName === undefined ? undefined : this.devices.get(certName);
+    if (byCert?.transport === 'mqtt' && byCert.clientCert && (!username || username === byCert.id)) return { kind: 'device', name: byCert.id, subscribe: [] };
     const device = this.devices.get(username);
     const user = device?.transport === 'mqtt' ? undefined : this.opts.brokerUsers().find((u) => u.username === username);
     const account = device?.transport === 'mqtt' ? device : user;

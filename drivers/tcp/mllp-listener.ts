@@ -6,6 +6,7 @@ import { RecentKeys } from '../core/recent-keys.js';
 import { buildUnreadableReject } from '../serial/hl7/ack.js';
 import { encodeMllp, MllpFramer } from '../serial/hl7/mllp.js';
 import { decodeHl7Message, hl7Answer, type Hl7Decoded, type Hl7Location } from '../serial/hl7/oru.js';
+import { rejectAck } from './reject-ack.js';
 
 /** Bytes without a start block after which a connection is answered and closed (it is not speaking MLLP). */
 const MAX_BYTES_WITHOUT_START = 1024 * 1024;
@@ -51,6 +52,12 @@ export interface MllpListenerOptions {
   /** The device id of a message; undefined when the message's bed belongs to no known device (answered AE). */
   deviceIdOf?: (info: Hl7MessageInfo) => string | undefined;
   onLocation?: (deviceId: string, location: Hl7Location & { bed: string }) => void;
+  /** A device's messages only from its allowed senders: false refuses the message (counted, AR/CR ACK, nothing delivered). */
+  senderAllowed?: (deviceId: string, remoteIp: string) => boolean;
+  /** Builds the listening server (e.g. a TLS server that calls `accept` per verified connection); default plain TCP. */
+  createServer?: (accept: (socket: Socket) => void) => Server;
+  /** Re-reads certificates for a TLS server made by createServer (SIGHUP). */
+  reloadTls?: () => void;
 }
 
 export function defaultHl7DeviceId(info: Hl7MessageInfo): string {
@@ -63,13 +70,14 @@ export class MllpListener implements Driver {
   private readonly sockets = new Set<Socket>();
   private readonly conns = new Map<string, DeviceConnection>();
   private readonly resent = new RecentKeys(RESEND_WINDOW_MS, 4096);
-  readonly stats = { connections: 0, messages: 0, decodeErrors: 0, oversize: 0, acks: 0, duplicates: 0, unknownBed: 0 };
+  readonly stats = { connections: 0, messages: 0, decodeErrors: 0, oversize: 0, acks: 0, duplicates: 0, unknownBed: 0, refused: 0 };
 
   constructor(private readonly opts: MllpListenerOptions) {}
 
   async start(): Promise<void> {
     if (this.server) return;
-    const server = createServer((socket) => this.accept(socket));
+    const accept = (socket: Socket): void => this.accept(socket);
+    const server = this.opts.createServer ? this.opts.createServer(accept) : createServer(accept);
     server.maxConnections = this.opts.maxConnections ?? 64;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -80,6 +88,10 @@ export class MllpListener implements Driver {
       });
     });
     server.on('error', (err) => this.safe(() => this.opts.sink.decodeError('hl7', 'hl7-listener', `listener error: ${err.message}`)));
+  }
+
+  reloadTls(): void {
+    this.opts.reloadTls?.();
   }
 
   address(): AddressInfo {
@@ -138,6 +150,14 @@ export class MllpListener implements Driver {
     const known = (this.opts.deviceIdOf ?? defaultHl7DeviceId)(info);
     const deviceId = known ?? defaultHl7DeviceId(info);
     const sink = this.opts.sink;
+    const remoteIp = (socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+    if (this.opts.senderAllowed && !this.opts.senderAllowed(deviceId, remoteIp)) {
+      this.stats.refused++;
+      this.safe(() => sink.decodeError('hl7-sender', deviceId, `message from ${remoteIp} refused: not an allowed sender for ${deviceId}`));
+      const nack = rejectAck(frame, 'sender not allowed');
+      if (nack) this.answer(socket, nack);
+      return;
+    }
 
     if (d.result.error !== undefined) {
       this.stats.decodeErrors++;

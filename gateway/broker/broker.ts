@@ -4,6 +4,8 @@ import { Aedes, type Client, type AuthenticateError } from 'aedes';
 import { RateLimitedLog, type Logger } from '../log.js';
 import { topicAllowed, type Principal } from './acl.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
+import { verifiedPeerName } from '../tls/peer-identity.js';
+import { TlsListener, type TlsListenerOptions } from '../tls/tls-server.js';
 
 export type { Principal } from './acl.js';
 
@@ -24,6 +26,8 @@ export interface BrokerCounters {
   loginsAbandoned: number;
   /** Subscriptions answered with SUBACK failure 0x80 (beyond the account's ACL). */
   subscribeDenied: number;
+  /** TLS handshakes or client certificates refused on the MQTTS listener. */
+  tlsRefused: number;
 }
 
 /** A login's outcome: the principal, refused for bad credentials (null), or refused for now ('busy': retry later). */
@@ -40,10 +44,15 @@ export interface BrokerOptions {
   maxConnections?: number;
   /** Connections per remote address that may wait unauthenticated at once (a connection flood holds no more). */
   maxPendingPerAddress?: number;
-  /** Checks credentials; may take time (hashed secrets are verified off the event loop). */
-  authenticate: (username: string, password: string, alive: () => boolean) => Promise<LoginResult>;
+  /**
+   * Checks credentials; may take time (hashed secrets are verified off the event loop). `certName`: the subject CN
+   * of a verified client certificate (TLS listener only); `alive`: whether the client is still there.
+   */
+  authenticate: (username: string, password: string, certName: string | undefined, alive: () => boolean) => Promise<LoginResult>;
   /** Sessions one account may hold at once (a device has one, a nurse-call system a few). Default 8. */
   maxSessionsPerAccount?: number;
+  /** A second listener speaking MQTT over TLS (gateway/tls/tls-server.ts); same clients, same rules. */
+  tls?: Omit<TlsListenerOptions, 'name' | 'log' | 'maxConnections' | 'onRefused'>;
   /** Called for every accepted device publish, synchronously, before the broker acknowledges it. */
   onDevicePublish: (deviceId: string, topic: string, payload: Buffer) => void;
   onDeviceConnection?: (deviceId: string, connected: boolean) => void;
@@ -64,7 +73,7 @@ interface ClientState {
 export class EmbeddedBroker {
   readonly counters: BrokerCounters = {
     authFailures: 0, aclDenied: 0, oversize: 0, rateLimited: 0, connectionsRefused: 0, disconnected: 0,
-    accountSessionsFull: 0, loginsBusy: 0, loginsAbandoned: 0, subscribeDenied: 0,
+    accountSessionsFull: 0, loginsBusy: 0, loginsAbandoned: 0, subscribeDenied: 0, tlsRefused: 0,
   };
   /** Authenticated sessions per account. */
   private readonly accountSessions = new Map<string, number>();
@@ -77,6 +86,7 @@ export class EmbeddedBroker {
   private readonly clients = new WeakMap<Client, ClientState>();
   private readonly sockets = new Set<Socket>();
   private boundPort = 0;
+  private tlsListener: TlsListener | undefined;
 
   constructor(private readonly opts: BrokerOptions) {
     this.limited = new RateLimitedLog(opts.log);
@@ -87,7 +97,17 @@ export class EmbeddedBroker {
   }
 
   get listening(): boolean {
-    return this.server?.listening === true;
+    return this.server?.listening === true && (!this.opts.tls || this.tlsListener?.listening === true);
+  }
+
+  /** The MQTTS port, 0 without TLS. */
+  get tlsPort(): number {
+    return this.tlsListener?.port ?? 0;
+  }
+
+  /** SIGHUP: new certificate and key for new TLS connections; no client on either listener is dropped. */
+  reloadTls(): void {
+    this.tlsListener?.reload();
   }
 
   get connectedClients(): number {
@@ -112,16 +132,18 @@ export class EmbeddedBroker {
           err.returnCode = returnCode;
           done(err, false);
         };
-        if (!username || !password) {
+        const certName = verifiedPeerName(client.conn);
+        if (!(username && password) && !certName) {
           this.authenticated(socket);
           this.counters.authFailures += 1;
           this.limited.warn(`auth:${username ?? ''}`, { clientId: client.id, username }, 'broker: login without credentials refused');
           return refuse(4, 'bad username or password');
         }
-        const full = () => (this.accountSessions.get(username) ?? 0) >= (o.maxSessionsPerAccount ?? 8);
+        const account = username || certName || '';
+        const full = (name = account) => (this.accountSessions.get(name) ?? 0) >= (o.maxSessionsPerAccount ?? 8);
         const refuseFull = () => {
           this.counters.accountSessionsFull += 1;
-          this.limited.warn(`full:${username}`, { username, sessions: this.accountSessions.get(username) ?? 0 }, 'broker: account has its maximum of sessions, login refused');
+          this.limited.warn(`full:${account}`, { username: account, sessions: this.accountSessions.get(account) ?? 0 }, 'broker: account has its maximum of sessions, login refused');
           refuse(3, 'too many sessions for this account');
         };
         if (full()) {
@@ -130,15 +152,17 @@ export class EmbeddedBroker {
         }
         // Only logins that pass hold one of the account's sessions (until their socket closes): a flood of wrong
         // passwords on an account cannot use up its sessions.
-        let held = false;
+        let held: string | undefined;
         const release = () => {
-          if (!held) return;
-          held = false;
-          const n = (this.accountSessions.get(username) ?? 1) - 1;
-          if (n <= 0) this.accountSessions.delete(username);
-          else this.accountSessions.set(username, n);
+          if (held === undefined) return;
+          const n = (this.accountSessions.get(held) ?? 1) - 1;
+          if (n <= 0) this.accountSessions.delete(held);
+          else this.accountSessions.set(held, n);
+          held = undefined;
         };
-        const check = socket.destroyed ? Promise.resolve<LoginResult | 'gone'>('gone') : o.authenticate(username, password.toString('utf8'), () => !socket.destroyed);
+        const check = socket.destroyed
+          ? Promise.resolve<LoginResult | 'gone'>('gone')
+          : o.authenticate(username ?? '', password?.toString('utf8') ?? '', certName, () => !socket.destroyed);
         check.then(
           (result) => {
             this.authenticated(socket);
@@ -148,17 +172,17 @@ export class EmbeddedBroker {
             }
             if (result === 'busy') {
               this.counters.loginsBusy += 1;
-              this.limited.warn(`busy:${username}`, { username, counters: { ...this.counters } }, 'broker: login refused for now (checks pending or account backing off after failures)');
+              this.limited.warn(`busy:${account}`, { username: account, counters: { ...this.counters } }, 'broker: login refused for now (checks pending or account backing off after failures)');
               return refuse(3, 'server busy, retry');
             }
             if (!result) {
               this.counters.authFailures += 1;
-              this.limited.warn(`auth:${username}`, { clientId: client.id, username }, 'broker: bad credentials');
+              this.limited.warn(`auth:${account}`, { clientId: client.id, username }, 'broker: bad credentials');
               return refuse(4, 'bad username or password');
             }
-            if (full()) return refuseFull();
-            held = true;
-            this.accountSessions.set(username, (this.accountSessions.get(username) ?? 0) + 1);
+            if (full(result.name)) return refuseFull();
+            held = result.name;
+            this.accountSessions.set(held, (this.accountSessions.get(held) ?? 0) + 1);
             socket.once('close', release);
             this.clients.set(client, { principal: result, windowStart: Date.now(), count: 0 });
             done(null, true);
@@ -229,38 +253,7 @@ export class EmbeddedBroker {
       if (s?.principal.kind === 'device') o.onDeviceConnection?.(s.principal.name, false);
     });
     this.aedes = aedes;
-    const maxPending = o.maxPendingPerAddress ?? 64;
-    const maxRemaining = o.maxPayloadBytes + PACKET_OVERHEAD_BYTES;
-    const server = createServer((socket) => {
-      const address = socket.remoteAddress ?? '?';
-      if ((this.pending.get(address) ?? 0) >= maxPending) {
-        this.counters.connectionsRefused += 1;
-        if (this.counters.connectionsRefused % 100 === 1) o.log.warn({ address, counters: { ...this.counters } }, 'broker: too many unauthenticated connections from one address, refusing');
-        socket.destroy();
-        return;
-      }
-      this.pending.set(address, (this.pending.get(address) ?? 0) + 1);
-      this.pendingSockets.set(socket, address);
-      // Small alarm messages must not wait for Nagle's algorithm.
-      socket.setNoDelay(true);
-      this.sockets.add(socket);
-      socket.on('close', () => {
-        this.sockets.delete(socket);
-        this.authenticated(socket);
-      });
-      aedes.handle(socket);
-      // A passive tap (aedes reads in paused mode, so 'data' sees each chunk it reads, before it parses it):
-      // a packet declaring more than the limit is cut off at its header instead of being buffered whole.
-      const guard = new PacketSizeGuard(maxRemaining);
-      socket.on('data', (chunk: Buffer) => {
-        const verdict = guard.feed(chunk);
-        if (verdict === 'ok' || socket.destroyed) return;
-        this.counters.oversize += 1;
-        this.counters.disconnected += 1;
-        o.log.warn({ address, verdict, declaredBytes: guard.largestDeclared, counters: { ...this.counters } }, 'broker: packet over the size limit, disconnecting');
-        socket.destroy();
-      });
-    });
+    const server = createServer((socket) => this.accept(socket));
     server.maxConnections = o.maxConnections ?? 500;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -271,7 +264,51 @@ export class EmbeddedBroker {
       });
     });
     this.boundPort = (server.address() as AddressInfo).port;
+    if (o.tls) {
+      this.tlsListener = new TlsListener({ ...o.tls, name: 'broker', log: o.log, maxConnections: o.maxConnections ?? 500, onRefused: () => (this.counters.tlsRefused += 1) }, (socket) => this.accept(socket));
+      await this.tlsListener.start();
+    }
     return this.boundPort;
+  }
+
+  /** A new connection on either listener: per-address limits, the packet size guard, then aedes. */
+  private accept(socket: Socket): void {
+    const o = this.opts;
+    const aedes = this.aedes;
+    if (!aedes) {
+      socket.destroy();
+      return;
+    }
+    const maxPending = o.maxPendingPerAddress ?? 64;
+    const maxRemaining = o.maxPayloadBytes + PACKET_OVERHEAD_BYTES;
+    const address = socket.remoteAddress ?? '?';
+    if ((this.pending.get(address) ?? 0) >= maxPending) {
+      this.counters.connectionsRefused += 1;
+      if (this.counters.connectionsRefused % 100 === 1) o.log.warn({ address, counters: { ...this.counters } }, 'broker: too many unauthenticated connections from one address, refusing');
+      socket.destroy();
+      return;
+    }
+    this.pending.set(address, (this.pending.get(address) ?? 0) + 1);
+    this.pendingSockets.set(socket, address);
+    // Small alarm messages must not wait for Nagle's algorithm.
+    socket.setNoDelay(true);
+    this.sockets.add(socket);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.authenticated(socket);
+    });
+    aedes.handle(socket);
+    // A passive tap (aedes reads in paused mode, so 'data' sees each chunk it reads, before it parses it):
+    // a packet declaring more than the limit is cut off at its header instead of being buffered whole.
+    const guard = new PacketSizeGuard(maxRemaining);
+    socket.on('data', (chunk: Buffer) => {
+      const verdict = guard.feed(chunk);
+      if (verdict === 'ok' || socket.destroyed) return;
+      this.counters.oversize += 1;
+      this.counters.disconnected += 1;
+      o.log.warn({ address, verdict, declaredBytes: guard.largestDeclared, counters: { ...this.counters } }, 'broker: packet over the size limit, disconnecting');
+      socket.destroy();
+    });
   }
 
   /** The socket finished (or abandoned) authentication: it no longer counts against its address's pending limit. */
@@ -298,6 +335,8 @@ export class EmbeddedBroker {
     const aedes = this.aedes;
     this.server = undefined;
     this.aedes = undefined;
+    await this.tlsListener?.stop();
+    this.tlsListener = undefined;
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of this.sockets) s.destroy();
