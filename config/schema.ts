@@ -151,6 +151,36 @@ export const configSchema = z
         sessionHours: z.number().positive().default(12),
         allowedOrigins: z.array(z.string()).default([]),
         staff: z.array(staffSchema).default([]),
+        /** What a tile shows of an admitted patient: nothing, initials (default: visitors see wall displays) or the name. */
+        patientDisplay: z.enum(['none', 'initials', 'full']).default('initials'),
+        /** BCP 47 locale for dates and numbers on the screen. */
+        locale: z
+          .string()
+          .default('en-GB')
+          .refine((l) => {
+            try {
+              return Intl.DateTimeFormat.supportedLocalesOf([l]).length === 1;
+            } catch {
+              return false;
+            }
+          }, 'not a locale this gateway knows (e.g. en-GB, de-DE)'),
+        /** IANA time zone for the screen's clock and times; the browser's when absent. */
+        timeZone: z
+          .string()
+          .optional()
+          .refine((tz) => {
+            if (tz === undefined) return true;
+            try {
+              new Intl.DateTimeFormat('en', { timeZone: tz });
+              return true;
+            } catch {
+              return false;
+            }
+          }, 'not an IANA time zone (e.g. Europe/Berlin)'),
+        /** 12-hour clock; 24-hour by default. */
+        hour12: z.boolean().default(false),
+        /** How far back a bed's trend charts reach (a shift). */
+        trendHours: z.number().positive().max(48).default(8),
         allowPlaintextOnNetwork: z.boolean().default(false),
         tls: screenTlsSchema.optional(),
       })

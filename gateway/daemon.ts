@@ -6,6 +6,7 @@ import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Reading } from '.
 import { limitOverridesSchema, type RulesConfig } from '../rules/config.js';
 import type { RulesEngine } from '../rules/engine.js';
 import { createUuidV7, type NewId } from '../rules/ids.js';
+import { TECHNICAL_CONDITION_NAMES, TECHNICAL_CONDITIONS } from '../rules/technical.js';
 import type { DownlinkStore } from './store/downlink.js';
 import type { Upstream } from '../sync/upstream.js';
 import type { GatewayIdentity } from '../sync/wire.js';
@@ -283,7 +284,8 @@ export class Gateway implements DriverSink {
       upstream: () => this.upstream,
       degraded: () => this.degraded(),
     });
-    this.screen = createWardScreen(c, this.rulesConfig.profiles, limitOverridesSchema, backend, health, this.log, () => this.security.notices());
+    const technicalLabels = Object.fromEntries(TECHNICAL_CONDITION_NAMES.map((t) => [t, TECHNICAL_CONDITIONS[t].label]));
+    this.screen = createWardScreen(c, this.rulesConfig.profiles, limitOverridesSchema, backend, health, this.log, () => this.security.notices(), technicalLabels);
     const port = await this.screen.start();
     this.log.info({ host: c.screen.host, port }, 'screen: listening');
     if (this.screen.tlsPort) this.log.info({ host: c.screen.tls?.host, port: this.screen.tlsPort }, 'screen: HTTPS listening');

@@ -199,6 +199,7 @@ export class Ingest implements DriverSink {
     if (!this.opts.store.queueObservation(o)) metrics.recordDrop('queue-full');
     this.opts.ward.observation(o);
     const screen = this.opts.screen();
+    screen?.observe(o);
     if (screen && screen.clientCount > 0) {
       screen.broadcast({ type: 'vitals', bed: o.bedId, param: o.param, vital: { value: o.value, unit: o.unit, at: o.receivedAt, deviceId, flags: o.flags } });
     }

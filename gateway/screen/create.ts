@@ -6,7 +6,16 @@ import { screenTlsOptions } from '../tls/listener-options.js';
 import { ScreenServer, type ScreenBackend, type ScreenOptions } from './server.js';
 
 /** The ward screen of the `screen:` section, serving `backend` and, on the same port, the health endpoints. */
-export function createWardScreen(c: GatewayConfig, profiles: ScreenOptions['profiles'], limitOverrides: ScreenOptions['limitOverrides'], backend: ScreenBackend, health: HealthHandler, log: Logger, security?: ScreenOptions['security']): ScreenServer {
+export function createWardScreen(
+  c: GatewayConfig,
+  profiles: ScreenOptions['profiles'],
+  limitOverrides: ScreenOptions['limitOverrides'],
+  backend: ScreenBackend,
+  health: HealthHandler,
+  log: Logger,
+  security?: ScreenOptions['security'],
+  technicalLabels?: ScreenOptions['technicalLabels'],
+): ScreenServer {
   return new ScreenServer({
     host: c.screen.host,
     port: c.screen.port,
@@ -17,6 +26,8 @@ export function createWardScreen(c: GatewayConfig, profiles: ScreenOptions['prof
     beds: c.beds,
     profiles,
     limitOverrides,
+    technicalLabels,
+    display: c.screen,
     sessionKeyFile: join(c.dataDir, 'screen-session.key'),
     backend,
     health,
