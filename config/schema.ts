@@ -61,6 +61,8 @@ export const deviceSchema = z
      * limits, a peripheral one (a skin patch: `skin`) is kept as `tskin` (drivers/core/temperature-site.ts).
      */
     temperatureSite: z.enum(TEMPERATURE_SITES).default('body'),
+    /** Serial and BLE: how long the link may be down before `device-disconnected` (a replug inside it is no alarm). */
+    disconnectGraceSeconds: z.number().min(0).default(10),
     serial: serialSettings.optional(),
     ble: bleSettings.optional(),
     /** For transport hl7-tcp: which messages on the MLLP listener are this device's (PV1-3 bed, MSH-4 facility). */

@@ -21,6 +21,12 @@ export interface DriverSink {
   connection(deviceId: string, state: ConnectionState, reason: string): void;
   /** A frame or line that could not be decoded: counted per codec, logged rate-limited by the gateway. */
   decodeError(codec: string, deviceId: string, error: string): void;
+  /**
+   * Something a device sent that the gateway did not take although the frame itself was read (a value that is not
+   * a number, a wrong unit, a message for a bed nobody configured, a resent duplicate): counted per reason and
+   * logged rate-limited by the gateway.
+   */
+  rejected?(source: string, deviceId: string, reason: string, detail: string): void;
   /** The device's own current alarm list (replaces the previous one), for devices that export it. */
   deviceAlarms?(deviceId: string, alarms: DeviceAlarmReport[]): void;
 }

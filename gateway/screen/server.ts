@@ -284,7 +284,7 @@ export class ScreenServer {
       const body = await readJson(req);
       const staffId = typeof body?.staffId === 'string' ? body.staffId : '';
       const pin = typeof body?.pin === 'string' ? body.pin : '';
-      const result = this.sessions.login(staffId, pin);
+      const result = await this.sessions.login(staffId, pin);
       if ('error' in result) {
         this.o.log.warn({ staffId }, 'screen: login refused');
         return this.json(res, 401, { error: result.error });

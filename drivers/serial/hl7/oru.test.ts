@@ -162,7 +162,7 @@ describe('decodeHl7Message: PCD-01 ORU^R01', () => {
     expect(decodeHl7Message('garbage').result.error).toMatch(/^hl7: no MSH/);
     const adt = decodeHl7Message('MSH|^~\\&|A|B|||20240101||ADT^A01|X1|P|2.5\rPID|||1\r');
     expect(adt.result.error).toMatch(/unsupported message type "ADT\^A01"/);
-    expect(adt.ack).toMatch(/\rMSA\|AE\|X1\|unsupported message type "ADT\\S\\A01"\r$/);
+    expect(adt.ack).toMatch(/\rMSA\|AR\|X1\|unsupported message type "ADT\\S\\A01"\rERR\|/);
   });
 
   it('parses HL7 DTM only with an offset', () => {

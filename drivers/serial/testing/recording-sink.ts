@@ -10,6 +10,7 @@ export class RecordingSink implements DriverSink {
   events: { deviceId: string; event: DeviceEvent }[] = [];
   connections: { deviceId: string; state: ConnectionState; reason: string; at: number }[] = [];
   errors: { codec: string; deviceId: string; error: string }[] = [];
+  rejections: { source: string; deviceId: string; reason: string; detail: string }[] = [];
 
   reading(deviceId: string, reading: Reading): void {
     this.readings.push({ deviceId, reading });
@@ -25,6 +26,10 @@ export class RecordingSink implements DriverSink {
   }
   decodeError(codec: string, deviceId: string, error: string): void {
     this.errors.push({ codec, deviceId, error });
+  }
+
+  rejected(source: string, deviceId: string, reason: string, detail: string): void {
+    this.rejections.push({ source, deviceId, reason, detail });
   }
 
   lastState(deviceId: string): ConnectionState | undefined {
