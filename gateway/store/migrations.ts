@@ -151,4 +151,36 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       INSERT INTO observation_marks (at, seq) SELECT COALESCE(MAX(received_at), 0), COALESCE(MAX(seq), 0) FROM observations;
     `,
   },
+  {
+    version: 4,
+    name: 'readings-one-row-per-message',
+    sql: `
+      -- One row per device message with all its readings (JSON array of [param, value, unit] or
+      -- [param, value, unit, channel, flags]); the row's seq is its first reading's, the others follow in order.
+      -- A six-vital message was six rows repeating bed, device and times: about three times the bytes written.
+      CREATE TABLE readings (
+        seq INTEGER PRIMARY KEY,
+        received_at INTEGER NOT NULL,
+        source_ts INTEGER,
+        source_seq INTEGER,
+        bed TEXT NOT NULL,
+        device TEXT NOT NULL,
+        source TEXT NOT NULL,
+        readings TEXT NOT NULL
+      );
+      INSERT INTO readings (seq, received_at, source_ts, source_seq, bed, device, source, readings)
+        SELECT seq, received_at, source_ts, source_seq, bed, device, source,
+          CASE WHEN channel IS NULL AND flags IS NULL THEN json_array(param, value, unit)
+               ELSE json_array(param, value, unit, channel, flags) END
+        FROM observations ORDER BY seq;
+      UPDATE readings SET readings = '[' || readings || ']';
+      DROP TABLE observations;
+      -- One row per reading, for reading and diagnosis (nothing writes through it).
+      CREATE VIEW observations AS
+        SELECT r.seq + j.key AS seq, r.received_at, r.source_ts, r.source_seq, r.bed, r.device, r.source,
+          json_extract(j.value, '$[0]') AS param, json_extract(j.value, '$[1]') AS value, json_extract(j.value, '$[2]') AS unit,
+          json_extract(j.value, '$[3]') AS channel, json_extract(j.value, '$[4]') AS flags
+        FROM readings r, json_each(r.readings) j;
+    `,
+  },
 ];

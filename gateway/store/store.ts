@@ -6,6 +6,25 @@ import { readAudit, type AuditQuery, type AuditRow } from './audit.js';
 import { openDatabase, type Db } from './database.js';
 import { enforceDiskBudget, type DiskBudgetOptions, type DiskBudgetReport } from './disk-budget.js';
 import { DownlinkStore } from './downlink.js';
+import { ObservationRows } from './observation-rows.js';
+
+export interface StoreOptions {
+  /** Observations queued beyond this are shed (counted in droppedObservations). */
+  maxPending?: number;
+  /**
+   * Observations are committed in groups at most this far apart (and when an alarm commits, at shutdown, or when
+   * `maxBatch` are queued). A power cut can cost the observations of the last group, never an alarm (docs/durability.md).
+   * 0 commits every event-loop turn.
+   */
+  commitIntervalMs?: number;
+  /** A group is committed early once this many observations are queued (bounds memory and commit size). */
+  maxBatch?: number;
+  /**
+   * Retention deletes only once this much has expired beyond the last delete, so old pages are freed in large
+   * batches rather than a few rows every minute.
+   */
+  pruneBatchMs?: number;
+}
 
 /** A message waiting in (or delivered from) the outbox. `body` is the JSON sent upstream. */
 export interface OutboxRow {
@@ -37,8 +56,8 @@ export interface AuditEntry {
 }
 
 /**
- * The gateway's single source of truth. Observations are queued and written in one transaction per
- * event-loop turn; alarm changes, their incident events and outbox messages are written together in one
+ * The gateway's single source of truth. Observations are queued and written in time-bounded groups (one
+ * transaction per `commitIntervalMs`, default 1 s); alarm changes, their incident events and outbox messages are written together in one
  * durable transaction before anything is published.
  */
 export class Store {
@@ -48,7 +67,12 @@ export class Store {
   readonly migrated: number[];
   private seq: number;
   private pending: Observation[] = [];
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly rows: ObservationRows;
+  private readonly commitIntervalMs: number;
+  private readonly maxBatch: number;
+  private readonly maxPending: number;
+  private readonly pruneBatchMs: number;
   private closed = false;
   private readonly st: Record<string, Statement>;
   /** Observations dropped because the queue was over its bound (load shedding). */
@@ -61,10 +85,11 @@ export class Store {
     markDelivered: (gwSeqs, at) => this.markDelivered(gwSeqs, at),
   };
 
-  constructor(
-    dataDir: string,
-    private readonly maxPending = 20_000,
-  ) {
+  constructor(dataDir: string, options: StoreOptions = {}) {
+    this.maxPending = options.maxPending ?? 50_000;
+    this.commitIntervalMs = options.commitIntervalMs ?? 1000;
+    this.maxBatch = options.maxBatch ?? 6_000;
+    this.pruneBatchMs = options.pruneBatchMs ?? 15 * 60_000;
     const opened = openDatabase(dataDir);
     this.db = opened.db;
     this.db.pragma('synchronous = NORMAL'); // the resting state; see durably()
@@ -72,10 +97,6 @@ export class Store {
     this.migrated = opened.migrated;
     const d = this.db;
     this.st = {
-      insertObs: d.prepare(
-        `INSERT INTO observations (seq, received_at, source_ts, source_seq, bed, device, source, param, value, unit, channel, flags)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
       setMeta: d.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
       getMeta: d.prepare(`SELECT value FROM meta WHERE key = ?`),
       insertAlarmEvent: d.prepare(
@@ -110,15 +131,19 @@ export class Store {
       ),
       addMark: d.prepare(`INSERT INTO observation_marks (at, seq) VALUES (?, ?)`),
       markBefore: d.prepare(`SELECT MAX(seq) AS seq, MAX(at) AS at FROM observation_marks WHERE at < ?`),
-      pruneObs: d.prepare(`DELETE FROM observations WHERE seq <= ?`),
+      oldestMark: d.prepare(`SELECT MIN(at) AS at FROM observation_marks`),
+      pruneObs: d.prepare(`DELETE FROM readings WHERE seq <= ?`),
       pruneMarks: d.prepare(`DELETE FROM observation_marks WHERE at < ?`),
       pruneOutbox: d.prepare(`DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?`),
     };
     const fromMeta = Number((this.st.getMeta!.get('seq') as { value: string } | undefined)?.value ?? 0);
-    const fromObs = (d.prepare('SELECT MAX(seq) AS m FROM observations').get() as { m: number | null }).m ?? 0;
+    // The newest row's last reading (its readings follow its key), and the newest mark if retention emptied the table.
+    const fromObs = (d.prepare('SELECT seq + json_array_length(readings) - 1 AS m FROM readings ORDER BY seq DESC LIMIT 1').get() as { m: number } | undefined)?.m ?? 0;
+    const fromMarks = (d.prepare('SELECT MAX(seq) AS m FROM observation_marks').get() as { m: number | null }).m ?? 0;
     const fromOutbox = (d.prepare('SELECT MAX(gw_seq) AS m FROM outbox').get() as { m: number | null }).m ?? 0;
-    this.seq = Math.max(fromMeta, fromObs, fromOutbox);
+    this.seq = Math.max(fromMeta, fromObs, fromMarks, fromOutbox);
     this.downlink = new DownlinkStore(d);
+    this.rows = new ObservationRows(d);
   }
 
   /** False once closed (or if the connection was lost): the readiness check. */
@@ -136,7 +161,7 @@ export class Store {
     return this.seq;
   }
 
-  /** Queues an observation; written with the others of this event-loop turn. Returns false when shed. */
+  /** Queues an observation; written with the others of its group (see StoreOptions.commitIntervalMs). Returns false when shed. */
   queueObservation(o: Observation): boolean {
     if (this.closed) return false;
     if (this.pending.length >= this.maxPending) {
@@ -144,9 +169,11 @@ export class Store {
       return false;
     }
     this.pending.push(o);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flushObservations());
+    if (this.pending.length >= this.maxBatch) {
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+      this.flushTimer = setImmediate(() => this.flushObservations()) as unknown as NodeJS.Timeout;
+    } else if (!this.flushTimer) {
+      this.flushTimer = this.commitIntervalMs > 0 ? setTimeout(() => this.flushObservations(), this.commitIntervalMs) : (setImmediate(() => this.flushObservations()) as unknown as NodeJS.Timeout);
     }
     return true;
   }
@@ -161,7 +188,11 @@ export class Store {
    * because it runs from the event loop and an exception there would take the alarm path down with it.
    */
   flushObservations(): void {
-    this.flushScheduled = false;
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      clearImmediate(this.flushTimer as unknown as NodeJS.Immediate);
+    }
+    this.flushTimer = undefined;
     if (this.pending.length === 0 || this.closed) return;
     const batch = this.pending.length;
     try {
@@ -180,16 +211,9 @@ export class Store {
   private writeObservations(): void {
     const batch = this.pending;
     this.pending = [];
-    const insert = this.st.insertObs!;
-    this.db.transaction(() => {
-      for (const o of batch) {
-        insert.run(
-          o.seq, o.receivedAt, o.sourceTs ?? null, o.sourceSeq ?? null, o.bedId, o.deviceId, o.source,
-          o.param, o.value, o.unit, o.channel ?? null, o.flags.length ? o.flags.join(',') : null,
-        );
-      }
-      this.st.setMeta!.run('seq', String(this.seq));
-    })();
+    // No meta row here: the sequence is recovered from the rows themselves (constructor), so a group touches
+    // only the table's last pages.
+    this.db.transaction(() => this.rows.write(batch))();
   }
 
   /**
@@ -201,6 +225,7 @@ export class Store {
     const written: OutboxRow[] = [];
     this.durably(() => this.db.transaction(() => {
       if (this.pending.length > 0) this.writeObservations();
+      if (this.flushTimer) this.flushObservations(); // nothing left: cancels the group's timer
       for (const a of alarms) {
         const body = JSON.stringify(a);
         this.st.insertAlarmEvent!.run(a.id, a.bed, a.condition, a.kind, a.priority, a.state, a.transition, a.at, a.by, a.incidentId, body);
@@ -306,28 +331,9 @@ export class Store {
    * restart. Starts from the newest retention mark at or before `since` (no time index on the hot table).
    */
   recentObservations(since: number, limit = 200_000): Observation[] {
+    this.flushObservations();
     const mark = this.db.prepare('SELECT MAX(seq) AS seq FROM observation_marks WHERE at <= ?').get(since) as { seq: number | null };
-    const rows = this.db
-      .prepare(
-        `SELECT seq, received_at AS receivedAt, source_ts AS sourceTs, source_seq AS sourceSeq, bed, device, source, param, value, unit, channel, flags
-         FROM observations WHERE seq > ? AND received_at >= ? ORDER BY seq LIMIT ?`,
-      )
-      .all(mark.seq ?? 0, since, limit) as Array<{ seq: number; receivedAt: number; sourceTs: number | null; sourceSeq: number | null; bed: string; device: string; source: string; param: string; value: number; unit: string; channel: string | null; flags: string | null }>;
-    return rows.map((r) => ({
-      gatewayId: '',
-      seq: r.seq,
-      receivedAt: r.receivedAt,
-      ...(r.sourceTs !== null ? { sourceTs: r.sourceTs } : {}),
-      ...(r.sourceSeq !== null ? { sourceSeq: r.sourceSeq } : {}),
-      bedId: r.bed,
-      deviceId: r.device,
-      source: r.source,
-      param: r.param as Observation['param'],
-      value: r.value,
-      unit: r.unit,
-      ...(r.channel !== null ? { channel: r.channel } : {}),
-      flags: r.flags ? (r.flags.split(',') as Observation['flags']) : [],
-    }));
+    return this.rows.since(mark.seq ?? 0, since, limit);
   }
 
   /**
@@ -341,7 +347,10 @@ export class Store {
     this.db.transaction(() => {
       this.st.addMark!.run(now, this.seq);
       const mark = this.st.markBefore!.get(now - retentionMs) as { seq: number | null; at: number | null };
-      if (mark.seq !== null && mark.at !== null) {
+      const oldest = (this.st.oldestMark!.get() as { at: number | null }).at;
+      // Deletes come in large batches (pruneBatchMs of expired data at once): the freed pages are then whole runs,
+      // and the pages around the cut are rewritten once per batch instead of once a minute.
+      if (mark.seq !== null && mark.at !== null && oldest !== null && mark.at - oldest >= this.pruneBatchMs) {
         observations = this.st.pruneObs!.run(mark.seq).changes;
         this.st.pruneMarks!.run(mark.at);
       }
@@ -350,6 +359,7 @@ export class Store {
     return { observations, outbox };
   }
 
+  /** Commits the queued group (at shutdown, before everything else closes). */
   close(): void {
     if (this.closed) return;
     this.flushObservations();
