@@ -29,8 +29,15 @@ export interface Target {
   subscriber?: { username: string; password: string };
 }
 
+/** What one sample carries: all six vitals of a wearable in one message, or the heart rate alone. */
+export type Vitals = 'six' | 'hr';
+
 export interface PhaseOptions {
   mode: LoadMode;
+  /** Default 'six'. */
+  vitals?: Vitals;
+  /** QoS of the samples in `rate` mode (default 1; `flood` is always 0, `saturate` always 1). */
+  qos?: 0 | 1;
   durationMs: number;
   /** Samples before this are sent but not measured (JIT warm-up, caches). */
   warmupMs: number;
@@ -63,6 +70,15 @@ export interface PhaseResult {
 }
 
 const nowMs = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * A wearable's whole message. Apart from hr, every value stays inside the adult profile's limits and scores 0 in
+ * NEWS2 (RCP 2017, Chart 1: SpO2 >= 96, RR 12-20, temperature 36.1-38.0, systolic 111-219), so hr alone decides.
+ */
+function sixVitals(t: number, seq: number, hr: number): string {
+  const k = seq % 5;
+  return `{"t":${t},"seq":${seq},"hr":${hr},"spo2":${96 + (k % 3)},"rr":${14 + k},"temp":${(36.6 + k / 10).toFixed(1)},"sbp":${118 + k},"dbp":${72 + k}}`;
+}
 
 interface Bed {
   pub: RawPublisher;
@@ -125,12 +141,12 @@ export class LoadGenerator {
   }
 
   /** Sends one sample on bed `b`; returns false when it was not sent. */
-  private send(b: Bed, qos: 0 | 1, abnormalEvery: number, measured: boolean, forceNormal = false): { abnormal: boolean; expects: number } {
+  private send(b: Bed, qos: 0 | 1, abnormalEvery: number, measured: boolean, forceNormal = false, vitals: Vitals = 'six'): { abnormal: boolean; expects: number } {
     b.seq += 1;
     const abnormal = !forceNormal && abnormalEvery > 1 && (b.seq + b.offset) % abnormalEvery === 0;
     const hr = abnormal ? 125 + (b.seq % 6) : 70 + (b.seq % 21);
     const t = nowMs();
-    b.pub.publish(`{"t":${t},"seq":${b.seq},"hr":${hr}}`, qos);
+    b.pub.publish(vitals === 'six' ? sixVitals(t, b.seq, hr) : `{"t":${t},"seq":${b.seq},"hr":${hr}}`, qos);
     let expects = 0;
     if (abnormal) {
       this.expected.set(`${b.bed}|raised|${t}`, { t, measured });
@@ -148,7 +164,8 @@ export class LoadGenerator {
     this.received = 0;
     this.unexpected = 0;
     this.expected.clear();
-    const qos: 0 | 1 = o.mode.kind === 'flood' ? 0 : 1;
+    const qos: 0 | 1 = o.mode.kind === 'flood' ? 0 : o.mode.kind === 'rate' ? (o.qos ?? 1) : 1;
+    const vitals = o.vitals ?? 'six';
     let measuring = false;
     let sent = 0;
     let totalSent = 0;
@@ -160,7 +177,7 @@ export class LoadGenerator {
     const ackedNow = () => this.beds.reduce((s, b) => s + b.pub.acked, 0);
     const t0 = performance.now();
     const sendOne = (b: Bed) => {
-      const r = this.send(b, qos, o.abnormalEvery, measuring);
+      const r = this.send(b, qos, o.abnormalEvery, measuring, false, vitals);
       totalSent += 1;
       if (measuring) sent += 1;
       if (r.abnormal) abnormal += 1;
@@ -207,7 +224,7 @@ export class LoadGenerator {
     // Leave every bed on a normal value so each raise has its clear.
     for (const b of this.beds) {
       if (b.lastAbnormal) {
-        const r = this.send(b, qos, o.abnormalEvery, false, true);
+        const r = this.send(b, qos, o.abnormalEvery, false, true, vitals);
         totalSent += 1;
         expectedTotal += r.expects;
       }

@@ -15,9 +15,10 @@ type StoredReading = [string, number, string] | [string, number, string, string 
 
 const COLUMNS = 8;
 /** Rows per multi-row INSERT (8 parameters each; well under SQLite's limit of 32,766 bound parameters). */
-const ROWS_PER_INSERT = 64;
+export const ROWS_PER_INSERT = 64;
 
-const insertSql = (rows: number): string =>
+/** The INSERT of `rows` rows (the Store prepares one of 1 row and one of ROWS_PER_INSERT rows). */
+export const insertReadingsSql = (rows: number): string =>
   `INSERT INTO readings (seq, received_at, source_ts, source_seq, bed, device, source, readings) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
 
 /** Observations of one message (same device, receipt time, source time and sequence, consecutive seq) share a row. */
@@ -34,14 +35,14 @@ function stored(o: Observation): StoredReading {
 }
 
 export class ObservationRows {
-  private readonly insertMany: Statement;
-  private readonly insertOne: Statement;
   private readonly args: unknown[] = [];
 
-  constructor(private readonly db: Db) {
-    this.insertMany = db.prepare(insertSql(ROWS_PER_INSERT));
-    this.insertOne = db.prepare(insertSql(1));
-  }
+  /** `insertOne` and `insertMany` are insertReadingsSql(1) and insertReadingsSql(ROWS_PER_INSERT), prepared. */
+  constructor(
+    private readonly db: Db,
+    private readonly insertOne: Statement,
+    private readonly insertMany: Statement,
+  ) {}
 
   /** Writes a batch (call inside a transaction): rows grouped by message, 64 rows per statement. Returns rows written. */
   write(batch: readonly Observation[]): number {

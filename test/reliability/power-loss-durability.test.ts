@@ -5,7 +5,7 @@
  * in WAL mode, synchronous=FULL syncs the WAL at every commit, so a committed transaction survives a power cut;
  * synchronous=NORMAL syncs only at checkpoints, so the last commits before a power cut may roll back (the database
  * stays consistent). The gateway therefore commits alarm transitions, incidents, outbox and audit rows under FULL,
- * and only the per-turn observation batches under NORMAL (docs/durability.md).
+ * and observation groups under FULL at least once per commit interval (1 s), NORMAL in between (docs/durability.md).
  *
  * The probe wraps the Store's prepared statements and reads `PRAGMA synchronous` (0 OFF, 1 NORMAL, 2 FULL) and
  * whether a transaction is open at the moment each row is written, i.e. the setting its commit will use.
@@ -95,14 +95,27 @@ describe('power-loss durability: settings in effect at each kind of commit', () 
     s.close();
   });
 
-  it('commits observation batches under synchronous=NORMAL, the resting state', async () => {
-    const s = open();
+  it('syncs observation groups to disk (FULL) at least once per commit interval; groups cut early by size in between are NORMAL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-durability-'));
+    dirs.push(dir);
+    const s = new Store(dir, { commitIntervalMs: 200, maxBatch: 5 });
     const seen = probeStore(s);
-    for (let i = 0; i < 10; i++) s.queueObservation(obs(s));
+    // Devices differ, so each observation is a row of its own (one insertObs each).
+    const group = () => {
+      for (let i = 0; i < 5; i++) s.queueObservation({ ...obs(s), deviceId: `d${i}` });
+    };
+    group(); // the first group: nothing synced yet, so FULL
     await new Promise((r) => setImmediate(r));
+    group(); // cut by size right after: NORMAL
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 250));
+    s.queueObservation(obs(s)); // a group that closes the interval: FULL, which syncs the NORMAL one before it too
+    expect(s.pendingObservations).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.pendingObservations).toBe(0);
     const inserts = seen.filter((p) => p.statement === 'insertObs');
-    expect(inserts).toHaveLength(10);
-    for (const p of inserts) expect(p).toMatchObject({ synchronous: NORMAL, inTransaction: true });
+    expect(inserts.map((p) => p.synchronous)).toEqual([FULL, FULL, FULL, FULL, FULL, NORMAL, NORMAL, NORMAL, NORMAL, NORMAL, FULL]);
+    for (const p of inserts) expect(p.inTransaction).toBe(true);
     expect(s.db.pragma('synchronous', { simple: true })).toBe(NORMAL);
     s.close();
   });
