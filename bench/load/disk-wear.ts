@@ -2,7 +2,7 @@
  * Disk bytes written per sample by the real gateway at a ward's rate: B beds x 1 sample/s, six vitals per sample,
  * QoS 0, a fresh store, `write_bytes` of /proc/<pid>/io over the measured window. Bytes written do not depend on how
  * busy the CPU is, so the figure holds on a loaded machine.
- *   npx tsx bench/load/disk-wear.ts [seconds] [beds]   (prints JSON; `npm run bench` reports it too)
+ *   npx tsx bench/load/disk-wear.ts [seconds] [beds] [abnormalEvery]   (prints JSON; `npm run bench` reports it too)
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ export interface DiskWear {
   alarmsExpected: number;
   alarmsReceived: number;
   commitIntervalMs: number;
+  abnormalEvery: number;
 }
 
 const fileSize = (p: string): number => {
@@ -79,6 +80,7 @@ export async function measureDiskWear(o: { seconds: number; beds: number; abnorm
           alarmsExpected: r.alarmsExpected,
           alarmsReceived: r.alarmsReceived,
           commitIntervalMs: o.commitIntervalMs ?? 1000,
+          abnormalEvery: o.abnormalEvery,
         };
       } finally {
         await g.close();
@@ -95,6 +97,7 @@ if (process.argv[1]?.endsWith('disk-wear.ts') || process.argv[1]?.endsWith('disk
   const seconds = Number(process.argv[2] ?? 60);
   const beds = Number(process.argv[3] ?? 50);
   const commit = process.env.WARDGATE_BENCH_COMMIT_MS;
-  const r = await measureDiskWear({ seconds, beds, abnormalEvery: 200, nodeArgs: ['--max-old-space-size=384', '--max-semi-space-size=2'], ...(commit ? { commitIntervalMs: Number(commit) } : {}) });
+  const abnormalEvery = Number(process.argv[4] ?? 200);
+  const r = await measureDiskWear({ seconds, beds, abnormalEvery, nodeArgs: ['--max-old-space-size=384', '--max-semi-space-size=2'], ...(commit ? { commitIntervalMs: Number(commit) } : {}) });
   console.log(JSON.stringify(r, null, 2));
 }

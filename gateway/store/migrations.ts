@@ -155,8 +155,9 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
     version: 4,
     name: 'readings-one-row-per-message',
     sql: `
-      -- One row per device message with all its readings (JSON array of [param, value, unit] or
-      -- [param, value, unit, channel, flags]); the row's seq is its first reading's, the others follow in order.
+      -- One row per device message with all its readings (JSON array of [param, value], [param, value, unit] or
+      -- [param, value, unit, channel, flags]; a unit left out or null is the parameter's canonical UCUM unit); the
+      -- row's seq is its first reading's, the others follow in order.
       -- A six-vital message was six rows repeating bed, device and times: about three times the bytes written.
       CREATE TABLE readings (
         seq INTEGER PRIMARY KEY,
@@ -175,7 +176,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
         FROM observations ORDER BY seq;
       UPDATE readings SET readings = '[' || readings || ']';
       DROP TABLE observations;
-      -- One row per reading, for reading and diagnosis (nothing writes through it).
+      -- One row per reading, for reading and diagnosis (nothing writes through it); unit NULL: the canonical one.
       CREATE VIEW observations AS
         SELECT r.seq + j.key AS seq, r.received_at, r.source_ts, r.source_seq, r.bed, r.device, r.source,
           json_extract(j.value, '$[0]') AS param, json_extract(j.value, '$[1]') AS value, json_extract(j.value, '$[2]') AS unit,

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Observation } from '../../drivers/core/observation.js';
+import { canonicalUnit, isParamName } from '../../drivers/core/parameters.js';
 import type { Db } from './database.js';
 
 /**
@@ -10,8 +11,13 @@ import type { Db } from './database.js';
  * order (readings of one message get consecutive sequences). The view `observations` shows one row per reading.
  */
 
-/** One reading inside a row: [param, value, unit] or, when it has them, [param, value, unit, channel, flags]. */
-type StoredReading = [string, number, string] | [string, number, string, string | null, string | null];
+/**
+ * One reading inside a row: [param, value] when its unit is the parameter's canonical one (as after every codec's
+ * normalisation), [param, value, unit] otherwise, and [param, value, unit or null, channel, flags] when it has those.
+ */
+type StoredReading = [string, number] | [string, number, string | null] | [string, number, string | null, string | null, string | null];
+
+const canonical = (param: string): string | undefined => (isParamName(param) ? canonicalUnit(param) : undefined);
 
 const COLUMNS = 8;
 /** Rows per multi-row INSERT (8 parameters each; well under SQLite's limit of 32,766 bound parameters). */
@@ -31,7 +37,9 @@ function sameMessage(a: Observation, b: Observation): boolean {
 
 function stored(o: Observation): StoredReading {
   const flags = o.flags.length ? o.flags.join(',') : null;
-  return o.channel === undefined && flags === null ? [o.param, o.value, o.unit] : [o.param, o.value, o.unit, o.channel ?? null, flags];
+  const unit = o.unit === canonical(o.param) ? null : o.unit;
+  if (o.channel === undefined && flags === null) return unit === null ? [o.param, o.value] : [o.param, o.value, unit];
+  return [o.param, o.value, unit, o.channel ?? null, flags];
 }
 
 export class ObservationRows {
@@ -96,7 +104,7 @@ export class ObservationRows {
           source: r.source,
           param: param as Observation['param'],
           value,
-          unit,
+          unit: unit ?? canonical(param) ?? '',
           ...(channel !== undefined && channel !== null ? { channel } : {}),
           flags: flags ? (flags.split(',') as Observation['flags']) : [],
         });

@@ -77,12 +77,13 @@ describe('store', () => {
       { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'hr', value: 72, unit: '/min' },
       { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'spo2', value: 97, unit: '%', channel: 'finger', flags: ['questionable'] },
       { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'temp', value: 36.85, unit: 'Cel' },
+      { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'sbp', value: 16, unit: 'kPa' }, // not the canonical unit: kept
     ];
     const other = obs(s.nextSeq(), { receivedAt: at, deviceId: 'd2' });
     for (const o of [...message, other]) s.queueObservation(o);
     s.flushObservations();
     expect((s.db.prepare('SELECT COUNT(*) AS n FROM readings').get() as { n: number }).n).toBe(2);
-    expect((s.db.prepare('SELECT COUNT(*) AS n FROM observations').get() as { n: number }).n).toBe(4);
+    expect((s.db.prepare('SELECT COUNT(*) AS n FROM observations').get() as { n: number }).n).toBe(5);
     expect(s.recentObservations(0)).toEqual([...message, other].map((o) => ({ ...o, gatewayId: '' })));
     const last = s.lastSeq;
     s.close();
@@ -169,6 +170,25 @@ describe('store', () => {
 });
 
 describe('store migrations', () => {
+  it('carries observations stored one row per reading (schema 3) into one row per message (schema 4)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
+    const raw = new Database(join(dir, 'wardgate.db'));
+    for (const m of MIGRATIONS.filter((x) => x.version <= 3)) raw.exec(m.sql);
+    raw.pragma('user_version = 3');
+    const ins = raw.prepare('INSERT INTO observations (seq, received_at, source_ts, source_seq, bed, device, source, param, value, unit, channel, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    ins.run(1, 1000, 999, 5, 'b1', 'd1', 'mqtt', 'hr', 72, '/min', null, null);
+    ins.run(2, 1000, 999, 5, 'b1', 'd1', 'mqtt', 'spo2', 95, '%', 'finger', 'questionable');
+    raw.close();
+    const s = new Store(dir);
+    expect(s.migrated).toContain(4);
+    expect(s.recentObservations(0).map((o) => [o.seq, o.param, o.value, o.unit, o.channel, o.flags])).toEqual([
+      [1, 'hr', 72, '/min', undefined, []],
+      [2, 'spo2', 95, '%', 'finger', ['questionable']],
+    ]);
+    expect(s.nextSeq()).toBe(3);
+    s.close();
+  });
+
   it('backs up an existing database before migrating it forward', async () => {
     const { openDatabase } = await import('./database.js');
     const { existsSync } = await import('node:fs');
