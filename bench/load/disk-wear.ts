@@ -84,8 +84,8 @@ export async function measureDiskWear(o: { seconds: number; beds: number; abnorm
               size0 = fileSize(db) + fileSize(`${db}-wal`);
             } else {
               bytes1 = writeBytes(gw.pid) ?? 0;
-              size1 = fileSize(db) + fileSize(`${db}-wal`);
               ckpt = checkpointBytes(db);
+              size1 = fileSize(db) + fileSize(`${db}-wal`);
             }
           },
         });

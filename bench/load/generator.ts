@@ -180,7 +180,13 @@ export class LoadGenerator {
     this.unexpected = 0;
     this.expected.clear();
     const qos: 0 | 1 = o.mode.kind === 'flood' || o.mode.kind === 'paced' ? 0 : o.mode.kind === 'rate' ? (o.qos ?? 1) : 1;
-    for (const b of this.beds) b.confirmed = b.seq;
+    // Spread the beds' next abnormal samples evenly over the next `abnormalEvery` samples, whatever the previous
+    // phase left (paced saturation leaves every bed just past its last abnormal sample).
+    this.beds.forEach((b, i) => {
+      b.confirmed = b.seq;
+      const next = 1 + Math.floor((i * o.abnormalEvery) / this.beds.length);
+      b.offset = (((o.abnormalEvery - ((b.seq + next) % o.abnormalEvery)) % o.abnormalEvery) + o.abnormalEvery) % o.abnormalEvery;
+    });
     const vitals = o.vitals ?? 'six';
     let measuring = false;
     let sent = 0;

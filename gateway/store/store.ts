@@ -88,7 +88,7 @@ export class Store {
   constructor(dataDir: string, options: StoreOptions = {}) {
     this.maxPending = options.maxPending ?? 50_000;
     this.commitIntervalMs = options.commitIntervalMs ?? 1000;
-    this.maxBatch = options.maxBatch ?? 6_000;
+    this.maxBatch = options.maxBatch ?? 1_000;
     this.pruneBatchMs = options.pruneBatchMs ?? 15 * 60_000;
     const opened = openDatabase(dataDir);
     this.db = opened.db;
