@@ -154,7 +154,7 @@ export const configSchema = z
         /**
          * Observations are committed in groups at most this far apart (and at shutdown, and with any alarm change):
          * fewer, larger writes wear an SD card far less. A power cut can cost the last group's observations, never an
-         * alarm or an incident (docs/durability.md). 0 commits every event-loop turn.
+         * alarm or an incident (docs/durability.md). 0 commits every event-loop turn (synced to disk once a second).
          */
         commitIntervalMs: z.number().int().min(0).max(10_000).default(1000),
       })

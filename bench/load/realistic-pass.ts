@@ -16,7 +16,8 @@ import { startNodeRedPeer } from './node-red-peer.js';
 import { startCeiling, startGateway } from './processes.js';
 import { cpuSeconds, rssMB } from './procfs.js';
 
-export type VariantName = 'ceiling' | 'gateway' | 'node-red';
+/** 'baseline': another build of the gateway (BENCH_BASELINE=<checkout with dist/>), e.g. the commit before a change. */
+export type VariantName = 'ceiling' | 'gateway' | 'node-red' | 'baseline';
 
 export interface VariantRun {
   variant: VariantName;
@@ -69,8 +70,10 @@ async function start(variant: VariantName, dir: string, o: PassOptions): Promise
     const p = await startCeiling(config);
     return { pids: [p.pid], port: p.brokerPort, stop: p.stop };
   }
-  if (variant === 'gateway') {
-    const p = await startGateway(config, o.gatewayNodeArgs);
+  if (variant === 'gateway' || variant === 'baseline') {
+    const root = variant === 'baseline' ? process.env.BENCH_BASELINE : undefined;
+    if (variant === 'baseline' && !root) throw new Error('the baseline variant needs BENCH_BASELINE=<a checkout with dist/>');
+    const p = await startGateway(config, o.gatewayNodeArgs, 20_000, root);
     return { pids: [p.pid], port: p.brokerPort, stop: p.stop };
   }
   const p = await startNodeRedPeer(config, join(dir, 'peer'), o.log);
@@ -129,8 +132,9 @@ export async function runRealisticPass(opts: Partial<PassOptions> = {}): Promise
 
 if (process.argv[1]?.endsWith('realistic-pass.ts') || process.argv[1]?.endsWith('realistic-pass.js')) {
   const rounds = Number(process.argv[2] ?? PASS_DEFAULTS.rounds);
+  // BENCH_VARIANTS=gateway:six,baseline:six,... picks and orders the variants.
   const only = process.env.BENCH_VARIANTS?.split(',');
-  const variants = only ? PASS_DEFAULTS.variants.filter((v) => only.includes(`${v.variant}:${v.vitals}`)) : PASS_DEFAULTS.variants;
+  const variants = only ? only.map((x) => ({ variant: x.split(':')[0] as VariantName, vitals: x.split(':')[1] as Vitals })) : PASS_DEFAULTS.variants;
   const saturationS = Number(process.env.BENCH_SATURATION_S ?? PASS_DEFAULTS.saturationS);
   const steadyS = Number(process.env.BENCH_STEADY_S ?? PASS_DEFAULTS.steadyS);
   const extra = process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];

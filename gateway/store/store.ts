@@ -14,7 +14,7 @@ export interface StoreOptions {
   /**
    * Observations are committed in groups at most this far apart (and when an alarm commits, at shutdown, or when
    * `maxBatch` are queued). A power cut can cost the observations of the last group, never an alarm (docs/durability.md).
-   * 0 commits every event-loop turn.
+   * 0 commits every event-loop turn (and syncs once a second).
    */
   commitIntervalMs?: number;
   /** A group is committed early once this many observations are queued (bounds memory and commit size). */
@@ -202,7 +202,7 @@ export class Store {
       // synced up to here, earlier NORMAL groups included, so a power cut costs at most about one interval of
       // observations. Groups cut early by maxBatch (under heavy load) commit at NORMAL in between.
       const now = performance.now();
-      if (now - this.lastSyncAt >= this.commitIntervalMs) {
+      if (now - this.lastSyncAt >= (this.commitIntervalMs || 1000)) {
         this.durably(() => this.writeObservations());
       } else {
         this.writeObservations();
