@@ -66,7 +66,6 @@ export class Store {
   readonly path: string;
   readonly migrated: number[];
   private seq: number;
-  private pending: Observation[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly rows: ObservationRows;
   private readonly commitIntervalMs: number;
@@ -166,12 +165,12 @@ export class Store {
   /** Queues an observation; written with the others of its group (see StoreOptions.commitIntervalMs). Returns false when shed. */
   queueObservation(o: Observation): boolean {
     if (this.closed) return false;
-    if (this.pending.length >= this.maxPending) {
+    if (this.rows.count >= this.maxPending) {
       this.droppedObservations += 1;
       return false;
     }
-    this.pending.push(o);
-    if (this.pending.length >= this.maxBatch) {
+    this.rows.add(o);
+    if (this.rows.count >= this.maxBatch) {
       if (this.flushTimer) clearTimeout(this.flushTimer);
       this.flushTimer = setImmediate(() => this.flushObservations()) as unknown as NodeJS.Timeout;
     } else if (!this.flushTimer) {
@@ -181,7 +180,7 @@ export class Store {
   }
 
   get pendingObservations(): number {
-    return this.pending.length;
+    return this.rows.count;
   }
 
   /**
@@ -195,8 +194,8 @@ export class Store {
       clearImmediate(this.flushTimer as unknown as NodeJS.Immediate);
     }
     this.flushTimer = undefined;
-    if (this.pending.length === 0 || this.closed) return;
-    const batch = this.pending.length;
+    if (this.rows.count === 0 || this.closed) return;
+    const batch = this.rows.count;
     try {
       // A group that closes a commit interval since the last sync to disk is committed under FULL: the WAL is then
       // synced up to here, earlier NORMAL groups included, so a power cut costs at most about one interval of
@@ -219,8 +218,7 @@ export class Store {
   onWriteError: ((err: Error, what: string) => void) | undefined;
 
   private writeObservations(): void {
-    const batch = this.pending;
-    this.pending = [];
+    const batch = this.rows.take();
     // No meta row here: the sequence is recovered from the rows themselves (constructor), so a group touches
     // only the table's last pages.
     this.db.transaction(() => this.rows.write(batch))();
@@ -234,7 +232,7 @@ export class Store {
   commitAlarmChange(alarms: AlarmEvent[], incidents: IncidentEvent[], outbox: NewOutboxMessage[], audit: AuditEntry[] = []): OutboxRow[] {
     const written: OutboxRow[] = [];
     this.durably(() => this.db.transaction(() => {
-      if (this.pending.length > 0) this.writeObservations();
+      if (this.rows.count > 0) this.writeObservations();
       if (this.flushTimer) this.flushObservations(); // nothing left: cancels the group's timer
       for (const a of alarms) {
         const body = JSON.stringify(a);
