@@ -7,6 +7,7 @@ import { openDatabase, type Db } from './database.js';
 import { enforceDiskBudget, type DiskBudgetOptions, type DiskBudgetReport } from './disk-budget.js';
 import { DownlinkStore } from './downlink.js';
 import { insertReadingsSql, ObservationRows, ROWS_PER_INSERT } from './observation-rows.js';
+import { WalSync } from './wal-sync.js';
 
 export interface StoreOptions {
   /** Observations queued beyond this are shed (counted in droppedObservations). */
@@ -68,6 +69,8 @@ export class Store {
   private seq: number;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly rows: ObservationRows;
+  /** Syncs the WAL after observation groups (they commit at NORMAL). */
+  readonly walSync: WalSync;
   private readonly commitIntervalMs: number;
   private readonly maxBatch: number;
   private readonly maxPending: number;
@@ -145,6 +148,7 @@ export class Store {
     this.seq = Math.max(fromMeta, fromObs, fromMarks, fromOutbox);
     this.downlink = new DownlinkStore(d);
     this.rows = new ObservationRows(d, this.st.insertObs!, this.st.insertObsMany!);
+    this.walSync = new WalSync(`${this.path}-wal`, (err) => this.onWriteError?.(err, 'observations (WAL sync)'));
   }
 
   /** False once closed (or if the connection was lost): the readiness check. */
@@ -197,15 +201,10 @@ export class Store {
     if (this.rows.count === 0 || this.closed) return;
     const batch = this.rows.count;
     try {
-      // A group that closes a commit interval since the last sync to disk is committed under FULL: the WAL is then
-      // synced up to here, earlier NORMAL groups included, so a power cut costs at most about one interval of
-      // observations. Groups cut early by maxBatch (under heavy load) commit at NORMAL in between.
-      const now = performance.now();
-      if (now - this.lastSyncAt >= (this.commitIntervalMs || 1000)) {
-        this.durably(() => this.writeObservations());
-      } else {
-        this.writeObservations();
-      }
+      this.writeObservations();
+      // At least once per commit interval the WAL is synced to disk (off the event loop), which makes this group
+      // and every one before it durable: a power cut costs at most about one interval of observations.
+      if (performance.now() - Math.max(this.lastSyncAt, this.walSync.syncedAt) >= (this.commitIntervalMs || 1000)) this.walSync.request();
     } catch (err) {
       this.failedObservations += batch;
       this.onWriteError?.(err as Error, 'observations');
@@ -313,7 +312,7 @@ export class Store {
     }
   }
 
-  /** performance.now() of the last commit under FULL (the WAL was synced to disk up to it). */
+  /** performance.now() of the last commit under FULL (the WAL was synced to disk up to it; see also walSync). */
   private lastSyncAt = Number.NEGATIVE_INFINITY;
 
   outboxStats(): { depth: number; oldestCreatedAt: number | null } {
@@ -377,6 +376,11 @@ export class Store {
     if (this.closed) return;
     this.flushObservations();
     this.closed = true;
+    try {
+      this.walSync.close();
+    } catch (err) {
+      this.onWriteError?.(err as Error, 'observations (WAL sync)');
+    }
     this.db.close();
   }
 }
