@@ -127,7 +127,7 @@ console.log(
 console.log(passTable(pass, disk));
 console.log('\n## Gateway phases\n');
 console.log(
-  `Load: ${o.beds} beds, one MQTT wearable each (QoS 1, one \`hr\` value per sample); one sample in ${o.abnormalEvery} per bed abnormal ` +
+  `Load: ${o.beds} beds, one MQTT wearable each (QoS 1, six vitals per sample); one sample in ${o.abnormalEvery} per bed abnormal ` +
     `(a raise, then a clear on the next); saturation = ${o.window} publishes in flight per device for ${o.saturationS} s after ${o.warmupS} s warm-up; ` +
     `steady = ${o.steadyPerS} samples/s for ${o.soakS} s. Gateway: \`node dist/gateway/cli.js run\`, its own process; ceiling: bench/load/ceiling-broker.ts, its own process.\n`,
 );
