@@ -5,7 +5,7 @@
  * Run: npx tsx bench/decode-serial.ts [seconds-per-codec]   (default 2)
  * Prints a Markdown table. Target: > 200,000 obs/s for masimo and hl7.
  */
-import { SERIAL_CODECS } from '../drivers/serial/codecs.js';
+import { getSerialDialect } from '../drivers/serial/dialects.js';
 import { pcd01Message } from '../drivers/serial/hl7/fixtures.js';
 import { encodeMllp } from '../drivers/serial/hl7/mllp.js';
 
@@ -36,7 +36,8 @@ function ndjsonStream(lines: number): Buffer {
 
 /** Feeds the stream in 64-byte chunks (a serial read size) through the codec's own framer. */
 function runOnce(name: 'masimo' | 'hl7' | 'ndjson', stream: Buffer): { obs: number; frames: number; errors: number } {
-  const codec = SERIAL_CODECS[name];
+  const codec = getSerialDialect(name);
+  if (!codec || codec.kind === 'session') throw new Error(`no stream dialect ${name}`);
   let obs = 0;
   let frames = 0;
   let errors = 0;

@@ -1,10 +1,25 @@
 import { z } from 'zod';
+import { bleProfileNames } from '../drivers/ble/profiles.js';
+import { serialDialectNames } from '../drivers/serial/dialects.js';
 import { limitOverridesSchema, rulesConfigSchema } from '../rules/config.js';
+import { outputsSchema } from './outputs-schema.js';
+import { getUpstreamTransport, httpsSettingsSchema, mqttSettingsSchema, upstreamTransportNames } from '../sync/transports.js';
+import { addressOrNetwork, brokerTlsSchema, hl7TlsSchema, plaintextListeners, plaintextRefusal, screenTlsSchema } from './network-schema.js';
 
 /**
  * The gateway's configuration schema. `config/default.yaml` documents every field; this file is the
  * authority on types and defaults. Errors are reported with the field's path (see config/load.ts).
  */
+
+/**
+ * A name from a registry (serial dialects, BLE profiles, upstream transports): checked when the config is parsed, so a dialect or
+ * profile registered at run time (a test fixture) is accepted like a built-in one. Same message as z.enum.
+ */
+function registered(names: () => string[]) {
+  return z.string().refine((v) => names().includes(v), {
+    error: () => `Invalid option: expected one of ${names().map((n) => JSON.stringify(n)).join('|')}`,
+  });
+}
 
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dot, dash or underscore');
 
@@ -22,13 +37,13 @@ const serialSettings = z.object({
   dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]).default(8),
   parity: z.enum(['none', 'even', 'odd', 'mark', 'space']).default('none'),
   stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)]).default(1),
-  dialect: z.enum(['masimo', 'hl7', 'ndjson', 'intellivue']),
+  dialect: registered(serialDialectNames),
 });
 
 const bleSettings = z.object({
   address: z.string().regex(/^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$/, 'must be a Bluetooth address AA:BB:CC:DD:EE:FF'),
   profiles: z
-    .array(z.enum(['heart-rate', 'pulse-oximeter', 'thermometer', 'blood-pressure', 'battery']))
+    .array(registered(bleProfileNames))
     .min(1),
 });
 
@@ -43,11 +58,20 @@ export const deviceSchema = z
     serial: serialSettings.optional(),
     ble: bleSettings.optional(),
     /** For transport hl7-tcp: which messages on the MLLP listener are this device's (PV1-3 bed, MSH-4 facility). */
-    hl7: z.object({ bed: z.string().min(1), facility: z.string().min(1).optional() }).optional(),
+    hl7: z
+      .object({
+        bed: z.string().min(1),
+        facility: z.string().min(1).optional(),
+        /** Source addresses or CIDR networks this device's messages may come from; others are refused. */
+        allowFrom: z.array(addressOrNetwork).min(1).optional(),
+      })
+      .optional(),
+    /** An mqtt device that may log in with a client certificate whose subject CN is its id (needs broker.tls.clientCa). */
+    clientCert: z.boolean().default(false),
   })
   .superRefine((d, ctx) => {
-    if (d.transport === 'mqtt' && !d.password && !d.passwordHash)
-      ctx.addIssue({ code: 'custom', path: ['password'], message: 'required for an mqtt device (or passwordHash)' });
+    if (d.transport === 'mqtt' && !d.password && !d.passwordHash && !d.clientCert)
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'required for an mqtt device (or passwordHash, or clientCert: true)' });
     if (d.transport === 'serial') {
       if (!d.serial) ctx.addIssue({ code: 'custom', path: ['serial'], message: 'required for a serial device' });
       else if (!d.serial.path && !(d.serial.vendorId && d.serial.productId))
@@ -83,33 +107,10 @@ const brokerUser = z.object({
 
 export const syncSchema = z.object({
   enabled: z.boolean().default(true),
-  transport: z.enum(['mqtt', 'https']).default('mqtt'),
+  transport: registered(upstreamTransportNames).default('mqtt'),
   topicPrefix: z.string().default('wardgate'),
-  mqtt: z
-    .object({
-      url: z.string().regex(/^(mqtts?|wss?):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
-      username: z.string().optional(),
-      password: z.string().optional(),
-      clientId: z.string().optional(),
-      /** 5 (default); 4 (MQTT 3.1.1) for brokers that speak only that, like the demo's embedded central. */
-      protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5),
-      ca: z.string().optional(),
-      cert: z.string().optional(),
-      key: z.string().optional(),
-      rejectUnauthorized: z.boolean().default(true),
-    })
-    .optional(),
-  https: z
-    .object({
-      url: z.string().regex(/^https?:\/\//),
-      token: z.string().optional(),
-      ca: z.string().optional(),
-      cert: z.string().optional(),
-      key: z.string().optional(),
-      timeoutMs: z.number().int().positive().default(10_000),
-      rejectUnauthorized: z.boolean().default(true),
-    })
-    .optional(),
+  mqtt: mqttSettingsSchema.optional(),
+  https: httpsSettingsSchema.optional(),
   batchSize: z.number().int().positive().max(1000).default(100),
   maxInFlight: z.number().int().positive().max(1000).default(50),
   retryMinMs: z.number().int().positive().default(500),
@@ -135,6 +136,9 @@ export const configSchema = z
         maxPayloadBytes: z.number().int().positive().default(16_384),
         maxMessagesPerSecond: z.number().positive().default(50),
         users: z.array(brokerUser).default([]),
+        /** The plain listener on a non-loopback host is refused unless this is true (docs/security.md). */
+        allowPlaintextOnNetwork: z.boolean().default(false),
+        tls: brokerTlsSchema.optional(),
       })
       .prefault({}),
     screen: z
@@ -145,6 +149,8 @@ export const configSchema = z
         sessionHours: z.number().positive().default(12),
         allowedOrigins: z.array(z.string()).default([]),
         staff: z.array(staffSchema).default([]),
+        allowPlaintextOnNetwork: z.boolean().default(false),
+        tls: screenTlsSchema.optional(),
       })
       .prefault({}),
     store: z
@@ -166,6 +172,8 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(2575),
         maxSilenceSeconds: z.number().positive().default(120),
+        allowPlaintextOnNetwork: z.boolean().default(false),
+        tls: hl7TlsSchema.optional(),
       })
       .prefault({}),
     beds: z.array(bedSchema).default([]),
@@ -173,6 +181,8 @@ export const configSchema = z
     /** Triage settings; beds and their devices come from `beds` and `devices` above. */
     rules: rulesConfigSchema.omit({ beds: true, ward: true }).prefault({}),
     sync: syncSchema.prefault({}),
+    /** HL7 outputs to the hospital: alarm manager (IHE PCD-04/05) and EHR (PCD-01); see config/outputs-schema.ts. */
+    outputs: outputsSchema,
     /** The ward buzzer (gateway/buzzer/, docs/buzzer.md): a piezo on a GPIO line, a record file, or none. */
     buzzer: z
       .object({
@@ -202,10 +212,14 @@ export const configSchema = z
       devices.add(d.id);
       if (!beds.has(d.bed)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'bed'], message: `unknown bed '${d.bed}'` });
     });
-    if (c.sync.enabled && c.sync.transport === 'mqtt' && !c.sync.mqtt)
-      ctx.addIssue({ code: 'custom', path: ['sync', 'mqtt'], message: 'required when sync is enabled with transport mqtt' });
-    if (c.sync.enabled && c.sync.transport === 'https' && !c.sync.https)
-      ctx.addIssue({ code: 'custom', path: ['sync', 'https'], message: 'required when sync is enabled with transport https' });
+    for (const l of plaintextListeners(c)) if (!l.allowed) ctx.addIssue({ code: 'custom', path: l.path, message: plaintextRefusal(l) });
+    c.devices.forEach((d, i) => {
+      if (d.clientCert && !c.broker.tls?.clientCa)
+        ctx.addIssue({ code: 'custom', path: ['devices', i, 'clientCert'], message: 'needs broker.tls.clientCa (the CA that issues device certificates)' });
+    });
+    const key = getUpstreamTransport(c.sync.transport)?.settingsKey;
+    if (c.sync.enabled && key && !c.sync[key])
+      ctx.addIssue({ code: 'custom', path: ['sync', key], message: `required when sync is enabled with transport ${c.sync.transport}` });
   });
 
 export type GatewayConfig = z.output<typeof configSchema>;

@@ -1,22 +1,33 @@
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import type { Driver, DriverSink } from '../drivers/core/driver.js';
+import { getSerialDialect } from '../drivers/serial/dialects.js';
+import { intellivueDialect } from '../drivers/serial/intellivue/codec.js';
 import type { SerialPortConfig } from '../drivers/serial/serial-driver.js';
 import { ConfigError } from '../config/load.js';
 import { probeSystemBus } from './dbus-probe.js';
 import type { DriverFactory, DriverFamily } from './driver-families.js';
 import type { Logger } from './log.js';
+import { hl7TlsServer } from './tls/hl7-tls.js';
+import { senderAllowlist } from './tls/sender-allowlist.js';
 
 // Each family is imported only when a device of that family is configured: an MQTT-only ward never loads
 // serialport, node-ble or dbus-next (several MB of resident memory on a Pi).
 
-/** Line and framed dialects (masimo, hl7, ndjson) share one SerialDriver; each port runs on its own. */
+/** Session dialects (drivers/serial/dialects.ts) and the family below that drives them. */
+const SESSION_DIALECTS_WITH_DRIVER: ReadonlySet<string> = new Set([intellivueDialect.name]);
+
+/** Line and byte-framed dialects (drivers/serial/dialects.ts) share one SerialDriver; each port runs on its own. */
 async function serialDrivers(devices: DeviceConfig[], sink: DriverSink): Promise<Driver[]> {
   const ports: SerialPortConfig[] = [];
   for (const d of devices) {
     if (d.transport !== 'serial' || !d.serial) continue;
     const s = d.serial;
     const dialect = s.dialect;
-    if (dialect === 'intellivue') continue;
+    if (getSerialDialect(dialect)?.kind === 'session') {
+      // Session dialects have a driver of their own, built below; one without is a wiring mistake, said loudly.
+      if (!SESSION_DIALECTS_WITH_DRIVER.has(dialect)) throw new Error(`device ${d.id}: serial dialect '${dialect}' has no driver in gateway/drivers.ts`);
+      continue;
+    }
     ports.push({
       deviceId: d.id,
       path: s.path ?? { vendorId: s.vendorId!, productId: s.productId! },
@@ -35,7 +46,7 @@ async function serialDrivers(devices: DeviceConfig[], sink: DriverSink): Promise
 
 /** Philips IntelliVue over MIB/RS232: a request/response session per monitor. */
 async function intellivueDrivers(devices: DeviceConfig[], sink: DriverSink, log: Logger): Promise<Driver[]> {
-  const monitors = devices.filter((d) => d.transport === 'serial' && d.serial?.dialect === 'intellivue');
+  const monitors = devices.filter((d) => d.transport === 'serial' && d.serial?.dialect === intellivueDialect.name);
   if (monitors.length === 0) return [];
   const { IntellivueDriver } = await import('../drivers/serial/intellivue/driver.js');
   return monitors.map((d) => {
@@ -83,7 +94,10 @@ async function hl7ListenerDrivers(devices: DeviceConfig[], sink: DriverSink, log
   if (!l.enabled) return [];
   const { defaultHl7DeviceId, MllpListener } = await import('../drivers/tcp/mllp-listener.js');
   const bound = devices.filter((d) => d.transport === 'hl7-tcp' && d.hl7);
+  const tls = l.tls ? hl7TlsServer(l.tls, l.host, log) : undefined;
   const listener = new MllpListener({
+    ...(tls ? { createServer: tls.createServer, reloadTls: tls.reload } : {}),
+    senderAllowed: senderAllowlist(bound),
     sink,
     host: l.host,
     port: l.port,
@@ -96,7 +110,7 @@ async function hl7ListenerDrivers(devices: DeviceConfig[], sink: DriverSink, log
   const start = listener.start.bind(listener);
   listener.start = async () => {
     await start();
-    log.info({ host: l.host, port: listener.address().port }, 'hl7: MLLP listener listening');
+    log.info({ host: l.host, port: listener.address().port, tls: tls !== undefined }, 'hl7: MLLP listener listening');
   };
   return [listener];
 }

@@ -94,7 +94,10 @@ export class Ingest implements DriverSink {
     }
   }
 
-  authenticate(username: string, password: string): Principal | null {
+  authenticate(username: string, password: string, certName?: string): Principal | null {
+    // A verified client certificate logs in the device named by its subject CN, if that device allows it.
+    const byCert = certName === undefined ? undefined : this.devices.get(certName);
+    if (byCert?.transport === 'mqtt' && byCert.clientCert && (!username || username === byCert.id)) return { kind: 'device', name: byCert.id, subscribe: [] };
     const device = this.devices.get(username);
     if (device && device.transport === 'mqtt') {
       return checkSecret(password, device.password, device.passwordHash) ? { kind: 'device', name: device.id, subscribe: [] } : null;

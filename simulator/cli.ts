@@ -11,9 +11,14 @@ import { hash32 } from './scenario/plan.js';
 import { runScenario } from './scenario/runner.js';
 import { parseScenarioText, type Scenario } from './scenario/schema.js';
 import { PtyLink } from './serial/pty.js';
+import { encodedDialects } from './serial/encoders.js';
 import { SerialSimDevice } from './serial/serial-device.js';
 import { MqttSimDevice } from './transports/mqtt-device.js';
 import type { SimDevice } from './transports/sim-device.js';
+import { cmdAlarmManager, cmdEhr, IHE_USAGE } from './ihe/commands.js';
+
+/** Sample-stream dialects the simulator encodes, plus the IntelliVue emulator. */
+const SIM_SERIAL_DIALECTS: readonly string[] = [...encodedDialects(), 'intellivue'];
 
 const USAGE = `wardgate-sim: drive a wardgate gateway the way a ward does
 
@@ -22,10 +27,11 @@ const USAGE = `wardgate-sim: drive a wardgate gateway the way a ward does
   wardgate-sim check SCENARIO                     validate a scenario file (errors name the field)
   wardgate-sim mqtt [--url mqtt://127.0.0.1:1883] [--count 4] [--prefix wearable-] [--password demo-{id}]
         [--format json|senml] [--interval 1] [--battery 80] [--fall-after S] [--seed 1] [--duration S]
-  wardgate-sim serial --dialect masimo|hl7|ndjson|intellivue (--port PATH | --pty [--dir DIR]) [--demo]
+  wardgate-sim serial --dialect ${SIM_SERIAL_DIALECTS.join('|')} (--port PATH | --pty [--dir DIR]) [--demo]
         [--interval 1] [--bed bed-01] [--device-id monitor-01] [--seed 1] [--duration S]
   wardgate-sim ble [--bus unix:path=...]             fake BlueZ: HR strap, oximeter, thermometer, cuff
   wardgate-sim central [--port 1884] [--username central] [--password PW] [--gateway ID:PASSWORD] [--db FILE]
+${IHE_USAGE}
 
 Shipped scenarios: simulator/scenarios/*.yaml. Exit codes: 0 ok, 1 expectations not met, 2 usage or scenario error.`;
 
@@ -171,7 +177,8 @@ async function cmdSerial(argv: string[]): Promise<number> {
     },
   });
   const dialect = values.dialect;
-  if (dialect !== 'masimo' && dialect !== 'hl7' && dialect !== 'ndjson' && dialect !== 'intellivue') fail('--dialect: masimo, hl7, ndjson or intellivue');
+  if (dialect === undefined || !SIM_SERIAL_DIALECTS.includes(dialect)) fail(`--dialect: one of ${SIM_SERIAL_DIALECTS.join(', ')}`);
+  const streamDialect = encodedDialects().find((n) => n === dialect);
   if (!values.port && !values.pty) fail('--port PATH or --pty is required');
   let path = values.port;
   let pty: PtyLink | undefined;
@@ -188,7 +195,8 @@ async function cmdSerial(argv: string[]): Promise<number> {
     await pty?.stop();
     return code;
   }
-  const device: SimDevice = new SerialSimDevice({ deviceId: values['device-id'], bed: values.bed, dialect, path: path!, onError: (e) => process.stderr.write(`serial: ${e.message}\n`) });
+  if (!streamDialect) fail(`--dialect: one of ${SIM_SERIAL_DIALECTS.join(', ')}`);
+  const device: SimDevice = new SerialSimDevice({ deviceId: values['device-id'], bed: values.bed, dialect: streamDialect, path: path!, onError: (e) => process.stderr.write(`serial: ${e.message}\n`) });
   await device.start();
   const model = new PatientModel(NORMAL_ADULT, seededRandom(hash32(`${values.seed}:${values['device-id']}`)));
   let seq = 0;
@@ -285,6 +293,10 @@ export async function main(argv: string[]): Promise<number> {
       return cmdBle(rest);
     case 'central':
       return cmdCentral(rest);
+    case 'alarm-manager':
+      return cmdAlarmManager(rest, fail);
+    case 'ehr':
+      return cmdEhr(rest, fail);
     case undefined:
     case '-h':
     case '--help':

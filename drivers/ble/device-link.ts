@@ -5,7 +5,7 @@ import { DeviceConnection } from '../core/connection.js';
 import { Backoff } from '../core/backoff.js';
 import { GATT_CODECS, uuid128, type GattCodecId } from './gatt/index.js';
 import { decodeBatteryLevel } from './gatt/battery-level.js';
-import { PROFILE_SPECS, type BleProfile } from './profiles.js';
+import { getBleProfile, type BleProfile } from './profiles.js';
 import { withTimeout } from './with-timeout.js';
 import type { BluezSession } from './bluez-session.js';
 
@@ -137,7 +137,8 @@ export class DeviceLink {
       const gatt = await call(device.gatt(), 'GATT service listing');
 
       for (const profile of this.cfg.profiles) {
-        const spec = PROFILE_SPECS[profile];
+        const spec = getBleProfile(profile);
+        if (!spec) throw new Error(`unknown BLE profile '${profile}'`);
         const service = await call(gatt.getPrimaryService(uuid128(spec.service16)), `${profile} service 0x${spec.service16}`).catch(
           (e: unknown) => {
             throw new Error(`${profile}: service 0x${spec.service16} not found (${e instanceof Error ? e.message : String(e)})`);

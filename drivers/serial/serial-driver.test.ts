@@ -6,7 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pcd01Message } from './hl7/fixtures.js';
 import { encodeMllp, MllpFramer } from './hl7/mllp.js';
 import { SerialDriver, type SerialPortConfig } from './serial-driver.js';
+import { registerSerialDialect } from './dialects.js';
 import { PtyPair } from './testing/pty-pair.js';
+import { ACK, ETX, NAK, STX, stxEtxDialect } from './testing/stx-etx-dialect.js';
 import { RecordingSink } from './testing/recording-sink.js';
 
 const MASIMO_OK = '12/01/05 11:56:29 SN=0123456789 SPO2=098% BPM=072 PI=02.23% SPCO=--.-% SPMET=--.-% DESAT=-- PIDELTA=+-- PVI=--- ALARM=0000 EXC=000800\r\n';
@@ -154,11 +156,12 @@ describe('SerialDriver over a real PTY (socat)', () => {
       ['AA', 'C2'],
     ]); // C3 asked for no ACK
     expect(sink.readings.filter((r) => r.reading.param === 'sbp').map((r) => r.reading.value)).toEqual([128, 128, 128]);
+    expect(driver.stats('dev-hl7')!.replies).toBe(2);
   });
 
   it('hl7: plain CR segments without MLLP, ended by the idle gap', async () => {
     const sink = new RecordingSink();
-    driver = new SerialDriver({ ports: [config('hl7', { hl7IdleMs: 150 })], sink });
+    driver = new SerialDriver({ ports: [config('hl7', { idleFlushMs: 150 })], sink });
     await driver.start();
     await sink.waitFor('connected', () => sink.lastState('dev-hl7') === 'connected');
     sim = await openSim(pty.a);
@@ -167,6 +170,46 @@ describe('SerialDriver over a real PTY (socat)', () => {
     await write(sim, pcd01Message({ controlId: 'P1' }));
     await sink.waitFor('8 readings', () => sink.readings.length >= 8);
     await sink.waitFor('ack', () => acked.includes('MSA|AA|P1'));
+  });
+
+  it('a second byte-framed dialect (STX/ETX fixture) is framed, decoded and answered by its own parts, not as HL7', async () => {
+    const unregister = registerSerialDialect(stxEtxDialect());
+    try {
+      const sink = new RecordingSink();
+      driver = new SerialDriver({ ports: [config('stx-etx-fixture')], sink });
+      await driver.start();
+      await sink.waitFor('connected', () => sink.lastState('dev-stx-etx-fixture') === 'connected');
+      sim = await openSim(pty.a);
+      const answers: number[] = [];
+      sim.on('data', (b: Buffer) => answers.push(...b));
+      const frame = (text: string) => Buffer.concat([Buffer.of(STX), Buffer.from(text, 'latin1'), Buffer.of(ETX)]);
+      // Line noise before and between frames, one frame split across writes, two merged in one write, one bad.
+      const wire = Buffer.concat([Buffer.from('\r\nnoise'), frame('hr=72,spo2=97'), Buffer.from('xx'), frame('rr=18'), frame('hr=abc'), frame('temp=37.5')]);
+      await write(sim, wire.subarray(0, 12));
+      await new Promise((r) => setTimeout(r, 50));
+      await write(sim, wire.subarray(12));
+      await sink.waitFor('4 readings', () => sink.readings.length >= 4);
+      await sink.waitFor('4 answers', () => answers.length >= 4);
+      expect(sink.readings.map((r) => [r.deviceId, r.reading.param, r.reading.value, r.reading.unit])).toEqual([
+        ['dev-stx-etx-fixture', 'hr', 72, '/min'],
+        ['dev-stx-etx-fixture', 'spo2', 97, '%'],
+        ['dev-stx-etx-fixture', 'rr', 18, '/min'],
+        ['dev-stx-etx-fixture', 'temp', 37.5, 'Cel'],
+      ]);
+      expect(sink.errors).toEqual([{ codec: 'stx-etx-fixture', deviceId: 'dev-stx-etx-fixture', error: 'stx-etx: bad pair "hr=abc"' }]);
+      expect(answers).toEqual([ACK, ACK, NAK, ACK]);
+      expect(driver.stats('dev-stx-etx-fixture')).toMatchObject({ frames: 3, decodeErrors: 1, replies: 4 });
+    } finally {
+      await driver?.stop();
+      driver = undefined;
+      unregister();
+    }
+  });
+
+  it('refuses an unknown dialect and a session dialect (IntelliVue has its own driver)', () => {
+    const sink = new RecordingSink();
+    expect(() => new SerialDriver({ ports: [config('nope')], sink })).toThrow("unknown serial dialect 'nope'");
+    expect(() => new SerialDriver({ ports: [config('intellivue')], sink })).toThrow(/own driver/);
   });
 
   it('one missing port does not stall another', async () => {

@@ -2,13 +2,10 @@ import { SerialPort } from 'serialport';
 import { Backoff } from '../core/backoff.js';
 import { DeviceConnection } from '../core/connection.js';
 import type { Driver, DriverSink } from '../core/driver.js';
+import type { LineFramer } from '../core/line-framer.js';
 import type { DecodeResult } from '../core/observation.js';
 import { describeUsbId, resolveSerialPath, type UsbSerialId } from '../core/serial-resolver.js';
-import { SERIAL_CODECS, type SerialDialect } from './codecs.js';
-import { encodeMllp } from './hl7/mllp.js';
-import { decodeHl7Message } from './hl7/oru.js';
-import { Hl7StreamFramer } from './hl7/stream-framer.js';
-import type { LineFramer } from '../core/line-framer.js';
+import { getSerialDialect, type ByteDialect, type ByteFramer, type LineDialect } from './dialects.js';
 
 /**
  * Serial bedside monitors: one independent reader per configured port (serialport 13).
@@ -20,7 +17,8 @@ import type { LineFramer } from '../core/line-framer.js';
  *
  * Only frames that decode without error count as data for the silence watchdog: noise at the wrong baud
  * keeps the device quiet. Undecodable frames and overlong lines go to sink.decodeError.
- * HL7 over serial: ACKs (when MSH-15/16 ask for them) are written back, MLLP-framed if the sender framed.
+ * The dialect (drivers/serial/dialects.ts) brings its framer and decoder; a dialect that answers the device
+ * (the HL7 ACK) does so through its reply() hook, and the driver writes what it returns.
  */
 export interface SerialPortConfig {
   deviceId: string;
@@ -30,11 +28,12 @@ export interface SerialPortConfig {
   dataBits?: 5 | 6 | 7 | 8;
   parity?: 'none' | 'even' | 'odd' | 'mark' | 'space';
   stopBits?: 1 | 1.5 | 2;
-  dialect: SerialDialect;
+  /** A registered 'line' or 'bytes' dialect (drivers/serial/dialects.ts). */
+  dialect: string;
   /** Longest silence before the device is 'quiet' (the gateway raises "device disconnected"). */
   maxSilenceMs: number;
-  /** HL7 without MLLP: a message ends after this idle gap (default 300 ms) or at the next MSH. */
-  hl7IdleMs?: number;
+  /** For framers whose records end at an idle gap (HL7 without MLLP): the gap, default 300 ms. */
+  idleFlushMs?: number;
   /** Reopen pacing; defaults 500 ms .. 30 s. */
   backoffMinMs?: number;
   backoffMaxMs?: number;
@@ -52,7 +51,17 @@ export interface SerialPortStats {
   frames: number;
   decodeErrors: number;
   overlong: number;
-  acks: number;
+  /** Replies written back to the device (HL7 ACKs). */
+  replies: number;
+}
+
+type StreamDialect = LineDialect | ByteDialect;
+
+function streamDialect(name: string): StreamDialect {
+  const d = getSerialDialect(name);
+  if (!d) throw new Error(`unknown serial dialect '${name}'`);
+  if (d.kind === 'session') throw new Error(`serial dialect '${name}' has its own driver, not SerialDriver`);
+  return d;
 }
 
 export class SerialDriver implements Driver {
@@ -64,7 +73,7 @@ export class SerialDriver implements Driver {
       if (ids.has(p.deviceId)) throw new Error(`duplicate serial deviceId ${p.deviceId}`);
       ids.add(p.deviceId);
     }
-    this.runners = opts.ports.map((p) => new PortRunner(p, opts.sink, opts.resolve ?? ((id) => resolveSerialPath(id))));
+    this.runners = opts.ports.map((p) => new PortRunner(p, streamDialect(p.dialect), opts.sink, opts.resolve ?? ((id) => resolveSerialPath(id))));
   }
 
   async start(): Promise<void> {
@@ -92,7 +101,7 @@ function closePort(port: SerialPort): Promise<void> {
 }
 
 class PortRunner {
-  readonly stats: SerialPortStats = { opens: 0, frames: 0, decodeErrors: 0, overlong: 0, acks: 0 };
+  readonly stats: SerialPortStats = { opens: 0, frames: 0, decodeErrors: 0, overlong: 0, replies: 0 };
   private readonly conn: DeviceConnection;
   private readonly backoff: Backoff;
   private stopped = false;
@@ -102,10 +111,11 @@ class PortRunner {
   private sleepTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private lineFramer: LineFramer | undefined;
-  private hl7Framer: Hl7StreamFramer | undefined;
+  private byteFramer: ByteFramer | undefined;
 
   constructor(
     readonly cfg: SerialPortConfig,
+    private readonly dialect: StreamDialect,
     private readonly sink: DriverSink,
     private readonly resolve: (id: UsbSerialId) => Promise<string>,
   ) {
@@ -192,53 +202,50 @@ class PortRunner {
   }
 
   private resetFramers(): void {
-    const codec = SERIAL_CODECS[this.cfg.dialect];
-    if (codec.kind === 'line') {
-      this.lineFramer = codec.createFramer();
-      this.hl7Framer = undefined;
-    } else {
-      this.hl7Framer = new Hl7StreamFramer({ maxFrameBytes: codec.maxFrameBytes });
-      this.lineFramer = undefined;
-    }
+    this.lineFramer = this.dialect.kind === 'line' ? this.dialect.createFramer() : undefined;
+    this.byteFramer = this.dialect.kind === 'bytes' ? this.dialect.createFramer() : undefined;
   }
 
   private onBytes(port: SerialPort, chunk: Buffer): void {
-    const codec = SERIAL_CODECS[this.cfg.dialect];
-    if (codec.kind === 'line' && this.lineFramer) {
+    const d = this.dialect;
+    if (d.kind === 'line' && this.lineFramer) {
       const before = this.lineFramer.stats.overlong;
       const lines = this.lineFramer.push(chunk);
       const overlong = this.lineFramer.stats.overlong - before;
       if (overlong > 0) {
         this.stats.overlong += overlong;
-        this.safe(() => this.sink.decodeError(codec.name, this.cfg.deviceId, `${overlong} line(s) longer than ${codec.maxLineBytes} bytes dropped`));
+        this.safe(() => this.sink.decodeError(d.name, this.cfg.deviceId, `${overlong} line(s) longer than ${d.maxLineBytes} bytes dropped`));
       }
-      for (const line of lines) this.deliver(codec.name, codec.decodeLine(line));
-    } else if (this.hl7Framer) {
-      this.handleHl7Frames(port, this.hl7Framer.push(chunk));
-      if (this.hl7Framer.mode === 'plain') this.armIdle(port);
+      for (const line of lines) this.deliver(d.name, d.decodeLine(line));
+    } else if (d.kind === 'bytes' && this.byteFramer) {
+      this.handleFrames(port, d, this.byteFramer, this.byteFramer.push(chunk));
+      if (this.byteFramer.endsAtIdle) this.armIdle(port, d, this.byteFramer);
     }
   }
 
-  private handleHl7Frames(port: SerialPort, frames: Buffer[]): void {
+  private handleFrames(port: SerialPort, d: ByteDialect, framer: ByteFramer, frames: Buffer[]): void {
     for (const frame of frames) {
-      const d = decodeHl7Message(frame);
-      this.deliver('hl7', d.result);
-      if (d.ack && port.isOpen) {
-        const bytes = this.hl7Framer?.mode === 'mllp' ? encodeMllp(d.ack) : Buffer.from(d.ack);
-        port.write(bytes, (err) => {
-          if (err) this.safe(() => this.sink.decodeError('hl7', this.cfg.deviceId, `ACK write failed: ${err.message}`));
+      if (!d.reply) {
+        this.deliver(d.name, d.decodeFrame(frame));
+        continue;
+      }
+      const { result, reply } = d.reply(frame, framer);
+      this.deliver(d.name, result);
+      if (reply && port.isOpen) {
+        port.write(reply, (err) => {
+          if (err) this.safe(() => this.sink.decodeError(d.name, this.cfg.deviceId, `reply write failed: ${err.message}`));
         });
-        this.stats.acks++;
+        this.stats.replies++;
       }
     }
   }
 
-  private armIdle(port: SerialPort): void {
+  private armIdle(port: SerialPort, d: ByteDialect, framer: ByteFramer): void {
     this.clearIdle();
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
-      if (this.hl7Framer) this.handleHl7Frames(port, this.hl7Framer.flush());
-    }, this.cfg.hl7IdleMs ?? 300);
+      if (this.byteFramer === framer) this.handleFrames(port, d, framer, framer.flush());
+    }, this.cfg.idleFlushMs ?? 300);
     this.idleTimer.unref();
   }
 

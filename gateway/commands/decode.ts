@@ -1,20 +1,22 @@
 import type { DecodeResult, Decoded } from '../../drivers/core/observation.js';
 import { GATT_CODECS, isGattCodecId } from '../../drivers/ble/gatt/index.js';
 import { decodeVitalsPayload } from '../../drivers/mqtt/payload.js';
-import { getSerialCodec } from '../../drivers/serial/codecs.js';
+import { getSerialDialect, serialDialectNames } from '../../drivers/serial/dialects.js';
 import { parseHexLine } from '../../drivers/core/hex.js';
-import { createIntellivueDecoder } from '../../drivers/serial/intellivue/codec.js';
 
 /**
  * `wardgate decode --codec NAME [--hex]`: stdin in, one NDJSON line per decoded observation or technical
  * condition out (canonical parameter names, UCUM units). A frame it cannot decode gets one line on stderr
  * naming the frame and why; the exit code is 65 at the end if any frame was bad.
  *
- * Codecs: masimo, ndjson, hl7 (raw byte stream, MLLP-framed or plain CR segments), senml (one pack per line),
- * json (the MQTT vitals object, one per line), gatt:2a37|2a5f|2a5e|2a1c|2a35|2a19 (--hex, one frame a line),
- * intellivue (--hex: the wire stream, frames may span lines).
+ * Codecs: every serial dialect of drivers/serial/dialects.ts (line dialects: one record a line; byte dialects:
+ * the raw stream through the dialect's own framer; session dialects such as intellivue: the wire stream, --hex
+ * for hex dumps whose frames may span lines), senml (one pack per line), json (the MQTT vitals object, one per
+ * line), gatt:<characteristic> (--hex, one frame a line) for every GATT codec of drivers/ble/gatt/index.ts.
  */
-export const DECODE_CODECS = ['masimo', 'ndjson', 'hl7', 'senml', 'json', 'intellivue', 'gatt:2a37', 'gatt:2a5f', 'gatt:2a5e', 'gatt:2a1c', 'gatt:2a35', 'gatt:2a19'];
+export function decodeCodecNames(): string[] {
+  return [...serialDialectNames(), 'senml', 'json', ...Object.keys(GATT_CODECS).map((id) => `gatt:${id}`)];
+}
 
 export interface DecodeSink {
   out(line: string): void;
@@ -43,7 +45,7 @@ export function createDecodeSession(codec: string, hex: boolean, sink: DecodeSin
     }
   };
 
-  const serial = getSerialCodec(codec);
+  const serial = getSerialDialect(codec);
   if (serial?.kind === 'line') {
     const framer = serial.createFramer();
     const decode = (lines: string[]) => {
@@ -75,8 +77,8 @@ export function createDecodeSession(codec: string, hex: boolean, sink: DecodeSin
     };
     return { chunk: (b: Buffer) => decode(framer.push(b)), end: () => (decode(framer.flush()), bad) };
   }
-  if (codec === 'intellivue') {
-    const decoder = createIntellivueDecoder();
+  if (serial?.kind === 'session') {
+    const decoder = serial.createDecoder();
     let line = 0;
     const handle = (results: ReturnType<typeof decoder.push>) => {
       for (const r of results) {
@@ -134,13 +136,13 @@ export function createDecodeSession(codec: string, hex: boolean, sink: DecodeSin
 
 export async function runDecode(codec: string | undefined, hex: boolean): Promise<number> {
   if (!codec) {
-    process.stderr.write(`usage: wardgate decode --codec NAME [--hex]\ncodecs: ${DECODE_CODECS.join(', ')}\n`);
+    process.stderr.write(`usage: wardgate decode --codec NAME [--hex]\ncodecs: ${decodeCodecNames().join(', ')}\n`);
     return 64;
   }
   const sink: DecodeSink = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
   const session = createDecodeSession(codec, hex, sink);
   if (!session) {
-    process.stderr.write(`wardgate decode: unknown codec '${codec}'; one of ${DECODE_CODECS.join(', ')}\n`);
+    process.stderr.write(`wardgate decode: unknown codec '${codec}'; one of ${decodeCodecNames().join(', ')}\n`);
     return 64;
   }
   const lineMode = 'line' in session && (hex || !('chunk' in session) || codec === 'senml' || codec === 'json');

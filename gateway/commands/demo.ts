@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Central } from '../../simulator/central/central.js';
 import { desaturationCycle, Wearables } from '../../simulator/mqtt/wearables.js';
@@ -39,8 +39,12 @@ export async function runDemo(configPath: string | undefined): Promise<void> {
   await gateway.start();
 
   const mqttDevices = config.devices.filter((d) => d.transport === 'mqtt' && d.password);
+  // With broker.tls the wearables use MQTTS, trusting the ward CA (clientCa, as `wardgate cert init` sets it up).
+  const tls = config.broker.tls;
+  const brokerUrl = gateway.broker.tlsPort ? `mqtts://localhost:${gateway.broker.tlsPort}` : `mqtt://127.0.0.1:${gateway.broker.port}`;
   const wearables = new Wearables({
-    url: `mqtt://127.0.0.1:${gateway.broker.port}`,
+    url: brokerUrl,
+    ...(tls && gateway.broker.tlsPort ? { ca: readFileSync(tls.clientCa ?? tls.cert) } : {}),
     intervalMs: 1000,
     seed: 42,
     devices: mqttDevices.map((d, i) => ({
@@ -54,10 +58,12 @@ export async function runDemo(configPath: string | undefined): Promise<void> {
   await wearables.start();
   // Demo patients are alert and on room air, so NEWS2 is complete on every tile.
   for (const b of config.beds) gateway.setManualInputs(b.id, { acvpu: 'A', o2: false }, 'demo');
-  const screen = `http://${config.screen.host === '0.0.0.0' ? 'localhost' : config.screen.host}:${gateway.screen.port}`;
+  const screen = gateway.screen.tlsPort
+    ? `https://localhost:${gateway.screen.tlsPort}`
+    : `http://${config.screen.host === '0.0.0.0' ? 'localhost' : config.screen.host}:${gateway.screen.port}`;
   const staff = config.screen.staff[0];
   log.info(
-    { screen, login: staff ? `staff id ${staff.id} (demo PIN in README)` : 'none', broker: `mqtt://127.0.0.1:${gateway.broker.port}` },
+    { screen, login: staff ? `staff id ${staff.id} (demo PIN in README)` : 'none', broker: brokerUrl },
     `demo: ward running with ${mqttDevices.length} simulated wearables — open ${screen}`,
   );
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { extname } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
@@ -10,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { AuditQuery } from '../store/audit.js';
 import type { HealthHandler } from '../health/endpoints.js';
 import { cookieValue, sessionKey, Sessions, type Session, type StaffMember } from './sessions.js';
+import { cookieSecurity, hstsHeader, isEncrypted, redirectToHttps, ScreenHttps, type ScreenTlsOptions } from './https.js';
 
 export const SESSION_COOKIE = 'wardgate_session';
 
@@ -53,6 +55,8 @@ export interface ScreenSetup {
   beds: Record<string, BedSetup>;
   profiles: Record<string, { description?: string | undefined; params: Record<string, unknown> }>;
   buzzer: BuzzerView | null;
+  /** Security notices for the status line: plaintext on the ward network, certificates near or past expiry. */
+  security: Array<{ level: 'warn' | 'bad'; text: string }>;
 }
 
 export interface ScreenOptions {
@@ -72,6 +76,9 @@ export interface ScreenOptions {
   sessionKeyFile?: string;
   /** Validates a bed's limit overrides (the rules' schema, handed in so the screen does not import rules/). */
   limitOverrides: z.ZodType<Record<string, unknown>>;
+  /** HTTPS and WSS; the plain listener then serves only /healthz, /readyz, /metrics and redirects the rest. */
+  tls?: ScreenTlsOptions;
+  security?: () => ScreenSetup['security'];
 }
 
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
@@ -100,6 +107,7 @@ export class ScreenServer {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private boundPort = 0;
   private readonly beds = new Map<string, BedSetup>();
+  private https: ScreenHttps | undefined;
 
   private readonly limitsChange;
 
@@ -111,11 +119,21 @@ export class ScreenServer {
 
   /** Beds' settings, profiles and buzzer state, sent with every snapshot and after a limits change. */
   setup(): ScreenSetup {
-    return { beds: Object.fromEntries(this.beds), profiles: this.o.profiles ?? {}, buzzer: this.o.backend.buzzer?.() ?? null };
+    return { beds: Object.fromEntries(this.beds), profiles: this.o.profiles ?? {}, buzzer: this.o.backend.buzzer?.() ?? null, security: this.o.security?.() ?? [] };
   }
 
   get port(): number {
     return this.boundPort;
+  }
+
+  /** The HTTPS port, 0 without TLS. */
+  get tlsPort(): number {
+    return this.https?.port ?? 0;
+  }
+
+  /** SIGHUP: a new certificate for new HTTPS connections; open screens stay connected. */
+  reloadTls(): void {
+    this.https?.reload();
   }
 
   get clientCount(): number {
@@ -123,28 +141,31 @@ export class ScreenServer {
   }
 
   async start(): Promise<number> {
-    const server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.route(req, res).catch((err: unknown) => {
         this.o.log.error({ err }, 'screen: request failed');
         if (!res.headersSent) this.json(res, 500, { error: 'internal error' });
       });
-    });
+    };
+    const server = createServer(handler);
     server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
     const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-    server.on('upgrade', (req, socket, head) => {
+    const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
       const url = new URL(req.url ?? '/', 'http://x');
       const session = this.sessionOf(req);
       const viewer = !session && this.o.readOnlyView;
-      if (url.pathname !== '/ws' || (!session && !viewer) || !this.originAllowed(req)) {
+      const plainWhileTls = this.o.tls !== undefined && !isEncrypted(req);
+      if (url.pathname !== '/ws' || (!session && !viewer) || !this.originAllowed(req) || plainWhileTls) {
         socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
         socket.destroy();
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => this.onClient(ws, session));
-    });
+    };
+    server.on('upgrade', upgrade);
     this.server = server;
     this.wss = wss;
     await new Promise<void>((resolve, reject) => {
@@ -155,11 +176,15 @@ export class ScreenServer {
       });
     });
     this.boundPort = (server.address() as AddressInfo).port;
+    if (this.o.tls) {
+      this.https = new ScreenHttps(this.o.tls, this.o.log);
+      await this.https.start(handler, upgrade);
+    }
     this.pingTimer = setInterval(() => this.reap(), 15_000);
     this.pingTimer.unref();
     // An application heartbeat: the page treats HEARTBEAT_MS x 3 without any message as a lost connection, which
     // catches a half-open TCP connection (network cable out) that the browser would not report for minutes.
-    this.heartbeatTimer = setInterval(() => this.broadcast({ type: 'heartbeat', now: Date.now(), buzzer: this.o.backend.buzzer?.() ?? null }), HEARTBEAT_MS);
+    this.heartbeatTimer = setInterval(() => this.broadcast({ type: 'heartbeat', now: Date.now(), buzzer: this.o.backend.buzzer?.() ?? null, security: this.o.security?.() ?? [] }), HEARTBEAT_MS);
     this.heartbeatTimer.unref();
     return this.boundPort;
   }
@@ -227,7 +252,9 @@ export class ScreenServer {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (this.o.health && (await this.o.health(req, res))) return; // /healthz, /readyz, /metrics
+    if (this.o.health && (await this.o.health(req, res))) return; // /healthz, /readyz, /metrics: never redirected
+    if (this.o.tls && !isEncrypted(req)) return redirectToHttps(req, res, this.tlsPort);
+    if (this.o.tls) hstsHeader(req, res, this.o.tls.hstsMaxAgeSeconds);
     if (req.method === 'GET' && path === '/alarm-patterns.json') return this.json(res, 200, PATTERNS);
     if (req.method === 'GET' && (path === '/' || STATIC.has(path))) {
       const file = path === '/' ? '/index.html' : path;
@@ -251,12 +278,12 @@ export class ScreenServer {
         return this.json(res, 401, { error: result.error });
       }
       this.o.log.info({ staffId }, 'screen: login');
-      res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${result.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(this.o.sessionHours * 3600)}`);
+      res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${result.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(this.o.sessionHours * 3600)}${cookieSecurity(req)}`);
       return this.json(res, 200, { id: result.staffId, name: result.name, role: result.role });
     }
     if (req.method === 'POST' && path === '/api/logout') {
       this.sessions.logout(cookieValue(req.headers.cookie, SESSION_COOKIE));
-      res.setHeader('Set-Cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+      res.setHeader('Set-Cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${cookieSecurity(req)}`);
       return this.json(res, 200, { ok: true });
     }
     if (req.method === 'GET' && path === '/api/session') {
@@ -320,6 +347,8 @@ export class ScreenServer {
     for (const ws of this.clients) ws.terminate();
     this.clients.clear();
     this.wss?.close();
+    await this.https?.stop();
+    this.https = undefined;
     const server = this.server;
     this.server = undefined;
     if (server) {

@@ -53,6 +53,8 @@ export function enforceDiskBudget(db: Database.Database, path: string, now: numb
     prunedDelivered += db.prepare('DELETE FROM outbox WHERE delivered_at IS NOT NULL').run().changes;
     used = usedBytes(db, path);
   }
+  // What an earlier release wrote (migration 5 copied it into readings) goes first, all of it.
+  if (used > target) db.prepare('DELETE FROM observations').run();
   const dropObs = db.prepare(`DELETE FROM readings WHERE seq IN (SELECT seq FROM readings ORDER BY seq LIMIT ${CHUNK})`);
   while (used > target) {
     const n = dropObs.run().changes;

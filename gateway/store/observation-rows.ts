@@ -8,7 +8,9 @@ import type { Db } from './database.js';
  * arrived together. A wearable sends its six vitals in one message; six rows repeating the same bed, device, times
  * and sequence cost about three times the bytes of one row carrying six readings, and on an SD card bytes written
  * are wear. Each reading keeps its own gateway sequence: the row's key is the first one, the others follow it in
- * order (readings of one message get consecutive sequences). The view `observations` shows one row per reading.
+ * order (readings of one message get consecutive sequences). The view `observation_readings` shows one row per
+ * reading. The table `observations` (one row per reading) is what earlier releases wrote: read by them after a
+ * rollback, copied here by migration 5, emptied by retention.
  */
 
 /**
@@ -102,34 +104,40 @@ export class ObservationRows {
 
   /** Observations with a sequence after `afterSeq` received at or after `since`, oldest first, at most `limit`. */
   since(afterSeq: number, since: number, limit: number): Observation[] {
-    const rows = this.db
-      .prepare(
-        `SELECT seq, received_at AS receivedAt, source_ts AS sourceTs, source_seq AS sourceSeq, bed, device, source, readings
-         FROM readings WHERE seq > ? AND received_at >= ? ORDER BY seq LIMIT ?`,
-      )
-      .all(afterSeq, since, limit) as Array<{ seq: number; receivedAt: number; sourceTs: number | null; sourceSeq: number | null; bed: string; device: string; source: string; readings: string }>;
-    const out: Observation[] = [];
-    for (const r of rows) {
-      const readings = JSON.parse(r.readings) as StoredReading[];
-      readings.forEach(([param, value, unit, channel, flags], k) => {
-        if (out.length >= limit) return;
-        out.push({
-          gatewayId: '',
-          seq: r.seq + k,
-          receivedAt: r.receivedAt,
-          ...(r.sourceTs !== null ? { sourceTs: r.sourceTs } : {}),
-          ...(r.sourceSeq !== null ? { sourceSeq: r.sourceSeq } : {}),
-          bedId: r.bed,
-          deviceId: r.device,
-          source: r.source,
-          param: param as Observation['param'],
-          value,
-          unit: unit ?? canonical(param) ?? '',
-          ...(channel !== undefined && channel !== null ? { channel } : {}),
-          flags: flags ? (flags.split(',') as Observation['flags']) : [],
-        });
-      });
-    }
-    return out;
+    return readingsSince(this.db, afterSeq, since, limit);
   }
+}
+
+/** Observations with a sequence after `afterSeq` received at or after `since`, oldest first, at most `limit`. */
+export function readingsSince(db: Db, afterSeq: number, since: number, limit: number): Observation[] {
+  // The row holding `afterSeq` itself may hold later readings too: start from it (primary-key seek), filter below.
+  const rows = db
+    .prepare(
+      `SELECT seq, received_at AS receivedAt, source_ts AS sourceTs, source_seq AS sourceSeq, bed, device, source, readings
+       FROM readings WHERE seq >= (SELECT COALESCE(MAX(seq), 0) FROM readings WHERE seq <= ?) AND received_at >= ? ORDER BY seq LIMIT ?`,
+    )
+    .all(afterSeq, since, limit + 1) as Array<{ seq: number; receivedAt: number; sourceTs: number | null; sourceSeq: number | null; bed: string; device: string; source: string; readings: string }>;
+  const out: Observation[] = [];
+  for (const r of rows) {
+    const readings = JSON.parse(r.readings) as StoredReading[];
+    readings.forEach(([param, value, unit, channel, flags], k) => {
+      if (out.length >= limit || r.seq + k <= afterSeq) return;
+      out.push({
+        gatewayId: '',
+        seq: r.seq + k,
+        receivedAt: r.receivedAt,
+        ...(r.sourceTs !== null ? { sourceTs: r.sourceTs } : {}),
+        ...(r.sourceSeq !== null ? { sourceSeq: r.sourceSeq } : {}),
+        bedId: r.bed,
+        deviceId: r.device,
+        source: r.source,
+        param: param as Observation['param'],
+        value,
+        unit: unit ?? canonical(param) ?? '',
+        ...(channel !== undefined && channel !== null ? { channel } : {}),
+        flags: flags ? (flags.split(',') as Observation['flags']) : [],
+      });
+    });
+  }
+  return out;
 }

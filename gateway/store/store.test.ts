@@ -45,7 +45,7 @@ describe('store', () => {
     expect(s.pendingObservations).toBe(5); // the group is not due yet
     await new Promise((r) => setTimeout(r, 150));
     expect(s.pendingObservations).toBe(0);
-    expect((s.db.prepare('SELECT COUNT(*) AS n FROM observations').get() as { n: number }).n).toBe(5);
+    expect((s.db.prepare('SELECT COUNT(*) AS n FROM observation_readings').get() as { n: number }).n).toBe(5);
     // telemetry batches commit at the resting NORMAL
     expect(s.db.pragma('synchronous', { simple: true })).toBe(1);
     const last = s.lastSeq;
@@ -65,7 +65,7 @@ describe('store', () => {
     expect(s.pendingObservations).toBe(3);
     s.close();
     const t = new Store(dir);
-    expect((t.db.prepare('SELECT COUNT(*) AS n FROM observations').get() as { n: number }).n).toBe(13);
+    expect((t.db.prepare('SELECT COUNT(*) AS n FROM observation_readings').get() as { n: number }).n).toBe(13);
     t.close();
   });
 
@@ -83,7 +83,7 @@ describe('store', () => {
     for (const o of [...message, other]) s.queueObservation(o);
     s.flushObservations();
     expect((s.db.prepare('SELECT COUNT(*) AS n FROM readings').get() as { n: number }).n).toBe(2);
-    expect((s.db.prepare('SELECT COUNT(*) AS n FROM observations').get() as { n: number }).n).toBe(5);
+    expect((s.db.prepare('SELECT COUNT(*) AS n FROM observation_readings').get() as { n: number }).n).toBe(5);
     expect(s.recentObservations(0)).toEqual([...message, other].map((o) => ({ ...o, gatewayId: '' })));
     const last = s.lastSeq;
     s.close();
@@ -159,18 +159,19 @@ describe('store', () => {
     s.close();
   });
 
-  it('refuses a database from a newer wardgate', () => {
+  it('refuses a database a newer wardgate contracted (min_reader_schema above ours)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
     new Store(dir).close();
     const raw = new Database(join(dir, 'wardgate.db'));
     raw.pragma('user_version = 99');
+    raw.prepare("INSERT INTO meta (key, value) VALUES ('min_reader_schema', '99')").run();
     raw.close();
     expect(() => new Store(dir)).toThrow(/newer than this wardgate/);
   });
 });
 
 describe('store migrations', () => {
-  it('carries observations stored one row per reading (schema 3) into one row per message (schema 4)', () => {
+  it('carries observations stored one row per reading (schema 3) into one row per message (schema 5)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
     const raw = new Database(join(dir, 'wardgate.db'));
     for (const m of MIGRATIONS.filter((x) => x.version <= 3)) raw.exec(m.sql);
@@ -180,7 +181,7 @@ describe('store migrations', () => {
     ins.run(2, 1000, 999, 5, 'b1', 'd1', 'mqtt', 'spo2', 95, '%', 'finger', 'questionable');
     raw.close();
     const s = new Store(dir);
-    expect(s.migrated).toContain(4);
+    expect(s.migrated).toContain(5);
     expect(s.recentObservations(0).map((o) => [o.seq, o.param, o.value, o.unit, o.channel, o.flags])).toEqual([
       [1, 'hr', 72, '/min', undefined, []],
       [2, 'spo2', 95, '%', 'finger', ['questionable']],

@@ -66,6 +66,8 @@ export class Store {
   readonly db: Db;
   readonly path: string;
   readonly migrated: number[];
+  /** The store's schema version; newer than SCHEMA_VERSION after a rollback to this release. */
+  readonly schemaVersion: number;
   private seq: number;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly rows: ObservationRows;
@@ -97,6 +99,7 @@ export class Store {
     this.db.pragma('synchronous = NORMAL'); // the resting state; see durably()
     this.path = opened.path;
     this.migrated = opened.migrated;
+    this.schemaVersion = opened.schemaVersion;
     const d = this.db;
     this.st = {
       insertObs: d.prepare(insertReadingsSql(1)),
@@ -127,8 +130,9 @@ export class Store {
       markDeliveredMany: d.prepare(`UPDATE outbox SET delivered_at = ? WHERE gw_seq IN (SELECT value FROM json_each(?)) AND delivered_at IS NULL`),
       outboxDepth: d.prepare(`SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE delivered_at IS NULL`),
       insertAudit: d.prepare(`INSERT INTO audit (at, actor, action, bed, detail) VALUES (?, ?, ?, ?, ?)`),
-      openAlarms: d.prepare(`SELECT body FROM alarms WHERE state != 'cleared' ORDER BY raised_at`),
-      openIncidents: d.prepare(`SELECT body FROM incidents WHERE status != 'closed' ORDER BY opened_at`),
+      // Commit order (rowid; an upsert keeps it), never wall time: a Pi's clock can jump at boot when NTP syncs.
+      openAlarms: d.prepare(`SELECT body FROM alarms WHERE state != 'cleared' ORDER BY rowid`),
+      openIncidents: d.prepare(`SELECT body FROM incidents WHERE status != 'closed' ORDER BY rowid`),
       deviceState: d.prepare(
         `INSERT INTO device_state (device, state, reason, at) VALUES (?, ?, ?, ?)
          ON CONFLICT(device) DO UPDATE SET state = excluded.state, reason = excluded.reason, at = excluded.at`,
@@ -137,6 +141,8 @@ export class Store {
       markBefore: d.prepare(`SELECT MAX(seq) AS seq, MAX(at) AS at FROM observation_marks WHERE at < ?`),
       oldestMark: d.prepare(`SELECT MIN(at) AS at FROM observation_marks`),
       pruneObs: d.prepare(`DELETE FROM readings WHERE seq <= ?`),
+      // What an earlier release wrote (one row per reading), copied into readings by migration 5: emptied as it expires.
+      pruneLegacyObs: d.prepare(`DELETE FROM observations WHERE seq <= ?`),
       pruneMarks: d.prepare(`DELETE FROM observation_marks WHERE at < ?`),
       pruneOutbox: d.prepare(`DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?`),
     };
@@ -228,7 +234,7 @@ export class Store {
    * (with any observations still queued, so the observation that caused an alarm is never lost either).
    * Returns the outbox rows as written.
    */
-  commitAlarmChange(alarms: AlarmEvent[], incidents: IncidentEvent[], outbox: NewOutboxMessage[], audit: AuditEntry[] = []): OutboxRow[] {
+  commitAlarmChange(alarms: AlarmEvent[], incidents: IncidentEvent[], outbox: NewOutboxMessage[], audit: AuditEntry[] = [], within?: () => void): OutboxRow[] {
     const written: OutboxRow[] = [];
     this.durably(() => this.db.transaction(() => {
       if (this.rows.count > 0) this.writeObservations();
@@ -249,6 +255,7 @@ export class Store {
         written.push({ gwSeq, id: m.id, kind: m.kind, incidentId: m.incidentId ?? null, incidentSeq: m.incidentSeq ?? null, createdAt: m.createdAt, body });
       }
       for (const e of audit) this.st.insertAudit!.run(e.at, e.actor, e.action, e.bed ?? null, JSON.stringify(e.detail));
+      within?.(); // more rows that must commit with these (the hospital outputs' messages, gateway/outputs.ts)
       this.st.setMeta!.run('seq', String(this.seq));
     })());
     return written;
@@ -364,6 +371,7 @@ export class Store {
       // and the pages around the cut are rewritten once per batch instead of once a minute.
       if (mark.seq !== null && mark.at !== null && oldest !== null && mark.at - oldest >= this.pruneBatchMs) {
         observations = this.st.pruneObs!.run(mark.seq).changes;
+        this.st.pruneLegacyObs!.run(mark.seq);
         this.st.pruneMarks!.run(mark.at);
       }
     })();

@@ -2,6 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { limitOverridesSchema } from '../../rules/config.js';
 import { isAlarmCondition } from '../../rules/technical.js';
+import { encodedDialects } from '../serial/encoders.js';
 
 /**
  * The scenario file a tester writes (YAML or JSON): beds and their devices, baseline vitals, timed events,
@@ -43,7 +44,7 @@ const serialDevice = z
   .object({
     id,
     transport: z.literal('serial'),
-    dialect: z.enum(['masimo', 'hl7', 'ndjson']),
+    dialect: z.enum(encodedDialects()),
     intervalSeconds: z.number().positive().optional(),
   })
   .strict();

@@ -7,7 +7,8 @@ import { decodeNdjsonLine } from '../../drivers/serial/ndjson/codec.js';
 import { decodeVitalsPayload } from '../../drivers/mqtt/payload.js';
 import type { Vitals } from '../mqtt/vitals-model.js';
 import { wearablePayload } from '../transports/mqtt-device.js';
-import { encodeHl7Oru, encodeMasimoLine, encodeNdjsonLine, encodeSample, hl7Timestamp, type MonitorSample } from './encoders.js';
+import { getSerialDialect } from '../../drivers/serial/dialects.js';
+import { encodeHl7Oru, encodeMasimoLine, encodeNdjsonLine, encodeSample, encodedDialects, hl7Timestamp, type MonitorSample } from './encoders.js';
 
 const T = Date.UTC(2025, 2, 14, 9, 26, 53);
 const vitalsArb = fc.record({
@@ -22,6 +23,25 @@ const sample = (vitals: Vitals, over: Partial<MonitorSample> = {}): MonitorSampl
 const values = (items: Decoded[]) => Object.fromEntries(items.flatMap((i) => (i.kind === 'reading' ? [[i.param, i.value]] : [])));
 
 describe('serial encoders, checked by the gateway decoders', () => {
+  it('every simulated dialect is a registered gateway dialect, and its bytes decode through that dialect\'s own framer', () => {
+    for (const name of encodedDialects()) {
+      const d = getSerialDialect(name);
+      if (!d || d.kind === 'session') throw new Error(`simulator dialect '${name}' is not a stream dialect of drivers/serial/dialects.ts`);
+      const bytes = encodeSample(name, sample({ hr: 72, spo2: 98, rr: 15, temp: 36.8, sbp: 120, dbp: 80 }), { bed: 'bed-01', deviceId: 'm-1' });
+      let results;
+      if (d.kind === 'line') {
+        const framer = d.createFramer();
+        results = [...framer.push(bytes), ...framer.flush()].map((l) => d.decodeLine(l));
+      } else {
+        const framer = d.createFramer();
+        results = [...framer.push(bytes), ...framer.flush()].map((f) => d.decodeFrame(f));
+      }
+      expect(results, name).toHaveLength(1);
+      expect(results[0]!.error, name).toBeUndefined();
+      expect(values(results[0]!.items), name).toMatchObject({ spo2: 98 });
+    }
+  });
+
   it('Masimo ASCII 1: the published line layout', () => {
     const line = encodeMasimoLine(sample({ hr: 72, spo2: 98, rr: 15, temp: 36.8, sbp: 120, dbp: 80 }));
     expect(line).toBe('03/14/25 09:26:53 SN=0000012345 SPO2=098% BPM=072 PI=02.40% SPCO=--.-% SPMET=--.-% DESAT=-- PIDELTA=+-- PVI=--- ALARM=0000 EXC=000800\r\n');

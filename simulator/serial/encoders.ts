@@ -93,16 +93,28 @@ export function mllpFrame(message: string): Buffer {
   return Buffer.concat([Buffer.of(0x0b), Buffer.from(message, 'utf8'), Buffer.of(0x1c, 0x0d)]);
 }
 
-export type SerialDialectName = 'masimo' | 'hl7' | 'ndjson';
+export type SampleEncoder = (s: MonitorSample, ids: { bed: string; deviceId: string }) => Buffer;
+
+/**
+ * The serial dialects the simulator's monitors can write, by the gateway's dialect name
+ * (drivers/serial/dialects.ts; a unit test checks every name here is registered there). The simulator's
+ * `serial --dialect` and the scenario schema's `dialect` are derived from this list (plus `intellivue`, which
+ * the IntelliVue emulator plays as a session, not a sample stream).
+ */
+export const SAMPLE_ENCODERS = {
+  masimo: (s) => Buffer.from(encodeMasimoLine(s), 'latin1'),
+  ndjson: (s) => Buffer.from(encodeNdjsonLine(s), 'utf8'),
+  hl7: (s, ids) => mllpFrame(encodeHl7Oru(s, ids)),
+} as const satisfies Record<string, SampleEncoder>;
+
+/** A dialect the simulator's monitors write. */
+export type SerialDialectName = keyof typeof SAMPLE_ENCODERS;
+
+export function encodedDialects(): [SerialDialectName, ...SerialDialectName[]] {
+  return Object.keys(SAMPLE_ENCODERS) as [SerialDialectName, ...SerialDialectName[]];
+}
 
 /** The bytes a monitor of `dialect` writes for one sample (empty when it has nothing to say). */
 export function encodeSample(dialect: SerialDialectName, s: MonitorSample, ids: { bed: string; deviceId: string }): Buffer {
-  switch (dialect) {
-    case 'masimo':
-      return Buffer.from(encodeMasimoLine(s), 'latin1');
-    case 'ndjson':
-      return Buffer.from(encodeNdjsonLine(s), 'utf8');
-    case 'hl7':
-      return mllpFrame(encodeHl7Oru(s, ids));
-  }
+  return SAMPLE_ENCODERS[dialect](s, ids);
 }

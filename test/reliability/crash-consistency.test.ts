@@ -141,7 +141,7 @@ describe(`crash consistency: ${KILLS} SIGKILLs of the real gateway under load`, 
     const db = new Database(dbPath, { readonly: true });
     const delivered = (db.prepare('SELECT id FROM outbox WHERE delivered_at IS NOT NULL').all() as Array<{ id: string }>).map((r) => r.id);
     const alarmRows = (db.prepare('SELECT COUNT(*) AS n FROM alarm_events').get() as { n: number }).n;
-    const observations = (db.prepare('SELECT COUNT(*) AS n FROM observations').get() as { n: number }).n;
+    const observations = (db.prepare('SELECT COUNT(*) AS n FROM observation_readings').get() as { n: number }).n;
     db.close();
     await waitFor(() => delivered.every((id) => received.has(id)), 15_000, 'the central to hold every delivered event');
 

@@ -131,6 +131,10 @@ export class Hl7StreamFramer implements Hl7Framer {
   get droppedCount(): number {
     return this.impl?.droppedCount ?? 0;
   }
+  /** Plain HL7 has no end marker: the last message ends at the driver's idle gap. */
+  get endsAtIdle(): boolean {
+    return this.mode === 'plain';
+  }
 
   push(chunk: Buffer): Buffer[] {
     if (!this.impl) {

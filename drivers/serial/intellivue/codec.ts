@@ -6,6 +6,7 @@
  * The monitor's own alarms (DevAlarmList entries) are NOT mixed into `items`: they are returned in the separate
  * `deviceAlarms` list of each result, so the screen can show them beside the gateway's alarms.
  */
+import type { SessionDialect } from '../dialect.js';
 import type { DecodeResult } from '../../core/observation.js';
 import { FrameReader, type FrameReaderStats } from './framing.js';
 import { ATTR, parseMessage } from './messages.js';
@@ -87,3 +88,11 @@ export function createIntellivueDecoder(opts: DecoderOptions = {}): IntellivueDe
     },
   };
 }
+
+/** Philips IntelliVue MIB/RS232 data export: a session protocol with its own driver (intellivue/driver.ts). */
+export const intellivueDialect: SessionDialect = {
+  kind: 'session',
+  name: 'intellivue',
+  summary: 'Philips IntelliVue MIB/RS232 Data Export (association, polls); own driver, `decode --hex` for wire dumps',
+  createDecoder: () => createIntellivueDecoder(),
+};

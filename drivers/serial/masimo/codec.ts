@@ -1,5 +1,6 @@
 import type { Decoded, DecodeResult, QualityFlag, TechnicalCondition } from '../../core/observation.js';
 import { canonicalUnit, isPlausible, type ParamName } from '../../core/parameters.js';
+import { lineDialect } from '../dialect.js';
 
 /**
  * Masimo Rad-8 / Radical-7 / Radical-5 serial "ASCII 1" output: one line per second, e.g.
@@ -183,3 +184,11 @@ function clip(s: string): string {
   const t = s.length > 24 ? `${s.slice(0, 24)}...` : s;
   return JSON.stringify(t);
 }
+
+export const masimoDialect = lineDialect({
+  name: 'masimo',
+  summary: 'Masimo Rad-8 / Radical-7 serial ASCII 1 output (SpO2, pulse rate, PI, exception bits)',
+  maxLineBytes: 512,
+  encoding: 'latin1',
+  decodeLine: decodeMasimoLine,
+});

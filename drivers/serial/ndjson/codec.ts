@@ -1,5 +1,6 @@
 import type { Decoded, DecodeResult } from '../../core/observation.js';
 import { canonicalUnit, isPlausible, PARAM_NAMES } from '../../core/parameters.js';
+import { lineDialect } from '../dialect.js';
 
 /**
  * NDJSON lines for DIY and research devices: one JSON object per line, e.g. `{"hr":72,"spo2":97}`.
@@ -52,3 +53,11 @@ export function decodeNdjsonLine(line: string): DecodeResult {
   }
   return { items };
 }
+
+export const ndjsonDialect = lineDialect({
+  name: 'ndjson',
+  summary: 'one JSON object per line with the MQTT vitals field names (DIY and research devices)',
+  maxLineBytes: MAX_LINE,
+  encoding: 'utf8',
+  decodeLine: decodeNdjsonLine,
+});

@@ -165,6 +165,9 @@ function onMessage(m) {
     case 'central':
       state.central = state.central.filter((c) => c.incidentId !== m.central.incidentId).concat([m.central]);
       break;
+    case 'page': // the hospital alarm manager's word on this alarm's page (IHE PCD-05)
+      state.pages = (state.pages ?? []).filter((p) => p.alarmId !== m.page.alarmId).concat([m.page]);
+      break;
     case 'health':
       state.health = m.health;
       break;
@@ -173,6 +176,7 @@ function onMessage(m) {
       break;
     case 'heartbeat':
       if (m.buzzer) setup.buzzer = m.buzzer;
+      if (m.security) setup.security = m.security;
       break;
     default:
       return;
@@ -239,6 +243,10 @@ function centralFor(a) {
   return state.central.find((c) => c.incidentId === a.incidentId);
 }
 
+function pageFor(a) {
+  return (state.pages ?? []).find((p) => p.alarmId === a.id);
+}
+
 function centralText(c) {
   if (!c) return '';
   const who = c.assignedTo ? ` → ${c.assignedTo.name}${c.assignedTo.role ? ` (${c.assignedTo.role})` : ''}` : '';
@@ -264,7 +272,11 @@ function renderHeader(now) {
     el('span', { class: 'pill' }, h.lastSyncAt ? since(h.lastSyncAt, 'Last sync ', ' ago') : 'Never synced'),
     el('span', { class: `pill ${up === devs.length ? 'ok' : 'warn'}`, title: devs.map((d) => `${d.id}: ${d.state}`).join('\n') }, `Devices ${up}/${devs.length}`),
     el('span', { class: `pill ${h.clock === 'synchronised' ? '' : 'warn'}` }, `Clock ${h.clock}`),
+    // What IT must fix (unsynchronised clock, client certificate near expiry), worded by the gateway.
+    ...(h.notices ?? []).map((n) => el('span', { class: 'pill warn', 'data-health': 'notice' }, n)),
     bz ? el('span', { class: `pill ${bz.faulted ? 'bad' : ''}`, 'data-health': 'buzzer' }, `Buzzer ${bz.backend}${bz.faulted ? ' FAULT' : bz.sounding ? ` · ${bz.sounding}` : ''}`) : null,
+    // Plaintext listeners on the ward network and certificates near or past expiry (gateway/tls/).
+    ...(setup.security ?? []).map((n) => el('span', { class: `pill ${n.level}`, 'data-health': 'security' }, n.text)),
   ];
   $('health').replaceChildren(...items);
   $('clock').textContent = clockTime(now);
@@ -279,7 +291,7 @@ function renderAlarms(alarms) {
     $('alarm-list'),
     alarms,
     (a) => a.id,
-    (a) => JSON.stringify([a.state, a.priority, a.message, a.value, a.audible, a.escalated, a.latched, centralFor(a), acting, bedLabel(a.bed)]),
+    (a) => JSON.stringify([a.state, a.priority, a.message, a.value, a.audible, a.escalated, a.latched, centralFor(a), pageFor(a), acting, bedLabel(a.bed)]),
     (a) => {
       const c = centralFor(a);
       const b = state.beds.find((x) => x.id === a.bed);
@@ -295,7 +307,8 @@ function renderAlarms(alarms) {
           a.latched ? el('small', {}, ' latched') : null,
           a.escalated ? el('small', {}, ' ESCALATED') : null),
         el('span', { class: 'when' }, since(a.raisedAt, 'active ')),
-        el('span', { class: 'central' }, centralText(c)),
+        el('span', { class: 'central' }, centralText(c),
+          pageFor(a) ? el('small', { class: 'page', 'data-page': pageFor(a).status }, `Page: ${pageFor(a).text}`) : null),
         el('span', { class: 'state' }, a.state === 'acknowledged' ? `acknowledged${a.by.startsWith('staff:') ? ` by ${a.by.slice(6)}` : ''}` : a.audible ? '' : 'audio paused'),
         acting && a.state === 'active'
           ? el('button', { type: 'button', class: 'ack', onclick: (e) => { e.currentTarget.disabled = true; act(`/api/alarms/${encodeURIComponent(a.id)}/ack`, {}, `Acknowledged: ${bedLabel(a.bed)} ${a.condition}`); } }, 'Acknowledge')

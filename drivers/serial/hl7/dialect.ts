@@ -1,0 +1,24 @@
+import type { ByteDialect } from '../dialect.js';
+import { encodeMllp } from './mllp.js';
+import { decodeHl7, decodeHl7Message } from './oru.js';
+import { Hl7StreamFramer } from './stream-framer.js';
+
+const MAX_FRAME_BYTES = 256 * 1024;
+
+/**
+ * HL7 v2 ORU^R01 over serial, MLLP-framed or plain CR segments (the framer decides on the first byte). The
+ * ACK the sender asks for (MSH-15/16, HL7 v2.5.1 ch. 2.9) goes back framed as the sender framed.
+ */
+export const hl7Dialect: ByteDialect<Hl7StreamFramer> = {
+  kind: 'bytes',
+  name: 'hl7',
+  summary: 'HL7 v2 ORU^R01 (IHE PCD-01), MLLP or plain CR segments; ACKs sent back',
+  maxFrameBytes: MAX_FRAME_BYTES,
+  createFramer: () => new Hl7StreamFramer({ maxFrameBytes: MAX_FRAME_BYTES }),
+  decodeFrame: (frame) => decodeHl7(frame),
+  reply(frame, framer) {
+    const d = decodeHl7Message(frame);
+    if (d.ack === undefined) return { result: d.result };
+    return { result: d.result, reply: framer.mode === 'mllp' ? encodeMllp(d.ack) : Buffer.from(d.ack) };
+  },
+};
