@@ -49,7 +49,11 @@ export interface StoredObservation {
 export class OutputOutbox {
   private readonly st: Record<string, Statement>;
 
-  constructor(private readonly db: Db) {
+  /** `flushObservations` commits observations still queued in memory before they are read (Store.flushObservations). */
+  constructor(
+    private readonly db: Db,
+    private readonly flushObservations: () => void = () => undefined,
+  ) {
     this.st = {
       insert: db.prepare(`INSERT OR IGNORE INTO output_outbox (destination, message_id, stream, created_at, body) VALUES (?, ?, ?, ?, ?)`),
       pending: db.prepare(
@@ -131,6 +135,7 @@ export class OutputOutbox {
 
   /** Stored observations after gateway sequence `seq` (primary-key order; no time index needed). */
   observationsAfter(seq: number, limit = 50_000): StoredObservation[] {
+    this.flushObservations();
     return readingsSince(this.db, seq, Number.NEGATIVE_INFINITY, limit).map((o) => ({
       seq: o.seq, receivedAt: o.receivedAt, sourceTs: o.sourceTs ?? null, bed: o.bedId, device: o.deviceId, param: o.param, value: o.value, unit: o.unit, flags: [...o.flags],
     }));
