@@ -9,7 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { measureDiskWear, type DiskWear } from './load/disk-wear.js';
 import { runLoadBench, type LoadReport } from './load/load-bench.js';
+import { passTable } from './load/pass-table.js';
+import { runRealisticPass } from './load/realistic-pass.js';
 import { REPO } from './load/processes.js';
 
 const args = new Set(process.argv.slice(2));
@@ -83,7 +86,16 @@ if (!args.has('--no-build')) {
   }
 }
 
-// 2. The load bench.
+// 2. The realistic pass (ceiling, gateway, Node-RED + mosquitto, interleaved) and the disk bytes per sample.
+const rounds = Number([...args].find((a) => a.startsWith('--rounds='))?.slice('--rounds='.length) ?? 2);
+const pass = await runRealisticPass({ rounds, saturationS: 8, steadyS: 15, log });
+const disk: DiskWear[] = [];
+for (const abnormalEvery of [460, 200]) {
+  log(`disk: 50 beds x 1 Hz, six vitals, 120 s, one abnormal sample per ${abnormalEvery} per bed`);
+  disk.push(await measureDiskWear({ seconds: 120, beds: 50, abnormalEvery, nodeArgs: ['--max-old-space-size=384', '--max-semi-space-size=2'] }));
+}
+
+// 3. The load bench (gateway phases: overload, soak, start-up).
 const report = await runLoadBench({ ...(long ? { soakS: 600 } : {}), log });
 const rows = loadRows(report);
 
@@ -107,7 +119,15 @@ rows.push(['Whole `npm run bench`', `${f0(totalS)} s`, long ? 'n/a (long form)' 
 const o = report.options;
 console.log(`# wardgate benchmarks\n\n${machine()}\n`);
 console.log(
-  `Load: ${o.beds} beds, one MQTT wearable each (QoS 1, one \`hr\` value per sample); one sample in ${o.abnormalEvery} per bed abnormal ` +
+  `## Realistic pass (${rounds} rounds, interleaved)\n\n50 wearables, each with its own login; samples at QoS 0 with all six vitals (and hr alone as a second row); ` +
+    `alarms on alarms/# at QoS 1; saturation paced end to end by the alarms; medians over rounds, each ratio within its round. ` +
+    `Disk: write_bytes of /proc/<pid>/io of the gateway plus the checkpoint of what it left in the WAL, 120 s at 50 samples/s; ` +
+    `1 alarm change per 230 samples is about the 7.8 alarms per bed-hour of Drew et al. (PLoS One 2014), per 100 the bench's 4x that.\n`,
+);
+console.log(passTable(pass, disk));
+console.log('\n## Gateway phases\n');
+console.log(
+  `Load: ${o.beds} beds, one MQTT wearable each (QoS 1, six vitals per sample); one sample in ${o.abnormalEvery} per bed abnormal ` +
     `(a raise, then a clear on the next); saturation = ${o.window} publishes in flight per device for ${o.saturationS} s after ${o.warmupS} s warm-up; ` +
     `steady = ${o.steadyPerS} samples/s for ${o.soakS} s. Gateway: \`node dist/gateway/cli.js run\`, its own process; ceiling: bench/load/ceiling-broker.ts, its own process.\n`,
 );

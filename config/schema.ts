@@ -195,6 +195,12 @@ export const configSchema = z
       .strictObject({
         observationRetentionHours: z.number().positive().default(48),
         budgetMB: z.number().positive().default(300),
+        /**
+         * Observations are committed in groups at most this far apart (and at shutdown, and with any alarm change):
+         * fewer, larger writes wear an SD card far less. A power cut can cost the last group's observations, never an
+         * alarm or an incident (docs/durability.md). 0 commits every event-loop turn (synced to disk once a second).
+         */
+        commitIntervalMs: z.number().int().min(0).max(10_000).default(1000),
       })
       .prefault({}),
     /** HL7 v2 over TCP (MLLP) from monitors and central stations on the ward LAN. */

@@ -197,7 +197,7 @@ export class Gateway implements DriverSink {
   }
 
   private openStore(): void {
-    this.store = new Store(this.opts.config.dataDir);
+    this.store = new Store(this.opts.config.dataDir, { commitIntervalMs: this.opts.config.store.commitIntervalMs });
     this.store.onWriteError = (err, what) => {
       this.counters.storeFailures += 1;
       this.limited.warn('store-write', { err: err.message, what }, 'store: background write failed');

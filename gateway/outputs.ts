@@ -22,6 +22,8 @@ export interface OutputsHost {
   now: () => number;
   /** Highest gateway sequence so far (the EHR report starts from here on its first run). */
   lastSeq: () => number;
+  /** Commits the observations the store still holds in memory (a report reads the file). */
+  flushObservations?: () => void;
   patientOf: (bed: string) => string | undefined;
   /** Raise or clear one of the outputs' technical alarms (the daemon applies rules.technical and commits it). */
   technical: (t: { bed: string; condition: OutputCondition; active: boolean; detail?: string }) => void;
@@ -62,7 +64,7 @@ export class HospitalOutputs {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly h: OutputsHost) {
-    this.outbox = new OutputOutbox(h.db);
+    this.outbox = new OutputOutbox(h.db, h.flushObservations);
   }
 
   get enabled(): boolean {

@@ -114,7 +114,7 @@ export function buildParts(x: PartsContext): GatewayParts {
   });
   // ---- IHE outputs wiring: alarm manager (PCD-04/05) and EHR (PCD-01), gateway/outputs.ts ----
   const hospital = new HospitalOutputs({
-    config: c, db: store.db, log: log.child({ module: 'outputs' }), now, lastSeq: () => store.lastSeq,
+    config: c, db: store.db, log: log.child({ module: 'outputs' }), now, lastSeq: () => store.lastSeq, flushObservations: () => store.flushObservations(),
     patientOf: (bed) => syncLink.patientOf(bed),
     technical: (t) => {
       if (!x.stopping()) apply(rules.technical({ ...t, at: now() }));

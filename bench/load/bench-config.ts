@@ -16,7 +16,7 @@ export const bedId = (i: number): string => `bed-${i + 1}`;
  * raise/clear pair per abnormal sample. The broker's per-device rate limit is lifted (the bench is the only client),
  * sync is off (nothing upstream to measure) and the ports are free ones.
  */
-export function writeBenchConfig(dir: string, beds: number): string {
+export function writeBenchConfig(dir: string, beds: number, store: { commitIntervalMs?: number } = {}): string {
   const profile = loadBuiltinProfile('adult');
   const overrides = Object.fromEntries(Object.keys(profile.params).map((p) => [p, { delaySeconds: 0 }]));
   const config = {
@@ -32,6 +32,7 @@ export function writeBenchConfig(dir: string, beds: number): string {
     screen: { host: '127.0.0.1', port: 0 },
     beds: Array.from({ length: beds }, (_, i) => ({ id: bedId(i), profile: 'adult', overrides })),
     devices: Array.from({ length: beds }, (_, i) => ({ id: deviceId(i), bed: bedId(i), transport: 'mqtt', password: DEVICE_PASSWORD, maxSilenceSeconds: 60 })),
+    store,
     sync: { enabled: false },
     buzzer: { backend: 'none' },
   };

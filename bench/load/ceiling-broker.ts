@@ -35,7 +35,9 @@ const lowLimit = (t: Threshold) => Math.max(...t.below);
 /** Active alarms by `<bed>|<condition>`. */
 const active = new Set<string>();
 
-const aedes = await Aedes.createBroker({ id: 'ceiling' });
+// Unbounded emitter concurrency, as the gateway's broker runs it: the bounded default drains its queue by recursion
+// and overflows the stack under a QoS 0 flood.
+const aedes = await Aedes.createBroker({ id: 'ceiling', concurrency: 0 });
 
 function alarm(bed: string, condition: string, transition: 'raised' | 'cleared', value: number, t: unknown, seq: unknown): void {
   const payload = JSON.stringify({ bed, condition, transition, state: transition === 'raised' ? 'active' : 'cleared', value, sourceTs: t, sourceSeq: seq });

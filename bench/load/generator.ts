@@ -20,6 +20,13 @@ import { percentile } from './procfs.js';
 export type LoadMode =
   | { kind: 'rate'; perSecond: number; maxInFlight: number }
   | { kind: 'saturate'; window: number }
+  /**
+   * QoS 0 as fast as the whole path keeps up, paced end to end by the alarms: a device sends while it is fewer than
+   * `window` samples ahead of its last sample confirmed by an alarm (a raise or clear carries the sample's time), so
+   * the rate is what the processing behind the broker sustains, not what a broker acknowledges. Works the same for
+   * every variant (ceiling, gateway, Node-RED behind mosquitto). `window` must exceed `abnormalEvery`.
+   */
+  | { kind: 'paced'; window: number }
   | { kind: 'flood'; perSecond: number; maxBacklog: number };
 
 export interface Target {
@@ -29,8 +36,15 @@ export interface Target {
   subscriber?: { username: string; password: string };
 }
 
+/** What one sample carries: all six vitals of a wearable in one message, or the heart rate alone. */
+export type Vitals = 'six' | 'hr';
+
 export interface PhaseOptions {
   mode: LoadMode;
+  /** Default 'six'. */
+  vitals?: Vitals;
+  /** QoS of the samples in `rate` mode (default 1; `flood` is always 0, `saturate` always 1). */
+  qos?: 0 | 1;
   durationMs: number;
   /** Samples before this are sent but not measured (JIT warm-up, caches). */
   warmupMs: number;
@@ -64,10 +78,21 @@ export interface PhaseResult {
 
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
+/**
+ * A wearable's whole message. Apart from hr, every value stays inside the adult profile's limits and scores 0 in
+ * NEWS2 (RCP 2017, Chart 1: SpO2 >= 96, RR 12-20, temperature 36.1-38.0, systolic 111-219), so hr alone decides.
+ */
+function sixVitals(t: number, seq: number, hr: number): string {
+  const k = seq % 5;
+  return `{"t":${t},"seq":${seq},"hr":${hr},"spo2":${96 + (k % 3)},"rr":${14 + k},"temp":${(36.6 + k / 10).toFixed(1)},"sbp":${118 + k},"dbp":${72 + k}}`;
+}
+
 interface Bed {
   pub: RawPublisher;
   bed: string;
   seq: number;
+  /** The newest of its samples an alarm has confirmed (paced mode). */
+  confirmed: number;
   lastAbnormal: boolean;
   offset: number;
 }
@@ -76,7 +101,9 @@ export class LoadGenerator {
   private beds: Bed[] = [];
   private sub: mqtt.MqttClient | undefined;
   /** `<bed>|<t>` -> send time of an expected alarm not yet received. */
-  private expected = new Map<string, { t: number; measured: boolean }>();
+  private expected = new Map<string, { t: number; measured: boolean; seq: number; bed: Bed }>();
+  /** Called when an alarm confirms a sample (paced mode sends more). */
+  private onConfirm: (() => void) | undefined;
   private latencies: number[] = [];
   private received = 0;
   private unexpected = 0;
@@ -99,7 +126,7 @@ export class LoadGenerator {
     let i = 0;
     for (const d of target.devices) {
       const pub = await RawPublisher.open({ host: target.host, port: target.port, clientId: d.id, username: d.id, password: d.password }, `vitals/${d.id}`);
-      g.beds.push({ pub, bed: d.bed, seq: 0, lastAbnormal: false, offset: Math.floor((i++ * abnormalEvery) / target.devices.length) });
+      g.beds.push({ pub, bed: d.bed, seq: 0, confirmed: 0, lastAbnormal: false, offset: Math.floor((i++ * abnormalEvery) / target.devices.length) });
     }
     return g;
   }
@@ -122,21 +149,25 @@ export class LoadGenerator {
     this.expected.delete(key);
     this.received += 1;
     if (e.measured) this.latencies.push(at - e.t);
+    if (e.seq > e.bed.confirmed) {
+      e.bed.confirmed = e.seq;
+      this.onConfirm?.();
+    }
   }
 
   /** Sends one sample on bed `b`; returns false when it was not sent. */
-  private send(b: Bed, qos: 0 | 1, abnormalEvery: number, measured: boolean, forceNormal = false): { abnormal: boolean; expects: number } {
+  private send(b: Bed, qos: 0 | 1, abnormalEvery: number, measured: boolean, forceNormal = false, vitals: Vitals = 'six'): { abnormal: boolean; expects: number } {
     b.seq += 1;
     const abnormal = !forceNormal && abnormalEvery > 1 && (b.seq + b.offset) % abnormalEvery === 0;
     const hr = abnormal ? 125 + (b.seq % 6) : 70 + (b.seq % 21);
     const t = nowMs();
-    b.pub.publish(`{"t":${t},"seq":${b.seq},"hr":${hr}}`, qos);
+    b.pub.publish(vitals === 'six' ? sixVitals(t, b.seq, hr) : `{"t":${t},"seq":${b.seq},"hr":${hr}}`, qos);
     let expects = 0;
     if (abnormal) {
-      this.expected.set(`${b.bed}|raised|${t}`, { t, measured });
+      this.expected.set(`${b.bed}|raised|${t}`, { t, measured, seq: b.seq, bed: b });
       expects = 1;
     } else if (b.lastAbnormal) {
-      this.expected.set(`${b.bed}|cleared|${t}`, { t, measured });
+      this.expected.set(`${b.bed}|cleared|${t}`, { t, measured, seq: b.seq, bed: b });
       expects = 1;
     }
     b.lastAbnormal = abnormal;
@@ -148,7 +179,15 @@ export class LoadGenerator {
     this.received = 0;
     this.unexpected = 0;
     this.expected.clear();
-    const qos: 0 | 1 = o.mode.kind === 'flood' ? 0 : 1;
+    const qos: 0 | 1 = o.mode.kind === 'flood' || o.mode.kind === 'paced' ? 0 : o.mode.kind === 'rate' ? (o.qos ?? 1) : 1;
+    // Spread the beds' next abnormal samples evenly over the next `abnormalEvery` samples, whatever the previous
+    // phase left (paced saturation leaves every bed just past its last abnormal sample).
+    this.beds.forEach((b, i) => {
+      b.confirmed = b.seq;
+      const next = 1 + Math.floor((i * o.abnormalEvery) / this.beds.length);
+      b.offset = (((o.abnormalEvery - ((b.seq + next) % o.abnormalEvery)) % o.abnormalEvery) + o.abnormalEvery) % o.abnormalEvery;
+    });
+    const vitals = o.vitals ?? 'six';
     let measuring = false;
     let sent = 0;
     let totalSent = 0;
@@ -160,7 +199,7 @@ export class LoadGenerator {
     const ackedNow = () => this.beds.reduce((s, b) => s + b.pub.acked, 0);
     const t0 = performance.now();
     const sendOne = (b: Bed) => {
-      const r = this.send(b, qos, o.abnormalEvery, measuring);
+      const r = this.send(b, qos, o.abnormalEvery, measuring, false, vitals);
       totalSent += 1;
       if (measuring) sent += 1;
       if (r.abnormal) abnormal += 1;
@@ -183,6 +222,26 @@ export class LoadGenerator {
         };
         for (let i = 0; i < mode.window; i++) sendOne(b);
       }
+    } else if (mode.kind === 'paced') {
+      let pumping = false;
+      const pump = () => {
+        pumping = false;
+        if (stopped) return;
+        for (const b of this.beds) {
+          // A bounded burst per device per pass, so alarms are read in between; the socket backlog stays small.
+          for (let i = 0; i < 16 && b.seq < b.confirmed + mode.window && b.pub.backlog < 64 * 1024; i++) sendOne(b);
+        }
+        if (this.beds.some((b) => b.seq < b.confirmed + mode.window)) schedule();
+      };
+      const schedule = () => {
+        if (!pumping) {
+          pumping = true;
+          setImmediate(pump);
+        }
+      };
+      this.onConfirm = schedule;
+      timer = setInterval(schedule, 5);
+      schedule();
     } else {
       let rr = 0;
       timer = setInterval(() => {
@@ -201,13 +260,17 @@ export class LoadGenerator {
     if (timer) clearInterval(timer);
     clearTimeout(warm);
     const windowEnd = performance.now();
-    const acked = mode.kind === 'flood' ? sent : ackedNow() - ackedAtStart;
+    // At QoS 0 there is no acknowledgement: what was sent counts. Paced, the devices send only as fast as alarms
+    // confirm processing and the in-flight window is full at both edges, so samples sent in the window are those
+    // processed in it (the confirmed count moves in steps of abnormalEvery, too coarse to count with).
+    const acked = qos === 0 ? sent : ackedNow() - ackedAtStart;
     o.onWindow?.('end');
+    this.onConfirm = undefined;
     for (const b of this.beds) b.pub.onAck = undefined;
     // Leave every bed on a normal value so each raise has its clear.
     for (const b of this.beds) {
       if (b.lastAbnormal) {
-        const r = this.send(b, qos, o.abnormalEvery, false, true);
+        const r = this.send(b, qos, o.abnormalEvery, false, true, vitals);
         totalSent += 1;
         expectedTotal += r.expects;
       }

@@ -35,9 +35,9 @@ function stopper(child: ChildProcess): () => Promise<number | null> {
  * Starts `node [nodeArgs] dist/gateway/cli.js run --config FILE` and resolves at its 'wardgate: ready' log line.
  * `startMs` is the wall time from spawn to that line (Node's own start-up included).
  */
-export function startGateway(configPath: string, nodeArgs: string[] = [], timeoutMs = 20_000): Promise<RunningProcess> {
+export function startGateway(configPath: string, nodeArgs: string[] = [], timeoutMs = 20_000, root = REPO): Promise<RunningProcess> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, join(REPO, 'dist/gateway/cli.js'), 'run', '--config', configPath], {
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/gateway/cli.js'), 'run', '--config', configPath], {
     cwd: REPO,
     env: { ...process.env, WARDGATE_LOG_JSON: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

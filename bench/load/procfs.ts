@@ -66,3 +66,16 @@ export function percentile(sorted: number[], p: number): number {
 export function mean(xs: number[]): number {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
 }
+
+/**
+ * Bytes the process caused to be written to storage (`write_bytes` of /proc/<pid>/io, proc(5)): what an SD card
+ * sees from it, page granularity, page-cache writes counted when dirtied. Undefined once the process is gone.
+ */
+export function writeBytes(pid: number): number | undefined {
+  try {
+    const m = /^write_bytes:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,6 +1,6 @@
 /**
- * The storage ceiling: bare better-sqlite3 inserts of the rows the gateway writes per sample (the `observations`
- * table, the gateway's own schema and pragmas through gateway/store/database.ts: WAL, synchronous=NORMAL for the
+ * The storage ceiling: bare better-sqlite3 inserts of the row the gateway writes per six-vital sample (the `readings`
+ * table, one row per device message, the gateway's own schema and pragmas through gateway/store/database.ts: WAL, synchronous=NORMAL for the
  * batch, as Store.flushObservations does), in transactions of `batch` rows. Run in the bench process; CPU from
  * process.cpuUsage().
  */
@@ -21,10 +21,8 @@ export function sqliteCeiling(durationMs: number, batch: number, beds: number): 
   const { db } = openDatabase(dir);
   try {
     const insert = db.prepare(
-      `INSERT INTO observations (seq, received_at, source_ts, source_seq, bed, device, source, param, value, unit, channel, flags)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO readings (seq, received_at, source_ts, source_seq, bed, device, source, readings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const setMeta = db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`);
     db.pragma('synchronous = NORMAL');
     let seq = 0;
     const write = db.transaction((n: number) => {
@@ -32,9 +30,9 @@ export function sqliteCeiling(durationMs: number, batch: number, beds: number): 
         seq += 1;
         const b = seq % beds;
         const now = Date.now();
-        insert.run(seq, now, now + 0.123, seq, `bed-${b + 1}`, `wear-${b + 1}`, 'mqtt', 'hr', 70 + (seq % 21), '/min', null, null);
+        const readings = JSON.stringify([['hr', 70 + (seq % 21)], ['spo2', 97], ['rr', 16], ['temp', 36.8], ['sbp', 120], ['dbp', 78]]);
+        insert.run(seq, now, now + 0.123, seq, `bed-${b + 1}`, `wear-${b + 1}`, 'mqtt', readings);
       }
-      setMeta.run('seq', String(seq));
     });
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();

@@ -35,7 +35,7 @@ describe('disk budget', () => {
     expect(r.prunedObservations).toBeGreaterThan(0);
     expect(r.undelivered).toBe(100);
     expect(store.outboxStats().depth).toBe(100);
-    const oldest = (store.db.prepare('SELECT MIN(received_at) AS m FROM observations').get() as { m: number | null }).m;
+    const oldest = (store.db.prepare('SELECT MIN(received_at) AS m FROM observation_readings').get() as { m: number | null }).m;
     expect(oldest === null || oldest > 1000).toBe(true); // oldest went first
     expect(r.usedBytes).toBeLessThan(before);
     store.close();
@@ -47,7 +47,7 @@ describe('disk budget', () => {
     expect(r.level).toBe('over');
     expect(r.undelivered).toBe(100);
     expect(store.outboxStats().depth).toBe(100);
-    expect((store.db.prepare('SELECT COUNT(*) AS n FROM observations').get() as { n: number }).n).toBe(0);
+    expect((store.db.prepare('SELECT COUNT(*) AS n FROM observation_readings').get() as { n: number }).n).toBe(0);
     store.close();
   });
 

@@ -53,7 +53,9 @@ export function enforceDiskBudget(db: Database.Database, path: string, now: numb
     prunedDelivered += db.prepare('DELETE FROM outbox WHERE delivered_at IS NOT NULL').run().changes;
     used = usedBytes(db, path);
   }
-  const dropObs = db.prepare(`DELETE FROM observations WHERE seq IN (SELECT seq FROM observations ORDER BY seq LIMIT ${CHUNK})`);
+  // What an earlier release wrote (migration 5 copied it into readings) goes first, all of it.
+  if (used > target) db.prepare('DELETE FROM observations').run();
+  const dropObs = db.prepare(`DELETE FROM readings WHERE seq IN (SELECT seq FROM readings ORDER BY seq LIMIT ${CHUNK})`);
   while (used > target) {
     const n = dropObs.run().changes;
     if (n === 0) break;

@@ -204,6 +204,39 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
       CREATE TABLE output_marks (destination TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (destination, key));
     `,
   },
+  {
+    version: 5,
+    name: 'readings-one-row-per-message',
+    sql: `
+      -- One row per device message with all its readings (JSON array of [param, value], [param, value, unit] or
+      -- [param, value, unit, channel, flags]; a unit left out or null is the parameter's canonical UCUM unit); the
+      -- row's seq is its first reading's, the others follow in order. A six-vital message was six rows repeating
+      -- bed, device and times: about three times the bytes written (SD-card wear).
+      -- Additive: the table 'observations' stays for the previous release (a rollback reads it); this release
+      -- copies it here once, writes only here, and retention empties the old table (contract it a release later).
+      CREATE TABLE readings (
+        seq INTEGER PRIMARY KEY,
+        received_at INTEGER NOT NULL,
+        source_ts INTEGER,
+        source_seq INTEGER,
+        bed TEXT NOT NULL,
+        device TEXT NOT NULL,
+        source TEXT NOT NULL,
+        readings TEXT NOT NULL
+      );
+      INSERT INTO readings (seq, received_at, source_ts, source_seq, bed, device, source, readings)
+        SELECT seq, received_at, source_ts, source_seq, bed, device, source,
+          '[' || CASE WHEN channel IS NULL AND flags IS NULL THEN json_array(param, value, unit)
+               ELSE json_array(param, value, unit, channel, flags) END || ']'
+        FROM observations ORDER BY seq;
+      -- One row per reading, for diagnosis (nothing writes through it); unit NULL: the canonical one.
+      CREATE VIEW observation_readings AS
+        SELECT r.seq + j.key AS seq, r.received_at, r.source_ts, r.source_seq, r.bed, r.device, r.source,
+          json_extract(j.value, '$[0]') AS param, json_extract(j.value, '$[1]') AS value, json_extract(j.value, '$[2]') AS unit,
+          json_extract(j.value, '$[3]') AS channel, json_extract(j.value, '$[4]') AS flags
+        FROM readings r, json_each(r.readings) j;
+    `,
+  },
 ];
 
 /** The newest schema this release knows (`wardgate --version`, /healthz). */

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
+import { readingsSince } from './observation-rows.js';
 
 /** One HL7 message for a hospital system, as queued. */
 export interface OutputMessage {
@@ -48,7 +49,11 @@ export interface StoredObservation {
 export class OutputOutbox {
   private readonly st: Record<string, Statement>;
 
-  constructor(private readonly db: Db) {
+  /** `flushObservations` commits observations still queued in memory before they are read (Store.flushObservations). */
+  constructor(
+    private readonly db: Db,
+    private readonly flushObservations: () => void = () => undefined,
+  ) {
     this.st = {
       insert: db.prepare(`INSERT OR IGNORE INTO output_outbox (destination, message_id, stream, created_at, body) VALUES (?, ?, ?, ?, ?)`),
       pending: db.prepare(
@@ -68,10 +73,6 @@ export class OutputOutbox {
       deliveries: db.prepare(
         `SELECT alarm_id AS alarmId, status, recipient, device, at, received_at AS receivedAt, message_id AS messageId
          FROM alert_delivery WHERE alarm_id = ? ORDER BY row`,
-      ),
-      observationsAfter: db.prepare(
-        `SELECT seq, received_at AS receivedAt, source_ts AS sourceTs, bed, device, param, value, unit, flags
-         FROM observations WHERE seq > ? ORDER BY seq LIMIT ?`,
       ),
       prune: db.prepare(`DELETE FROM output_outbox WHERE acked_at IS NOT NULL AND acked_at < ?`),
     };
@@ -134,8 +135,10 @@ export class OutputOutbox {
 
   /** Stored observations after gateway sequence `seq` (primary-key order; no time index needed). */
   observationsAfter(seq: number, limit = 50_000): StoredObservation[] {
-    const rows = this.st.observationsAfter!.all(seq, limit) as Array<Omit<StoredObservation, 'flags'> & { flags: string | null }>;
-    return rows.map((r) => ({ ...r, flags: r.flags ? r.flags.split(',') : [] }));
+    this.flushObservations();
+    return readingsSince(this.db, seq, Number.NEGATIVE_INFINITY, limit).map((o) => ({
+      seq: o.seq, receivedAt: o.receivedAt, sourceTs: o.sourceTs ?? null, bed: o.bedId, device: o.deviceId, param: o.param, value: o.value, unit: o.unit, flags: [...o.flags],
+    }));
   }
 
   /** Acknowledged messages older than `before` are deleted (undelivered ones are kept whatever their age). */

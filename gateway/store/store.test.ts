@@ -36,16 +36,55 @@ describe('store', () => {
     again.close();
   });
 
-  it('writes observations batched per event-loop turn and keeps the sequence strictly increasing across restarts', async () => {
+  it('writes observations in time-bounded groups and keeps the sequence strictly increasing across restarts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
-    const s = new Store(dir);
+    const s = new Store(dir, { commitIntervalMs: 100 });
     for (let i = 0; i < 5; i++) s.queueObservation(obs(s.nextSeq()));
     expect(s.pendingObservations).toBe(5);
-    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(s.pendingObservations).toBe(5); // the group is not due yet
+    await new Promise((r) => setTimeout(r, 150));
     expect(s.pendingObservations).toBe(0);
-    expect((s.db.prepare('SELECT COUNT(*) AS n FROM observations').get() as { n: number }).n).toBe(5);
+    expect((s.db.prepare('SELECT COUNT(*) AS n FROM observation_readings').get() as { n: number }).n).toBe(5);
     // telemetry batches commit at the resting NORMAL
     expect(s.db.pragma('synchronous', { simple: true })).toBe(1);
+    const last = s.lastSeq;
+    s.close();
+    const t = new Store(dir);
+    expect(t.nextSeq()).toBe(last + 1);
+    t.close();
+  });
+
+  it('commits a group early once maxBatch observations are queued, and the last group at close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
+    const s = new Store(dir, { commitIntervalMs: 60_000, maxBatch: 10 });
+    for (let i = 0; i < 10; i++) s.queueObservation(obs(s.nextSeq()));
+    await new Promise((r) => setImmediate(r));
+    expect(s.pendingObservations).toBe(0);
+    for (let i = 0; i < 3; i++) s.queueObservation(obs(s.nextSeq()));
+    expect(s.pendingObservations).toBe(3);
+    s.close();
+    const t = new Store(dir);
+    expect((t.db.prepare('SELECT COUNT(*) AS n FROM observation_readings').get() as { n: number }).n).toBe(13);
+    t.close();
+  });
+
+  it('stores the readings of one message as one row and reads them back as they were', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
+    const s = new Store(dir);
+    const at = 5000;
+    const message: Observation[] = [
+      { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'hr', value: 72, unit: '/min' },
+      { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'spo2', value: 97, unit: '%', channel: 'finger', flags: ['questionable'] },
+      { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'temp', value: 36.85, unit: 'Cel' },
+      { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'sbp', value: 16, unit: 'kPa' }, // not the canonical unit: kept
+    ];
+    const other = obs(s.nextSeq(), { receivedAt: at, deviceId: 'd2' });
+    for (const o of [...message, other]) s.queueObservation(o);
+    s.flushObservations();
+    expect((s.db.prepare('SELECT COUNT(*) AS n FROM readings').get() as { n: number }).n).toBe(2);
+    expect((s.db.prepare('SELECT COUNT(*) AS n FROM observation_readings').get() as { n: number }).n).toBe(5);
+    expect(s.recentObservations(0)).toEqual([...message, other].map((o) => ({ ...o, gatewayId: '' })));
     const last = s.lastSeq;
     s.close();
     const t = new Store(dir);
@@ -86,9 +125,23 @@ describe('store', () => {
     s.close();
   });
 
+  it('prunes expired observations only in large batches', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
+    const s = new Store(dir, { pruneBatchMs: 10 * 60_000 });
+    const minute = 60_000;
+    for (let m = 0; m <= 30; m++) {
+      s.queueObservation(obs(s.nextSeq(), { receivedAt: m * minute }));
+      const r = s.prune(m * minute, 5 * minute);
+      // Marks older than the retention span 10 minutes first at minute 16 (marks 0..10: rows of minutes 0..10),
+      // then at minute 26 (marks 10..20: rows of minutes 11..20); nothing is deleted in between.
+      expect(r.observations).toBe(m === 16 ? 11 : m === 26 ? 10 : 0);
+    }
+    s.close();
+  });
+
   it('prunes old observations and delivered outbox rows but never undelivered ones', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
-    const s = new Store(dir);
+    const s = new Store(dir, { pruneBatchMs: 0 });
     s.queueObservation(obs(s.nextSeq(), { receivedAt: 10 }));
     s.flushObservations();
     expect(s.prune(100, 1000, 1000).observations).toBe(0); // marks (100, seq 1); nothing is older than 1 s yet
@@ -118,6 +171,25 @@ describe('store', () => {
 });
 
 describe('store migrations', () => {
+  it('carries observations stored one row per reading (schema 3) into one row per message (schema 5)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
+    const raw = new Database(join(dir, 'wardgate.db'));
+    for (const m of MIGRATIONS.filter((x) => x.version <= 3)) raw.exec(m.sql);
+    raw.pragma('user_version = 3');
+    const ins = raw.prepare('INSERT INTO observations (seq, received_at, source_ts, source_seq, bed, device, source, param, value, unit, channel, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    ins.run(1, 1000, 999, 5, 'b1', 'd1', 'mqtt', 'hr', 72, '/min', null, null);
+    ins.run(2, 1000, 999, 5, 'b1', 'd1', 'mqtt', 'spo2', 95, '%', 'finger', 'questionable');
+    raw.close();
+    const s = new Store(dir);
+    expect(s.migrated).toContain(5);
+    expect(s.recentObservations(0).map((o) => [o.seq, o.param, o.value, o.unit, o.channel, o.flags])).toEqual([
+      [1, 'hr', 72, '/min', undefined, []],
+      [2, 'spo2', 95, '%', 'finger', ['questionable']],
+    ]);
+    expect(s.nextSeq()).toBe(3);
+    s.close();
+  });
+
   it('backs up an existing database before migrating it forward', async () => {
     const { openDatabase } = await import('./database.js');
     const { existsSync } = await import('node:fs');

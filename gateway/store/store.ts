@@ -6,6 +6,26 @@ import { readAudit, type AuditQuery, type AuditRow } from './audit.js';
 import { openDatabase, type Db } from './database.js';
 import { enforceDiskBudget, type DiskBudgetOptions, type DiskBudgetReport } from './disk-budget.js';
 import { DownlinkStore } from './downlink.js';
+import { insertReadingsSql, ObservationRows, ROWS_PER_INSERT } from './observation-rows.js';
+import { WalSync } from './wal-sync.js';
+
+export interface StoreOptions {
+  /** Observations queued beyond this are shed (counted in droppedObservations). */
+  maxPending?: number;
+  /**
+   * Observations are committed in groups at most this far apart (and when an alarm commits, at shutdown, or when
+   * `maxBatch` are queued). A power cut can cost the observations of the last group, never an alarm (docs/durability.md).
+   * 0 commits every event-loop turn (and syncs once a second).
+   */
+  commitIntervalMs?: number;
+  /** A group is committed early once this many observations are queued (bounds memory and commit size). */
+  maxBatch?: number;
+  /**
+   * Retention deletes only once this much has expired beyond the last delete, so old pages are freed in large
+   * batches rather than a few rows every minute.
+   */
+  pruneBatchMs?: number;
+}
 
 /** A message waiting in (or delivered from) the outbox. `body` is the JSON sent upstream. */
 export interface OutboxRow {
@@ -37,8 +57,8 @@ export interface AuditEntry {
 }
 
 /**
- * The gateway's single source of truth. Observations are queued and written in one transaction per
- * event-loop turn; alarm changes, their incident events and outbox messages are written together in one
+ * The gateway's single source of truth. Observations are queued and written in time-bounded groups (one
+ * transaction per `commitIntervalMs`, default 1 s); alarm changes, their incident events and outbox messages are written together in one
  * durable transaction before anything is published.
  */
 export class Store {
@@ -49,8 +69,14 @@ export class Store {
   /** The store's schema version; newer than SCHEMA_VERSION after a rollback to this release. */
   readonly schemaVersion: number;
   private seq: number;
-  private pending: Observation[] = [];
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly rows: ObservationRows;
+  /** Syncs the WAL after observation groups (they commit at NORMAL). */
+  readonly walSync: WalSync;
+  private readonly commitIntervalMs: number;
+  private readonly maxBatch: number;
+  private readonly maxPending: number;
+  private readonly pruneBatchMs: number;
   private closed = false;
   private readonly st: Record<string, Statement>;
   /** Observations dropped because the queue was over its bound (load shedding). */
@@ -63,10 +89,11 @@ export class Store {
     markDelivered: (gwSeqs, at) => this.markDelivered(gwSeqs, at),
   };
 
-  constructor(
-    dataDir: string,
-    private readonly maxPending = 20_000,
-  ) {
+  constructor(dataDir: string, options: StoreOptions = {}) {
+    this.maxPending = options.maxPending ?? 50_000;
+    this.commitIntervalMs = options.commitIntervalMs ?? 1000;
+    this.maxBatch = options.maxBatch ?? 1_000;
+    this.pruneBatchMs = options.pruneBatchMs ?? 15 * 60_000;
     const opened = openDatabase(dataDir);
     this.db = opened.db;
     this.db.pragma('synchronous = NORMAL'); // the resting state; see durably()
@@ -75,10 +102,8 @@ export class Store {
     this.schemaVersion = opened.schemaVersion;
     const d = this.db;
     this.st = {
-      insertObs: d.prepare(
-        `INSERT INTO observations (seq, received_at, source_ts, source_seq, bed, device, source, param, value, unit, channel, flags)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
+      insertObs: d.prepare(insertReadingsSql(1)),
+      insertObsMany: d.prepare(insertReadingsSql(ROWS_PER_INSERT)),
       setMeta: d.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`),
       getMeta: d.prepare(`SELECT value FROM meta WHERE key = ?`),
       insertAlarmEvent: d.prepare(
@@ -114,15 +139,22 @@ export class Store {
       ),
       addMark: d.prepare(`INSERT INTO observation_marks (at, seq) VALUES (?, ?)`),
       markBefore: d.prepare(`SELECT MAX(seq) AS seq, MAX(at) AS at FROM observation_marks WHERE at < ?`),
-      pruneObs: d.prepare(`DELETE FROM observations WHERE seq <= ?`),
+      oldestMark: d.prepare(`SELECT MIN(at) AS at FROM observation_marks`),
+      pruneObs: d.prepare(`DELETE FROM readings WHERE seq <= ?`),
+      // What an earlier release wrote (one row per reading), copied into readings by migration 5: emptied as it expires.
+      pruneLegacyObs: d.prepare(`DELETE FROM observations WHERE seq <= ?`),
       pruneMarks: d.prepare(`DELETE FROM observation_marks WHERE at < ?`),
       pruneOutbox: d.prepare(`DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?`),
     };
     const fromMeta = Number((this.st.getMeta!.get('seq') as { value: string } | undefined)?.value ?? 0);
-    const fromObs = (d.prepare('SELECT MAX(seq) AS m FROM observations').get() as { m: number | null }).m ?? 0;
+    // The newest row's last reading (its readings follow its key), and the newest mark if retention emptied the table.
+    const fromObs = (d.prepare('SELECT seq + json_array_length(readings) - 1 AS m FROM readings ORDER BY seq DESC LIMIT 1').get() as { m: number } | undefined)?.m ?? 0;
+    const fromMarks = (d.prepare('SELECT MAX(seq) AS m FROM observation_marks').get() as { m: number | null }).m ?? 0;
     const fromOutbox = (d.prepare('SELECT MAX(gw_seq) AS m FROM outbox').get() as { m: number | null }).m ?? 0;
-    this.seq = Math.max(fromMeta, fromObs, fromOutbox);
+    this.seq = Math.max(fromMeta, fromObs, fromMarks, fromOutbox);
     this.downlink = new DownlinkStore(d);
+    this.rows = new ObservationRows(d, this.st.insertObs!, this.st.insertObsMany!);
+    this.walSync = new WalSync(`${this.path}-wal`, (err) => this.onWriteError?.(err, 'observations (WAL sync)'));
   }
 
   /** False once closed (or if the connection was lost): the readiness check. */
@@ -140,23 +172,25 @@ export class Store {
     return this.seq;
   }
 
-  /** Queues an observation; written with the others of this event-loop turn. Returns false when shed. */
+  /** Queues an observation; written with the others of its group (see StoreOptions.commitIntervalMs). Returns false when shed. */
   queueObservation(o: Observation): boolean {
     if (this.closed) return false;
-    if (this.pending.length >= this.maxPending) {
+    if (this.rows.count >= this.maxPending) {
       this.droppedObservations += 1;
       return false;
     }
-    this.pending.push(o);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flushObservations());
+    this.rows.add(o);
+    if (this.rows.count >= this.maxBatch) {
+      if (this.flushTimer) clearTimeout(this.flushTimer);
+      this.flushTimer = setImmediate(() => this.flushObservations()) as unknown as NodeJS.Timeout;
+    } else if (!this.flushTimer) {
+      this.flushTimer = this.commitIntervalMs > 0 ? setTimeout(() => this.flushObservations(), this.commitIntervalMs) : (setImmediate(() => this.flushObservations()) as unknown as NodeJS.Timeout);
     }
     return true;
   }
 
   get pendingObservations(): number {
-    return this.pending.length;
+    return this.rows.count;
   }
 
   /**
@@ -165,11 +199,18 @@ export class Store {
    * because it runs from the event loop and an exception there would take the alarm path down with it.
    */
   flushObservations(): void {
-    this.flushScheduled = false;
-    if (this.pending.length === 0 || this.closed) return;
-    const batch = this.pending.length;
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      clearImmediate(this.flushTimer as unknown as NodeJS.Immediate);
+    }
+    this.flushTimer = undefined;
+    if (this.rows.count === 0 || this.closed) return;
+    const batch = this.rows.count;
     try {
       this.writeObservations();
+      // At least once per commit interval the WAL is synced to disk (off the event loop), which makes this group
+      // and every one before it durable: a power cut costs at most about one interval of observations.
+      if (performance.now() - Math.max(this.lastSyncAt, this.walSync.syncedAt) >= (this.commitIntervalMs || 1000)) this.walSync.request();
     } catch (err) {
       this.failedObservations += batch;
       this.onWriteError?.(err as Error, 'observations');
@@ -182,18 +223,10 @@ export class Store {
   onWriteError: ((err: Error, what: string) => void) | undefined;
 
   private writeObservations(): void {
-    const batch = this.pending;
-    this.pending = [];
-    const insert = this.st.insertObs!;
-    this.db.transaction(() => {
-      for (const o of batch) {
-        insert.run(
-          o.seq, o.receivedAt, o.sourceTs ?? null, o.sourceSeq ?? null, o.bedId, o.deviceId, o.source,
-          o.param, o.value, o.unit, o.channel ?? null, o.flags.length ? o.flags.join(',') : null,
-        );
-      }
-      this.st.setMeta!.run('seq', String(this.seq));
-    })();
+    const batch = this.rows.take();
+    // No meta row here: the sequence is recovered from the rows themselves (constructor), so a group touches
+    // only the table's last pages.
+    this.db.transaction(() => this.rows.write(batch))();
   }
 
   /**
@@ -204,7 +237,8 @@ export class Store {
   commitAlarmChange(alarms: AlarmEvent[], incidents: IncidentEvent[], outbox: NewOutboxMessage[], audit: AuditEntry[] = [], within?: () => void): OutboxRow[] {
     const written: OutboxRow[] = [];
     this.durably(() => this.db.transaction(() => {
-      if (this.pending.length > 0) this.writeObservations();
+      if (this.rows.count > 0) this.writeObservations();
+      if (this.flushTimer) this.flushObservations(); // nothing left: cancels the group's timer
       for (const a of alarms) {
         const body = JSON.stringify(a);
         this.st.insertAlarmEvent!.run(a.id, a.bed, a.condition, a.kind, a.priority, a.state, a.transition, a.at, a.by, a.incidentId, body);
@@ -277,11 +311,16 @@ export class Store {
   private durably<T>(fn: () => T): T {
     this.db.pragma('synchronous = FULL');
     try {
-      return fn();
+      const r = fn();
+      this.lastSyncAt = performance.now();
+      return r;
     } finally {
       this.db.pragma('synchronous = NORMAL');
     }
   }
+
+  /** performance.now() of the last commit under FULL (the WAL was synced to disk up to it; see also walSync). */
+  private lastSyncAt = Number.NEGATIVE_INFINITY;
 
   outboxStats(): { depth: number; oldestCreatedAt: number | null } {
     const r = this.st.outboxDepth!.get() as { n: number; oldest: number | null };
@@ -311,28 +350,9 @@ export class Store {
    * restart. Starts from the newest retention mark at or before `since` (no time index on the hot table).
    */
   recentObservations(since: number, limit = 200_000): Observation[] {
+    this.flushObservations();
     const mark = this.db.prepare('SELECT MAX(seq) AS seq FROM observation_marks WHERE at <= ?').get(since) as { seq: number | null };
-    const rows = this.db
-      .prepare(
-        `SELECT seq, received_at AS receivedAt, source_ts AS sourceTs, source_seq AS sourceSeq, bed, device, source, param, value, unit, channel, flags
-         FROM observations WHERE seq > ? AND received_at >= ? ORDER BY seq LIMIT ?`,
-      )
-      .all(mark.seq ?? 0, since, limit) as Array<{ seq: number; receivedAt: number; sourceTs: number | null; sourceSeq: number | null; bed: string; device: string; source: string; param: string; value: number; unit: string; channel: string | null; flags: string | null }>;
-    return rows.map((r) => ({
-      gatewayId: '',
-      seq: r.seq,
-      receivedAt: r.receivedAt,
-      ...(r.sourceTs !== null ? { sourceTs: r.sourceTs } : {}),
-      ...(r.sourceSeq !== null ? { sourceSeq: r.sourceSeq } : {}),
-      bedId: r.bed,
-      deviceId: r.device,
-      source: r.source,
-      param: r.param as Observation['param'],
-      value: r.value,
-      unit: r.unit,
-      ...(r.channel !== null ? { channel: r.channel } : {}),
-      flags: r.flags ? (r.flags.split(',') as Observation['flags']) : [],
-    }));
+    return this.rows.since(mark.seq ?? 0, since, limit);
   }
 
   /**
@@ -346,8 +366,12 @@ export class Store {
     this.db.transaction(() => {
       this.st.addMark!.run(now, this.seq);
       const mark = this.st.markBefore!.get(now - retentionMs) as { seq: number | null; at: number | null };
-      if (mark.seq !== null && mark.at !== null) {
+      const oldest = (this.st.oldestMark!.get() as { at: number | null }).at;
+      // Deletes come in large batches (pruneBatchMs of expired data at once): the freed pages are then whole runs,
+      // and the pages around the cut are rewritten once per batch instead of once a minute.
+      if (mark.seq !== null && mark.at !== null && oldest !== null && mark.at - oldest >= this.pruneBatchMs) {
         observations = this.st.pruneObs!.run(mark.seq).changes;
+        this.st.pruneLegacyObs!.run(mark.seq);
         this.st.pruneMarks!.run(mark.at);
       }
     })();
@@ -355,10 +379,16 @@ export class Store {
     return { observations, outbox };
   }
 
+  /** Commits the queued group (at shutdown, before everything else closes). */
   close(): void {
     if (this.closed) return;
     this.flushObservations();
     this.closed = true;
+    try {
+      this.walSync.close();
+    } catch (err) {
+      this.onWriteError?.(err as Error, 'observations (WAL sync)');
+    }
     this.db.close();
   }
 }

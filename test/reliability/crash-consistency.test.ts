@@ -187,7 +187,7 @@ describe(`crash consistency: ${KILLS} SIGKILLs of the real gateway under load`, 
     const alarmRows = (db.prepare('SELECT COUNT(*) AS n FROM alarm_events').get() as { n: number }).n;
     const storedAlarmIds = [...new Set((db.prepare('SELECT alarm_id FROM alarm_events').all() as Array<{ alarm_id: string }>).map((r) => r.alarm_id))];
     const incidents = db.prepare('SELECT id, status, last_seq FROM incidents').all() as Array<{ id: string; status: string; last_seq: number }>;
-    const observations = (db.prepare('SELECT COUNT(*) AS n FROM observations').get() as { n: number }).n;
+    const observations = (db.prepare('SELECT COUNT(*) AS n FROM observation_readings').get() as { n: number }).n;
     const integrity = db.pragma('integrity_check', { simple: true });
     db.close();
     await waitFor(() => delivered.every((id) => received.has(id)), 60_000, 'the central to hold every delivered event');

@@ -5,7 +5,7 @@
  * in WAL mode, synchronous=FULL syncs the WAL at every commit, so a committed transaction survives a power cut;
  * synchronous=NORMAL syncs only at checkpoints, so the last commits before a power cut may roll back (the database
  * stays consistent). The gateway therefore commits alarm transitions, incidents, outbox and audit rows under FULL,
- * and only the per-turn observation batches under NORMAL (docs/durability.md).
+ * and observation groups at NORMAL with the WAL synced (fsync) at least once per commit interval, 1 s (docs/durability.md).
  *
  * The probe wraps the Store's prepared statements and reads `PRAGMA synchronous` (0 OFF, 1 NORMAL, 2 FULL) and
  * whether a transaction is open at the moment each row is written, i.e. the setting its commit will use.
@@ -95,13 +95,30 @@ describe('power-loss durability: settings in effect at each kind of commit', () 
     s.close();
   });
 
-  it('commits observation batches under synchronous=NORMAL, the resting state', async () => {
-    const s = open();
+  it('commits observation groups at NORMAL and syncs the WAL to disk (fsync, off the event loop) at least once per commit interval', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-durability-'));
+    dirs.push(dir);
+    const s = new Store(dir, { commitIntervalMs: 200, maxBatch: 5 });
     const seen = probeStore(s);
-    for (let i = 0; i < 10; i++) s.queueObservation(obs(s));
+    // Devices differ, so each observation is a row of its own (one insertObs each).
+    const group = () => {
+      for (let i = 0; i < 5; i++) s.queueObservation({ ...obs(s), deviceId: `d${i}` });
+    };
+    group(); // the first group: nothing synced yet, so a sync starts after its commit
     await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.walSync.count).toBe(1);
+    group(); // within the interval: committed, no new sync
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.walSync.count).toBe(1);
+    await new Promise((r) => setTimeout(r, 250));
+    s.queueObservation(obs(s)); // a group that closes the interval: synced again, covering the one before too
+    await new Promise((r) => setTimeout(r, 350));
+    expect(s.pendingObservations).toBe(0);
+    expect(s.walSync.count).toBe(2);
     const inserts = seen.filter((p) => p.statement === 'insertObs');
-    expect(inserts).toHaveLength(10);
+    expect(inserts).toHaveLength(11);
     for (const p of inserts) expect(p).toMatchObject({ synchronous: NORMAL, inTransaction: true });
     expect(s.db.pragma('synchronous', { simple: true })).toBe(NORMAL);
     s.close();
