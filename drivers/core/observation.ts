@@ -1,5 +1,5 @@
 import type { ParamName } from './parameters.js';
-import type { TemperatureSite } from './temperature-site.js';
+import type { TemperatureSite } from './temperature-sites.js';
 
 /** Quality flags a codec or the gateway attaches to a reading; which block scoring: drivers/core/quality.ts. */
 export type QualityFlag =
