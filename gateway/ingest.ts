@@ -1,7 +1,8 @@
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import { DeviceConnection, type ConnectionState } from '../drivers/core/connection.js';
 import type { DriverSink } from '../drivers/core/driver.js';
-import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Observation, Reading } from '../drivers/core/observation.js';
+import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Observation, Reading, UnmappedReading } from '../drivers/core/observation.js';
+import type { ParamName } from '../drivers/core/parameters.js';
 import { isPlausible } from '../drivers/core/parameters.js';
 import { decodeEventPayload, decodeVitalsPayload } from '../drivers/mqtt/payload.js';
 import type { RulesEngine } from '../rules/engine.js';
@@ -56,6 +57,8 @@ export class Ingest implements DriverSink {
   private readonly connections = new Map<string, DeviceConnection>();
   /** Open MQTT sessions per device (a device can briefly have two while it reconnects). */
   private readonly mqttSessions = new Map<string, number>();
+  /** device + code pairs already logged as unmapped. */
+  private readonly unmappedLogged = new Set<string>();
 
   constructor(private readonly opts: IngestOptions) {
     for (const d of opts.devices) this.devices.set(d.id, d);
@@ -127,7 +130,8 @@ export class Ingest implements DriverSink {
     for (const item of result.items) {
       if (item.kind === 'reading') this.acceptReading(deviceId, item, 'mqtt');
       else if (item.kind === 'condition') this.condition(deviceId, item);
-      else this.event(deviceId, item);
+      else if (item.kind === 'event') this.event(deviceId, item);
+      else this.unmapped(deviceId, item);
     }
   }
 
@@ -182,6 +186,45 @@ export class Ingest implements DriverSink {
     if (o.flags.some((f) => UNSCORED.has(f))) return;
     this.opts.apply(this.opts.rules.observe(o));
     this.opts.news2Soon(o.bedId);
+  }
+
+  /**
+   * DriverSink: a numeric whose code the parameter table does not map. Stored (param `unmapped:<code>`, flag
+   * 'unmapped', the unit as sent), shown on the bed's "more" row, counted by code; never given to the rules.
+   * Logged once per code and device.
+   */
+  unmapped(deviceId: string, u: UnmappedReading): void {
+    this.connections.get(deviceId)?.dataReceived();
+    const device = this.devices.get(deviceId);
+    if (!device || !Number.isFinite(u.value)) return;
+    const now = this.opts.now();
+    const key = `${deviceId}\u0000${u.code}`;
+    if (!this.unmappedLogged.has(key) && this.unmappedLogged.size < 10_000) {
+      this.unmappedLogged.add(key);
+      this.opts.log.info({ deviceId, code: u.code, label: u.label, unit: u.unit, channel: u.channel }, 'ingest: numeric with an unmapped code kept as unmapped (stored and shown, never scored)');
+    }
+    this.opts.metrics.recordUnmapped(u.code);
+    const o: Observation = {
+      // The store keeps any name; the rules never see this observation.
+      param: `unmapped:${u.code}` as ParamName,
+      value: u.value,
+      unit: u.unit,
+      channel: u.channel,
+      sourceTs: u.sourceTs,
+      sourceSeq: undefined,
+      flags: ['unmapped'],
+      gatewayId: this.opts.gatewayId,
+      deviceId,
+      bedId: device.bed,
+      source: device.transport,
+      receivedAt: now,
+      seq: this.opts.store.nextSeq(),
+    };
+    if (!this.opts.store.queueObservation(o)) this.opts.metrics.recordDrop('queue-full');
+    const more = { code: u.code, ...(u.label ? { label: u.label } : {}), value: u.value, unit: u.unit, ...(u.channel ? { channel: u.channel } : {}), at: now, deviceId };
+    this.opts.ward.more(device.bed, more);
+    const screen = this.opts.screen();
+    if (screen && screen.clientCount > 0) screen.broadcast({ type: 'more', bed: device.bed, more });
   }
 
   /** DriverSink: a technical condition a codec reported (sensor off, low battery ...). */

@@ -21,6 +21,10 @@ export interface Hl7MessageInfo {
   sendingApplication?: string;
   bed?: string;
   location?: Hl7Location;
+  /** OBX-18 equipment instance identifier (EUI-64 in IHE PCD). */
+  equipmentId?: string;
+  /** PID-3. */
+  patientId?: string;
   remoteAddress: string;
 }
 
@@ -39,7 +43,10 @@ export interface MllpListenerOptions {
 
 export function defaultHl7DeviceId(info: Hl7MessageInfo): string {
   const who = info.sendingFacility || info.sendingApplication || info.remoteAddress;
-  return `hl7:${who}:${info.bed || info.sendingApplication || info.remoteAddress}`;
+  // A central station forwards many beds on one connection: the bed, else the equipment, else the patient keeps
+  // them apart, so two patients are never folded into one device.
+  const which = info.bed || info.equipmentId || (info.patientId ? `pid-${info.patientId}` : '') || info.sendingApplication || info.remoteAddress;
+  return `hl7:${who}:${which}`;
 }
 
 export class MllpListener implements Driver {
@@ -114,6 +121,8 @@ export class MllpListener implements Driver {
     if (d.sendingApplication) info.sendingApplication = d.sendingApplication;
     if (d.bed) info.bed = d.bed;
     if (d.location) info.location = d.location;
+    if (d.equipmentId) info.equipmentId = d.equipmentId;
+    if (d.patientId) info.patientId = d.patientId;
     const deviceId = (this.opts.deviceIdOf ?? defaultHl7DeviceId)(info);
 
     if (d.result.error !== undefined) {
@@ -128,6 +137,10 @@ export class MllpListener implements Driver {
         const loc = { ...d.location, bed: d.bed };
         this.safe(() => this.opts.onLocation!(deviceId, loc));
       }
+      if (d.deviceAlarms && this.opts.sink.deviceAlarms) {
+        const alarms = d.deviceAlarms;
+        this.safe(() => this.opts.sink.deviceAlarms!(deviceId, alarms));
+      }
       for (const item of d.result.items) {
         if (item.kind === 'reading') {
           const { kind: _k, ...reading } = item;
@@ -135,6 +148,9 @@ export class MllpListener implements Driver {
         } else if (item.kind === 'condition') {
           const { kind: _k, ...report } = item;
           this.safe(() => this.opts.sink.condition(deviceId, report));
+        } else if (item.kind === 'unmapped') {
+          const { kind: _k, ...unmapped } = item;
+          this.safe(() => this.opts.sink.unmapped?.(deviceId, unmapped));
         }
       }
     }

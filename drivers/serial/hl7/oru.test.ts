@@ -50,7 +50,7 @@ describe('decodeHl7Message: PCD-01 ORU^R01', () => {
       ['rr', 16, '1.2.1.151562'],
       ['rr', 19, '1.5.1.151562'],
       ['temp', 37.4, 'tympanic'],
-      ['temp', 34, 'skin'],
+      ['temp_skin', 34, undefined],
       ['rr', 17, 'co2'],
     ]);
   });
@@ -95,19 +95,24 @@ describe('decodeHl7Message: PCD-01 ORU^R01', () => {
     }
   });
 
-  it('never takes invasive pressures for cuff BP', () => {
-    for (const id of [
-      '150037^MDC_PRESS_BLD_ART_ABP_SYS^MDC',
-      '150033^MDC_PRESS_BLD_ART_SYS^MDC',
-      '150021^MDC_PRESS_BLD_ART_SYS^MDC', // cuff number with an arterial refid: the refid wins
-      '150017^MDC_PRESS_BLD_SYS^MDC',
-      '150087^MDC_PRESS_BLD_VEN_CENT_MEAN^MDC',
-      '150021^MDC_PRESS_BLD_ART_SYS^MDC^8480-6^Systolic BP^LN', // nor through the alternate LOINC
-      '76215-3^Invasive Systolic blood pressure^LN',
-    ]) {
-      const d = one(obx(1, id, '120', '266016^MDC_DIM_MMHG^MDC'));
-      expect(readings(d.result.items), id).toEqual([]);
+  it('never takes invasive pressures for cuff BP: they map to their own parameters or come through unmapped', () => {
+    const cases: Array<[string, string]> = [
+      ['150037^MDC_PRESS_BLD_ART_ABP_SYS^MDC', 'abp_sys'],
+      ['150033^MDC_PRESS_BLD_ART_SYS^MDC', 'abp_sys'],
+      ['150021^MDC_PRESS_BLD_ART_SYS^MDC', 'abp_sys'], // cuff number with an arterial refid: the refid wins
+      ['150087^MDC_PRESS_BLD_VEN_CENT_MEAN^MDC', 'cvp'],
+      ['150045^MDC_PRESS_BLD_ART_PULM_SYS^MDC', 'pap_sys'],
+      ['150021^MDC_PRESS_BLD_ART_SYS^MDC^8480-6^Systolic BP^LN', 'abp_sys'], // nor through the alternate LOINC
+      ['76215-3^Invasive Systolic blood pressure^LN', 'abp_sys'],
+    ];
+    for (const [id, param] of cases) {
+      const d = one(obx(1, id, '12', '266016^MDC_DIM_MMHG^MDC'));
+      expect(readings(d.result.items).map((r) => r.param), id).toEqual([param]);
     }
+    // A pressure of unspecified site is neither cuff nor arterial: kept as unmapped, never scored.
+    const generic = one(obx(1, '150017^MDC_PRESS_BLD_SYS^MDC', '120', '266016^MDC_DIM_MMHG^MDC'));
+    expect(readings(generic.result.items)).toEqual([]);
+    expect(generic.result.items).toMatchObject([{ kind: 'unmapped', code: 'MDC:150017', label: 'MDC_PRESS_BLD_SYS', value: 120, unit: 'MDC_DIM_MMHG' }]);
   });
 
   it('accepts OBX-11 F, C, R and empty; skips P, X, D, W, I, N, S', () => {
@@ -129,9 +134,9 @@ describe('decodeHl7Message: PCD-01 ORU^R01', () => {
     expect(d.bed).toBe('B^7|A-1');
   });
 
-  it('ignores non-numeric value types and unknown codes without warnings', () => {
+  it('ignores non-numeric value types and passes numerics with unknown codes on as unmapped, without warnings', () => {
     const d = decodeHl7Message(pcd01Message({ obx: ['OBX|1|ST|184326^MDC_ECG_STAT_RHY^MDC|1.2.1|Sinus', 'OBX|2|NM|152872^MDC_CONC_MAC^MDC|1|1.1|%'] }));
-    expect(d.result.items).toEqual([]);
+    expect(d.result.items).toEqual([{ kind: 'unmapped', code: 'MDC:152872', label: 'MDC_CONC_MAC', value: 1.1, unit: '%', channel: '1', sourceTs: Date.UTC(2024, 2, 1, 10, 15, 0) }]);
     expect(d.warnings).toEqual([]);
     expect(d.result.error).toBeUndefined();
   });

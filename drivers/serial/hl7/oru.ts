@@ -1,8 +1,10 @@
-import type { Decoded, DecodeResult, QualityFlag } from '../../core/observation.js';
+import type { Decoded, DecodeResult, DeviceAlarmReport, QualityFlag } from '../../core/observation.js';
+import { scadaMdc } from '../../core/parameter-codes.js';
 import { canonicalUnit, isPlausible } from '../../core/parameters.js';
 import { ackCodeFor, buildAck, type AckOptions } from './ack.js';
 import { component, components, findSegment, parseHl7, repetitions, type Hl7Message, type Hl7Segment } from './message.js';
-import { isInvasivePressure, LOINC, lookupUnit, MDC_CODE, MDC_REFID, UNIT_OPTIONAL, type CodeMapping } from './vocabulary.js';
+import { decodeAlertObx } from './alerts.js';
+import { byLoinc, byMdcCode, byMdcRef, lookupUnit, UNIT_OPTIONAL, type CodeMapping } from './vocabulary.js';
 
 /**
  * HL7 v2 ORU^R01 as bedside monitors and IHE PCD-01 (Communicate PCD Data) send it.
@@ -22,6 +24,13 @@ import { isInvasivePressure, LOINC, lookupUnit, MDC_CODE, MDC_REFID, UNIT_OPTION
  *    fit the parameter, or a missing unit for temperature and pressures, skips the observation with a warning.
  *  - Timestamps (OBX-14, else OBR-7, else MSH-7) give sourceTs only when they carry a UTC offset.
  *  - Invasive pressures never map to cuff sbp/dbp/map (see vocabulary.ts).
+ *  - ORF^R04 (query response, HL7 v2.5.1 ch. 7.3.3) carries the same OBR/OBX groups and is decoded the same way.
+ *  - Philips MDIL codes ("0002-4bb8^...^MDIL": partition-term in hex) are IEEE 11073-10101 codes written in hex
+ *    (Philips IntelliVue HL7 interface programming guide); they map through the MDC table.
+ *  - A numeric (NM) whose code nothing maps is not dropped: it comes out as an 'unmapped' item with its code,
+ *    label, value and unit as sent. Device-hierarchy rows (GE's MDC_DEV_* rows with OBX-11 X and no value) carry
+ *    no measurement and are skipped.
+ *  - Device alarm rows (see alerts.ts) become the device's own alarm list.
  */
 export interface Hl7Location {
   pointOfCare?: string;
@@ -43,6 +52,10 @@ export interface Hl7Decoded {
   bed?: string;
   /** PID-3 first identifier. */
   patientId?: string;
+  /** OBX-18 of the first OBX that has one (the equipment instance, an EUI-64 in IHE PCD). */
+  equipmentId?: string;
+  /** The device's own alarms when the message carries alarm rows (an empty list: rows saying no alarm). */
+  deviceAlarms?: DeviceAlarmReport[];
   /** Observations skipped for a reason worth logging (bad unit, bad number); the rest still decoded. */
   warnings: string[];
   /** The ACK to send back (CR-separated segments, not MLLP-framed), when the sender expects one. */
@@ -96,7 +109,7 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
   const pid = component(msg, findSegment(msg, 'PID'), 3);
   if (pid) out.patientId = pid;
 
-  if (messageType !== 'ORU^R01') {
+  if (messageType !== 'ORU^R01' && messageType !== 'ORF^R04') {
     out.result.error = `hl7: unsupported message type ${JSON.stringify(messageType || '(none)')}`;
   } else {
     const fallbackTs = parseDtm(component(msg, msh, 7));
@@ -104,6 +117,16 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
     for (const seg of msg.segments) {
       if (seg.id === 'OBR') obrTs = parseDtm(component(msg, seg, 7));
       else if (seg.id === 'OBX') {
+        if (out.equipmentId === undefined) {
+          const eq = component(msg, seg, 18);
+          if (eq) out.equipmentId = eq;
+        }
+        const alert = decodeAlertObx(msg, seg, parseDtm(component(msg, seg, 14)) ?? obrTs ?? fallbackTs);
+        if (alert !== undefined) {
+          out.deviceAlarms ??= [];
+          if (alert) out.deviceAlarms.push(alert);
+          continue;
+        }
         const item = decodeObx(msg, seg, obrTs ?? fallbackTs, warnings);
         if (item) out.result.items.push(item);
       }
@@ -117,11 +140,12 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
 
 function decodeObx(msg: Hl7Message, seg: Hl7Segment, groupTs: number | undefined, warnings: string[]): Decoded | undefined {
   const setId = component(msg, seg, 1) || '?';
-  const mapping = identify(msg, seg);
-  if (!mapping) return undefined;
-  const { param } = mapping;
   const status = component(msg, seg, 11).toUpperCase();
   if (!ACCEPTED_STATUS.has(status)) return undefined;
+  const id = identify(msg, seg);
+  const mapping = id.mapping;
+  if (!mapping) return unmapped(msg, seg, id, groupTs);
+  const { param } = mapping;
   const valueType = component(msg, seg, 2).toUpperCase();
   if (valueType !== 'NM') {
     warnings.push(`OBX ${setId}: ${param} with value type ${JSON.stringify(valueType)} skipped`);
@@ -147,7 +171,7 @@ function decodeObx(msg: Hl7Message, seg: Hl7Segment, groupTs: number | undefined
     const unit = lookupUnit(unitCode) ?? lookupUnit(unitText);
     if (!unit || unit.ucum !== canonicalUnit(param)) {
       warnings.push(`OBX ${setId}: unit ${JSON.stringify((unitCode || unitText).slice(0, 20))} not valid for ${param}`);
-      return undefined;
+      return unit === undefined ? unmapped(msg, seg, id, groupTs) : undefined; // a unit we cannot read: kept as sent
     }
     if (unit.toCanonical) value = unit.toCanonical(value);
   }
@@ -166,29 +190,66 @@ function decodeObx(msg: Hl7Message, seg: Hl7Segment, groupTs: number | undefined
     value,
     unit: canonicalUnit(param),
     ...(channel ? { channel } : {}),
+    ...(id.code ? { code: id.code } : {}),
     ...(sourceTs !== undefined ? { sourceTs } : {}),
     ...(flags.length ? { flags } : {}),
   };
 }
 
+interface Identified {
+  mapping?: CodeMapping;
+  /** The code as 'SYSTEM:code' (the first triplet with a code), for the decode tool and unmapped items. */
+  code?: string;
+  label?: string;
+}
+
+const MDIL_RE = /^([0-9a-f]{1,4})-([0-9a-f]{1,4})$/i;
+
 /** Maps OBX-3 (identifier triplet, then the alternate triplet) to a canonical parameter. */
-function identify(msg: Hl7Message, seg: Hl7Segment): CodeMapping | undefined {
+function identify(msg: Hl7Message, seg: Hl7Segment): Identified {
   const c = components(msg, seg, 3);
+  const out: Identified = {};
   for (const first of [0, 3]) {
     const code = (c[first] ?? '').trim();
     const text = (c[first + 1] ?? '').trim();
     let system = (c[first + 2] ?? '').trim().toUpperCase();
     if (system === '' && text.startsWith('MDC_')) system = 'MDC';
-    if (system === 'MDC') {
-      if (isInvasivePressure(text)) return undefined; // never cuff BP, whatever the alternate says
-      const m = MDC_REFID[text] ?? MDC_CODE[code];
-      if (m) return m;
-    } else if (system === 'LN') {
-      const m = LOINC[code];
-      if (m) return m;
+    if (out.code === undefined && (code || text)) {
+      out.code = `${system || 'L'}:${code || text}`;
+      if (text) out.label = text;
+    }
+    let m: CodeMapping | undefined;
+    if (system === 'MDC') m = byMdcRef(text) ?? byMdcCode(code);
+    else if (system === 'LN') m = byLoinc(code);
+    else if (system.startsWith('MDIL')) {
+      const hex = MDIL_RE.exec(code);
+      if (hex && parseInt(hex[1]!, 16) === 2) m = byMdcCode(String(scadaMdc(parseInt(hex[2]!, 16))));
+    }
+    if (m) {
+      out.mapping = m;
+      return out;
     }
   }
-  return undefined;
+  return out;
+}
+
+/** A numeric with a code nothing maps: passed on as sent, never dropped (a non-numeric row has no value to keep). */
+function unmapped(msg: Hl7Message, seg: Hl7Segment, id: Identified, groupTs: number | undefined): Decoded | undefined {
+  if (component(msg, seg, 2).toUpperCase() !== 'NM' || id.code === undefined) return undefined;
+  const raw = component(msg, seg, 5).trim();
+  if (!NUMERIC_RE.test(raw)) return undefined;
+  const unitParts = components(msg, seg, 6);
+  const channel = component(msg, seg, 4);
+  const sourceTs = parseDtm(component(msg, seg, 14)) ?? groupTs;
+  return {
+    kind: 'unmapped',
+    code: id.code,
+    ...(id.label ? { label: id.label } : {}),
+    value: Number(raw),
+    unit: (unitParts[1] || unitParts[0] || '').trim(),
+    ...(channel ? { channel } : {}),
+    ...(sourceTs !== undefined ? { sourceTs } : {}),
+  };
 }
 
 /** HL7 DTM with a UTC offset to epoch ms; undefined without an offset or when malformed. */
