@@ -114,7 +114,7 @@ describe('an ICU PCD-01 feed through the MLLP listener, on the high-dependency p
 
     const metrics = await (await fetch(`http://127.0.0.1:${gw.screenPort}/metrics`)).text();
     expect(metrics).toMatch(/wardgate_unmapped_codes_total\{code="MDC:152872"\} 1/);
-    await gw.waitForLog((l) => l.msg?.startsWith('ingest: numeric with an unmapped code') === true && l.code === 'MDC:152872');
+    await gw.waitForLog((l) => String(l.msg).startsWith('ingest: numeric with an unmapped code') && l.code === 'MDC:152872');
     ws.close();
     nc.end(true);
 
