@@ -57,6 +57,8 @@ export class Ingest implements DriverSink {
   private readonly connections = new Map<string, DeviceConnection>();
   /** Open MQTT sessions per device (a device can briefly have two while it reconnects). */
   private readonly mqttSessions = new Map<string, number>();
+  /** Per device, the priorities of its own alarms currently annunciated. */
+  private readonly deviceAlarmLevels = new Map<string, Set<string>>();
   /** device + code pairs already logged as unmapped. */
   private readonly unmappedLogged = new Set<string>();
 
@@ -268,6 +270,22 @@ export class Ingest implements DriverSink {
     if (!device) return;
     this.opts.ward.deviceAlarms(device.bed, deviceId, alarms.map((a) => ({ kind: a.kind, priority: a.priority, text: a.text })));
     this.opts.broadcastBed(device.bed);
+    // The device's own alarms reach the buzzer and the screen at the device's priority (one alarm per priority and
+    // device, its detail the device's texts); an empty list clears them. Acknowledging at the gateway silences the
+    // gateway's annunciation only: the device keeps alarming until it clears.
+    const now = this.opts.now();
+    const seen = this.deviceAlarmLevels.get(deviceId) ?? new Set<string>();
+    const next = new Set<string>();
+    for (const p of ['high', 'medium', 'low'] as const) {
+      const texts = alarms.filter((a) => a.priority === p).map((a) => a.text);
+      if (texts.length > 0) {
+        next.add(p);
+        if (!seen.has(p)) this.opts.apply(this.opts.rules.technical({ bed: device.bed, deviceId, condition: `device-alarm-${p}`, active: true, at: now, detail: texts.join('; ') }));
+      } else if (seen.has(p)) {
+        this.opts.apply(this.opts.rules.technical({ bed: device.bed, deviceId, condition: `device-alarm-${p}`, active: false, at: now }));
+      }
+    }
+    this.deviceAlarmLevels.set(deviceId, next);
   }
 
   decodeError(codec: string, deviceId: string, error: string): void {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -125,5 +126,53 @@ describe('an ICU PCD-01 feed through the MLLP listener, on the high-dependency p
     const byParam = new Map(rows.map((r) => [r.param, r]));
     for (const p of ['abp_sys', 'abp_dia', 'abp_mean', 'pap_sys', 'pap_dia', 'pap_mean', 'cvp', 'etco2', 'pvc', 'hr']) expect(byParam.has(p), p).toBe(true);
     expect(byParam.get('unmapped:MDC:152872')).toMatchObject({ value: 0.8, unit: 'MDC_DIM_PERCENT', flags: 'unmapped' });
+  });
+  it("annunciates the monitor's own high-priority alarm on the buzzer and the screen within 1 s, and clears it with the device", async () => {
+    // A gateway of its own (no alarm of the first test already sounding).
+    gw = await startGatewayProcess(
+      writeConfig(
+        dir,
+        {
+          gateway: { id: 'gw-icu2', site: 's', ward: 'icu' },
+          dataDir: join(dir, 'data2'),
+          broker: { port: 0 },
+          screen: { port: 0, staff: [{ id: 'n1', name: 'Nurse', pin: '2468' }] },
+          hl7Listener: { enabled: true, port: 0 },
+          beds: [{ id: 'icu-1', profile: 'high-dependency' }],
+          devices: [{ id: 'icu-mon', bed: 'icu-1', transport: 'hl7-tcp', hl7: { bed: 'ICU-1' } }],
+          buzzer: { backend: 'record', record: { file: join(dir, 'buzzer2.jsonl') } },
+          sync: { enabled: false },
+        },
+        'device-alarm.yaml',
+      ),
+    );
+    const port = (await gw.waitForLog((l) => l.msg === 'hl7: MLLP listener listening')).port as number;
+    const login = await fetch(`http://127.0.0.1:${gw.screenPort}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ staffId: 'n1', pin: '2468' }) });
+    const ws = new WebSocket(`ws://127.0.0.1:${gw.screenPort}/ws`, { headers: { cookie: login.headers.get('set-cookie')!.split(';')[0]! } });
+    const screen: Array<{ type: string; alarm?: { condition: string; state: string; priority: string; deviceId?: string } }> = [];
+    ws.on('message', (m) => screen.push(JSON.parse(m.toString()) as (typeof screen)[number]));
+    await waitFor(() => screen.find((m) => m.type === 'snapshot'), 5000, 'snapshot');
+    const buzzer = join(dir, 'buzzer2.jsonl');
+    const sounding = (since: number) =>
+      existsSync(buzzer)
+        ? readFileSync(buzzer, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { at: number; sounding?: string | null }).filter((l) => 'sounding' in l && l.at >= since)
+        : [];
+
+    // IHE PCD-04-style alarm row: MDC event code, OBX-8 PH (high priority) and SP (physiological).
+    const alarmRow = (value: string, flags: string) => `OBX|1|CWE|^MDC_EVT_ECG_ASYSTOLE^MDC|1.1.1.1|${value}|||${flags}|||F`;
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    const t0 = Date.now();
+    socket.write(encodeMllp(pcd01Message({ controlId: 'AL1', bed: 'ICU-1', obx: [alarmRow('^Asystole', 'PH~SP')] })));
+    const shown = await waitFor(() => screen.find((m) => m.type === 'alarm' && m.alarm?.condition === 'device-alarm-high' && m.alarm.state === 'active'), 2000, 'device alarm on the screen');
+    expect(shown.alarm).toMatchObject({ priority: 'high', deviceId: 'icu-mon' });
+    const loud = await waitFor(() => sounding(t0).find((l) => l.sounding === 'high'), 2000, 'the buzzer sounding high');
+    expect(loud.at - t0).toBeLessThan(1000);
+
+    // The device clears its alarm (the row with no value): the gateway clears it too.
+    socket.write(encodeMllp(pcd01Message({ controlId: 'AL2', bed: 'ICU-1', obx: [alarmRow('', '')] })));
+    await waitFor(() => screen.find((m) => m.type === 'alarm' && m.alarm?.condition === 'device-alarm-high' && m.alarm.state === 'cleared'), 5000, 'device alarm cleared');
+    socket.end();
+    ws.close();
   });
 });

@@ -180,3 +180,53 @@ describe('decodeHl7Message: PCD-01 ORU^R01', () => {
     );
   });
 });
+
+describe('decodeHl7Message: vendor dialects', () => {
+  it('decodes ORF^R04 query responses like ORU^R01', () => {
+    const d = decodeHl7Message(pcd01Message().replace('ORU^R01^ORU_R01', 'ORF^R04^ORF_R04'));
+    expect(d.result.error).toBeUndefined();
+    expect(d.messageType).toBe('ORF^R04');
+    expect(readings(d.result.items).map((r) => r.param)).toContain('spo2');
+  });
+
+  it('maps Philips MDIL hex codes through the MDC table, with vendor units', () => {
+    const d = one('OBX|1|NM|0002-4bb8^SpO2^MDIL|1|95|%^%^UCUM|||||F');
+    expect(readings(d.result.items)).toMatchObject([{ param: 'spo2', value: 95, code: 'MDIL:0002-4bb8' }]);
+    const abp = one('OBX|1|NM|0002-4a15^ABPs^MDIL|2|118|mmHg|||||F');
+    expect(readings(abp.result.items)).toMatchObject([{ param: 'abp_sys', value: 118, unit: 'mm[Hg]' }]);
+    const unknown = one('OBX|1|NM|0002-d007^Vendor thing^MDIL|2|3.5|ml|||||F');
+    expect(unknown.result.items).toMatchObject([{ kind: 'unmapped', code: 'MDIL:0002-d007', label: 'Vendor thing', value: 3.5, unit: 'ml' }]);
+  });
+
+  it("skips GE-style device-hierarchy rows and keeps the OBX-4 channel tree; takes OBX-18 as the equipment", () => {
+    const d = decodeHl7Message(
+      pcd01Message({
+        obx: [
+          'OBX|1||69855^MDC_DEV_METER_PRESS_BLD_CHAN^MDC|1.13.2.0|||||||X',
+          'OBX|2|NM|150035^MDC_PRESS_BLD_ART_MEAN^MDC|1.13.1.3|93|266016^MDC_DIM_MMHG^MDC|||||R|||||||0012345678ABCDEF^EUI-64',
+        ],
+      }),
+    );
+    expect(d.result.items).toEqual([expect.objectContaining({ kind: 'reading', param: 'abp_mean', value: 93, channel: '1.13.1.3' })]);
+    expect(d.equipmentId).toBe('0012345678ABCDEF');
+  });
+
+  it('turns alarm OBX rows into the device alarm list: priority from OBX-8 (PH/PM/PL) or the IntelliVue stars', () => {
+    const d = decodeHl7Message(
+      pcd01Message({
+        obx: [
+          'OBX|1|CWE|^MDC_EVT_ECG_ASYSTOLE^MDC|1.1.1.1|^Asystole|||PH~SP|||F',
+          'OBX|2|ST|0002-d0a1^Alarm^MDIL-ALERT|1|** SpO2 Low||||||F',
+          'OBX|3|ST|0002-d0a2^Alarm^MDIL-ALERT|1|!! Leads Off|||PL~ST|||F',
+        ],
+      }),
+    );
+    expect(d.deviceAlarms).toEqual([
+      { kind: 'physiological', priority: 'high', text: 'Asystole', sourceTs: Date.UTC(2024, 2, 1, 10, 15, 0) },
+      { kind: 'physiological', priority: 'medium', text: 'SpO2 Low', sourceTs: Date.UTC(2024, 2, 1, 10, 15, 0) },
+      { kind: 'technical', priority: 'low', text: '!! Leads Off', sourceTs: Date.UTC(2024, 2, 1, 10, 15, 0) },
+    ]);
+    expect(decodeHl7Message(pcd01Message({ obx: ['OBX|1|CWE|^MDC_EVT_ECG_ASYSTOLE^MDC|1.1.1.1||||||F'] })).deviceAlarms).toEqual([]);
+    expect(decodeHl7Message(pcd01Message()).deviceAlarms).toBeUndefined();
+  });
+});
