@@ -1,5 +1,5 @@
 import type { DeviceAlarmReport } from '../../core/observation.js';
-import { component, components, repetitions, type Hl7Message, type Hl7Segment } from './message.js';
+import { component, repetitions, type Hl7Message, type Hl7Segment } from './message.js';
 
 /**
  * OBX rows that carry the device's own alarms rather than a measurement.
@@ -9,16 +9,12 @@ import { component, components, repetitions, type Hl7Message, type Hl7Segment } 
  * SA advisory); Philips IntelliVue HL7 output, whose alert rows use the coding system MDIL-ALERT and the IntelliVue
  * alarm-text convention of a leading "***" (red, high), "**" (yellow, medium) or "*" (short yellow, low).
  *
- * Returns undefined for a row that is not an alarm row, null for an alarm row that says no alarm (empty value,
+ * `c` is OBX-3's components, parsed once by the caller. Returns undefined for a row that is not an alarm row, null for an alarm row that says no alarm (empty value,
  * MDC_EVT_ALARM_NONE, or a status other than final/corrected/unverified), else the alarm.
  */
-export function decodeAlertObx(msg: Hl7Message, seg: Hl7Segment, ts: number | undefined): DeviceAlarmReport | null | undefined {
-  const c = components(msg, seg, 3);
+export function decodeAlertObx(msg: Hl7Message, seg: Hl7Segment, c: readonly string[], ts: number | undefined): DeviceAlarmReport | null | undefined {
   const code = (c[0] ?? '').trim();
   const ref = (c[1] ?? '').trim();
-  const system = (c[2] ?? '').trim().toUpperCase();
-  const isAlert = system.endsWith('-ALERT') || ref.startsWith('MDC_EVT_') || ref.startsWith('MDC_ATTR_ALERT');
-  if (!isAlert) return undefined;
   const status = component(msg, seg, 11).toUpperCase();
   if (!['F', 'C', 'R', ''].includes(status)) return null;
   const value = component(msg, seg, 5, 2) || component(msg, seg, 5, 1);
@@ -35,4 +31,12 @@ export function decodeAlertObx(msg: Hl7Message, seg: Hl7Segment, ts: number | un
   const kind: DeviceAlarmReport['kind'] = flags.includes('ST') || flags.includes('SA') ? 'technical' : 'physiological';
   const label = (stars ? text.slice(stars[0].length) : text) || ref || code;
   return { kind, priority, text: label, ...(ts !== undefined ? { sourceTs: ts } : {}) };
+}
+
+/** Whether OBX-3 (its components) names an alarm row rather than a measurement. */
+export function isAlertId(c: readonly string[]): boolean {
+  const ref = c[1] ?? '';
+  if (ref.startsWith('MDC_EVT_') || ref.startsWith('MDC_ATTR_ALERT')) return true;
+  const system = c[2] ?? '';
+  return system.length > 6 && system.trim().toUpperCase().endsWith('-ALERT');
 }

@@ -3,7 +3,7 @@ import { scadaMdc } from '../../core/parameter-codes.js';
 import { canonicalUnit, isPlausible } from '../../core/parameters.js';
 import { ackCodeFor, buildAck, type AckOptions } from './ack.js';
 import { component, components, findSegment, parseHl7, repetitions, type Hl7Message, type Hl7Segment } from './message.js';
-import { decodeAlertObx } from './alerts.js';
+import { decodeAlertObx, isAlertId } from './alerts.js';
 import { byLoinc, byMdcCode, byMdcRef, lookupUnit, UNIT_OPTIONAL, type CodeMapping } from './vocabulary.js';
 
 /**
@@ -121,13 +121,14 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
           const eq = component(msg, seg, 18);
           if (eq) out.equipmentId = eq;
         }
-        const alert = decodeAlertObx(msg, seg, parseDtm(component(msg, seg, 14)) ?? obrTs ?? fallbackTs);
+        const c3 = components(msg, seg, 3);
+        const alert = isAlertId(c3) ? decodeAlertObx(msg, seg, c3, parseDtm(component(msg, seg, 14)) ?? obrTs ?? fallbackTs) : undefined;
         if (alert !== undefined) {
           out.deviceAlarms ??= [];
           if (alert) out.deviceAlarms.push(alert);
           continue;
         }
-        const item = decodeObx(msg, seg, obrTs ?? fallbackTs, warnings);
+        const item = decodeObx(msg, seg, c3, obrTs ?? fallbackTs, warnings);
         if (item) out.result.items.push(item);
       }
     }
@@ -138,11 +139,11 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
   return out;
 }
 
-function decodeObx(msg: Hl7Message, seg: Hl7Segment, groupTs: number | undefined, warnings: string[]): Decoded | undefined {
+function decodeObx(msg: Hl7Message, seg: Hl7Segment, c3: readonly string[], groupTs: number | undefined, warnings: string[]): Decoded | undefined {
   const setId = component(msg, seg, 1) || '?';
   const status = component(msg, seg, 11).toUpperCase();
   if (!ACCEPTED_STATUS.has(status)) return undefined;
-  const id = identify(msg, seg);
+  const id = identify(c3);
   const mapping = id.mapping;
   if (!mapping) return unmapped(msg, seg, id, groupTs);
   const { param } = mapping;
@@ -206,8 +207,7 @@ interface Identified {
 const MDIL_RE = /^([0-9a-f]{1,4})-([0-9a-f]{1,4})$/i;
 
 /** Maps OBX-3 (identifier triplet, then the alternate triplet) to a canonical parameter. */
-function identify(msg: Hl7Message, seg: Hl7Segment): Identified {
-  const c = components(msg, seg, 3);
+function identify(c: readonly string[]): Identified {
   const out: Identified = {};
   for (const first of [0, 3]) {
     const code = (c[first] ?? '').trim();

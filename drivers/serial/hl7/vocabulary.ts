@@ -69,7 +69,14 @@ const LOINC_ALIASES: Readonly<Record<string, CodeMapping>> = {
   '8333-7': { param: 'temp', source: 'tympanic' },
 };
 
-const mapped = (param: ParamName | undefined): CodeMapping | undefined => (param ? { param } : undefined);
+/** One shared mapping object per parameter (the decoder runs per OBX; no allocation per look-up). */
+const MAPPED = new Map<ParamName, CodeMapping>();
+const mapped = (param: ParamName | undefined): CodeMapping | undefined => {
+  if (param === undefined) return undefined;
+  let m = MAPPED.get(param);
+  if (!m) MAPPED.set(param, (m = { param }));
+  return m;
+};
 
 export function byMdcRef(refid: string): CodeMapping | undefined {
   return MDC_REFID_ALIASES[refid] ?? mapped(paramByMdcRef(refid));
