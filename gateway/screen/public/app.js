@@ -155,6 +155,12 @@ function onMessage(m) {
       }
       break;
     }
+    case 'more': {
+      // A numeric whose code the gateway does not map: shown as sent on the bed's "more" row, never scored.
+      const bed = state.beds.find((b) => b.id === m.bed);
+      if (bed) (bed.more ??= {})[m.more.channel ? `${m.more.code}|${m.more.channel}` : m.more.code] = m.more;
+      break;
+    }
     case 'bed':
       state.beds = state.beds.map((b) => (b.id === m.bed.id ? m.bed : b));
       break;
@@ -312,7 +318,8 @@ function renderBed(article, b, alarms, now, acting) {
   const cfg = setup.beds[b.id] ?? {};
   const devices = state.devices.filter((d) => d.bed === b.id);
   const paused = b.audioPausedUntil && b.audioPausedUntil > now ? b.audioPausedUntil : null;
-  const params = PARAM_ORDER.filter((p) => b.vitals[p] || MAIN_PARAMS.includes(p));
+  // The ward's usual parameters first, then any other the bed has (invasive pressures, EtCO2 ...).
+  const params = [...PARAM_ORDER.filter((p) => b.vitals[p] || MAIN_PARAMS.includes(p)), ...Object.keys(b.vitals).filter((p) => !PARAM_ORDER.includes(p))];
   const n = b.news2;
   const central = bedAlarms.map(centralFor).filter(Boolean);
   const alarmOf = (p) => bedAlarms.find((a) => a.param === p);
@@ -346,6 +353,8 @@ function renderBed(article, b, alarms, now, acting) {
     { key: 'device-alarms', sig: b.deviceAlarms ?? {}, build: () => el('div', { class: 'device-alarms' },
       ...Object.entries(b.deviceAlarms ?? {}).flatMap(([dev, list]) => list.map((a) =>
         el('div', { class: `device-alarm ${a.priority}`, title: `${dev}: ${a.kind} alarm shown on the device` }, `Monitor ${dev}: ${a.text}`)))) },
+    { key: 'more', sig: b.more ?? {}, build: () => el('div', { class: 'more' },
+      ...Object.values(b.more ?? {}).map((v) => el('span', { class: 'unmapped', title: `${v.code} from ${v.deviceId}: not mapped, never scored` }, `${v.label ?? v.code} ${fmt(v.value)} ${v.unit}`))) },
     { key: 'devices', sig: devices.map((d) => [d.id, d.state, d.reason]), build: () => el('div', { class: 'devices' },
       ...devices.map((d) => el('span', { class: `device ${d.state}`, title: d.reason }, el('i', {}), `${d.id} · ${d.state}`))) },
     { key: 'actions', sig: [acting], build: () => acting ? el('div', { class: 'bed-actions' },
