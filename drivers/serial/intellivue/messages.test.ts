@@ -197,3 +197,14 @@ describe('fuzz', () => {
     }), { numRuns: 1000 });
   });
 });
+
+describe('IntelliVue: a real faulty frame (test/fixtures/captures/PROVENANCE.md)', () => {
+  it('is refused with frame errors and yields no values, as its source describes it as faulty', async () => {
+    const { readFileSync } = await import('node:fs');
+    const b64 = readFileSync(new URL('../../../test/fixtures/captures/intellivue-faulty-demographics-frame.b64', import.meta.url), 'utf8');
+    const results = createIntellivueDecoder().push(Buffer.from(b64.trim(), 'base64'));
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.every((r) => r.items.length === 0 && typeof r.error === 'string')).toBe(true);
+    expect(results.map((r) => r.error)).toContain('frame bad-fcs');
+  });
+});
