@@ -28,6 +28,7 @@ export interface CodeMapping {
 /** MDC reference ids (OBX-3.2 with coding system MDC) beyond each parameter's own. */
 const MDC_REFID_ALIASES: Readonly<Record<string, CodeMapping>> = {
   MDC_PULS_RATE: { param: 'pr' },
+  MDC_ECG_V_P_C_RATE: { param: 'pvc' }, // PVCs per minute under the rate term (reference id as in the IHE PCD RTM)
   MDC_TTHOR_RESP_RATE: { param: 'rr', source: 'impedance' },
   MDC_CO2_RESP_RATE: { param: 'rr', source: 'co2' },
   MDC_TEMP: { param: 'temp' },
