@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { bleProfileNames } from '../drivers/ble/profiles.js';
 import { serialDialectNames } from '../drivers/serial/dialects.js';
 import { limitOverridesSchema, rulesConfigSchema } from '../rules/config.js';
+import { outputsSchema } from './outputs-schema.js';
 import { getUpstreamTransport, httpsSettingsSchema, mqttSettingsSchema, upstreamTransportNames } from '../sync/transports.js';
+import { addressOrNetwork, brokerTlsSchema, hl7TlsSchema, plaintextListeners, plaintextRefusal, screenTlsSchema } from './network-schema.js';
 
 /**
  * The gateway's configuration schema. `config/default.yaml` documents every field; this file is the
@@ -56,11 +58,20 @@ export const deviceSchema = z
     serial: serialSettings.optional(),
     ble: bleSettings.optional(),
     /** For transport hl7-tcp: which messages on the MLLP listener are this device's (PV1-3 bed, MSH-4 facility). */
-    hl7: z.object({ bed: z.string().min(1), facility: z.string().min(1).optional() }).optional(),
+    hl7: z
+      .object({
+        bed: z.string().min(1),
+        facility: z.string().min(1).optional(),
+        /** Source addresses or CIDR networks this device's messages may come from; others are refused. */
+        allowFrom: z.array(addressOrNetwork).min(1).optional(),
+      })
+      .optional(),
+    /** An mqtt device that may log in with a client certificate whose subject CN is its id (needs broker.tls.clientCa). */
+    clientCert: z.boolean().default(false),
   })
   .superRefine((d, ctx) => {
-    if (d.transport === 'mqtt' && !d.password && !d.passwordHash)
-      ctx.addIssue({ code: 'custom', path: ['password'], message: 'required for an mqtt device (or passwordHash)' });
+    if (d.transport === 'mqtt' && !d.password && !d.passwordHash && !d.clientCert)
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'required for an mqtt device (or passwordHash, or clientCert: true)' });
     if (d.transport === 'serial') {
       if (!d.serial) ctx.addIssue({ code: 'custom', path: ['serial'], message: 'required for a serial device' });
       else if (!d.serial.path && !(d.serial.vendorId && d.serial.productId))
@@ -125,6 +136,9 @@ export const configSchema = z
         maxPayloadBytes: z.number().int().positive().default(16_384),
         maxMessagesPerSecond: z.number().positive().default(50),
         users: z.array(brokerUser).default([]),
+        /** The plain listener on a non-loopback host is refused unless this is true (docs/security.md). */
+        allowPlaintextOnNetwork: z.boolean().default(false),
+        tls: brokerTlsSchema.optional(),
       })
       .prefault({}),
     screen: z
@@ -135,6 +149,38 @@ export const configSchema = z
         sessionHours: z.number().positive().default(12),
         allowedOrigins: z.array(z.string()).default([]),
         staff: z.array(staffSchema).default([]),
+        /** What a tile shows of an admitted patient: nothing, initials (default: visitors see wall displays) or the name. */
+        patientDisplay: z.enum(['none', 'initials', 'full']).default('initials'),
+        /** BCP 47 locale for dates and numbers on the screen. */
+        locale: z
+          .string()
+          .default('en-GB')
+          .refine((l) => {
+            try {
+              return Intl.DateTimeFormat.supportedLocalesOf([l]).length === 1;
+            } catch {
+              return false;
+            }
+          }, 'not a locale this gateway knows (e.g. en-GB, de-DE)'),
+        /** IANA time zone for the screen's clock and times; the browser's when absent. */
+        timeZone: z
+          .string()
+          .optional()
+          .refine((tz) => {
+            if (tz === undefined) return true;
+            try {
+              new Intl.DateTimeFormat('en', { timeZone: tz });
+              return true;
+            } catch {
+              return false;
+            }
+          }, 'not an IANA time zone (e.g. Europe/Berlin)'),
+        /** 12-hour clock; 24-hour by default. */
+        hour12: z.boolean().default(false),
+        /** How far back a bed's trend charts reach (a shift). */
+        trendHours: z.number().positive().max(48).default(8),
+        allowPlaintextOnNetwork: z.boolean().default(false),
+        tls: screenTlsSchema.optional(),
       })
       .prefault({}),
     store: z
@@ -150,6 +196,8 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(2575),
         maxSilenceSeconds: z.number().positive().default(120),
+        allowPlaintextOnNetwork: z.boolean().default(false),
+        tls: hl7TlsSchema.optional(),
       })
       .prefault({}),
     beds: z.array(bedSchema).default([]),
@@ -157,6 +205,8 @@ export const configSchema = z
     /** Triage settings; beds and their devices come from `beds` and `devices` above. */
     rules: rulesConfigSchema.omit({ beds: true, ward: true }).prefault({}),
     sync: syncSchema.prefault({}),
+    /** HL7 outputs to the hospital: alarm manager (IHE PCD-04/05) and EHR (PCD-01); see config/outputs-schema.ts. */
+    outputs: outputsSchema,
     /** The ward buzzer (gateway/buzzer/, docs/buzzer.md): a piezo on a GPIO line, a record file, or none. */
     buzzer: z
       .object({
@@ -185,6 +235,11 @@ export const configSchema = z
       if (devices.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `duplicate device id '${d.id}'` });
       devices.add(d.id);
       if (!beds.has(d.bed)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'bed'], message: `unknown bed '${d.bed}'` });
+    });
+    for (const l of plaintextListeners(c)) if (!l.allowed) ctx.addIssue({ code: 'custom', path: l.path, message: plaintextRefusal(l) });
+    c.devices.forEach((d, i) => {
+      if (d.clientCert && !c.broker.tls?.clientCa)
+        ctx.addIssue({ code: 'custom', path: ['devices', i, 'clientCert'], message: 'needs broker.tls.clientCa (the CA that issues device certificates)' });
     });
     const key = getUpstreamTransport(c.sync.transport)?.settingsKey;
     if (c.sync.enabled && key && !c.sync[key])

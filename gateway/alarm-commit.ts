@@ -46,6 +46,8 @@ export interface AlarmCommitOptions {
   /** After each commit attempt, once the alarms are published. */
   committed: (result: CommitResult) => void;
   onStoreFailure: () => void;
+  /** Rows committed inside the alarm's own transaction (the hospital outputs' PCD-04 rows, gateway/outputs.ts). */
+  within?: (alarms: AlarmEvent[]) => (() => void) | undefined;
 }
 
 /**
@@ -121,7 +123,7 @@ export class AlarmCommit {
       : change;
     let storeFailed = false;
     try {
-      this.opts.store.commitAlarmChange(all.alarms, all.incidents, all.outbox, all.audit);
+      this.opts.store.commitAlarmChange(all.alarms, all.incidents, all.outbox, all.audit, this.opts.within?.(all.alarms));
       this.lastCommitAt = performance.now();
       this.unpersisted = undefined;
     } catch (err) {

@@ -6,6 +6,7 @@ import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Reading } from '.
 import { limitOverridesSchema, type RulesConfig } from '../rules/config.js';
 import type { RulesEngine } from '../rules/engine.js';
 import { createUuidV7, type NewId } from '../rules/ids.js';
+import { TECHNICAL_CONDITION_NAMES, TECHNICAL_CONDITIONS } from '../rules/technical.js';
 import type { DownlinkStore } from './store/downlink.js';
 import type { Upstream } from '../sync/upstream.js';
 import type { GatewayIdentity } from '../sync/wire.js';
@@ -30,9 +31,12 @@ import type { ScreenServer } from './screen/server.js';
 import { GATEWAY_BED, type SelfAlarms } from './self-alarms.js';
 import { Store } from './store/store.js';
 import type { SyncLink } from './sync-link.js';
+import { SecurityPosture } from './tls/posture.js';
 import { VERSION } from './version.js';
 import type { WardState } from './ward-state.js';
 import type { WardOutputs } from './ward-outputs.js';
+import type { HospitalOutputs } from './outputs.js'; // IHE outputs wiring
+import { registerOutputMetrics } from './outputs-metrics.js'; // IHE outputs wiring
 
 // Names other modules import from here.
 export { GATEWAY_BED } from './self-alarms.js';
@@ -76,10 +80,12 @@ export class Gateway implements DriverSink {
   private ingest!: Ingest;
   private commit!: AlarmCommit;
   private outputs!: WardOutputs;
+  private hospital!: HospitalOutputs; // IHE outputs wiring
   private selfAlarms!: SelfAlarms;
   private syncLink!: SyncLink;
   private families!: DriverFamilies;
   private loop!: AlarmLoop;
+  private security!: SecurityPosture;
   /** The rules' configuration in force (built-in profiles read from disk once, at start and at each reload). */
   private rulesConfig!: RulesConfig;
   private readonly parts: StartedPart[] = [];
@@ -135,6 +141,8 @@ export class Gateway implements DriverSink {
       await this.startGuarded('sync', () => this.syncLink.start(), () => this.syncLink.stop());
       await this.startGuarded('buzzer', () => this.startBuzzer(), () => this.buzzer?.close(), (detail) => this.selfAlarms.buzzerFault(true, detail));
       await this.startPart('screen', () => this.startScreen(), () => this.screen.stop());
+      // IHE outputs wiring: stopped after the last alarms are committed, with the final (inactive) watchdog.
+      await this.startGuarded('hospital-outputs', () => this.hospital.start(), () => this.hospital.stop(true));
       // Stopped right after the drivers, while the outputs still run: the drivers' last alarms are committed and sent.
       await this.startPart('alarm-commit', () => undefined, () => this.commit.flush());
       await this.startPart('drivers', () => this.startDrivers(), () => this.families.stop());
@@ -225,7 +233,8 @@ export class Gateway implements DriverSink {
       },
     });
     ({ ward: this.ward, rules: this.rules, commit: this.commit, outputs: this.outputs, selfAlarms: this.selfAlarms } = parts);
-    ({ syncLink: this.syncLink, ingest: this.ingest, families: this.families } = parts);
+    ({ syncLink: this.syncLink, ingest: this.ingest, families: this.families, hospital: this.hospital } = parts);
+    if (this.hospital.enabled) registerOutputMetrics(this.metrics.registry, this.hospital, now); // IHE outputs wiring
     const { rules, ward } = parts;
     restoreFromStore({ config: c, store, rules, ward, log, now: now() });
     this.selfAlarms.restore(rules.activeAlarms().filter((a) => a.bed === GATEWAY_BED && a.state !== 'cleared'));
@@ -237,9 +246,13 @@ export class Gateway implements DriverSink {
 
   private async startBroker(): Promise<void> {
     const c = this.opts.config.broker;
+    // The first listener: plaintext on the network and certificate expiry are logged at every start.
+    this.security = new SecurityPosture(this.opts.config, this.log.child({ module: 'tls' }), this.metrics.registry, this.now);
+    this.security.logAtStart();
     this.broker = createBroker(c, this.ingest, this.metrics, this.log);
     const port = await this.broker.start();
     this.log.info({ host: c.host, port }, 'broker: listening');
+    if (this.broker.tlsPort) this.log.info({ host: c.tls?.host, port: this.broker.tlsPort }, 'broker: MQTTS listening');
   }
 
   private async startDrivers(): Promise<void> {
@@ -271,9 +284,11 @@ export class Gateway implements DriverSink {
       upstream: () => this.upstream,
       degraded: () => this.degraded(),
     });
-    this.screen = createWardScreen(c, this.rulesConfig.profiles, limitOverridesSchema, backend, health, this.log);
+    const technicalLabels = Object.fromEntries(TECHNICAL_CONDITION_NAMES.map((t) => [t, TECHNICAL_CONDITIONS[t].label]));
+    this.screen = createWardScreen(c, this.rulesConfig.profiles, limitOverridesSchema, backend, health, this.log, () => this.security.notices(), technicalLabels);
     const port = await this.screen.start();
     this.log.info({ host: c.screen.host, port }, 'screen: listening');
+    if (this.screen.tlsPort) this.log.info({ host: c.screen.tls?.host, port: this.screen.tlsPort }, 'screen: HTTPS listening');
   }
 
   private async startBuzzer(): Promise<void> {
@@ -345,6 +360,7 @@ export class Gateway implements DriverSink {
     if (this.stopping) throw new Error('stopping');
     const next = loadConfig(configPath);
     const rulesNext = rulesConfigFrom(next);
+    this.security.reload([this.broker, this.screen, this.families]);
     const plan = planReload(this.opts.config, next, this.rulesConfig, rulesNext);
     this.rulesConfig = rulesNext;
     const result = await applyReload(plan, next, rulesNext, {

@@ -55,6 +55,11 @@ export class DriverFamilies {
 
   constructor(private readonly opts: DriverFamiliesOptions) {}
 
+  /** SIGHUP: drivers that listen with TLS (the HL7 listener) take their new certificate. */
+  reloadTls(): void {
+    for (const r of this.running) for (const d of r.drivers) d.reloadTls?.();
+  }
+
   get driverCount(): number {
     return this.running.reduce((n, r) => n + r.drivers.length, 0);
   }

@@ -7,6 +7,8 @@ import { ConfigError } from '../config/load.js';
 import { probeSystemBus } from './dbus-probe.js';
 import type { DriverFactory, DriverFamily } from './driver-families.js';
 import type { Logger } from './log.js';
+import { hl7TlsServer } from './tls/hl7-tls.js';
+import { senderAllowlist } from './tls/sender-allowlist.js';
 
 // Each family is imported only when a device of that family is configured: an MQTT-only ward never loads
 // serialport, node-ble or dbus-next (several MB of resident memory on a Pi).
@@ -92,7 +94,10 @@ async function hl7ListenerDrivers(devices: DeviceConfig[], sink: DriverSink, log
   if (!l.enabled) return [];
   const { defaultHl7DeviceId, MllpListener } = await import('../drivers/tcp/mllp-listener.js');
   const bound = devices.filter((d) => d.transport === 'hl7-tcp' && d.hl7);
+  const tls = l.tls ? hl7TlsServer(l.tls, l.host, log) : undefined;
   const listener = new MllpListener({
+    ...(tls ? { createServer: tls.createServer, reloadTls: tls.reload } : {}),
+    senderAllowed: senderAllowlist(bound),
     sink,
     host: l.host,
     port: l.port,
@@ -105,7 +110,7 @@ async function hl7ListenerDrivers(devices: DeviceConfig[], sink: DriverSink, log
   const start = listener.start.bind(listener);
   listener.start = async () => {
     await start();
-    log.info({ host: l.host, port: listener.address().port }, 'hl7: MLLP listener listening');
+    log.info({ host: l.host, port: listener.address().port, tls: tls !== undefined }, 'hl7: MLLP listener listening');
   };
   return [listener];
 }

@@ -99,7 +99,10 @@ export class Ingest implements DriverSink {
     }
   }
 
-  authenticate(username: string, password: string): Principal | null {
+  authenticate(username: string, password: string, certName?: string): Principal | null {
+    // A verified client certificate logs in the device named by its subject CN, if that device allows it.
+    const byCert = certName === undefined ? undefined : this.devices.get(certName);
+    if (byCert?.transport === 'mqtt' && byCert.clientCert && (!username || username === byCert.id)) return { kind: 'device', name: byCert.id, subscribe: [] };
     const device = this.devices.get(username);
     if (device && device.transport === 'mqtt') {
       return checkSecret(password, device.password, device.passwordHash) ? { kind: 'device', name: device.id, subscribe: [] } : null;
@@ -182,6 +185,7 @@ export class Ingest implements DriverSink {
     if (!this.opts.store.queueObservation(o)) metrics.recordDrop('queue-full');
     this.opts.ward.observation(o);
     const screen = this.opts.screen();
+    screen?.observe(o);
     if (screen && screen.clientCount > 0) {
       screen.broadcast({ type: 'vitals', bed: o.bedId, param: o.param, vital: { value: o.value, unit: o.unit, at: o.receivedAt, deviceId, flags: o.flags } });
     }

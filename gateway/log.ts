@@ -1,3 +1,6 @@
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
@@ -9,16 +12,45 @@ export const REDACT_PATHS = [
   'patient', '*.patient', 'patientId', '*.patientId', 'patientName', '*.patientName',
 ];
 
-/** pino JSON to stdout (journald); pretty when stdout is a terminal. */
-export function createLogger(level: string, opts: { pretty?: boolean; name?: string } = {}): Logger {
-  const pretty = opts.pretty ?? (process.stdout.isTTY === true && process.env.WARDGATE_LOG_JSON !== '1');
-  return pino({
-    name: opts.name ?? 'wardgate',
-    level,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    base: { pid: process.pid },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
-  });
+const require = createRequire(import.meta.url);
+
+/** pino-pretty is a dev dependency: a production install has none, and then logs stay JSON. */
+function prettyStream(): NodeJS.WritableStream | undefined {
+  try {
+    const pretty = require('pino-pretty') as (o: Record<string, unknown>) => NodeJS.WritableStream;
+    // sync: written before the process exits on Ctrl-C (no worker thread to flush, nothing lost or warned about)
+    return pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,name', sync: true });
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LoggerOptions {
+  /** Pretty lines instead of JSON on stdout; by default when stdout is a terminal (and WARDGATE_LOG_JSON is not 1). */
+  pretty?: boolean;
+  name?: string;
+  /** Also (or, with `quietStdout`, only) write JSON lines to this file (appended). */
+  file?: string;
+  /** Nothing on stdout unless it is a terminal: the demo keeps a piped stdout for its one human line. */
+  quietStdout?: boolean;
+}
+
+/** pino JSON to stdout (journald); pretty when stdout is a terminal; optionally JSON to a file as well. */
+export function createLogger(level: string, opts: LoggerOptions = {}): Logger {
+  const tty = process.stdout.isTTY === true && process.env.WARDGATE_LOG_JSON !== '1';
+  const pretty = opts.pretty ?? tty;
+  const base = { name: opts.name ?? 'wardgate', level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } };
+  const streams: pino.StreamEntry[] = [];
+  if (opts.file) {
+    mkdirSync(dirname(opts.file), { recursive: true });
+    streams.push({ level: level as pino.Level, stream: pino.destination({ dest: opts.file, append: true, sync: true }) });
+  }
+  if (!opts.quietStdout || tty) {
+    const out = pretty ? prettyStream() : undefined;
+    streams.push({ level: level as pino.Level, stream: out ?? process.stdout });
+  }
+  if (streams.length === 1 && streams[0]!.stream === process.stdout) return pino(base);
+  return pino(base, pino.multistream(streams));
 }
 
 /**

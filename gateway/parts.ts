@@ -8,6 +8,7 @@ import { AlarmCommit } from './alarm-commit.js';
 import type { EmbeddedBroker } from './broker/broker.js';
 import type { Buzzer } from './buzzer/buzzer.js';
 import { clockState } from './clock.js';
+import { operatorNotices } from './health/operator-notices.js';
 import { DriverFamilies, type DriverFamily } from './driver-families.js';
 import { Ingest, type GatewayCounters } from './ingest.js';
 import type { Logger, RateLimitedLog } from './log.js';
@@ -18,6 +19,7 @@ import type { AuditEntry, Store } from './store/store.js';
 import { SyncLink } from './sync-link.js';
 import { WardState } from './ward-state.js';
 import { WardOutputs } from './ward-outputs.js';
+import { HospitalOutputs } from './outputs.js'; // IHE outputs wiring
 
 /** What the parts share: built before them, or (the functions) read when used because built later. */
 export interface PartsContext {
@@ -51,6 +53,8 @@ export interface GatewayParts {
   syncLink: SyncLink;
   ingest: Ingest;
   families: DriverFamilies;
+  /** Alarm manager (IHE PCD-04/05) and EHR (PCD-01) over HL7 MLLP: gateway/outputs.ts. */
+  hospital: HospitalOutputs;
 }
 
 /** Builds the rules, the ward state and the parts between them, and wires them together (nothing starts here). */
@@ -67,6 +71,7 @@ export function buildParts(x: PartsContext): GatewayParts {
     clock: clockState(),
     startedAt: x.startedAt,
     version: x.version,
+    notices: operatorNotices(clockState()),
   });
   const rules = createRulesEngine(x.rulesConfig, { newId: x.newId });
   const apply = (out: RulesOutput, audit: AuditEntry[] = []) => commit.apply(out, audit);
@@ -107,7 +112,23 @@ export function buildParts(x: PartsContext): GatewayParts {
     startedAt: x.startedAt,
     disk: () => (selfAlarms.diskUsed === undefined ? undefined : { usedBytes: selfAlarms.diskUsed, budgetBytes: budgetBytes() }),
   });
+  // ---- IHE outputs wiring: alarm manager (PCD-04/05) and EHR (PCD-01), gateway/outputs.ts ----
+  const hospital = new HospitalOutputs({
+    config: c, db: store.db, log: log.child({ module: 'outputs' }), now, lastSeq: () => store.lastSeq,
+    patientOf: (bed) => syncLink.patientOf(bed),
+    technical: (t) => {
+      if (!x.stopping()) apply(rules.technical({ ...t, at: now() }));
+    },
+    noteIncident: (alarmId, message) => apply(rules.noteIncident(alarmId, message, 'alarm-manager', now())),
+    news2Complete: (bed) => rules.news2(bed, now()).complete,
+    activeAlarms: () => rules.activeAlarms(),
+    showPage: (p) => {
+      ward.page(p);
+      x.screen()?.broadcast({ type: 'page', page: p });
+    },
+  });
   const commit: AlarmCommit = new AlarmCommit({
+    within: (alarms) => hospital.within(alarms), // IHE outputs wiring: PCD-04 rows in the alarm's transaction
     store,
     log,
     now,
@@ -154,5 +175,5 @@ export function buildParts(x: PartsContext): GatewayParts {
     const st = store.outboxStats();
     return { depth: st.depth, oldestAgeSeconds: st.oldestCreatedAt === null ? 0 : Math.max(0, (now() - st.oldestCreatedAt) / 1000) };
   });
-  return { ward, rules, commit, outputs, selfAlarms, syncLink, ingest, families };
+  return { ward, rules, commit, outputs, selfAlarms, syncLink, ingest, families, hospital };
 }

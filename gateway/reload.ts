@@ -15,7 +15,7 @@ export interface ReloadResult {
 }
 
 /** Sections read once at start: a change is reported, and applies at the next restart. */
-const RESTART_SECTIONS = ['gateway', 'broker', 'screen', 'sync', 'dataDir'] as const;
+const RESTART_SECTIONS = ['gateway', 'broker', 'screen', 'sync', 'dataDir', 'outputs'] as const;
 
 export interface ReloadPlan {
   needsRestart: string[];

@@ -3,6 +3,7 @@ import type { AlarmEvent } from '../rules/types.js';
 import type { Upstream } from '../sync/upstream.js';
 import type { EmbeddedBroker } from './broker/broker.js';
 import { clockState } from './clock.js';
+import { operatorNotices } from './health/operator-notices.js';
 import type { Logger } from './log.js';
 import type { WardgateMetrics } from './metrics/registry.js';
 import type { ScreenServer } from './screen/server.js';
@@ -86,6 +87,7 @@ export class WardOutputs {
     h.oldestUndeliveredAt = stats.oldestCreatedAt;
     h.lastSyncAt = upstream?.status.lastDeliveredAt ?? h.lastSyncAt;
     h.clock = clockState();
+    h.notices = operatorNotices(h.clock);
     this.opts.screen()?.broadcast({ type: 'health', health: h });
   }
 

@@ -63,6 +63,8 @@ export interface HealthView {
   clock: string;
   startedAt: number;
   version: string;
+  /** What IT must fix, in words for the screen (gateway/health/operator-notices.ts): the clock. */
+  notices: string[];
   /** Driver families that cannot run (their devices are silent; MQTT ingest and alarms run on). */
   degraded?: { family: string; detail: string }[];
 }
@@ -75,7 +77,17 @@ export interface WardSnapshot {
   devices: DeviceView[];
   alarms: AlarmEvent[];
   central: CentralView[];
+  /** What the hospital's alarm manager reported about each alarm's page (PCD-05), latest per alarm. */
+  pages: PageView[];
   health: HealthView;
+}
+
+export interface PageView {
+  alarmId: string;
+  bed: string;
+  status: string;
+  text: string;
+  at: number;
 }
 
 const TREND_WINDOW_MS = 30 * 60_000;
@@ -87,6 +99,7 @@ export class WardState {
   private readonly devices = new Map<string, DeviceView>();
   private readonly alarms = new Map<string, AlarmEvent>();
   private readonly central = new Map<string, CentralView>();
+  private readonly pages = new Map<string, PageView>();
 
   constructor(
     private readonly gatewayId: string,
@@ -147,8 +160,10 @@ export class WardState {
   }
 
   alarm(a: AlarmEvent): void {
-    if (a.state === 'cleared') this.alarms.delete(a.id);
-    else this.alarms.set(a.id, a);
+    if (a.state === 'cleared') {
+      this.alarms.delete(a.id);
+      this.pages.delete(a.id);
+    } else this.alarms.set(a.id, a);
   }
 
   setAlarms(list: AlarmEvent[]): void {
@@ -175,6 +190,10 @@ export class WardState {
   audioPaused(bedId: string, until: number | undefined): void {
     const bed = this.beds.get(bedId);
     if (bed) bed.audioPausedUntil = until;
+  }
+
+  page(p: PageView): void {
+    this.pages.set(p.alarmId, p);
   }
 
   centralUpdate(c: CentralView): void {
@@ -213,6 +232,7 @@ export class WardState {
       devices: [...this.devices.values()],
       alarms: [...this.alarms.values()],
       central: [...this.central.values()],
+      pages: [...this.pages.values()].filter((p) => this.alarms.has(p.alarmId)),
       health: this.health,
     };
   }

@@ -30,6 +30,8 @@ export interface RulesEngine {
   deviceEvent(bed: string, deviceId: string, event: 'fall', at: number): RulesOutput;
   tick(now: number): RulesOutput;
   acknowledge(alarmId: string, by: string, now: number): RulesOutput;
+  /** A note on the incident of a live alarm (e.g. what the hospital's alarm manager did with the page): an `updated` event. */
+  noteIncident(alarmId: string, message: string, by: string, now: number): RulesOutput;
   pauseAudio(bed: string, by: string, now: number, durationMs?: number): RulesOutput;
   setManualInputs(bed: string, inputs: ManualInputs, by: string, now: number): RulesOutput;
   /** Throws `RulesInputError` for an unknown profile name. */
@@ -219,6 +221,16 @@ class Engine implements RulesEngine {
     const a = s.alarms.get(alarmId);
     if (!a || a.state !== 'active') return out;
     acknowledge(s, a, at, by, out);
+    return out;
+  }
+
+  noteIncident(alarmId: string, message: string, by: string, now: number): RulesOutput {
+    const s = this.s;
+    const out = emptyOutput();
+    const at = s.advance(now);
+    const a = s.alarms.get(alarmId);
+    if (!a) return out;
+    incidentEvent(s, a.incident, 'updated', at, by, message, out);
     return out;
   }
 

@@ -12,9 +12,9 @@ export interface TechnicalConditionInfo {
   label: string;
   /**
    * `device`: about one device (its alarm carries `deviceId`, one incident per device); `gateway`: about the
-   * gateway itself, raised on bed `gateway`.
+   * gateway itself, raised on bed `gateway`; `bed`: about a patient bed's alarms, raised there by the gateway (no device).
    */
-  scope: 'device' | 'gateway';
+  scope: 'device' | 'gateway' | 'bed';
   /**
    * Who raises it: the device's codec (`device`), its driver or the device registry from the link state
    * (`driver`), the rules engine when a bound device is silent (`rules`), or the gateway's own checks (`gateway`).
@@ -61,6 +61,13 @@ export const TECHNICAL_CONDITIONS = {
   'clock-unsynced': { priority: 'low', label: 'Clock not synchronised', scope: 'gateway', raisedBy: 'gateway' },
   /** A whole driver family (BLE, serial, HL7 listener) is down: its devices' measurements are lost, as for a disconnected device. */
   'driver-degraded': { priority: 'medium', label: 'Driver family not running', scope: 'gateway', raisedBy: 'gateway' },
+  /**
+   * The hospital's alarm manager confirms nothing: alarms reach nurses only on the ward. IEC 60601-1-8 6.11.2 asks
+   * that a distributed alarm system's communication failure be a technical alarm; medium, as losing a measurement.
+   */
+  'alarm-manager-unreachable': { priority: 'medium', label: 'Alarm manager unreachable', scope: 'gateway', raisedBy: 'gateway' },
+  /** A page the alarm manager reports rejected, or not accepted in time: the alarm waits on nobody; answer it here. */
+  'page-not-accepted': { priority: 'medium', label: 'Page not accepted', scope: 'bed', raisedBy: 'gateway' },
 } as const satisfies Record<string, TechnicalConditionInfo>;
 
 export type TechnicalConditionName = keyof typeof TECHNICAL_CONDITIONS;

@@ -15,6 +15,7 @@ import { encodedDialects } from './serial/encoders.js';
 import { SerialSimDevice } from './serial/serial-device.js';
 import { MqttSimDevice } from './transports/mqtt-device.js';
 import type { SimDevice } from './transports/sim-device.js';
+import { cmdAlarmManager, cmdEhr, IHE_USAGE } from './ihe/commands.js';
 
 /** Sample-stream dialects the simulator encodes, plus the IntelliVue emulator. */
 const SIM_SERIAL_DIALECTS: readonly string[] = [...encodedDialects(), 'intellivue'];
@@ -30,6 +31,7 @@ const USAGE = `wardgate-sim: drive a wardgate gateway the way a ward does
         [--interval 1] [--bed bed-01] [--device-id monitor-01] [--seed 1] [--duration S]
   wardgate-sim ble [--bus unix:path=...]             fake BlueZ: HR strap, oximeter, thermometer, cuff
   wardgate-sim central [--port 1884] [--username central] [--password PW] [--gateway ID:PASSWORD] [--db FILE]
+${IHE_USAGE}
 
 Shipped scenarios: simulator/scenarios/*.yaml. Exit codes: 0 ok, 1 expectations not met, 2 usage or scenario error.`;
 
@@ -291,6 +293,10 @@ export async function main(argv: string[]): Promise<number> {
       return cmdBle(rest);
     case 'central':
       return cmdCentral(rest);
+    case 'alarm-manager':
+      return cmdAlarmManager(rest, fail);
+    case 'ehr':
+      return cmdEhr(rest, fail);
     case undefined:
     case '-h':
     case '--help':

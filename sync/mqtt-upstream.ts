@@ -112,7 +112,8 @@ export class MqttUpstream implements Upstream {
       else o.log.warn({ err: err.message, url: o.url }, 'upstream: connection error');
     });
     client.on('close', () => {
-      if (this.status.online) o.log.warn({ url: o.url }, 'upstream: offline; incidents stay in the outbox');
+      // A close we asked for (shutdown) is not a fault: no warning on a clean stop.
+      if (this.status.online && !this.stopped) o.log.warn({ url: o.url }, 'upstream: offline; incidents stay in the outbox');
       this.status.online = false;
       this.scheduleReconnect();
     });

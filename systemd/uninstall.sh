@@ -50,7 +50,8 @@ rm -f "$UNIT" "$ROOT/etc/systemd/system/multi-user.target.wants/wardgate.service
 rm -rf "$ROOT/etc/systemd/system/wardgate.service.d"
 rm -f "$ROOT/etc/udev/rules.d/99-wardgate-serial.rules"
 rm -rf "$ROOT/opt/wardgate" "$ROOT/opt/wardgate.new" "$ROOT/opt/wardgate.old"
-log "removed the service and /opt/wardgate"
+rm -f "$ROOT/usr/local/bin/wardgate"
+log "removed the service, /usr/local/bin/wardgate and /opt/wardgate (every release)"
 if [[ "$SYSTEMCTL" == yes && -z "$ROOT" ]]; then
   systemctl daemon-reload
   systemctl reset-failed wardgate.service 2>/dev/null || true

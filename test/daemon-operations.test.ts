@@ -29,10 +29,10 @@ describe('running as a ward appliance', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('prints its version', () => {
+  it('prints its version and schema version', () => {
     const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'gateway/cli.ts'), '--version'], { encoding: 'utf8' });
-    expect(r.stdout.trim()).toBe(pkg.version);
+    expect(r.stdout.trim()).toMatch(new RegExp(`^${pkg.version.replaceAll('.', '\\.')} \\(schema \\d+\\)$`));
   });
 
   it('tells systemd READY=1 once serving, sends WATCHDOG=1 while healthy, STOPPING=1 on SIGTERM', async () => {

@@ -32,4 +32,6 @@ export interface Driver {
   start(): Promise<void>;
   /** Closes everything the driver opened and awaits it. */
   stop(): Promise<void>;
+  /** Drivers that listen with TLS take a new certificate for new connections (SIGHUP); open ones stay. */
+  reloadTls?(): void;
 }

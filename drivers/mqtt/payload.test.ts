@@ -57,6 +57,13 @@ describe('SenML payload (RFC 8428)', () => {
     expect(decodeVitalsPayload(JSON.stringify([{ n: 'hr', v: '70' }]), NOW).error).toMatch(/\[0\]\.v/);
     expect(decodeVitalsPayload(JSON.stringify([5]), NOW).error).toMatch(/\[0\]: must be an object/);
   });
+
+  it('refuses a time that overflows once resolved to ms, instead of passing on -Infinity (found by the fuzzer)', () => {
+    const r = decodeVitalsPayload('[{"bn":"urn:dev:mac:0024befffe804ff1:","bt":1700000000,"n":"hr","u":"beat/min","v":72,"t":-1e+308}]', NOW);
+    expect(r).toEqual({ items: [], error: '[0].t: time out of range' });
+    expect(decodeVitalsPayload(JSON.stringify([{ n: 'hr', v: 72, bt: 1e300 }]), NOW).error).toBe('[0].t: time out of range');
+    expect(decodeVitalsPayload(JSON.stringify([{ n: 'hr', v: 72, bt: 8.64e12 }]), NOW).items[0]).toMatchObject({ sourceTs: 8.64e15 });
+  });
 });
 
 describe('events payload', () => {

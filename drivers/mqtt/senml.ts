@@ -28,6 +28,8 @@ const UNIT_CONVERSIONS: Record<string, { to: string; f: (v: number) => number }>
 };
 
 const RELATIVE_TIME_LIMIT = 2 ** 28;
+/** The largest time a JavaScript Date holds, in ms either side of the epoch (ECMA-262, 21.4.1.1 Time Values). */
+const MAX_TIME_MS = 8.64e15;
 
 export function decodeSenml(records: unknown[], nowMs: number): DecodeResult {
   const items: Decoded[] = [];
@@ -80,6 +82,8 @@ export function decodeSenml(records: unknown[], nowMs: number): DecodeResult {
     }
     // SenML times are seconds; below 2^28 they are relative to now.
     const sourceTs = t === 0 ? undefined : Math.abs(t) < RELATIVE_TIME_LIMIT ? nowMs + t * 1000 : Math.round(t * 1000);
+    // bt + t of two finite numbers can still overflow once in ms (bt 1e9, t -1e308): refuse it, never pass -Infinity on.
+    if (sourceTs !== undefined && !(Math.abs(sourceTs) <= MAX_TIME_MS)) return { items: [], error: `[${i}].t: time out of range` };
     items.push({ kind: 'reading', param, value, unit: canonical, sourceTs });
   }
   if (items.length === 0) return { items, error: 'no vital sign in SenML pack' };

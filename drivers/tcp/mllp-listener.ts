@@ -3,6 +3,7 @@ import { DeviceConnection } from '../core/connection.js';
 import type { Driver, DriverSink } from '../core/driver.js';
 import { encodeMllp, MllpFramer } from '../serial/hl7/mllp.js';
 import { decodeHl7Message, type Hl7Decoded, type Hl7Location } from '../serial/hl7/oru.js';
+import { rejectAck } from './reject-ack.js';
 
 /**
  * HL7 v2 over TCP with MLLP (HL7 v2.5.1 Appendix C): monitors and central stations connect and send
@@ -39,6 +40,12 @@ export interface MllpListenerOptions {
   maxConnections?: number;
   deviceIdOf?: (info: Hl7MessageInfo) => string;
   onLocation?: (deviceId: string, location: Hl7Location & { bed: string }) => void;
+  /** A device's messages only from its allowed senders: false refuses the message (counted, AR/CR ACK, nothing delivered). */
+  senderAllowed?: (deviceId: string, remoteIp: string) => boolean;
+  /** Builds the listening server (e.g. a TLS server that calls `accept` per verified connection); default plain TCP. */
+  createServer?: (accept: (socket: Socket) => void) => Server;
+  /** Re-reads certificates for a TLS server made by createServer (SIGHUP). */
+  reloadTls?: () => void;
 }
 
 export function defaultHl7DeviceId(info: Hl7MessageInfo): string {
@@ -53,13 +60,14 @@ export class MllpListener implements Driver {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly conns = new Map<string, DeviceConnection>();
-  readonly stats = { connections: 0, messages: 0, decodeErrors: 0, oversize: 0, acks: 0 };
+  readonly stats = { connections: 0, messages: 0, decodeErrors: 0, oversize: 0, acks: 0, refused: 0 };
 
   constructor(private readonly opts: MllpListenerOptions) {}
 
   async start(): Promise<void> {
     if (this.server) return;
-    const server = createServer((socket) => this.accept(socket));
+    const accept = (socket: Socket): void => this.accept(socket);
+    const server = this.opts.createServer ? this.opts.createServer(accept) : createServer(accept);
     server.maxConnections = this.opts.maxConnections ?? 64;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -70,6 +78,10 @@ export class MllpListener implements Driver {
       });
     });
     server.on('error', (err) => this.safe(() => this.opts.sink.decodeError('hl7', 'hl7-listener', `listener error: ${err.message}`)));
+  }
+
+  reloadTls(): void {
+    this.opts.reloadTls?.();
   }
 
   address(): AddressInfo {
@@ -124,6 +136,14 @@ export class MllpListener implements Driver {
     if (d.equipmentId) info.equipmentId = d.equipmentId;
     if (d.patientId) info.patientId = d.patientId;
     const deviceId = (this.opts.deviceIdOf ?? defaultHl7DeviceId)(info);
+    const remoteIp = (socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+    if (this.opts.senderAllowed && !this.opts.senderAllowed(deviceId, remoteIp)) {
+      this.stats.refused++;
+      this.safe(() => this.opts.sink.decodeError('hl7-sender', deviceId, `message from ${remoteIp} refused: not an allowed sender for ${deviceId}`));
+      const nack = rejectAck(frame, 'sender not allowed');
+      if (nack && !socket.destroyed) socket.write(encodeMllp(nack));
+      return;
+    }
 
     if (d.result.error !== undefined) {
       this.stats.decodeErrors++;

@@ -4,6 +4,8 @@ import { Aedes, type Client, type AuthenticateError } from 'aedes';
 import type { Logger } from '../log.js';
 import { topicAllowed, type Principal } from './acl.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
+import { verifiedPeerName } from '../tls/peer-identity.js';
+import { TlsListener, type TlsListenerOptions } from '../tls/tls-server.js';
 
 export type { Principal } from './acl.js';
 
@@ -16,6 +18,8 @@ export interface BrokerCounters {
   connectionsRefused: number;
   /** Clients disconnected for a hostile act: a packet over the size limit at its header, or far over the rate. */
   disconnected: number;
+  /** TLS handshakes or client certificates refused on the MQTTS listener. */
+  tlsRefused: number;
 }
 
 /** Room in a packet beyond its payload: fixed and variable header, topic, MQTT 5 properties, credentials. */
@@ -29,7 +33,10 @@ export interface BrokerOptions {
   maxConnections?: number;
   /** Connections per remote address that may wait unauthenticated at once (a connection flood holds no more). */
   maxPendingPerAddress?: number;
-  authenticate: (username: string, password: string) => Principal | null;
+  /** `certName`: the subject CN of a verified client certificate (TLS listener only). */
+  authenticate: (username: string, password: string, certName?: string) => Principal | null;
+  /** A second listener speaking MQTT over TLS (gateway/tls/tls-server.ts); same clients, same rules. */
+  tls?: Omit<TlsListenerOptions, 'name' | 'log' | 'maxConnections' | 'onRefused'>;
   /** Called for every accepted device publish, synchronously, before the broker acknowledges it. */
   onDevicePublish: (deviceId: string, topic: string, payload: Buffer) => void;
   onDeviceConnection?: (deviceId: string, connected: boolean) => void;
@@ -48,7 +55,7 @@ interface ClientState {
  * their configured filters. Oversize and over-rate publishes are dropped and counted.
  */
 export class EmbeddedBroker {
-  readonly counters: BrokerCounters = { authFailures: 0, aclDenied: 0, oversize: 0, rateLimited: 0, connectionsRefused: 0, disconnected: 0 };
+  readonly counters: BrokerCounters = { authFailures: 0, aclDenied: 0, oversize: 0, rateLimited: 0, connectionsRefused: 0, disconnected: 0, tlsRefused: 0 };
   /** Unauthenticated sockets per remote address. */
   private readonly pending = new Map<string, number>();
   private readonly pendingSockets = new Map<Socket, string>();
@@ -57,6 +64,7 @@ export class EmbeddedBroker {
   private readonly clients = new WeakMap<Client, ClientState>();
   private readonly sockets = new Set<Socket>();
   private boundPort = 0;
+  private tlsListener: TlsListener | undefined;
 
   constructor(private readonly opts: BrokerOptions) {}
 
@@ -65,7 +73,17 @@ export class EmbeddedBroker {
   }
 
   get listening(): boolean {
-    return this.server?.listening === true;
+    return this.server?.listening === true && (!this.opts.tls || this.tlsListener?.listening === true);
+  }
+
+  /** The MQTTS port, 0 without TLS. */
+  get tlsPort(): number {
+    return this.tlsListener?.port ?? 0;
+  }
+
+  /** SIGHUP: new certificate and key for new TLS connections; no client on either listener is dropped. */
+  reloadTls(): void {
+    this.tlsListener?.reload();
   }
 
   get connectedClients(): number {
@@ -85,7 +103,8 @@ export class EmbeddedBroker {
       connectTimeout: 10_000,
       authenticate: (client, username, password, done) => {
         this.authenticated(client.conn as Socket);
-        const principal = username && password ? o.authenticate(username, password.toString('utf8')) : null;
+        const certName = verifiedPeerName(client.conn);
+        const principal = (username && password) || certName ? o.authenticate(username ?? '', password?.toString('utf8') ?? '', certName) : null;
         if (!principal) {
           this.counters.authFailures += 1;
           o.log.warn({ clientId: client.id, username }, 'broker: bad credentials');
@@ -152,38 +171,7 @@ export class EmbeddedBroker {
       if (s?.principal.kind === 'device') o.onDeviceConnection?.(s.principal.name, false);
     });
     this.aedes = aedes;
-    const maxPending = o.maxPendingPerAddress ?? 64;
-    const maxRemaining = o.maxPayloadBytes + PACKET_OVERHEAD_BYTES;
-    const server = createServer((socket) => {
-      const address = socket.remoteAddress ?? '?';
-      if ((this.pending.get(address) ?? 0) >= maxPending) {
-        this.counters.connectionsRefused += 1;
-        if (this.counters.connectionsRefused % 100 === 1) o.log.warn({ address, counters: { ...this.counters } }, 'broker: too many unauthenticated connections from one address, refusing');
-        socket.destroy();
-        return;
-      }
-      this.pending.set(address, (this.pending.get(address) ?? 0) + 1);
-      this.pendingSockets.set(socket, address);
-      // Small alarm messages must not wait for Nagle's algorithm.
-      socket.setNoDelay(true);
-      this.sockets.add(socket);
-      socket.on('close', () => {
-        this.sockets.delete(socket);
-        this.authenticated(socket);
-      });
-      aedes.handle(socket);
-      // A passive tap (aedes reads in paused mode, so 'data' sees each chunk it reads, before it parses it):
-      // a packet declaring more than the limit is cut off at its header instead of being buffered whole.
-      const guard = new PacketSizeGuard(maxRemaining);
-      socket.on('data', (chunk: Buffer) => {
-        const verdict = guard.feed(chunk);
-        if (verdict === 'ok' || socket.destroyed) return;
-        this.counters.oversize += 1;
-        this.counters.disconnected += 1;
-        o.log.warn({ address, verdict, declaredBytes: guard.largestDeclared, counters: { ...this.counters } }, 'broker: packet over the size limit, disconnecting');
-        socket.destroy();
-      });
-    });
+    const server = createServer((socket) => this.accept(socket));
     server.maxConnections = o.maxConnections ?? 500;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -194,7 +182,51 @@ export class EmbeddedBroker {
       });
     });
     this.boundPort = (server.address() as AddressInfo).port;
+    if (o.tls) {
+      this.tlsListener = new TlsListener({ ...o.tls, name: 'broker', log: o.log, maxConnections: o.maxConnections ?? 500, onRefused: () => (this.counters.tlsRefused += 1) }, (socket) => this.accept(socket));
+      await this.tlsListener.start();
+    }
     return this.boundPort;
+  }
+
+  /** A new connection on either listener: per-address limits, the packet size guard, then aedes. */
+  private accept(socket: Socket): void {
+    const o = this.opts;
+    const aedes = this.aedes;
+    if (!aedes) {
+      socket.destroy();
+      return;
+    }
+    const maxPending = o.maxPendingPerAddress ?? 64;
+    const maxRemaining = o.maxPayloadBytes + PACKET_OVERHEAD_BYTES;
+    const address = socket.remoteAddress ?? '?';
+    if ((this.pending.get(address) ?? 0) >= maxPending) {
+      this.counters.connectionsRefused += 1;
+      if (this.counters.connectionsRefused % 100 === 1) o.log.warn({ address, counters: { ...this.counters } }, 'broker: too many unauthenticated connections from one address, refusing');
+      socket.destroy();
+      return;
+    }
+    this.pending.set(address, (this.pending.get(address) ?? 0) + 1);
+    this.pendingSockets.set(socket, address);
+    // Small alarm messages must not wait for Nagle's algorithm.
+    socket.setNoDelay(true);
+    this.sockets.add(socket);
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.authenticated(socket);
+    });
+    aedes.handle(socket);
+    // A passive tap (aedes reads in paused mode, so 'data' sees each chunk it reads, before it parses it):
+    // a packet declaring more than the limit is cut off at its header instead of being buffered whole.
+    const guard = new PacketSizeGuard(maxRemaining);
+    socket.on('data', (chunk: Buffer) => {
+      const verdict = guard.feed(chunk);
+      if (verdict === 'ok' || socket.destroyed) return;
+      this.counters.oversize += 1;
+      this.counters.disconnected += 1;
+      o.log.warn({ address, verdict, declaredBytes: guard.largestDeclared, counters: { ...this.counters } }, 'broker: packet over the size limit, disconnecting');
+      socket.destroy();
+    });
   }
 
   /** The socket finished (or abandoned) authentication: it no longer counts against its address's pending limit. */
@@ -221,6 +253,8 @@ export class EmbeddedBroker {
     const aedes = this.aedes;
     this.server = undefined;
     this.aedes = undefined;
+    await this.tlsListener?.stop();
+    this.tlsListener = undefined;
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of this.sockets) s.destroy();

@@ -2,11 +2,13 @@ import { Counter } from 'prom-client';
 import type { GatewayConfig } from '../../config/schema.js';
 import type { Logger } from '../log.js';
 import type { WardgateMetrics } from '../metrics/registry.js';
+import { brokerTlsOptions } from '../tls/listener-options.js';
 import { EmbeddedBroker, type Principal } from './broker.js';
 
 /** Where the broker hands device logins, publishes and sessions (the gateway's ingest). */
 export interface BrokerIngest {
-  authenticate(username: string, password: string): Principal | null;
+  /** `certName`: the subject CN of a verified client certificate (MQTTS only). */
+  authenticate(username: string, password: string, certName?: string): Principal | null;
   onDevicePublish(deviceId: string, topic: string, payload: Buffer): void;
   onDeviceConnection(deviceId: string, connected: boolean): void;
 }
@@ -19,7 +21,8 @@ export function createBroker(c: GatewayConfig['broker'], ingest: BrokerIngest, m
     maxPayloadBytes: c.maxPayloadBytes,
     maxMessagesPerSecond: c.maxMessagesPerSecond,
     log: log.child({ module: 'broker' }),
-    authenticate: (username, password) => ingest.authenticate(username, password),
+    authenticate: (username, password, certName) => ingest.authenticate(username, password, certName),
+    tls: brokerTlsOptions(c),
     onDevicePublish: (deviceId, topic, payload) => ingest.onDevicePublish(deviceId, topic, payload),
     onDeviceConnection: (deviceId, connected) => ingest.onDeviceConnection(deviceId, connected),
   });

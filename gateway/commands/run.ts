@@ -5,11 +5,15 @@ import { defaultDriverFamilies } from '../drivers.js';
 import { createNotifier } from '../health/sd-notify.js';
 import { startWatchdog } from '../health/watchdog.js';
 import { createLogger, type Logger } from '../log.js';
+import { tlsFileProblems } from '../tls/config-files.js';
 
 /** Loads the config or exits 78 with one clear message naming the bad field(s). */
 export function loadConfigOrExit(path: string | undefined): GatewayConfig {
   try {
-    return loadConfig(path);
+    const config = loadConfig(path);
+    const tls = tlsFileProblems(config);
+    if (tls.length > 0) throw new ConfigError(path ?? 'the default configuration', tls);
+    return config;
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`wardgate: ${err.message}\n`);

@@ -31,6 +31,14 @@ describe('health endpoints over real HTTP', () => {
     expect(await (await fetch(`${base}/healthzz`)).text()).toBe('screen');
   });
 
+  it('/healthz reports the release schema and the open store schema (newer after a rollback)', async () => {
+    let store: number | undefined = 5;
+    const base = await serve({ checks: {}, version: '0.2.0', schema: { release: 4, store: () => store }, now: () => 0 });
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok', version: '0.2.0', schemaVersion: 4, storeSchemaVersion: 5, uptimeSeconds: 0 });
+    store = undefined;
+    expect(await (await fetch(`${base}/healthz`)).json()).toMatchObject({ schemaVersion: 4, storeSchemaVersion: null });
+  });
+
   it('/readyz stays 200 with degraded parts and lists them in the body', async () => {
     let degraded = [{ family: 'ble', detail: 'D-Bus system bus unreachable' }];
     const base = await serve({ checks: { store: () => ({ ok: true }) }, degraded: () => degraded });

@@ -1,7 +1,8 @@
 /**
  * /healthz, /readyz and /metrics as one request handler that the gateway's HTTP server (the screen's port) calls
  * first; it answers only those three paths and returns false for everything else.
- * - /healthz: 200 whenever the event loop can answer (liveness; the systemd watchdog is the hard backstop).
+ * - /healthz: 200 whenever the event loop can answer (liveness; the systemd watchdog is the hard backstop), with the
+ *   version and the schema versions (this release's and the store's).
  * - /readyz: 200 when every readiness check passes, else 503; the JSON body names each check's state and the
  *   degraded parts (a driver family that cannot run degrades the gateway without making it unready).
  * - /metrics: the Prometheus exposition text.
@@ -20,6 +21,11 @@ export interface HealthEndpointsOptions {
   checks: Record<string, ReadinessCheck>;
   metrics?: { scrape(): Promise<string>; readonly contentType: string };
   version?: string;
+  /**
+   * Schema versions on /healthz: `release` is the newest this build knows; `store()` is the open store's, which is
+   * newer after a rollback to this release (migrations are additive, so that is fine; see gateway/store/migrations.ts).
+   */
+  schema?: { release: number; store: () => number | undefined };
   /** A check slower than this counts as failed. Default 1000 ms. */
   checkTimeoutMs?: number;
   now?: () => number;
@@ -74,7 +80,8 @@ export function createHealthEndpoints(options: HealthEndpointsOptions): HealthHa
     }
     const head = req.method === 'HEAD';
     if (path === '/healthz') {
-      const body = { status: 'ok', version: options.version, uptimeSeconds: Math.round((now() - startedAt) / 1000) };
+      const schema = options.schema ? { schemaVersion: options.schema.release, storeSchemaVersion: options.schema.store() ?? null } : {};
+      const body = { status: 'ok', version: options.version, ...schema, uptimeSeconds: Math.round((now() - startedAt) / 1000) };
       send(res, 200, json, JSON.stringify(body), head);
     } else if (path === '/readyz') {
       const report = await runChecks(options.checks, options.checkTimeoutMs);

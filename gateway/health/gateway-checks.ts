@@ -2,6 +2,7 @@ import type { Upstream } from '../../sync/upstream.js';
 import type { EmbeddedBroker } from '../broker/broker.js';
 import type { DegradedFamily } from '../driver-families.js';
 import type { WardgateMetrics } from '../metrics/registry.js';
+import { SCHEMA_VERSION } from '../store/migrations.js';
 import type { Store } from '../store/store.js';
 import type { WardState } from '../ward-state.js';
 import { createHealthEndpoints, type HealthHandler } from './endpoints.js';
@@ -27,6 +28,7 @@ export interface GatewayCheckSources {
 export function gatewayHealthEndpoints(s: GatewayCheckSources): HealthHandler {
   return createHealthEndpoints({
     version: s.version,
+    schema: { release: SCHEMA_VERSION, store: () => s.store()?.schemaVersion },
     metrics: s.metrics,
     degraded: s.degraded,
     checks: {

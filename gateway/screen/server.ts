@@ -1,15 +1,19 @@
-import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import { PATTERNS } from '../buzzer/patterns.js';
 import type { Logger } from '../log.js';
-import type { AuditQuery } from '../store/audit.js';
+import type { AuditQuery, AuditRow } from '../store/audit.js';
+import { auditCsv, auditLine } from './audit-text.js';
+import { DEFAULT_DISPLAY, presentPatient, redactMessage, redactState, type DisplaySettings, type PatientView } from './display.js';
+import { isStaticPath, serveStatic } from './static-files.js';
+import { TrendHistory } from './trend-history.js';
+import { buildVocabulary, type Vocabulary } from './vocabulary.js';
 import type { HealthHandler } from '../health/endpoints.js';
 import { cookieValue, sessionKey, Sessions, type Session, type StaffMember } from './sessions.js';
+import { cookieSecurity, hstsHeader, isEncrypted, redirectToHttps, ScreenHttps, type ScreenTlsOptions } from './https.js';
 
 export const SESSION_COOKIE = 'wardgate_session';
 
@@ -27,7 +31,7 @@ export interface ScreenBackend {
   setBedLimits(bed: string, change: { profile?: string; overrides?: Record<string, unknown> }, staff: Session): ActionResult;
   /** /readyz: each part and whether the gateway as a whole is ready. */
   /** Recent audit rows, newest first (GET /api/audit). */
-  audit?(q: AuditQuery): unknown[];
+  audit?(q: AuditQuery): AuditRow[];
   /** The ward buzzer's state, shown with the gateway's health. */
   buzzer?(): BuzzerView;
 }
@@ -43,6 +47,8 @@ export interface BedSetup {
   id: string;
   label?: string | undefined;
   patientId?: string | undefined;
+  /** What the page is told of the configured patient (per `patientDisplay`); patientId itself is not sent. */
+  patient?: PatientView | undefined;
   profile: string;
   news2Scale?: 1 | 2 | undefined;
   overrides?: Record<string, unknown> | undefined;
@@ -53,6 +59,8 @@ export interface ScreenSetup {
   beds: Record<string, BedSetup>;
   profiles: Record<string, { description?: string | undefined; params: Record<string, unknown> }>;
   buzzer: BuzzerView | null;
+  /** Security notices for the status line: plaintext on the ward network, certificates near or past expiry. */
+  security: Array<{ level: 'warn' | 'bad'; text: string }>;
 }
 
 export interface ScreenOptions {
@@ -70,18 +78,19 @@ export interface ScreenOptions {
   profiles?: ScreenSetup['profiles'];
   /** Where the key that signs session tokens is kept, so sessions survive a restart. */
   sessionKeyFile?: string;
+  /** Patient display, locale, time zone, trend window (`screen` in the config); defaults in display.ts. */
+  display?: Partial<DisplaySettings>;
   /** Validates a bed's limit overrides (the rules' schema, handed in so the screen does not import rules/). */
   limitOverrides: z.ZodType<Record<string, unknown>>;
+  /** Technical condition -> label, from the rules' registry (handed in for the same reason). */
+  technicalLabels?: Record<string, string>;
+  /** HTTPS and WSS; the plain listener then serves only /healthz, /readyz, /metrics and redirects the rest. */
+  tls?: ScreenTlsOptions;
+  security?: () => ScreenSetup['security'];
 }
 
-const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-};
-const STATIC = new Set(['/index.html', '/app.js', '/style.css', '/audio.js', '/render.js']);
+type TrendInput = { bedId: string; param: string; value: number; receivedAt: number };
+
 const HEARTBEAT_MS = 5000;
 const MAX_BODY = 16 * 1024;
 
@@ -100,6 +109,10 @@ export class ScreenServer {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private boundPort = 0;
   private readonly beds = new Map<string, BedSetup>();
+  private readonly display: DisplaySettings;
+  private readonly trends: TrendHistory;
+  private readonly vocabulary: Vocabulary;
+  private https: ScreenHttps | undefined;
 
   private readonly limitsChange;
 
@@ -107,15 +120,39 @@ export class ScreenServer {
     this.limitsChange = z.object({ profile: z.string().min(1).max(64).optional(), overrides: o.limitOverrides.optional() }).strict();
     this.sessions = new Sessions(o.staff, o.sessionHours * 3600_000, Date.now, sessionKey(o.sessionKeyFile));
     for (const b of o.beds ?? []) this.beds.set(b.id, { ...b });
+    this.display = { ...DEFAULT_DISPLAY, ...Object.fromEntries(Object.entries(o.display ?? {}).filter(([, v]) => v !== undefined)) };
+    this.trends = new TrendHistory(this.display.trendHours);
+    this.vocabulary = buildVocabulary(o.technicalLabels ?? {});
+    // After a restart the trend charts start from what the ward state restored from the store (its last 30 minutes).
+    const restored = (o.backend.snapshot() as { beds?: Array<{ id: string; trends?: Record<string, Array<[number, number]>> }> }).beds ?? [];
+    for (const b of restored) for (const [param, pts] of Object.entries(b.trends ?? {})) for (const [at, value] of pts) this.trends.add({ bedId: b.id, param, value, receivedAt: at });
   }
 
   /** Beds' settings, profiles and buzzer state, sent with every snapshot and after a limits change. */
   setup(): ScreenSetup {
-    return { beds: Object.fromEntries(this.beds), profiles: this.o.profiles ?? {}, buzzer: this.o.backend.buzzer?.() ?? null };
+    const beds = Object.fromEntries(
+      [...this.beds].map(([id, { patientId, ...b }]) => [id, { ...b, patient: presentPatient(patientId ? { id: patientId } : undefined, this.display.patientDisplay) }]),
+    );
+    return { beds, profiles: this.o.profiles ?? {}, buzzer: this.o.backend.buzzer?.() ?? null, security: this.o.security?.() ?? [] };
+  }
+
+  /** An observation the gateway took in, for the trend charts (cheap: one bucket update). */
+  observe(o: TrendInput): void {
+    this.trends.add(o);
   }
 
   get port(): number {
     return this.boundPort;
+  }
+
+  /** The HTTPS port, 0 without TLS. */
+  get tlsPort(): number {
+    return this.https?.port ?? 0;
+  }
+
+  /** SIGHUP: a new certificate for new HTTPS connections; open screens stay connected. */
+  reloadTls(): void {
+    this.https?.reload();
   }
 
   get clientCount(): number {
@@ -123,28 +160,31 @@ export class ScreenServer {
   }
 
   async start(): Promise<number> {
-    const server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
       this.route(req, res).catch((err: unknown) => {
         this.o.log.error({ err }, 'screen: request failed');
         if (!res.headersSent) this.json(res, 500, { error: 'internal error' });
       });
-    });
+    };
+    const server = createServer(handler);
     server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
     const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-    server.on('upgrade', (req, socket, head) => {
+    const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
       const url = new URL(req.url ?? '/', 'http://x');
       const session = this.sessionOf(req);
       const viewer = !session && this.o.readOnlyView;
-      if (url.pathname !== '/ws' || (!session && !viewer) || !this.originAllowed(req)) {
+      const plainWhileTls = this.o.tls !== undefined && !isEncrypted(req);
+      if (url.pathname !== '/ws' || (!session && !viewer) || !this.originAllowed(req) || plainWhileTls) {
         socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
         socket.destroy();
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => this.onClient(ws, session));
-    });
+    };
+    server.on('upgrade', upgrade);
     this.server = server;
     this.wss = wss;
     await new Promise<void>((resolve, reject) => {
@@ -155,11 +195,15 @@ export class ScreenServer {
       });
     });
     this.boundPort = (server.address() as AddressInfo).port;
+    if (this.o.tls) {
+      this.https = new ScreenHttps(this.o.tls, this.o.log);
+      await this.https.start(handler, upgrade);
+    }
     this.pingTimer = setInterval(() => this.reap(), 15_000);
     this.pingTimer.unref();
     // An application heartbeat: the page treats HEARTBEAT_MS x 3 without any message as a lost connection, which
     // catches a half-open TCP connection (network cable out) that the browser would not report for minutes.
-    this.heartbeatTimer = setInterval(() => this.broadcast({ type: 'heartbeat', now: Date.now(), buzzer: this.o.backend.buzzer?.() ?? null }), HEARTBEAT_MS);
+    this.heartbeatTimer = setInterval(() => this.broadcast({ type: 'heartbeat', now: Date.now(), buzzer: this.o.backend.buzzer?.() ?? null, security: this.o.security?.() ?? [] }), HEARTBEAT_MS);
     this.heartbeatTimer.unref();
     return this.boundPort;
   }
@@ -167,7 +211,7 @@ export class ScreenServer {
   /** Sends a change to every connected screen; slow clients are dropped rather than buffered without bound. */
   broadcast(message: { type: string; [k: string]: unknown }): void {
     if (this.clients.size === 0) return;
-    const text = JSON.stringify(message);
+    const text = JSON.stringify(redactMessage(this.display.patientDisplay, message));
     for (const ws of this.clients) {
       if (ws.bufferedAmount > 4 * 1024 * 1024) {
         ws.terminate();
@@ -190,8 +234,10 @@ export class ScreenServer {
         user: session ? { id: session.staffId, name: session.name, role: session.role } : null,
         readOnly: !session,
         heartbeatMs: HEARTBEAT_MS,
+        vocabulary: this.vocabulary,
+        display: { locale: this.display.locale, timeZone: this.display.timeZone, hour12: this.display.hour12, trendHours: this.display.trendHours, patientDisplay: this.display.patientDisplay },
         setup: this.setup(),
-        state: this.o.backend.snapshot(),
+        state: redactState(this.display.patientDisplay, this.o.backend.snapshot()),
       }),
     );
   }
@@ -227,20 +273,11 @@ export class ScreenServer {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = url.pathname;
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (this.o.health && (await this.o.health(req, res))) return; // /healthz, /readyz, /metrics
+    if (this.o.health && (await this.o.health(req, res))) return; // /healthz, /readyz, /metrics: never redirected
+    if (this.o.tls && !isEncrypted(req)) return redirectToHttps(req, res, this.tlsPort);
+    if (this.o.tls) hstsHeader(req, res, this.o.tls.hstsMaxAgeSeconds);
     if (req.method === 'GET' && path === '/alarm-patterns.json') return this.json(res, 200, PATTERNS);
-    if (req.method === 'GET' && (path === '/' || STATIC.has(path))) {
-      const file = path === '/' ? '/index.html' : path;
-      const body = await readFile(PUBLIC_DIR + file.slice(1));
-      res.writeHead(200, {
-        'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'Cache-Control': 'no-cache',
-        'Content-Security-Policy': "default-src 'self'; connect-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
-        'Referrer-Policy': 'no-referrer',
-      });
-      res.end(body);
-      return;
-    }
+    if (req.method === 'GET' && isStaticPath(path)) return serveStatic(path, res);
     if (req.method === 'POST' && path === '/api/login') {
       const body = await readJson(req);
       const staffId = typeof body?.staffId === 'string' ? body.staffId : '';
@@ -251,12 +288,12 @@ export class ScreenServer {
         return this.json(res, 401, { error: result.error });
       }
       this.o.log.info({ staffId }, 'screen: login');
-      res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${result.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(this.o.sessionHours * 3600)}`);
+      res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${result.token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(this.o.sessionHours * 3600)}${cookieSecurity(req)}`);
       return this.json(res, 200, { id: result.staffId, name: result.name, role: result.role });
     }
     if (req.method === 'POST' && path === '/api/logout') {
       this.sessions.logout(cookieValue(req.headers.cookie, SESSION_COOKIE));
-      res.setHeader('Set-Cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`);
+      res.setHeader('Set-Cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${cookieSecurity(req)}`);
       return this.json(res, 200, { ok: true });
     }
     if (req.method === 'GET' && path === '/api/session') {
@@ -266,12 +303,16 @@ export class ScreenServer {
     }
     if (path.startsWith('/api/')) {
       const session = this.sessionOf(req);
-      if (!session) return this.json(res, 401, { error: 'log in first' });
-      if (req.method === 'GET' && path === '/api/state') return this.json(res, 200, this.o.backend.snapshot());
-      if (req.method === 'GET' && path === '/api/audit' && this.o.backend.audit) {
-        const bed = url.searchParams.get('bed') ?? undefined;
-        return this.json(res, 200, { rows: this.o.backend.audit({ limit: Number(url.searchParams.get('limit') ?? 50), ...(bed ? { bed } : {}) }) });
+      // What a wall display may show without login (readOnlyView): the words and the trends, as over /ws.
+      if (req.method === 'GET' && (session || this.o.readOnlyView)) {
+        if (path === '/api/vocabulary') return this.json(res, 200, this.vocabulary);
+        const t = /^\/api\/beds\/([^/]+)\/trends$/.exec(path);
+        if (t && this.beds.has(decodeURIComponent(t[1]!))) return this.json(res, 200, this.trends.get(decodeURIComponent(t[1]!), Date.now()));
       }
+      if (!session) return this.json(res, 401, { error: 'log in first' });
+      // The full state for staff tools and integrations (a staff session is required); the page itself uses /ws.
+      if (req.method === 'GET' && path === '/api/state') return this.json(res, 200, this.o.backend.snapshot());
+      if (req.method === 'GET' && (path === '/api/audit' || path === '/api/audit.csv') && this.o.backend.audit) return this.audit(url, res);
       if (req.method === 'POST') {
         if (!this.originAllowed(req)) return this.json(res, 403, { error: 'origin not allowed' });
         const body = await readJson(req);
@@ -289,6 +330,21 @@ export class ScreenServer {
       }
     }
     this.json(res, 404, { error: 'not found' });
+  }
+
+  /** GET /api/audit (JSON, in words) and /api/audit.csv, filtered by bed and time (`bed`, `since`, `until` in epoch ms). */
+  private audit(url: URL, res: ServerResponse): void {
+    const q = url.searchParams;
+    const num = (k: string) => (q.get(k) && Number.isFinite(Number(q.get(k))) ? Number(q.get(k)) : undefined);
+    const bed = q.get('bed') || undefined;
+    const since = num('since');
+    const until = num('until');
+    const csv = url.pathname.endsWith('.csv');
+    const rows = this.o.backend.audit!({ limit: num('limit') ?? (csv ? 500 : 50), ...(bed ? { bed } : {}), ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) });
+    const lines = rows.map((r) => auditLine(r, this.vocabulary));
+    if (!csv) return this.json(res, 200, { rows: lines });
+    res.writeHead(200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="wardgate-audit.csv"', 'Cache-Control': 'no-store' });
+    res.end(auditCsv(lines, (id) => this.beds.get(id)?.label ?? id, this.display.timeZone));
   }
 
   /** Validates a limits change before the rules see it, and remembers the bed's new settings for the page. */
@@ -320,6 +376,8 @@ export class ScreenServer {
     for (const ws of this.clients) ws.terminate();
     this.clients.clear();
     this.wss?.close();
+    await this.https?.stop();
+    this.https = undefined;
     const server = this.server;
     this.server = undefined;
     if (server) {

@@ -4,6 +4,9 @@ export interface AuditQuery {
   /** Newest first, at most this many (1-500). */
   limit: number;
   bed?: string;
+  /** Only rows at or after / before this time (epoch ms). */
+  since?: number;
+  until?: number;
 }
 
 export interface AuditRow {
@@ -18,11 +21,9 @@ export interface AuditRow {
 /** Recent rows of the audit trail (who did what from the screen), read from the store's `audit` table. */
 export function readAudit(db: Database.Database, q: AuditQuery): AuditRow[] {
   const limit = Math.max(1, Math.min(500, Math.floor(q.limit) || 50));
-  const rows = (
-    q.bed
-      ? db.prepare('SELECT row, at, actor, action, bed, detail FROM audit WHERE bed = ? ORDER BY row DESC LIMIT ?').all(q.bed, limit)
-      : db.prepare('SELECT row, at, actor, action, bed, detail FROM audit ORDER BY row DESC LIMIT ?').all(limit)
-  ) as Array<Omit<AuditRow, 'detail'> & { detail: string }>;
+  const rows = db
+    .prepare('SELECT row, at, actor, action, bed, detail FROM audit WHERE (? IS NULL OR bed = ?) AND at >= ? AND at <= ? ORDER BY row DESC LIMIT ?')
+    .all(q.bed ?? null, q.bed ?? null, q.since ?? 0, q.until ?? Number.MAX_SAFE_INTEGER, limit) as Array<Omit<AuditRow, 'detail'> & { detail: string }>;
   return rows.map((r) => {
     let detail: unknown = r.detail;
     try {

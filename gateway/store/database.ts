@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATIONS, type Migration } from './migrations.js';
 
 export type Db = Database.Database;
 
@@ -11,7 +11,11 @@ export interface OpenedDatabase {
   /** Migrations applied by this open (empty when the schema was current). */
   migrated: number[];
   backupPath?: string;
+  /** The store's schema version (user_version) after opening: may be newer than this release's (after a rollback). */
+  schemaVersion: number;
 }
+
+export { SCHEMA_VERSION } from './migrations.js';
 
 /**
  * Opens (creating if needed) the gateway database in `dataDir`: WAL journal, foreign keys, a busy timeout,
@@ -19,7 +23,7 @@ export interface OpenedDatabase {
  * alarm, audit and outbox commit (Store.durably): in WAL mode telemetry reaches the disk with the next FULL commit
  * or checkpoint, so a power cut can lose only the last moments of telemetry, never an alarm.
  */
-export function openDatabase(dataDir: string, fileName = 'wardgate.db'): OpenedDatabase {
+export function openDatabase(dataDir: string, fileName = 'wardgate.db', migrations: ReadonlyArray<Migration> = MIGRATIONS): OpenedDatabase {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, fileName);
   const existed = existsSync(path);
@@ -40,7 +44,21 @@ export function openDatabase(dataDir: string, fileName = 'wardgate.db'): OpenedD
   }
 
   const current = db.pragma('user_version', { simple: true }) as number;
-  const pending = MIGRATIONS.filter((m) => m.version > current);
+  const latest = migrations[migrations.length - 1]!.version;
+  if (current > latest) {
+    // A newer release migrated this store and we were rolled back to. Its migrations were additive unless one was a
+    // contract step, which records the oldest schema that may still open the store.
+    const row = db.prepare("SELECT value FROM meta WHERE key = 'min_reader_schema'").get() as { value: string } | undefined;
+    const minReader = row ? Number(row.value) : 0;
+    if (minReader > latest) {
+      db.close();
+      throw new Error(
+        `database ${path} has schema version ${current}, newer than this wardgate (${latest}), and needs a release that knows schema ${minReader} or later; refusing to downgrade`,
+      );
+    }
+    return { db, path, migrated: [], schemaVersion: current };
+  }
+  const pending = migrations.filter((m) => m.version > current);
   let backupPath: string | undefined;
   if (pending.length > 0 && existed && current > 0) {
     db.pragma('wal_checkpoint(TRUNCATE)');
@@ -50,14 +68,13 @@ export function openDatabase(dataDir: string, fileName = 'wardgate.db'): OpenedD
   for (const m of pending) {
     db.transaction(() => {
       db.exec(m.sql);
+      if (m.contract) {
+        db.prepare("INSERT INTO meta (key, value) VALUES ('min_reader_schema', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(
+          String(m.version),
+        );
+      }
       db.pragma(`user_version = ${m.version}`);
     })();
   }
-  const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
-  const now = db.pragma('user_version', { simple: true }) as number;
-  if (now > latest) {
-    db.close();
-    throw new Error(`database ${path} has schema version ${now}, newer than this wardgate (${latest}); refusing to downgrade`);
-  }
-  return { db, path, migrated: pending.map((m) => m.version), backupPath };
+  return { db, path, migrated: pending.map((m) => m.version), backupPath, schemaVersion: db.pragma('user_version', { simple: true }) as number };
 }

@@ -1,8 +1,22 @@
 /**
  * Forward-only schema migrations. Append a new entry to change the schema; never edit a shipped one.
  * `user_version` records the last applied migration; a backup of the file is taken before any runs.
+ *
+ * Expand now, contract a release later: a migration only adds (tables, nullable or defaulted columns, indexes), so
+ * the previous release still runs on a store this one migrated, and a rollback keeps everything written meanwhile
+ * (migrations.test.ts enforces it). A migration that removes or renames something the previous release uses is a
+ * contract step: mark it `contract: true`, ship it at least one release after the code stopped using the thing; it
+ * records its version as the oldest schema a release must know to open the store (meta `min_reader_schema`).
  */
-export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+  /** Removes or renames something: releases that know only older schemas must refuse the store afterwards. */
+  contract?: true;
+}
+
+export const MIGRATIONS: ReadonlyArray<Migration> = [
   {
     version: 1,
     name: 'initial',
@@ -151,4 +165,46 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       INSERT INTO observation_marks (at, seq) SELECT COALESCE(MAX(received_at), 0), COALESCE(MAX(seq), 0) FROM observations;
     `,
   },
+  {
+    version: 4,
+    name: 'hospital-outputs',
+    sql: `
+      -- HL7 messages for the hospital's systems (alarm manager: PCD-04; EHR: PCD-01), each written in the same
+      -- transaction as the alarm change or observation batch it reports, sent in row order per destination, and
+      -- kept until the receiver's accept acknowledgment. body is the HL7 v2 message as sent (segments joined by CR);
+      -- message_id is its MSH-10, so a resend after a crash carries the same control id.
+      CREATE TABLE output_outbox (
+        row INTEGER PRIMARY KEY,
+        destination TEXT NOT NULL,
+        message_id TEXT NOT NULL UNIQUE,
+        stream TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at INTEGER,
+        last_error TEXT,
+        acked_at INTEGER
+      );
+      CREATE INDEX output_outbox_pending ON output_outbox (destination, row) WHERE acked_at IS NULL;
+
+      -- What the alarm manager said became of each alert (PCD-05): delivered, read, accepted, rejected ...
+      CREATE TABLE alert_delivery (
+        row INTEGER PRIMARY KEY,
+        alarm_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        recipient TEXT,
+        device TEXT,
+        at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        message_id TEXT NOT NULL
+      );
+      CREATE INDEX alert_delivery_alarm ON alert_delivery (alarm_id, row);
+
+      -- Per destination and key (e.g. ehr / last-seq): how far a periodic report has read the store.
+      CREATE TABLE output_marks (destination TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (destination, key));
+    `,
+  },
 ];
+
+/** The newest schema this release knows (`wardgate --version`, /healthz). */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -106,11 +106,12 @@ describe('store', () => {
     s.close();
   });
 
-  it('refuses a database from a newer wardgate', () => {
+  it('refuses a database a newer wardgate contracted (min_reader_schema above ours)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
     new Store(dir).close();
     const raw = new Database(join(dir, 'wardgate.db'));
     raw.pragma('user_version = 99');
+    raw.prepare("INSERT INTO meta (key, value) VALUES ('min_reader_schema', '99')").run();
     raw.close();
     expect(() => new Store(dir)).toThrow(/newer than this wardgate/);
   });

@@ -46,6 +46,8 @@ export class Store {
   readonly db: Db;
   readonly path: string;
   readonly migrated: number[];
+  /** The store's schema version; newer than SCHEMA_VERSION after a rollback to this release. */
+  readonly schemaVersion: number;
   private seq: number;
   private pending: Observation[] = [];
   private flushScheduled = false;
@@ -70,6 +72,7 @@ export class Store {
     this.db.pragma('synchronous = NORMAL'); // the resting state; see durably()
     this.path = opened.path;
     this.migrated = opened.migrated;
+    this.schemaVersion = opened.schemaVersion;
     const d = this.db;
     this.st = {
       insertObs: d.prepare(
@@ -102,8 +105,9 @@ export class Store {
       markDeliveredMany: d.prepare(`UPDATE outbox SET delivered_at = ? WHERE gw_seq IN (SELECT value FROM json_each(?)) AND delivered_at IS NULL`),
       outboxDepth: d.prepare(`SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE delivered_at IS NULL`),
       insertAudit: d.prepare(`INSERT INTO audit (at, actor, action, bed, detail) VALUES (?, ?, ?, ?, ?)`),
-      openAlarms: d.prepare(`SELECT body FROM alarms WHERE state != 'cleared' ORDER BY raised_at`),
-      openIncidents: d.prepare(`SELECT body FROM incidents WHERE status != 'closed' ORDER BY opened_at`),
+      // Commit order (rowid; an upsert keeps it), never wall time: a Pi's clock can jump at boot when NTP syncs.
+      openAlarms: d.prepare(`SELECT body FROM alarms WHERE state != 'cleared' ORDER BY rowid`),
+      openIncidents: d.prepare(`SELECT body FROM incidents WHERE status != 'closed' ORDER BY rowid`),
       deviceState: d.prepare(
         `INSERT INTO device_state (device, state, reason, at) VALUES (?, ?, ?, ?)
          ON CONFLICT(device) DO UPDATE SET state = excluded.state, reason = excluded.reason, at = excluded.at`,
@@ -197,7 +201,7 @@ export class Store {
    * (with any observations still queued, so the observation that caused an alarm is never lost either).
    * Returns the outbox rows as written.
    */
-  commitAlarmChange(alarms: AlarmEvent[], incidents: IncidentEvent[], outbox: NewOutboxMessage[], audit: AuditEntry[] = []): OutboxRow[] {
+  commitAlarmChange(alarms: AlarmEvent[], incidents: IncidentEvent[], outbox: NewOutboxMessage[], audit: AuditEntry[] = [], within?: () => void): OutboxRow[] {
     const written: OutboxRow[] = [];
     this.durably(() => this.db.transaction(() => {
       if (this.pending.length > 0) this.writeObservations();
@@ -217,6 +221,7 @@ export class Store {
         written.push({ gwSeq, id: m.id, kind: m.kind, incidentId: m.incidentId ?? null, incidentSeq: m.incidentSeq ?? null, createdAt: m.createdAt, body });
       }
       for (const e of audit) this.st.insertAudit!.run(e.at, e.actor, e.action, e.bed ?? null, JSON.stringify(e.detail));
+      within?.(); // more rows that must commit with these (the hospital outputs' messages, gateway/outputs.ts)
       this.st.setMeta!.run('seq', String(this.seq));
     })());
     return written;

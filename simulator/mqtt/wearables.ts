@@ -12,6 +12,8 @@ export interface WearableSpec {
 
 export interface WearablesOptions {
   url: string;
+  /** CA certificate(s) for an mqtts:// url. */
+  ca?: Buffer;
   devices: WearableSpec[];
   intervalMs: number;
   seed?: number;
@@ -49,7 +51,7 @@ export class Wearables {
       this.o.devices.map(
         (d) =>
           new Promise<MqttClient>((resolve) => {
-            const c = mqtt.connect(this.o.url, { username: d.deviceId, password: d.password, clientId: `sim-${d.deviceId}`, protocolVersion: 4, reconnectPeriod: 2000 });
+            const c = mqtt.connect(this.o.url, { username: d.deviceId, password: d.password, clientId: `sim-${d.deviceId}`, protocolVersion: 4, reconnectPeriod: 2000, ...(this.o.ca ? { ca: this.o.ca } : {}) });
             c.on('error', (err) => this.o.onError?.(d.deviceId, err));
             c.once('connect', () => resolve(c));
             c.once('error', () => resolve(c));

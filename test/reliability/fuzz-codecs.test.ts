@@ -25,7 +25,7 @@ import { contractViolation, expectContract, fuzzOptions, heapAfterGc, mutatedByt
 import { figure, RELIABILITY } from './profile.js';
 
 const RUNS = RELIABILITY.fuzzRuns;
-const TIMEOUT = Math.max(60_000, RUNS * 2);
+const TIMEOUT = Math.max(60_000, RUNS * 30);
 
 const samples: MonitorSample[] = [
   { vitals: { hr: 72, spo2: 97, rr: 15, temp: 36.8, sbp: 120, dbp: 80 }, deviceTime: 1_700_000_000_000, seq: 1, sensorOff: false },

@@ -15,11 +15,11 @@ import { ConfigError, loadConfig, parseConfig } from '../../config/load.js';
 import { Store } from '../../gateway/store/store.js';
 import { DownlinkStore } from '../../gateway/store/downlink.js';
 import { parseDownlink } from '../../sync/wire.js';
-import { fuzzOptions, mutatedText } from './fuzz-harness.js';
-import { RELIABILITY } from './profile.js';
+import { FuzzTally, fuzzOptions, mutatedText, TALLIES } from './fuzz-harness.js';
+import { figure, RELIABILITY } from './profile.js';
 
 const RUNS = RELIABILITY.fuzzRuns;
-const TIMEOUT = Math.max(60_000, RUNS * 3);
+const TIMEOUT = Math.max(60_000, RUNS * 30);
 const DEFAULT_TEXT = readFileSync(new URL('../../config/default.yaml', import.meta.url), 'utf8');
 const DEFAULT = parse(DEFAULT_TEXT) as Record<string, unknown>;
 
@@ -45,13 +45,23 @@ const edit: fc.Arbitrary<Edit> = fc.record({
   value: fc.oneof(fc.anything({ maxDepth: 2 }), fc.constantFrom(0, -1, 65536, 1e999, Number.NaN, '', '0.0.0.0', 'mqtt://x', null, [], {}), fc.string()),
 });
 
-function onlyConfigError(fn: () => unknown): void {
+/** Runs one case: undefined when accepted, the ConfigError's text when refused; any other exception escapes. */
+function onlyConfigError(fn: () => unknown): string | undefined {
   try {
     fn();
+    return undefined;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw new Error(`escaped: ${(err as Error)?.constructor?.name}: ${String((err as Error)?.message ?? err)}`);
+    // The first problem names the path of the bad field.
+    return err.problems[0] ?? err.message;
   }
 }
+
+const configOutcome = (r: string | undefined) => (r === undefined ? { accepted: true } : { rejected: r });
+
+afterAll(() => {
+  for (const t of TALLIES) for (const line of t.report()) figure('fuzz', line);
+});
 
 describe(`fuzz: configuration (${RUNS} cases per target)`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'wg-fuzz-config-'));
@@ -62,20 +72,18 @@ describe(`fuzz: configuration (${RUNS} cases per target)`, () => {
   });
 
   it('parseConfig on the default config with random edits throws nothing but ConfigError', () => {
-    let accepted = 0;
+    const tally = new FuzzTally('config-parse (edited default config)');
     fc.assert(
       fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), fc.dictionary(fc.constantFrom('WARDGATE_BROKER_PORT', 'WARDGATE_SCREEN_PORT', 'WARDGATE_DATA_DIR', 'WARDGATE_LOG_LEVEL', 'WARDGATE_SYNC_URL'), fc.string({ maxLength: 12 }), { maxKeys: 2 }), (edits, env) => {
         // A fresh copy per case: parseConfig writes env overrides into the nested sections it is given.
         const raw = edits.reduce<unknown>((acc, e) => applyEdit(acc, e), structuredClone(DEFAULT));
-        onlyConfigError(() => {
-          parseConfig(raw, 'fuzz', env);
-          accepted += 1;
-        });
+        tally.time({ edits, env }, () => onlyConfigError(() => parseConfig(raw, 'fuzz', env)), configOutcome);
       }),
       fuzzOptions(RUNS),
     );
     // Some edits leave a valid config (a changed label, a deleted optional key): the fuzzer reached both outcomes.
-    expect(accepted).toBeGreaterThan(0);
+    expect(tally.accepted).toBeGreaterThan(0);
+    expect(tally.rejected).toBeGreaterThan(0);
   }, TIMEOUT);
 
   it('an alias to an anchor that does not exist is a ConfigError (found by this fuzzer)', () => {
@@ -87,6 +95,7 @@ describe(`fuzz: configuration (${RUNS} cases per target)`, () => {
   });
 
   it('loadConfig on mutated YAML text throws nothing but ConfigError', () => {
+    const tally = new FuzzTally('config-file (mutated YAML text)');
     const file = join(dir, 'fuzz.yaml');
     const lines = DEFAULT_TEXT.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
     const text = fc.oneof(
@@ -97,10 +106,11 @@ describe(`fuzz: configuration (${RUNS} cases per target)`, () => {
     fc.assert(
       fc.property(text, (t) => {
         writeFileSync(file, t);
-        onlyConfigError(() => loadConfig(file, {}));
+        tally.time(t, () => onlyConfigError(() => loadConfig(file, {})), configOutcome);
       }),
-      fuzzOptions(Math.min(RUNS, 20_000)),
+      fuzzOptions(RUNS),
     );
+    expect(tally.rejected).toBeGreaterThan(0);
   }, TIMEOUT);
 });
 
@@ -125,7 +135,7 @@ describe(`fuzz: downlink messages (${RUNS} cases per target)`, () => {
   });
 
   it('structurally mutated messages: parse never throws, and whatever parses applies without throwing', () => {
-    let applied = 0;
+    const tally = new FuzzTally('downlink (mutated valid messages)');
     const mutated = fc.tuple(fc.constantFrom(...seeds), fc.array(edit, { maxLength: 3 }), fc.nat()).map(([s, edits, n]) => {
       const m = edits.reduce<unknown>((acc, e) => applyEdit(acc, e), s) as Record<string, unknown>;
       return m && typeof m === 'object' && !Array.isArray(m) ? { ...m, messageId: `${String(m.messageId)}-${n}` } : m;
@@ -133,15 +143,16 @@ describe(`fuzz: downlink messages (${RUNS} cases per target)`, () => {
     fc.assert(
       fc.property(mutated, fc.boolean(), (m, asText) => {
         const payload = asText ? JSON.stringify(m) ?? 'undefined' : m;
-        const parsed = parseDownlink(payload);
-        if (!('error' in parsed)) {
+        tally.time(payload, () => {
+          const parsed = parseDownlink(payload);
+          if ('error' in parsed) return parsed.error;
           downlink.apply(parsed, Date.now());
-          applied += 1;
-        }
+          return undefined;
+        }, (r) => (r === undefined ? { accepted: true } : { rejected: r }));
       }),
       fuzzOptions(RUNS),
     );
-    expect(applied).toBeGreaterThan(0);
+    expect(tally.accepted).toBeGreaterThan(0);
   }, TIMEOUT);
 
   it('random text and bytes never throw', () => {

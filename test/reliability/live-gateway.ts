@@ -110,5 +110,38 @@ export async function scrapeMetric(screenPort: number, name: string): Promise<nu
   return sum;
 }
 
+/** The nurse of gatewayConfig's screen (staff n1) logs in; returns the session cookie. */
+async function nurseLogin(base: string): Promise<string> {
+  const login = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ staffId: 'n1', pin: '2468' }) });
+  if (login.status !== 200) throw new Error(`screen login: HTTP ${login.status}`);
+  return login.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+/**
+ * The nurse's admission round: ACVPU alert and breathing air on every bed, so that NEWS2 is complete and a NEWS2
+ * alarm can clear once the vitals are back (an incomplete score never clears one).
+ */
+export async function enterManualInputs(screenPort: number, bedIds: string[]): Promise<void> {
+  const base = `http://127.0.0.1:${screenPort}`;
+  const cookie = await nurseLogin(base);
+  for (const bed of bedIds) {
+    const r = await fetch(`${base}/api/beds/${encodeURIComponent(bed)}/manual`, { method: 'POST', headers: { 'Content-Type': 'application/json', cookie }, body: JSON.stringify({ acvpu: 'A', o2: false }) });
+    if (r.status !== 200) throw new Error(`manual inputs for ${bed}: HTTP ${r.status} ${await r.text()}`);
+  }
+}
+
+/** Acknowledges every active alarm on the screen as nurse n1; returns how many. */
+export async function acknowledgeEverything(screenPort: number): Promise<number> {
+  const base = `http://127.0.0.1:${screenPort}`;
+  const cookie = await nurseLogin(base);
+  const state = (await (await fetch(`${base}/api/state`, { headers: { cookie } })).json()) as { alarms: Array<{ id: string; state: string }> };
+  let n = 0;
+  for (const a of state.alarms.filter((x) => x.state === 'active')) {
+    const r = await fetch(`${base}/api/alarms/${encodeURIComponent(a.id)}/ack`, { method: 'POST', headers: { 'Content-Type': 'application/json', cookie }, body: '{}' });
+    if (r.status === 200) n += 1;
+  }
+  return n;
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -113,7 +113,7 @@ describe('systemd/wardgate.service', () => {
     // The V8 heap limit must leave room under MemoryMax for native memory, so a leak ends in a V8 abort first.
     const exec = one('ExecStart')!;
     expect(exec).toMatch(
-      /^\/usr\/bin\/node --max-old-space-size=\d+ --max-semi-space-size=\d+ \/opt\/wardgate\/dist\/gateway\/cli\.js run --config \/etc\/wardgate\/wardgate\.yaml$/,
+      /^\/usr\/bin\/node --max-old-space-size=\d+ --max-semi-space-size=\d+ \/opt\/wardgate\/current\/dist\/gateway\/cli\.js run --config \/etc\/wardgate\/wardgate\.yaml$/,
     );
     const heap = Number(/--max-old-space-size=(\d+)/.exec(exec)![1]);
     const max = toMiB(one('MemoryMax')!);

@@ -1,15 +1,17 @@
 // Ward screen client: one WebSocket for a snapshot and live changes, fetch() for actions. Everything is served
-// by the gateway (no CDN), so the screen works with the hospital network down.
+// by the gateway (no CDN), so the screen works with the hospital network down. The words it shows come from the
+// gateway with the first snapshot (format.js); the overview (tiles.js), the alarm panel (alarm-panel.js), a bed's
+// detail (detail.js) and the audit trail (audit.js) each have a module.
+import { renderAlarmPanel } from './alarm-panel.js';
 import { AlarmTone } from './audio.js';
-import { $, age, clockTime, countdown, el, keyed, since, sparkline, tickTimes } from './render.js';
+import { initAudit } from './audit.js';
+import { initDetail, openDetail, refreshDetail } from './detail.js';
+import { startFlashing } from './flash.js';
+import { age, clockTime, configure, deviceState } from './format.js';
+import { $, el, since, tickTimes } from './render.js';
+import { LIST_QUERY, renderTiles } from './tiles.js';
 
-const PARAM_LABELS = { hr: 'HR', pr: 'Pulse', spo2: 'SpO₂', rr: 'Resp', temp: 'Temp', sbp: 'BP sys', dbp: 'BP dia', map: 'MAP', pi: 'PI' };
-const UNIT_LABELS = { '/min': '/min', '%': '%', Cel: '°C', 'mm[Hg]': 'mmHg' };
-const MAIN_PARAMS = ['hr', 'spo2', 'rr', 'sbp', 'temp'];
-const PARAM_ORDER = ['hr', 'spo2', 'rr', 'sbp', 'temp', 'pr', 'dbp', 'map', 'pi'];
 const RANK = { high: 3, medium: 2, low: 1 };
-const MARKER = { high: '***', medium: '**', low: '*' }; // IEC 60601-1-8 text markers used by monitors
-const STALE_VALUE_MS = 60_000;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 5_000;
 
@@ -128,6 +130,7 @@ function onMessage(m) {
     setup = m.setup ?? setup;
     user = m.user ?? (m.readOnly ? null : user);
     heartbeatMs = m.heartbeatMs ?? heartbeatMs;
+    if (m.vocabulary || m.display) configure(m.vocabulary, m.display);
     snapshots += 1;
     document.body.dataset.snapshots = String(snapshots);
     const wasOffline = offlineSince !== 0;
@@ -168,8 +171,19 @@ function onMessage(m) {
       state.devices = state.devices.map((d) => (d.id === m.device.id ? m.device : d));
       if (m.bed) state.beds = state.beds.map((b) => (b.id === m.bed.id ? m.bed : b));
       break;
+    case 'admission': {
+      const b = state.beds.find((x) => x.id === m.admission.bed);
+      if (b) {
+        if (m.admission.state === 'admitted' && m.admission.patient) b.patient = m.admission.patient;
+        else delete b.patient;
+      }
+      break;
+    }
     case 'central':
       state.central = state.central.filter((c) => c.incidentId !== m.central.incidentId).concat([m.central]);
+      break;
+    case 'page': // the hospital alarm manager's word on this alarm's page (IHE PCD-05)
+      state.pages = (state.pages ?? []).filter((p) => p.alarmId !== m.page.alarmId).concat([m.page]);
       break;
     case 'health':
       state.health = m.health;
@@ -179,6 +193,7 @@ function onMessage(m) {
       break;
     case 'heartbeat':
       if (m.buzzer) setup.buzzer = m.buzzer;
+      if (m.security) setup.security = m.security;
       break;
     default:
       return;
@@ -219,8 +234,6 @@ async function act(path, body, done) {
   }
 }
 
-const bedUrl = (id, action) => `/api/beds/${encodeURIComponent(id)}/${action}`;
-
 // ---- rendering --------------------------------------------------------------------------------------------
 
 function canAct() {
@@ -229,30 +242,22 @@ function canAct() {
 
 function bedLabel(id) {
   if (id === 'gateway') return 'Gateway';
-  const b = state.beds.find((x) => x.id === id);
+  const b = state?.beds.find((x) => x.id === id);
   return b ? b.label : id;
+}
+
+function patientOf(id) {
+  const b = state?.beds.find((x) => x.id === id);
+  return b?.patient ?? setup.beds[id]?.patient;
 }
 
 function effectivePriority(a) {
   return Math.min(3, RANK[a.priority] + (a.escalated ? 1 : 0));
 }
 
-function sortedAlarms() {
-  return [...state.alarms].sort((a, b) => RANK[b.priority] - RANK[a.priority] || a.raisedAt - b.raisedAt || (a.id < b.id ? -1 : 1));
-}
-
-function centralFor(a) {
-  return state.central.find((c) => c.incidentId === a.incidentId);
-}
-
-function centralText(c) {
-  if (!c) return '';
-  const who = c.assignedTo ? ` → ${c.assignedTo.name}${c.assignedTo.role ? ` (${c.assignedTo.role})` : ''}` : '';
-  return `Centre: ${c.status.replace(/-/g, ' ')}${who}`;
-}
-
-function fmt(v) {
-  return Number.isInteger(v) ? String(v) : (Math.round(v * 10) / 10).toFixed(1);
+function ctx() {
+  const alarms = state ? [...state.alarms].sort((a, b) => RANK[b.priority] - RANK[a.priority] || a.raisedAt - b.raisedAt || (a.id < b.id ? -1 : 1)) : [];
+  return { state, setup, alarms, now: Date.now(), acting: canAct(), act, api, toast, bedLabel, patientOf, openDetail };
 }
 
 function renderHeader(now) {
@@ -264,123 +269,37 @@ function renderHeader(now) {
   const bz = setup.buzzer;
   const items = [
     h.upstreamEnabled === false
-      ? el('span', { class: 'pill', 'data-health': 'central' }, 'Central: sync off')
-      : el('span', { class: `pill ${h.upstreamOnline ? 'ok' : 'bad'}`, 'data-health': 'central' }, h.upstreamOnline ? 'Central: online' : 'Central: OFFLINE'),
-    el('span', { class: `pill ${h.outboxDepth > 0 ? 'warn' : ''}` }, `Outbox ${h.outboxDepth}`, h.oldestUndeliveredAt ? since(h.oldestUndeliveredAt, ' · oldest ') : ''),
-    el('span', { class: 'pill' }, h.lastSyncAt ? since(h.lastSyncAt, 'Last sync ', ' ago') : 'Never synced'),
-    el('span', { class: `pill ${up === devs.length ? 'ok' : 'warn'}`, title: devs.map((d) => `${d.id}: ${d.state}`).join('\n') }, `Devices ${up}/${devs.length}`),
-    el('span', { class: `pill ${h.clock === 'synchronised' ? '' : 'warn'}` }, `Clock ${h.clock}`),
-    bz ? el('span', { class: `pill ${bz.faulted ? 'bad' : ''}`, 'data-health': 'buzzer' }, `Buzzer ${bz.backend}${bz.faulted ? ' FAULT' : bz.sounding ? ` · ${bz.sounding}` : ''}`) : null,
+      ? el('span', { class: 'pill', 'data-health': 'central' }, 'Central service: not used')
+      : el('span', { class: `pill ${h.upstreamOnline ? 'ok' : 'bad'}`, 'data-health': 'central' }, h.upstreamOnline ? '✓ Central service online' : '✕ Central service OFFLINE'),
+    h.outboxDepth > 0 ? el('span', { class: 'pill warn' }, `${h.outboxDepth} incident updates waiting to send`, h.oldestUndeliveredAt ? since(h.oldestUndeliveredAt, ', oldest ') : '') : null,
+    el('span', { class: 'pill' }, h.lastSyncAt ? since(h.lastSyncAt, 'Last sync ', ' ago') : 'Not synced yet'),
+    el('span', { class: `pill ${up === devs.length ? 'ok' : 'warn'}`, title: devs.map((d) => `${d.id}: ${deviceState(d.state)}`).join('\n') }, `Devices ${up} of ${devs.length} connected`),
+    // What IT must fix (unsynchronised clock, client certificate near expiry), worded by the gateway.
+    ...(h.notices ?? []).map((n) => el('span', { class: 'pill warn', 'data-health': 'notice', title: n }, n)),
+    bz ? el('span', { class: `pill ${bz.faulted ? 'bad' : ''}`, 'data-health': 'buzzer' }, bz.faulted ? '✕ Ward buzzer FAULT' : `Ward buzzer ${bz.backend === 'none' ? 'not fitted' : bz.sounding ? `sounding (${bz.sounding})` : 'ready'}`) : null,
+    // Plaintext listeners on the ward network and certificates near or past expiry (gateway/tls/).
+    ...(setup.security ?? []).map((n) => el('span', { class: `pill ${n.level}`, 'data-health': 'security' }, n.text)),
   ];
-  $('health').replaceChildren(...items);
+  $('health').replaceChildren(...items.filter(Boolean));
   $('clock').textContent = clockTime(now);
-}
-
-function renderAlarms(alarms) {
-  $('no-alarms').hidden = alarms.length > 0;
-  const counts = ['high', 'medium', 'low'].map((p) => [p, alarms.filter((a) => a.priority === p && a.state === 'active').length]).filter(([, n]) => n);
-  $('alarm-count').textContent = counts.map(([p, n]) => `${n} ${p}`).join(' · ');
-  const acting = canAct();
-  keyed(
-    $('alarm-list'),
-    alarms,
-    (a) => a.id,
-    (a) => JSON.stringify([a.state, a.priority, a.message, a.value, a.audible, a.escalated, a.latched, centralFor(a), acting, bedLabel(a.bed)]),
-    (a) => {
-      const c = centralFor(a);
-      const b = state.beds.find((x) => x.id === a.bed);
-      const patient = b && setup.beds[b.id]?.patientId;
-      const tech = a.kind === 'technical';
-      return el('li', { class: `alarm ${a.priority} ${a.state} ${tech ? 'technical' : ''} ${a.audible ? '' : 'silent'}`, 'data-alarm': a.id, 'data-bed': a.bed, 'data-priority': a.priority, 'data-state': a.state },
-        el('span', { class: 'marker', 'aria-label': `${a.priority} priority` }, MARKER[a.priority]),
-        el('span', { class: 'where' }, el('b', {}, bedLabel(a.bed)), patient ? el('small', {}, patient) : null),
-        el('span', { class: 'what' },
-          tech ? el('span', { class: 'badge' }, 'TECHNICAL') : null,
-          el('span', {}, a.message),
-          a.value !== undefined && !a.message.includes(fmt(a.value)) ? el('b', { class: 'val' }, ` ${fmt(a.value)} ${UNIT_LABELS[a.unit] ?? a.unit ?? ''}`) : null,
-          a.latched ? el('small', {}, ' latched') : null,
-          a.escalated ? el('small', {}, ' ESCALATED') : null),
-        el('span', { class: 'when' }, since(a.raisedAt, 'active ')),
-        el('span', { class: 'central' }, centralText(c)),
-        el('span', { class: 'state' }, a.state === 'acknowledged' ? `acknowledged${a.by.startsWith('staff:') ? ` by ${a.by.slice(6)}` : ''}` : a.audible ? '' : 'audio paused'),
-        acting && a.state === 'active'
-          ? el('button', { type: 'button', class: 'ack', onclick: (e) => { e.currentTarget.disabled = true; act(`/api/alarms/${encodeURIComponent(a.id)}/ack`, {}, `Acknowledged: ${bedLabel(a.bed)} ${a.condition}`); } }, 'Acknowledge')
-          : el('span', {}),
-      );
-    },
-  );
-}
-
-/** A bed tile: a persistent <article> whose sections are rebuilt only when what they show changes. */
-function renderBed(article, b, alarms, now, acting) {
-  const bedAlarms = alarms.filter((a) => a.bed === b.id);
-  const top = bedAlarms.find((a) => a.state === 'active') ?? bedAlarms[0];
-  const cfg = setup.beds[b.id] ?? {};
-  const devices = state.devices.filter((d) => d.bed === b.id);
-  const paused = b.audioPausedUntil && b.audioPausedUntil > now ? b.audioPausedUntil : null;
-  // The ward's usual parameters first, then any other the bed has (invasive pressures, EtCO2 ...).
-  const params = [...PARAM_ORDER.filter((p) => b.vitals[p] || MAIN_PARAMS.includes(p)), ...Object.keys(b.vitals).filter((p) => !PARAM_ORDER.includes(p))];
-  const n = b.news2;
-  const central = bedAlarms.map(centralFor).filter(Boolean);
-  const alarmOf = (p) => bedAlarms.find((a) => a.param === p);
-  article.className = `bed ${top ? `alarm-${top.priority} ${top.state}` : 'calm'}`;
-  const minute = Math.floor(now / 10_000);
-  const sections = [
-    { key: 'head', sig: [b.label, cfg, paused, b.patient], build: () => el('header', {},
-      el('h3', {}, b.label),
-      b.patient
-        ? el('span', { class: 'patient' }, `Patient ${b.patient.name ? `${b.patient.name} · ` : ''}${b.patient.id}`)
-        : el('span', { class: `patient ${cfg.patientId ? '' : 'none'}` }, cfg.patientId ? `Patient ${cfg.patientId}` : 'No patient associated'),
-      el('span', { class: 'profile' }, `Limits: ${cfg.profile ?? '—'}${cfg.overrides && Object.keys(cfg.overrides).length ? ' (changed)' : ''}`),
-      paused ? el('span', { class: 'paused' }, countdown(paused, 'Audio paused ')) : null) },
-    { key: 'vitals', sig: [b.vitals, params.map((p) => b.trends[p]?.length), bedAlarms.map((a) => [a.param, a.priority]), minute], build: () => el('div', { class: 'vitals' }, ...params.map((p) => {
-      const v = b.vitals[p];
-      const a = alarmOf(p);
-      const old = v && now - v.at > STALE_VALUE_MS;
-      const main = MAIN_PARAMS.includes(p);
-      return el('div', { class: `vital ${main ? 'main' : 'minor'} ${v ? '' : 'missing'} ${old ? 'old' : ''} ${a ? `in-alarm ${a.priority}` : ''}`, 'data-param': p },
-        el('div', { class: 'name' }, PARAM_LABELS[p] ?? p, el('span', { class: 'unit' }, v ? ` ${UNIT_LABELS[v.unit] ?? v.unit}` : '')),
-        el('div', { class: 'value' }, v ? fmt(v.value) : '—'),
-        el('div', { class: 'age' }, v ? since(v.at, '', ' ago') : 'no value'),
-        main ? sparkline(b.trends[p], now) : null);
-    })) },
-    { key: 'news2', sig: [n, b.manual, cfg.news2Scale], build: () => el('div', { class: 'news2-row' },
-      n ? el('span', { class: `news2 ${n.risk} ${n.complete ? 'complete' : 'incomplete'}`, title: n.complete ? 'all seven parameters' : `missing: ${n.missing.join(', ')}` },
-        el('b', {}, `NEWS2 ${n.total}`), ` ${n.risk} risk`, n.complete ? ' · complete' : ` · INCOMPLETE (missing ${n.missing.join(', ')})`) : el('span', { class: 'news2 none' }, 'NEWS2 —'),
-      el('span', { class: 'manual' }, `ACVPU ${b.manual.acvpu ?? '?'} · ${b.manual.o2 === undefined ? 'O₂ ?' : b.manual.o2 ? 'on O₂' : 'on air'} · Scale ${b.manual.scale ?? cfg.news2Scale ?? 1}`)) },
-    { key: 'central', sig: central, build: () => el('div', { class: 'central' }, ...central.map((c) => el('div', {}, centralText(c)))) },
-    // The monitor's own alarm list (e.g. an IntelliVue), shown apart from the gateway's alarms.
-    { key: 'device-alarms', sig: b.deviceAlarms ?? {}, build: () => el('div', { class: 'device-alarms' },
-      ...Object.entries(b.deviceAlarms ?? {}).flatMap(([dev, list]) => list.map((a) =>
-        el('div', { class: `device-alarm ${a.priority}`, title: `${dev}: ${a.kind} alarm shown on the device` }, `Monitor ${dev}: ${a.text}`)))) },
-    { key: 'more', sig: b.more ?? {}, build: () => el('div', { class: 'more' },
-      ...Object.values(b.more ?? {}).map((v) => el('span', { class: 'unmapped', title: `${v.code} from ${v.deviceId}: not mapped, never scored` }, `${v.label ?? v.code} ${fmt(v.value)} ${v.unit}`))) },
-    { key: 'devices', sig: devices.map((d) => [d.id, d.state, d.reason]), build: () => el('div', { class: 'devices' },
-      ...devices.map((d) => el('span', { class: `device ${d.state}`, title: d.reason }, el('i', {}), `${d.id} · ${d.state}`))) },
-    { key: 'actions', sig: [acting], build: () => acting ? el('div', { class: 'bed-actions' },
-      el('button', { type: 'button', class: 'pause', onclick: () => act(bedUrl(b.id, 'pause'), {}, `Audio paused: ${b.label}`) }, 'Pause audio'),
-      el('button', { type: 'button', class: 'settings', onclick: () => openBedDialog(b.id) }, 'NEWS2 & limits…')) : el('div', { class: 'bed-actions none' }) },
-  ];
-  keyed(article, sections, (x) => x.key, (x) => JSON.stringify(x.sig), (x) => x.build());
 }
 
 function render() {
   const showLogin = !state && !user && !readOnlyView;
   $('login').hidden = !(showLogin || loginRequested);
   $('ward-view').hidden = !state || loginRequested;
+  document.body.classList.toggle('overview', !!state && !loginRequested);
   $('logout').hidden = !user;
   $('login-open').hidden = !!user || !readOnlyView || loginRequested;
   $('audit-open').hidden = !user;
   $('who').textContent = user ? `${user.name} (${user.id})` : state ? 'View only' : '';
   document.body.classList.toggle('read-only', !user);
   if (!state) return updateSound();
-  const now = Date.now();
-  renderHeader(now);
-  const alarms = sortedAlarms();
-  renderAlarms(alarms);
-  const acting = canAct();
-  keyed($('beds'), state.beds, (b) => b.id, () => 'tile', (b) => el('article', { 'data-bed': b.id }));
-  for (const b of state.beds) renderBed($('beds').querySelector(`article[data-bed="${CSS.escape(b.id)}"]`), b, alarms, now, acting);
+  const c = ctx();
+  renderHeader(c.now);
+  renderAlarmPanel(c, $('alarm-list'), $('alarm-count'), $('no-alarms'));
+  renderTiles($('beds'), c);
+  refreshDetail();
   updateSound();
 }
 
@@ -400,105 +319,11 @@ function updateSound() {
   b.textContent = tone.enabled ? 'Sound on' : 'Sound OFF — tap to enable';
 }
 
-// ---- bed dialog: NEWS2 manual inputs and limits ---------------------------------------------------------
-
-let dialogBed = null;
-let manualDraft = {};
-
-function choice(containerId, label, options, current, onPick) {
-  const c = $(containerId);
-  c.replaceChildren(el('span', { class: 'label' }, label), ...options.map(([value, text]) =>
-    el('button', { type: 'button', role: 'radio', 'aria-checked': String(value === current), class: value === current ? 'on' : '', 'data-value': String(value), onclick: () => { onPick(value); choice(containerId, label, options, value, onPick); } }, text)));
-}
-
-function openBedDialog(bedId) {
-  const b = state.beds.find((x) => x.id === bedId);
-  if (!b) return;
-  dialogBed = bedId;
-  const cfg = setup.beds[bedId] ?? {};
-  manualDraft = { acvpu: b.manual.acvpu ?? 'A', o2: b.manual.o2 ?? false, scale: b.manual.scale ?? cfg.news2Scale ?? 1 };
-  $('bed-dialog-title').textContent = `${b.label}${cfg.patientId ? ` · ${cfg.patientId}` : ''}`;
-  $('bed-dialog-error').textContent = '';
-  choice('acvpu-choice', 'ACVPU', [['A', 'A Alert'], ['C', 'C New confusion'], ['V', 'V Voice'], ['P', 'P Pain'], ['U', 'U Unresponsive']], manualDraft.acvpu, (v) => (manualDraft.acvpu = v));
-  choice('o2-choice', 'Oxygen', [[false, 'Air'], [true, 'Supplemental O₂']], manualDraft.o2, (v) => (manualDraft.o2 = v));
-  choice('scale-choice', 'SpO₂ scale', [[1, 'Scale 1'], [2, 'Scale 2 (hypercapnic)']], manualDraft.scale, (v) => (manualDraft.scale = v));
-  const sel = $('profile-select');
-  sel.replaceChildren(...Object.entries(setup.profiles).map(([name, p]) => el('option', { value: name, selected: name === cfg.profile }, `${name}${p.description ? ` — ${p.description}` : ''}`)));
-  fillLimits(cfg.profile, cfg.overrides ?? {});
-  $('bed-dialog').showModal();
-}
-
-/** One row per limit band of the profile (with the bed's overrides applied), each with an editable threshold. */
-function fillLimits(profileName, overrides) {
-  const params = setup.profiles[profileName]?.params ?? {};
-  const rows = [];
-  for (const [param, lim] of Object.entries(params)) {
-    for (const side of ['high', 'low']) {
-      const bands = overrides[param]?.[side] ?? lim[side] ?? [];
-      bands.forEach((band, i) => {
-        const key = side === 'high' ? 'above' : 'below';
-        rows.push(el('tr', {},
-          el('td', {}, PARAM_LABELS[param] ?? param),
-          el('td', {}, side === 'high' ? 'above' : 'below'),
-          el('td', { class: `prio ${band.priority}` }, band.priority),
-          el('td', {}, el('input', { type: 'number', step: 'any', inputmode: 'decimal', value: band[key], 'data-param': param, 'data-side': side, 'data-band': i, 'aria-label': `${param} ${side} ${band.priority}` }))));
-      });
-    }
-  }
-  $('limits-table').tBodies[0].replaceChildren(...rows);
-}
-
-$('profile-select').addEventListener('change', (e) => fillLimits(e.target.value, {}));
-
-$('manual-save').addEventListener('click', async () => {
-  if (await act(bedUrl(dialogBed, 'manual'), manualDraft, `NEWS2 inputs saved: ${bedLabel(dialogBed)}`)) $('bed-dialog').close();
-});
-
-$('limits-save').addEventListener('click', async () => {
-  const profile = $('profile-select').value;
-  const cfg = setup.beds[dialogBed] ?? {};
-  const base = setup.profiles[profile]?.params ?? {};
-  const effective = profile === cfg.profile ? cfg.overrides ?? {} : {};
-  const overrides = {};
-  for (const input of $('limits-table').querySelectorAll('input')) {
-    const { param, side } = input.dataset;
-    const i = Number(input.dataset.band);
-    const bands = (overrides[param]?.[side]) ?? structuredClone(effective[param]?.[side] ?? base[param]?.[side] ?? []);
-    const key = side === 'high' ? 'above' : 'below';
-    const v = Number(input.value);
-    if (input.value === '' || !Number.isFinite(v)) {
-      $('bed-dialog-error').textContent = `${param} ${side}: enter a number`;
-      return;
-    }
-    if (v !== bands[i][key] || overrides[param]?.[side] || effective[param]?.[side]) {
-      bands[i] = { ...bands[i], [key]: v };
-      overrides[param] = { ...(overrides[param] ?? {}), [side]: bands };
-    }
-  }
-  const body = { overrides };
-  if (profile !== cfg.profile) body.profile = profile;
-  try {
-    await api(bedUrl(dialogBed, 'limits'), body);
-    toast(`Limits saved: ${bedLabel(dialogBed)}`);
-    $('bed-dialog').close();
-  } catch (err) {
-    $('bed-dialog-error').textContent = err.message;
-  }
-});
-
-// ---- audit ------------------------------------------------------------------------------------------------
-
-$('audit-open').addEventListener('click', async () => {
-  try {
-    const { rows } = await api('/api/audit?limit=100');
-    $('audit-table').tBodies[0].replaceChildren(...rows.map((r) => el('tr', {},
-      el('td', {}, new Date(r.at).toLocaleString()), el('td', {}, r.actor), el('td', {}, r.action), el('td', {}, r.bed ? bedLabel(r.bed) : ''),
-      el('td', { class: 'detail' }, JSON.stringify(r.detail)))));
-    $('audit-dialog').showModal();
-  } catch (err) {
-    toast(`Audit not available: ${err.message}`, true);
-  }
-});
+initDetail({ ctx, act, api, toast, bedLabel });
+initAudit({ ctx, api, toast, bedLabel });
+startFlashing();
+window.matchMedia(LIST_QUERY).addEventListener('change', () => queueRender());
+new ResizeObserver(() => queueRender()).observe($('beds'));
 
 // ---- login ------------------------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
 // Small DOM helpers for the ward screen (no framework, no build step).
+import { age } from './format.js';
 
 export const $ = (id) => document.getElementById(id);
 
@@ -13,16 +14,6 @@ export function el(tag, attrs = {}, ...children) {
   for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c);
   return e;
 }
-
-/** "42s", "3m 05s", "2h 10m". */
-export function age(ms) {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
-export const clockTime = (t) => new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 /** A span whose text is kept current by tickTimes(): "<prefix><age><suffix>" since `at`, or a countdown to `until`. */
 export function since(at, prefix = '', suffix = '') {
@@ -57,21 +48,4 @@ export function keyed(container, items, key, sig, build) {
     if (container.children[i] !== node) container.insertBefore(node, container.children[i] ?? null);
   });
   while (container.children.length > next.length) container.lastElementChild.remove();
-}
-
-/** A 30-minute trend line: x is time over the window ending now, y scaled to the points' range. */
-export function sparkline(points, now, windowMs = 30 * 60_000) {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', '0 0 100 24');
-  svg.setAttribute('preserveAspectRatio', 'none');
-  svg.setAttribute('aria-hidden', 'true');
-  const pts = (points ?? []).filter((p) => now - p[0] <= windowMs);
-  if (pts.length < 2) return svg;
-  const vals = pts.map((p) => p[1]);
-  const min = Math.min(...vals), max = Math.max(...vals), span = max - min || 1;
-  const line = document.createElementNS(ns, 'polyline');
-  line.setAttribute('points', pts.map((p) => `${(100 - ((now - p[0]) / windowMs) * 100).toFixed(1)},${(21 - ((p[1] - min) / span) * 18).toFixed(1)}`).join(' '));
-  svg.append(line);
-  return svg;
 }
