@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type GatewayConfig } from './schema.js';
+import { knownKeysAt, nearestKey } from './unknown-keys.js';
 
 /** Exit code for a bad configuration (EX_CONFIG from sysexits.h); systemd does not restart on it. */
 export const EXIT_CONFIG = 78;
@@ -30,7 +31,15 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 function describeIssue(issue: z.core.$ZodIssue): string {
   const at = formatPath(issue.path);
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `${at}: required`;
-  if (issue.code === 'unrecognized_keys') return `${at}: unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+  if (issue.code === 'unrecognized_keys') {
+    const valid = knownKeysAt(configSchema, issue.path);
+    return issue.keys
+      .map((k) => {
+        const near = nearestKey(k, valid);
+        return `${formatPath([...issue.path, k])}: unknown key${near ? ` (did you mean ${near}?)` : ''}`;
+      })
+      .join('\n  ');
+  }
   return `${at}: ${issue.message}`;
 }
 

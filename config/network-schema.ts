@@ -9,7 +9,7 @@ import { z } from 'zod';
 const pemPath = z.string().min(1, 'a PEM file path');
 
 /** MQTT over TLS on the embedded broker, beside the plain listener (broker.host/port). */
-export const brokerTlsSchema = z.object({
+export const brokerTlsSchema = z.strictObject({
   host: z.string().default('0.0.0.0'),
   port: z.number().int().min(0).max(65535).default(8883),
   cert: pemPath,
@@ -19,7 +19,7 @@ export const brokerTlsSchema = z.object({
 });
 
 /** HTTPS and WSS for the ward screen. The plain listener (screen.host/port) then redirects to it. */
-export const screenTlsSchema = z.object({
+export const screenTlsSchema = z.strictObject({
   host: z.string().default('0.0.0.0'),
   port: z.number().int().min(0).max(65535).default(8443),
   cert: pemPath,
@@ -31,7 +31,7 @@ export const screenTlsSchema = z.object({
 });
 
 /** MLLP over TLS: the HL7 listener itself speaks TLS when this is set. */
-export const hl7TlsSchema = z.object({
+export const hl7TlsSchema = z.strictObject({
   cert: pemPath,
   key: pemPath,
   /** When set, senders must present a client certificate from this CA. */

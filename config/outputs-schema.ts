@@ -7,7 +7,7 @@ import { PARAM_NAMES } from '../drivers/core/parameters.js';
  */
 
 const tlsSchema = z
-  .object({
+  .strictObject({
     enabled: z.boolean().default(false),
     /** PEM files: the CA that signs the receiver, and our certificate and key when it asks for one. */
     ca: z.string().min(1).optional(),
@@ -40,7 +40,7 @@ function needsAddress(o: { enabled: boolean; host?: string | undefined; port?: n
 }
 
 export const alarmManagerSchema = z
-  .object({
+  .strictObject({
     ...receiver,
     /** Time the manager has to confirm each message and watchdog (sent as MDC_ATTR_CONFIRM_TIMEOUT). */
     confirmTimeoutSeconds: z.number().positive().max(300).default(5),
@@ -48,7 +48,7 @@ export const alarmManagerSchema = z
     watchdogSeconds: z.number().positive().max(3600).default(4),
     /** PCD-05 statuses: on the connection the gateway opened (reply), or also on a listener of their own. */
     statusListener: z
-      .object({ enabled: z.boolean().default(false), host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(2577) })
+      .strictObject({ enabled: z.boolean().default(false), host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(2577) })
       .strict()
       .prefault({}),
     /** A page not accepted by anyone this long after the alarm was sent escalates locally (0: never). */
@@ -58,7 +58,7 @@ export const alarmManagerSchema = z
   .superRefine(needsAddress);
 
 export const ehrSchema = z
-  .object({
+  .strictObject({
     ...receiver,
     /** One ORU^R01 per bed this often (and at once when a NEWS2 set completes). */
     intervalSeconds: z.number().positive().default(60),
@@ -70,7 +70,7 @@ export const ehrSchema = z
   .superRefine(needsAddress);
 
 export const outputsSchema = z
-  .object({
+  .strictObject({
     alarmManager: alarmManagerSchema.prefault({}),
     ehr: ehrSchema.prefault({}),
   })

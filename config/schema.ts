@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TEMPERATURE_SITES } from '../drivers/core/temperature-site.js';
 import { bleProfileNames } from '../drivers/ble/profiles.js';
 import { serialDialectNames } from '../drivers/serial/dialects.js';
 import { limitOverridesSchema, rulesConfigSchema } from '../rules/config.js';
@@ -29,7 +30,7 @@ const secretFields = {
   passwordHash: z.string().regex(/^scrypt\$/, 'must be an scrypt hash from `wardgate hash-secret`').optional(),
 };
 
-const serialSettings = z.object({
+const serialSettings = z.strictObject({
   path: z.string().min(1).optional(),
   vendorId: z.string().regex(/^[0-9a-fA-F]{4}$/).optional(),
   productId: z.string().regex(/^[0-9a-fA-F]{4}$/).optional(),
@@ -40,7 +41,7 @@ const serialSettings = z.object({
   dialect: registered(serialDialectNames),
 });
 
-const bleSettings = z.object({
+const bleSettings = z.strictObject({
   address: z.string().regex(/^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$/, 'must be a Bluetooth address AA:BB:CC:DD:EE:FF'),
   profiles: z
     .array(registered(bleProfileNames))
@@ -48,18 +49,25 @@ const bleSettings = z.object({
 });
 
 export const deviceSchema = z
-  .object({
+  .strictObject({
     id,
     bed: id,
     transport: z.enum(['mqtt', 'serial', 'ble', 'hl7-tcp']),
     ...secretFields,
     /** Longest silence before the device counts as quiet (technical alarm, live values withdrawn). */
     maxSilenceSeconds: z.number().positive().default(30),
+    /**
+     * Where this device takes temperatures that carry no site of their own: a core site feeds NEWS2 and the `temp`
+     * limits, a peripheral one (a skin patch: `skin`) is kept as `tskin` (drivers/core/temperature-site.ts).
+     */
+    temperatureSite: z.enum(TEMPERATURE_SITES).default('body'),
+    /** Serial and BLE: how long the link may be down before `device-disconnected` (a replug inside it is no alarm). */
+    disconnectGraceSeconds: z.number().min(0).default(10),
     serial: serialSettings.optional(),
     ble: bleSettings.optional(),
     /** For transport hl7-tcp: which messages on the MLLP listener are this device's (PV1-3 bed, MSH-4 facility). */
     hl7: z
-      .object({
+      .strictObject({
         bed: z.string().min(1),
         facility: z.string().min(1).optional(),
         /** Source addresses or CIDR networks this device's messages may come from; others are refused. */
@@ -81,7 +89,7 @@ export const deviceSchema = z
     if (d.transport === 'hl7-tcp' && !d.hl7) ctx.addIssue({ code: 'custom', path: ['hl7'], message: 'required for an hl7-tcp device' });
   });
 
-export const bedSchema = z.object({
+export const bedSchema = z.strictObject({
   id,
   label: z.string().optional(),
   profile: z.string().default('adult'),
@@ -90,7 +98,7 @@ export const bedSchema = z.object({
   news2Scale: z.union([z.literal(1), z.literal(2)]).default(1),
 });
 
-const staffSchema = z.object({
+const staffSchema = z.strictObject({
   id,
   name: z.string().min(1),
   role: z.enum(['nurse', 'senior-nurse', 'doctor', 'technician']).default('nurse'),
@@ -98,14 +106,14 @@ const staffSchema = z.object({
   pinHash: z.string().regex(/^scrypt\$/, 'must be an scrypt hash from `wardgate hash-secret`').optional(),
 }).refine((s) => s.pin || s.pinHash, { message: 'pin or pinHash is required', path: ['pinHash'] });
 
-const brokerUser = z.object({
+const brokerUser = z.strictObject({
   username: id,
   ...secretFields,
   /** Topic filters this account may subscribe to (e.g. a nurse-call system: alarms/#). */
   subscribe: z.array(z.string()).default(['alarms/#']),
 }).refine((u) => u.password || u.passwordHash, { message: 'password or passwordHash is required', path: ['password'] });
 
-export const syncSchema = z.object({
+export const syncSchema = z.strictObject({
   enabled: z.boolean().default(true),
   transport: registered(upstreamTransportNames).default('mqtt'),
   topicPrefix: z.string().default('wardgate'),
@@ -119,18 +127,18 @@ export const syncSchema = z.object({
 });
 
 export const configSchema = z
-  .object({
+  .strictObject({
     gateway: z
-      .object({
+      .strictObject({
         id: id.default('ward-gw'),
         site: id.default('site'),
         ward: id.default('ward'),
       })
       .prefault({}),
     dataDir: z.string().default('./data'),
-    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+    log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
     broker: z
-      .object({
+      .strictObject({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(1883),
         maxPayloadBytes: z.number().int().positive().default(16_384),
@@ -142,7 +150,7 @@ export const configSchema = z
       })
       .prefault({}),
     screen: z
-      .object({
+      .strictObject({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
         readOnlyView: z.boolean().default(false),
@@ -184,14 +192,14 @@ export const configSchema = z
       })
       .prefault({}),
     store: z
-      .object({
+      .strictObject({
         observationRetentionHours: z.number().positive().default(48),
         budgetMB: z.number().positive().default(300),
       })
       .prefault({}),
     /** HL7 v2 over TCP (MLLP) from monitors and central stations on the ward LAN. */
     hl7Listener: z
-      .object({
+      .strictObject({
         enabled: z.boolean().default(false),
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(2575),
@@ -209,10 +217,10 @@ export const configSchema = z
     outputs: outputsSchema,
     /** The ward buzzer (gateway/buzzer/, docs/buzzer.md): a piezo on a GPIO line, a record file, or none. */
     buzzer: z
-      .object({
+      .strictObject({
         backend: z.enum(['gpio', 'none', 'record']).default('none'),
         gpio: z
-          .object({
+          .strictObject({
             chip: z.string().min(1).default('gpiochip0'),
             line: z.number().int().min(0).default(17),
             command: z.string().min(1).default('gpioset'),
@@ -220,7 +228,7 @@ export const configSchema = z
           })
           .prefault({}),
         /** JSON lines of on/off switches; defaults to <dataDir>/buzzer.jsonl. */
-        record: z.object({ file: z.string().min(1).optional() }).prefault({}),
+        record: z.strictObject({ file: z.string().min(1).optional() }).prefault({}),
       })
       .prefault({}),
   })
@@ -231,10 +239,19 @@ export const configSchema = z
       beds.add(b.id);
     });
     const devices = new Set<string>();
+    const bleAddresses = new Map<string, number>();
     c.devices.forEach((d, i) => {
       if (devices.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `duplicate device id '${d.id}'` });
       devices.add(d.id);
       if (!beds.has(d.bed)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'bed'], message: `unknown bed '${d.bed}'` });
+      // Found at start by the drivers before; a config error belongs here, where `config check` sees it (exit 78).
+      if (d.serial?.dialect === 'intellivue' && !d.serial.path)
+        ctx.addIssue({ code: 'custom', path: ['devices', i, 'serial', 'path'], message: 'required for an IntelliVue (its session is opened by path, not by USB vendor/product id)' });
+      const address = d.ble?.address.toUpperCase();
+      if (address !== undefined) {
+        if (bleAddresses.has(address)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'ble', 'address'], message: `duplicate BLE address ${address} (also devices[${bleAddresses.get(address)}])` });
+        else bleAddresses.set(address, i);
+      }
     });
     for (const l of plaintextListeners(c)) if (!l.allowed) ctx.addIssue({ code: 'custom', path: l.path, message: plaintextRefusal(l) });
     c.devices.forEach((d, i) => {

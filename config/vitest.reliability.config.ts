@@ -10,7 +10,8 @@ const long = process.env.WARDGATE_RELIABILITY === 'long';
 export default defineConfig({
   test: {
     root: new URL('..', import.meta.url).pathname,
-    include: ['test/reliability/**/*.test.ts'],
+    // *.load.ts: hostile-load runs that measure; in this suite only, never in `npm test`.
+    include: ['test/reliability/**/*.test.ts', 'test/reliability/**/*.load.ts'],
     testTimeout: long ? 3 * 3600_000 : 300_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -21,9 +21,10 @@ export function restoreBedSettings(o: { beds: { id: string }[]; store: Store; ru
     restoreOne(o.log, e, () => o.rules.setBedLimits(e.bed!, e.detail as never, `restore:${e.actor}`, e.at));
   }
   // NEWS2 manual inputs: replayed in order, each at the time it was entered, so freshness is judged from then.
+  // Inputs only: the alarm they caused is restored from the store next, never raised a second time here.
   for (const e of entries) {
     if (e.action !== 'news2-manual-inputs') continue;
-    restoreOne(o.log, e, () => o.rules.setManualInputs(e.bed!, e.detail as never, `restore:${e.actor}`, e.at));
+    o.rules.restoreManualInputs(e.bed!, e.detail as never, e.at);
     o.ward.manual(e.bed!, e.detail as never);
   }
 }

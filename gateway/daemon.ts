@@ -332,6 +332,9 @@ export class Gateway implements DriverSink {
   decodeError(codec: string, deviceId: string, error: string): void {
     this.ingest.decodeError(codec, deviceId, error);
   }
+  rejected(source: string, deviceId: string, reason: string, detail: string): void {
+    this.ingest.rejected(source, deviceId, reason, detail);
+  }
 
   /** NEWS2 manual inputs from outside the screen (the demo, integrations), attributed and audited like a nurse's. */
   setManualInputs(bed: string, inputs: { acvpu?: 'A' | 'C' | 'V' | 'P' | 'U'; o2?: boolean; scale?: 1 | 2 }, by: string): void {
@@ -372,7 +375,7 @@ export class Gateway implements DriverSink {
         await this.families.restart(devices, config);
         return this.families.driverCount;
       },
-      broadcastSnapshot: (now) => this.screen.broadcast({ type: 'snapshot', state: this.ward.snapshot(now) }),
+      broadcastSnapshot: (now) => this.screen.broadcast({ type: 'snapshot', setup: this.screen.setup(), state: this.ward.snapshot(now) }),
     }, this.now());
     this.opts = { ...this.opts, config: plan.config };
     return result;

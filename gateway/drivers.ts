@@ -87,12 +87,12 @@ async function bleDrivers(devices: DeviceConfig[], sink: DriverSink): Promise<Dr
 
 /**
  * The HL7 MLLP listener, when enabled. Messages are matched to configured `hl7-tcp` devices by PV1-3 bed (and
- * MSH-4 facility when given); anything else keeps the listener's own id and is dropped as an unknown device.
+ * MSH-4 facility when given); anything else is answered AE naming PV1-3 and logged for a technician.
  */
 async function hl7ListenerDrivers(devices: DeviceConfig[], sink: DriverSink, log: Logger, config: GatewayConfig): Promise<Driver[]> {
   const l = config.hl7Listener;
   if (!l.enabled) return [];
-  const { defaultHl7DeviceId, MllpListener } = await import('../drivers/tcp/mllp-listener.js');
+  const { MllpListener } = await import('../drivers/tcp/mllp-listener.js');
   const bound = devices.filter((d) => d.transport === 'hl7-tcp' && d.hl7);
   const tls = l.tls ? hl7TlsServer(l.tls, l.host, log) : undefined;
   const listener = new MllpListener({
@@ -104,7 +104,7 @@ async function hl7ListenerDrivers(devices: DeviceConfig[], sink: DriverSink, log
     maxSilenceMs: l.maxSilenceSeconds * 1000,
     deviceIdOf: (info) => {
       const match = bound.find((d) => d.hl7!.bed === info.bed && (!d.hl7!.facility || d.hl7!.facility === info.sendingFacility));
-      return match ? match.id : defaultHl7DeviceId(info);
+      return match?.id;
     },
   });
   const start = listener.start.bind(listener);

@@ -1,22 +1,25 @@
+import { createHash } from 'node:crypto';
+import { Counter } from 'prom-client';
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
-import { DeviceConnection, type ConnectionState } from '../drivers/core/connection.js';
+import type { ConnectionState } from '../drivers/core/connection.js';
+import { RecentKeys } from '../drivers/core/recent-keys.js';
 import type { DriverSink } from '../drivers/core/driver.js';
 import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Observation, Reading, UnmappedReading } from '../drivers/core/observation.js';
 import type { ParamName } from '../drivers/core/parameters.js';
 import { isPlausible } from '../drivers/core/parameters.js';
+import { isScorable } from '../drivers/core/quality.js';
+import { withTemperatureSite } from '../drivers/core/temperature-site.js';
 import { decodeEventPayload, decodeVitalsPayload } from '../drivers/mqtt/payload.js';
 import type { RulesEngine } from '../rules/engine.js';
 import type { RulesOutput } from '../rules/types.js';
 import type { Principal } from './broker/broker.js';
+import { DevicePresence } from './device-presence.js';
 import type { Logger, RateLimitedLog } from './log.js';
 import type { WardgateMetrics } from './metrics/registry.js';
 import type { ScreenServer } from './screen/server.js';
-import { checkSecret } from './secrets.js';
+import { SecretVerifier } from './secret-verifier.js';
 import type { Store } from './store/store.js';
 import type { WardState } from './ward-state.js';
-
-/** Flags that keep a value off the rules: shown on the screen, never scored. */
-const UNSCORED = new Set(['invalid', 'demo', 'questionable', 'out-of-range']);
 
 export interface GatewayCounters {
   observations: number;
@@ -54,82 +57,91 @@ export interface IngestOptions {
  */
 export class Ingest implements DriverSink {
   private readonly devices = new Map<string, DeviceConfig>();
-  private readonly connections = new Map<string, DeviceConnection>();
-  /** Open MQTT sessions per device (a device can briefly have two while it reconnects). */
-  private readonly mqttSessions = new Map<string, number>();
   /** Per device, the priorities of its own alarms currently annunciated. */
   private readonly deviceAlarmLevels = new Map<string, Set<string>>();
   /** device + code pairs already logged as unmapped. */
   private readonly unmappedLogged = new Set<string>();
+  private readonly presence: DevicePresence;
+  private readonly rejections: Counter<'source' | 'reason'>;
+  /** Samples seen in the last 10 minutes, for de-duplication of redelivered ones. */
+  private readonly verifier = new SecretVerifier();
+  private readonly recentSamples = new RecentKeys(10 * 60_000, 16_384);
 
   constructor(private readonly opts: IngestOptions) {
     for (const d of opts.devices) this.devices.set(d.id, d);
+    this.rejections = new Counter({
+      name: 'wardgate_device_data_rejected_total',
+      help: 'Readings and messages devices sent that were read but not taken (bad value, wrong unit, unknown bed, resent duplicate), by source and reason',
+      labelNames: ['source', 'reason'] as const,
+      registers: [opts.metrics.registry],
+    });
+    this.presence = new DevicePresence({
+      out: {
+        state: (id, state, reason) => this.presenceState(id, state, reason),
+        condition: (id, condition, active, detail) => this.presenceCondition(id, condition, active, detail),
+      },
+    });
   }
 
-  /** Watches every configured device for silence and connection changes. */
+  /** Watches every configured device for silence (and serial/BLE links for loss), each with its start-up grace. */
   start(): void {
-    for (const d of this.devices.values()) this.watch(d);
+    this.presence.start([...this.devices.values()]);
   }
 
   stop(): void {
-    for (const c of this.connections.values()) c.stop();
-  }
-
-  private watch(d: DeviceConfig): DeviceConnection {
-    this.connections.get(d.id)?.stop();
-    const conn = new DeviceConnection({ deviceId: d.id, sink: this, maxSilenceMs: d.maxSilenceSeconds * 1000 });
-    this.connections.set(d.id, conn);
-    return conn;
+    this.presence.stop();
   }
 
   /** A reload: the new device list, devices whose binding changed are watched afresh, removed ones forgotten. */
   rebind(devices: DeviceConfig[], changed: DeviceConfig[], removed: DeviceConfig[]): void {
+    this.verifier.clear();
     this.devices.clear();
     for (const d of devices) this.devices.set(d.id, d);
     for (const d of changed) {
-      const conn = this.watch(d);
+      this.presence.add(d);
       this.opts.ward.addDevice(d);
-      // An MQTT wearable that stays connected through the reload keeps being watched for silence.
-      if (d.transport === 'mqtt' && (this.mqttSessions.get(d.id) ?? 0) > 0) conn.opened('config reloaded');
     }
     for (const d of removed) {
-      this.connections.get(d.id)?.stop();
-      this.connections.delete(d.id);
+      this.presence.remove(d.id);
       this.opts.ward.removeDevice(d.id);
     }
   }
 
-  authenticate(username: string, password: string, certName?: string): Principal | null {
+  /**
+   * A broker login: a device (its own topics) or a service account (its subscriptions). Hashed secrets are checked
+   * off the event loop and bounded (SecretVerifier); 'busy' asks the client to retry later.
+   */
+  async authenticate(username: string, password: string, certName?: string, alive?: () => boolean): Promise<Principal | null | 'busy'> {
     // A verified client certificate logs in the device named by its subject CN, if that device allows it.
     const byCert = certName === undefined ? undefined : this.devices.get(certName);
     if (byCert?.transport === 'mqtt' && byCert.clientCert && (!username || username === byCert.id)) return { kind: 'device', name: byCert.id, subscribe: [] };
     const device = this.devices.get(username);
-    if (device && device.transport === 'mqtt') {
-      return checkSecret(password, device.password, device.passwordHash) ? { kind: 'device', name: device.id, subscribe: [] } : null;
-    }
-    const user = this.opts.brokerUsers().find((u) => u.username === username);
-    if (user && checkSecret(password, user.password, user.passwordHash)) return { kind: 'service', name: user.username, subscribe: user.subscribe };
-    return null;
+    const user = device?.transport === 'mqtt' ? undefined : this.opts.brokerUsers().find((u) => u.username === username);
+    const account = device?.transport === 'mqtt' ? device : user;
+    if (!account) return null;
+    const verdict = await this.verifier.verify(username, password, account.password, account.passwordHash, alive);
+    if (verdict === 'busy' || verdict === 'backoff' || verdict === 'gone') return 'busy';
+    if (verdict !== 'ok') return null;
+    if (device?.transport === 'mqtt') return { kind: 'device', name: device.id, subscribe: [] };
+    return user ? { kind: 'service', name: user.username, subscribe: user.subscribe } : null;
   }
 
+  /** An MQTT session of a device opened or closed: not by itself a sign of anything (see DevicePresence). */
   onDeviceConnection(deviceId: string, connected: boolean): void {
-    const conn = this.connections.get(deviceId);
-    if (!conn) return;
-    // A wearable that reconnects under a new client id overlaps its old session for a moment: the device is
-    // disconnected only when its last session ends.
-    const sessions = Math.max(0, (this.mqttSessions.get(deviceId) ?? 0) + (connected ? 1 : -1));
-    this.mqttSessions.set(deviceId, sessions);
-    if (connected && sessions === 1) conn.opened('mqtt client connected');
-    else if (!connected && sessions === 0) conn.disconnected('mqtt client disconnected');
+    this.opts.log.debug({ deviceId, connected }, 'device: mqtt session');
   }
 
   onDevicePublish(deviceId: string, topic: string, payload: Buffer): void {
     const now = this.opts.now();
     const isEvent = topic.startsWith('events/');
     const result = isEvent ? decodeEventPayload(payload) : decodeVitalsPayload(payload, now);
-    this.connections.get(deviceId)?.dataReceived();
+    this.presence.data(deviceId);
     if (result.error) {
       this.decodeError(isEvent ? 'mqtt-event' : 'mqtt-vitals', deviceId, result.error);
+      return;
+    }
+    if (!isEvent && this.isRedelivery(deviceId, result.items, payload)) {
+      this.rejected('mqtt', deviceId, 'duplicate', 'sample redelivered (same seq, same payload): stored and scored once');
       return;
     }
     for (const item of result.items) {
@@ -140,14 +152,21 @@ export class Ingest implements DriverSink {
     }
   }
 
+  /** A QoS 1 redelivery: the same `seq` with the same bytes from the same device within the window. */
+  private isRedelivery(deviceId: string, items: readonly { kind: string; sourceSeq?: number }[], payload: Buffer): boolean {
+    const seq = items.find((i) => i.sourceSeq !== undefined)?.sourceSeq;
+    if (seq === undefined) return false;
+    return this.recentSamples.seen(`${deviceId}\n${seq}\n${createHash('sha1').update(payload).digest('base64')}`);
+  }
+
   /** DriverSink: a decoded value from any driver. */
   reading(deviceId: string, reading: Reading): void {
-    this.connections.get(deviceId)?.dataReceived();
+    this.presence.data(deviceId);
     const d = this.devices.get(deviceId);
     this.acceptReading(deviceId, reading, d?.transport ?? 'unknown');
   }
 
-  private acceptReading(deviceId: string, reading: Reading, source: string): void {
+  private acceptReading(deviceId: string, raw: Reading, source: string): void {
     const { counters, metrics, limited } = this.opts;
     const device = this.devices.get(deviceId);
     if (!device) {
@@ -156,6 +175,7 @@ export class Ingest implements DriverSink {
       limited.warn(`unknown:${deviceId}`, { deviceId }, 'ingest: reading from an unconfigured device dropped');
       return;
     }
+    const reading = withTemperatureSite(raw, device.temperatureSite); // skin/peripheral sites never feed NEWS2
     if (!isPlausible(reading.param, reading.value)) {
       counters.implausible += 1;
       metrics.recordDrop('implausible');
@@ -170,8 +190,10 @@ export class Ingest implements DriverSink {
       value: reading.value,
       unit: reading.unit,
       channel: reading.channel,
+      site: reading.site,
       sourceTs: reading.sourceTs,
       sourceSeq: reading.sourceSeq,
+      sourceMessageId: reading.sourceMessageId,
       flags: reading.flags ?? [],
       gatewayId: this.opts.gatewayId,
       deviceId,
@@ -183,15 +205,14 @@ export class Ingest implements DriverSink {
     counters.observations += 1;
     metrics.recordObservation(source, o.param);
     if (!this.opts.store.queueObservation(o)) metrics.recordDrop('queue-full');
-    this.opts.ward.observation(o);
+    const vital = this.opts.ward.observation(o);
     const screen = this.opts.screen();
     screen?.observe(o);
-    if (screen && screen.clientCount > 0) {
-      screen.broadcast({ type: 'vitals', bed: o.bedId, param: o.param, vital: { value: o.value, unit: o.unit, at: o.receivedAt, deviceId, flags: o.flags } });
-    }
-    if (o.flags.some((f) => UNSCORED.has(f))) return;
+    if (vital && screen && screen.clientCount > 0) screen.broadcast({ type: 'vitals', bed: o.bedId, param: o.param, vital });
+    // The engine sees every reading (a device sending only unusable values is not silent, it raises no-valid-data);
+    // it scores only those drivers/core/quality.ts allows.
     this.opts.apply(this.opts.rules.observe(o));
-    this.opts.news2Soon(o.bedId);
+    if (isScorable(o.flags)) this.opts.news2Soon(o.bedId);
   }
 
   /**
@@ -200,7 +221,7 @@ export class Ingest implements DriverSink {
    * Logged once per code and device.
    */
   unmapped(deviceId: string, u: UnmappedReading): void {
-    this.connections.get(deviceId)?.dataReceived();
+    this.presence.data(deviceId);
     const device = this.devices.get(deviceId);
     if (!device || !Number.isFinite(u.value)) return;
     const now = this.opts.now();
@@ -216,8 +237,10 @@ export class Ingest implements DriverSink {
       value: u.value,
       unit: u.unit,
       channel: u.channel,
+      site: undefined,
       sourceTs: u.sourceTs,
       sourceSeq: undefined,
+      sourceMessageId: undefined,
       flags: ['unmapped'],
       gatewayId: this.opts.gatewayId,
       deviceId,
@@ -247,10 +270,15 @@ export class Ingest implements DriverSink {
     this.opts.apply(this.opts.rules.deviceEvent(device.bed, deviceId, event.event, this.opts.now()));
   }
 
-  /** DriverSink: connection state of a device; leaving 'connected' raises 'device-disconnected' and withdraws live values. */
+  /** DriverSink: a driver's link state; what it means for alarms is DevicePresence's to decide. */
   connection(deviceId: string, state: ConnectionState, reason: string): void {
-    const device = this.devices.get(deviceId);
-    if (!device || this.opts.stopping()) return;
+    if (!this.devices.has(deviceId) || this.opts.stopping()) return;
+    if (!this.presence.link(deviceId, state, reason)) this.opts.log.debug({ deviceId, state, reason }, 'device: link state (data decides)');
+  }
+
+  /** A device's state for the store and the screen; leaving 'connected' withdraws its live values. */
+  private presenceState(deviceId: string, state: ConnectionState, reason: string): void {
+    if (this.opts.stopping()) return;
     const now = this.opts.now();
     this.opts.log.info({ deviceId, state, reason }, 'device: connection state');
     try {
@@ -259,13 +287,16 @@ export class Ingest implements DriverSink {
       this.opts.log.error({ err }, 'store: device state not recorded');
     }
     const view = this.opts.ward.device(deviceId, state, reason, now);
-    const bed = this.opts.ward.bed(device.bed);
-    this.opts.screen()?.broadcast({ type: 'device', device: view, bed });
-    if (state === 'connected') {
-      this.opts.apply(this.opts.rules.technical({ bed: device.bed, deviceId, condition: 'device-disconnected', active: false, at: now }));
-    } else if (state === 'quiet' || state === 'disconnected') {
-      this.opts.apply(this.opts.rules.technical({ bed: device.bed, deviceId, condition: 'device-disconnected', active: true, at: now, detail: reason }));
-    }
+    const device = this.devices.get(deviceId);
+    if (!device) return;
+    this.opts.screen()?.broadcast({ type: 'device', device: view, bed: this.opts.ward.bed(device.bed) });
+  }
+
+  private presenceCondition(deviceId: string, condition: 'no-data' | 'device-disconnected', active: boolean, detail?: string): void {
+    const device = this.devices.get(deviceId);
+    if (!device || this.opts.stopping()) return;
+    const at = this.opts.now();
+    this.opts.apply(this.opts.rules.technical({ bed: device.bed, deviceId, condition, active, at, ...(detail ? { detail } : {}) }));
   }
 
   /** DriverSink: the device's own alarm list, shown beside the gateway's alarms, never scored. */
@@ -290,6 +321,12 @@ export class Ingest implements DriverSink {
       }
     }
     this.deviceAlarmLevels.set(deviceId, next);
+  }
+
+  /** DriverSink: something a device sent that was read but not taken; counted per reason, logged rate-limited. */
+  rejected(source: string, deviceId: string, reason: string, detail: string): void {
+    this.rejections.inc({ source, reason });
+    this.opts.limited.warn(`rejected:${source}:${reason}:${deviceId}`, { source, deviceId, reason, detail }, 'ingest: device data not taken');
   }
 
   decodeError(codec: string, deviceId: string, error: string): void {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { repeatLimiter } from './log-repeats.js';
 
 export type { Logger };
 
@@ -35,11 +36,25 @@ export interface LoggerOptions {
   quietStdout?: boolean;
 }
 
-/** pino JSON to stdout (journald); pretty when stdout is a terminal; optionally JSON to a file as well. */
+/**
+ * pino JSON to stdout (journald); pretty when stdout is a terminal; optionally JSON to a file as well. Repeated
+ * identical warnings and errors are held back (log-repeats.ts).
+ */
 export function createLogger(level: string, opts: LoggerOptions = {}): Logger {
   const tty = process.stdout.isTTY === true && process.env.WARDGATE_LOG_JSON !== '1';
   const pretty = opts.pretty ?? tty;
-  const base = { name: opts.name ?? 'wardgate', level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } };
+  const repeats = repeatLimiter();
+  const base: pino.LoggerOptions = {
+    name: opts.name ?? 'wardgate',
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: { pid: process.pid },
+    hooks: {
+      logMethod(args, method, lvl) {
+        if (repeats.admit(args, lvl)) method.apply(this, args as Parameters<typeof method>);
+      },
+    },
+  };
   const streams: pino.StreamEntry[] = [];
   if (opts.file) {
     mkdirSync(dirname(opts.file), { recursive: true });

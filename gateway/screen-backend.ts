@@ -44,6 +44,7 @@ export function createScreenBackend(o: ScreenActionsOptions): ScreenBackend {
       const b = o.buzzer();
       return { backend: b?.kind ?? 'none', sounding: b?.sounding ?? null, faulted: b?.isFaulted ?? false };
     },
+    bedLimits: (bed) => o.rules.bedLimits(bed),
     acknowledge: (alarmId, staff) => {
       const alarm = o.rules.activeAlarms().find((a) => a.id === alarmId);
       if (!alarm) return { ok: false, error: 'no such active alarm' };

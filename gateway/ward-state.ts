@@ -1,5 +1,6 @@
 import type { ConnectionState } from '../drivers/core/connection.js';
 import type { Observation } from '../drivers/core/observation.js';
+import { unscoredReason } from '../drivers/core/quality.js';
 import type { AlarmEvent, News2Result } from '../rules/types.js';
 
 export interface VitalValue {
@@ -8,6 +9,10 @@ export interface VitalValue {
   at: number;
   deviceId: string;
   flags: string[];
+  /** Why the value is not scored (demo data, invalid ...), from drivers/core/quality.ts: shown greyed with it. */
+  unscored?: string;
+  /** Where a temperature was taken. */
+  site?: string;
 }
 
 export interface DeviceView {
@@ -129,14 +134,20 @@ export class WardState {
     this.devices.delete(id);
   }
 
-  observation(o: Observation): void {
+  /** Keeps the bed's latest value of the parameter (returned, for the screen) and its trend. */
+  observation(o: Observation): VitalValue | undefined {
     const bed = this.beds.get(o.bedId);
-    if (!bed) return;
-    bed.vitals[o.param] = { value: o.value, unit: o.unit, at: o.receivedAt, deviceId: o.deviceId, flags: o.flags };
+    if (!bed) return undefined;
+    const vital: VitalValue = { value: o.value, unit: o.unit, at: o.receivedAt, deviceId: o.deviceId, flags: o.flags };
+    const unscored = unscoredReason(o.flags);
+    if (unscored !== undefined) vital.unscored = unscored;
+    if (o.site !== undefined) vital.site = o.site;
+    bed.vitals[o.param] = vital;
     const trend = (bed.trends[o.param] ??= []);
     const last = trend[trend.length - 1];
     if (!last || o.receivedAt - last[0] >= TREND_STEP_MS) trend.push([o.receivedAt, o.value]);
     while (trend.length > 0 && o.receivedAt - trend[0]![0] > TREND_WINDOW_MS) trend.shift();
+    return vital;
   }
 
   /** An unmapped numeric: the bed's "more" row keeps the latest per code and channel. */

@@ -101,6 +101,13 @@ export const rulesConfigSchema = z
       .object({
         /** Audio pause length; 120 s is the common monitor default (Masimo Root; Draeger Infinity up to 2 min). */
         audioPauseSeconds: z.number().min(0).max(600).default(120),
+        /**
+         * What an audio pause silences. `present-alarms` (default, the safe one): only the alarm conditions present
+         * when it began, while they do not get worse; a new condition, or one whose priority rises, sounds (ISO
+         * 7396-1 Amd 3:2013 6.3.2.3; see engine-lifecycle.ts). `bed`: every alarm of the bed up to the highest
+         * priority paused, new ones included.
+         */
+        audioPauseCovers: z.enum(['present-alarms', 'bed']).default('present-alarms'),
         /** An alarm unacknowledged this long is escalated (local policy; no published figure). */
         escalateAfterSeconds: z.number().min(1).default(120),
       })
@@ -117,10 +124,15 @@ export const rulesConfigSchema = z
         delaySeconds: z.number().min(0).default(0),
         /** High-priority NEWS2 alarms latch. */
         latching: z.boolean().default(true),
-        /** Alarm priority per RCP clinical-risk band; risk `low` never alarms. */
+        /**
+         * Alarm priority per RCP clinical-risk band; risk `low` never alarms. RCP NEWS2 (2017) Chart 2 ("NEWS
+         * thresholds and triggers") asks for an urgent ward-based response to a single red score (low-medium risk)
+         * and names 5-6 (medium) the key threshold for an urgent response: both default to medium. 7 or more (high)
+         * calls for an urgent or emergency response: high.
+         */
         priorities: z
           .object({
-            'low-medium': prioritySchema.default('low'),
+            'low-medium': prioritySchema.default('medium'),
             medium: prioritySchema.default('medium'),
             high: prioritySchema.default('high'),
           })

@@ -15,6 +15,7 @@ export function alarmEvent(a: Alarm, transition: AlarmTransition, at: number, by
     transition,
     audible: a.audible,
     latched: a.latched,
+    latching: a.latching,
     escalated: a.escalated,
     raisedAt: a.raisedAt,
     at,
@@ -27,10 +28,13 @@ export function alarmEvent(a: Alarm, transition: AlarmTransition, at: number, by
     e.unit = canonicalUnit(a.param);
   }
   if (a.value !== undefined) e.value = a.value;
+  if (a.worst !== undefined) e.worstValue = a.worst;
   if (a.limit !== undefined) e.limit = a.limit;
   if (a.deviceId !== undefined) e.deviceId = a.deviceId;
   if (a.sourceTs !== undefined) e.sourceTs = a.sourceTs;
   if (a.sourceSeq !== undefined) e.sourceSeq = a.sourceSeq;
+  if (a.deviceSeq !== undefined) e.deviceSeq = a.deviceSeq;
+  if (a.deviceMessageId !== undefined) e.deviceMessageId = a.deviceMessageId;
   a.last = e;
   out.alarms.push(e);
 }
@@ -75,16 +79,27 @@ function vitals(s: EngineState, bed: BedState, at: number): Partial<Record<Param
   return v;
 }
 
-/** The alarm in words, as the screen and the pager show it. */
+/**
+ * The alarm in words, as the screen and the pager show it: what triggered it (the worst value while it stands, and
+ * the limit or priority) and what is true now, so a latched or re-triggered alarm never contradicts the bed:
+ * `SpO2 fell to 83 % (limit 85, high); now 89 %: latched until acknowledged`.
+ */
 export function describe(a: Alarm): string {
   const pr = priorityOf(a.rank);
-  if (a.condition === 'news2') return `NEWS2 ${a.value ?? '?'} (${pr})`;
+  const fmt = (v: number | undefined) => (v === undefined ? '?' : String(Math.round(v * 100) / 100));
+  const latched = a.latched ? ': latched until acknowledged' : '';
+  if (a.condition === 'news2') {
+    const peak = a.worst ?? a.value;
+    return peak !== a.value ? `NEWS2 reached ${fmt(peak)} (${pr}); now ${fmt(a.value)}${latched}` : `NEWS2 ${fmt(a.value)} (${pr})${latched}`;
+  }
   if (a.condition === 'fall') return `fall detected by ${a.deviceId ?? 'device'} (${pr})`;
   if (a.kind === 'technical') return `${a.condition}${a.deviceId ? ` on ${a.deviceId}` : ''} (${pr})`;
   if (a.param !== undefined) {
-    const dir = a.condition.endsWith('-high') ? '>' : '<';
-    if (a.latched) return `${PARAMETERS[a.param].label} was ${dir} ${a.limit ?? '?'} (${pr}), now ${a.value ?? '?'} ${canonicalUnit(a.param)}: latched until acknowledged`;
-    return `${PARAMETERS[a.param].label} ${a.value ?? '?'} ${canonicalUnit(a.param)} ${dir} ${a.limit ?? '?'} (${pr})`;
+    const unit = canonicalUnit(a.param);
+    const verb = a.condition.endsWith('-high') ? 'rose to' : 'fell to';
+    const worst = a.worst ?? a.value;
+    const trigger = `${PARAMETERS[a.param].label} ${verb} ${fmt(worst)} ${unit} (limit ${fmt(a.limit)}, ${pr})`;
+    return worst !== a.value || a.latched ? `${trigger}; now ${fmt(a.value)} ${unit}${latched}` : trigger;
   }
   return `${a.condition} (${pr})`;
 }

@@ -19,6 +19,8 @@ export interface RaiseParams {
   deviceId?: string;
   sourceTs?: number;
   sourceSeq?: number;
+  deviceSeq?: number;
+  deviceMessageId?: string;
   detail?: string;
   /** An event (a fall), not a lasting condition: latched from the start, ends on acknowledgement. */
   event?: boolean;
@@ -61,10 +63,13 @@ export function raise(s: EngineState, bed: BedState, tr: Tracker, p: RaiseParams
     latching: p.latching,
     param: p.param,
     value: p.value,
+    worst: p.value,
     limit: p.limit,
     deviceId: p.deviceId,
     sourceTs: p.sourceTs,
     sourceSeq: p.sourceSeq,
+    deviceSeq: p.deviceSeq,
+    deviceMessageId: p.deviceMessageId,
     raisedAt: at,
     unackSince: at,
     incident: inc,
@@ -179,12 +184,20 @@ function incidentFollows(s: EngineState, a: Alarm, at: number, by: string, out: 
   incidentEvent(s, inc, type, at, by, message, out);
 }
 
-/** Whether an alarm sounds now: active, and not under its bed's audio pause (which covers ranks up to `pauseRank`). */
+/**
+ * Whether an alarm sounds now: active, and not silenced by its bed's audio pause. The pause silences only the alarm
+ * conditions present when it began, at the priority they had then: ISO 7396-1 (Amd 3:2013) 6.3.2.3, "audio pausing
+ * shall not prevent the auditory signal from being activated by a new alarm condition"; IEC 60601-1-8:2006+A1:2012
+ * clause 6.8 defines the AUDIO PAUSED state and leaves this to the manufacturer. With `lifecycle.audioPauseCovers:
+ * bed`, every alarm up to the highest paused priority stays silent.
+ */
 function soundsNow(a: Alarm, at: number): boolean {
   if (a.state !== 'active') return false;
   const bed = a.bed;
-  if (bed.pausedUntil !== undefined && at < bed.pausedUntil && a.rank <= bed.pauseRank) return false;
-  return true;
+  if (bed.pausedUntil === undefined || at >= bed.pausedUntil) return true;
+  if (bed.pauseCoversBed) return a.rank > bed.pauseRank;
+  const pausedAt = bed.pausedConditions.get(a.key);
+  return pausedAt === undefined || a.rank > pausedAt;
 }
 
 export function acknowledge(s: EngineState, a: Alarm, at: number, by: string, out: RulesOutput): void {
@@ -196,11 +209,13 @@ export function acknowledge(s: EngineState, a: Alarm, at: number, by: string, ou
   if (!a.present) clear(s, a, at, by, out); // latched: the condition had already gone
 }
 
-export function pauseAudio(bed: BedState, until: number, at: number, by: string, out: RulesOutput): void {
+export function pauseAudio(bed: BedState, until: number, coversBed: boolean, at: number, by: string, out: RulesOutput): void {
   bed.pausedUntil = bed.pausedUntil === undefined ? until : Math.max(bed.pausedUntil, until);
+  bed.pauseCoversBed = coversBed;
   for (const a of bed.alarms) {
     if (a.state !== 'active') continue;
     if (a.rank > bed.pauseRank) bed.pauseRank = a.rank;
+    if (!coversBed) bed.pausedConditions.set(a.key, Math.max(a.rank, bed.pausedConditions.get(a.key) ?? 0));
     if (a.audible) {
       a.audible = false;
       alarmEvent(a, 'audio-paused', at, by, out, `audio paused until ${new Date(bed.pausedUntil).toISOString()}`);
@@ -213,6 +228,7 @@ export function pauseExpiry(bed: BedState, at: number, out: RulesOutput): void {
   if (bed.pausedUntil === undefined || at < bed.pausedUntil) return;
   bed.pausedUntil = undefined;
   bed.pauseRank = 0;
+  bed.pausedConditions.clear();
   for (const a of bed.alarms) {
     if (a.state === 'active' && !a.audible) {
       a.audible = true;

@@ -32,7 +32,7 @@ export function evaluateSide(s: EngineState, bed: BedState, ps: ParamState, side
       s,
       bed,
       tr,
-      { kind: 'physiological', rank: hit.rank, latching: limits.latching, param: ps.param, value: ps.value, limit: hit.limit, deviceId: ps.deviceId, sourceTs: ps.sourceTs, sourceSeq: ps.sourceSeq },
+      { kind: 'physiological', rank: hit.rank, latching: limits.latching, param: ps.param, value: ps.value, limit: hit.limit, deviceId: ps.deviceId, sourceTs: ps.sourceTs, sourceSeq: ps.sourceSeq, deviceSeq: ps.deviceSeq, deviceMessageId: ps.deviceMessageId },
       at,
       by,
       out,
@@ -40,8 +40,11 @@ export function evaluateSide(s: EngineState, bed: BedState, ps: ParamState, side
     return;
   }
   a.value = ps.value;
+  a.worst = a.worst === undefined ? ps.value : side === 'high' ? Math.max(a.worst, ps.value) : Math.min(a.worst, ps.value);
   a.sourceTs = ps.sourceTs;
   a.sourceSeq = ps.sourceSeq;
+  a.deviceSeq = ps.deviceSeq;
+  a.deviceMessageId = ps.deviceMessageId;
   a.deviceId = ps.deviceId;
   if (hit.rank === 0) {
     if (a.present) conditionGone(s, a, at, by, out);

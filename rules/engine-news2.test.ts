@@ -50,14 +50,15 @@ describe('NEWS2 in the engine', () => {
     expect(r.missing).toEqual(['rr', 'spo2', 'sbp', 'hr', 'temp']);
   });
 
-  it('raises at low-medium for a single 3, escalates with the risk, clears when the complete score is low', () => {
+  it('raises at medium for a single red 3 (RCP: urgent ward-based response), escalates with the risk, clears when the complete score is low', () => {
     const e = engine();
     normalBed(e, 'b1', s(0));
     const lm = e.observe(obs('b1', 'rr', 26, s(10)));
-    expect(lm.alarms).toMatchObject([{ condition: 'news2', transition: 'raised', priority: 'low', value: 3 }]);
+    expect(lm.alarms).toMatchObject([{ condition: 'news2', transition: 'raised', priority: 'medium', value: 3 }]);
     expect(lm.incidents[0]).toMatchObject({ type: 'opened', news2: { total: 3, risk: 'low-medium' } });
-    e.observe(obs('b1', 'hr', 115, s(11))); // +2 -> 5 medium
-    expect(e.activeAlarms()[0]).toMatchObject({ priority: 'medium', transition: 'escalated', value: 5 });
+    const five = e.observe(obs('b1', 'hr', 115, s(11))); // +2 -> 5 medium: same priority, no escalation
+    expect(five.alarms).toEqual([]);
+    expect(e.activeAlarms()[0]).toMatchObject({ priority: 'medium' });
     const hi = e.setManualInputs('b1', { acvpu: 'V' }, 'staff:n2', s(12)); // +3 -> 8 high
     expect(hi.alarms).toMatchObject([{ transition: 'escalated', priority: 'high', by: 'staff:n2' }]);
     e.setManualInputs('b1', { acvpu: 'A' }, 'staff:n2', s(13));
@@ -71,7 +72,7 @@ describe('NEWS2 in the engine', () => {
   it('raises on an incomplete score when what is known is already abnormal, but never clears on one', () => {
     const e = engine();
     const r = e.observe(obs('b1', 'rr', 7, s(0)));
-    expect(r.alarms).toMatchObject([{ condition: 'news2', priority: 'low' }]);
+    expect(r.alarms).toMatchObject([{ condition: 'news2', priority: 'medium' }]);
     expect(e.observe(obs('b1', 'rr', 16, s(1))).alarms).toEqual([]); // still incomplete: stays
     e.setManualInputs('b1', { acvpu: 'A', o2: false }, 'staff:n1', s(2));
     for (const [p, v] of [['spo2', 97], ['sbp', 120], ['hr', 70]] as const) e.observe(obs('b1', p, v, s(3)));

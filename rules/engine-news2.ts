@@ -1,7 +1,8 @@
 import type { Observation } from '../drivers/core/observation.js';
 import { conditionGone, raise, stillPresent } from './engine-lifecycle.js';
 import { score, vitalSubscore } from './engine-news2-score.js';
-import { NEWS2_OF, UNSCORED, type BedState, type EngineState } from './engine-state.js';
+import { isScorable } from '../drivers/core/quality.js';
+import { NEWS2_OF, type BedState, type EngineState } from './engine-state.js';
 import { PRIORITY_RANK, type RulesOutput } from './types.js';
 
 /**
@@ -27,6 +28,7 @@ export function evaluateNews2(s: EngineState, bed: BedState, at: number, by: str
     return;
   }
   a.value = r.total;
+  a.worst = Math.max(a.worst ?? r.total, r.total);
   if (target === 0) {
     // Only a complete score may clear: an incomplete total is a lower bound, not evidence of low risk.
     if (r.complete && a.present) conditionGone(s, a, at, by, out);
@@ -50,7 +52,7 @@ export function news2Value(s: EngineState, bed: BedState, o: Observation, at: nu
 export function primeNews2(s: EngineState, observations: Iterable<Observation>): void {
   for (const o of observations) {
     const vital = NEWS2_OF[o.param];
-    if (!vital || !Number.isFinite(o.value) || o.flags.some((f) => UNSCORED.includes(f))) continue;
+    if (!vital || !Number.isFinite(o.value) || !isScorable(o.flags)) continue;
     const bed = s.bed(o.bedId);
     const prev = bed.news2Vitals[vital];
     if (!prev || o.receivedAt >= prev.at) bed.news2Vitals[vital] = vital === 'sbp' ? { v: o.value, at: o.receivedAt, from: o.param } : { v: o.value, at: o.receivedAt };

@@ -49,13 +49,16 @@ export function restore(s: EngineState, alarms: AlarmEvent[], openIncidents: Inc
       latched: e.latched,
       escalated: e.escalated,
       audible: e.state === 'active',
-      latching: e.kind === 'physiological',
+      latching: (e.latching as boolean | undefined) ?? latchingOf(s, bed, e),
       param: e.param,
       value: e.value,
+      worst: e.worstValue ?? e.value,
       limit: e.limit,
       deviceId: e.deviceId,
       sourceTs: e.sourceTs,
       sourceSeq: e.sourceSeq,
+      deviceSeq: e.deviceSeq,
+      deviceMessageId: e.deviceMessageId,
       raisedAt: e.raisedAt,
       unackSince: e.raisedAt,
       incident: inc,
@@ -65,6 +68,14 @@ export function restore(s: EngineState, alarms: AlarmEvent[], openIncidents: Inc
     attach(s, a, tracker);
   }
   if (maxAt > s.clock) s.clock = maxAt;
+}
+
+/** For alarms stored before events carried `latching`: what the bed's settings now say. */
+function latchingOf(s: EngineState, bed: BedState, e: AlarmEvent): boolean {
+  if (e.kind === 'technical') return false;
+  if (e.condition === 'fall') return true;
+  if (e.condition === 'news2') return s.config.news2.latching;
+  return e.param !== undefined ? (bed.limits.get(e.param)?.latching ?? true) : true;
 }
 
 /** Where a restored alarm belongs, so the next input re-evaluates it. */

@@ -1,5 +1,4 @@
 import type { ParamName } from '../drivers/core/parameters.js';
-import type { QualityFlag } from '../drivers/core/observation.js';
 import type { LimitOverrides, Profile, RulesConfig } from './config.js';
 import type { NewId } from './ids.js';
 import { resolveLimits, type ResolvedLimits } from './limits.js';
@@ -21,8 +20,6 @@ export class RulesInputError extends Error {
 const RANK_PRIORITY: readonly Priority[] = ['low', 'low', 'medium', 'high'];
 export const priorityOf = (rank: number): Priority => RANK_PRIORITY[Math.max(1, Math.min(3, rank))] ?? 'low';
 
-/** Readings with these flags are shown but never alarmed on or scored. */
-export const UNSCORED: readonly QualityFlag[] = ['invalid', 'demo', 'questionable', 'out-of-range'];
 
 export type News2Vital = 'rr' | 'spo2' | 'sbp' | 'pulse' | 'temp';
 /**
@@ -47,11 +44,16 @@ export interface Alarm {
   audible: boolean;
   latching: boolean;
   param?: ParamName;
+  /** The latest value (for NEWS2: the latest total), what is true now. */
   value?: number;
+  /** The worst value while the alarm stands (lowest for a low limit, highest for a high limit and NEWS2). */
+  worst?: number;
   limit?: number;
   deviceId?: string;
   sourceTs?: number;
   sourceSeq?: number;
+  deviceSeq?: number;
+  deviceMessageId?: string;
   raisedAt: number;
   unackSince: number;
   incident: Incident;
@@ -89,6 +91,9 @@ export interface ParamState {
   deviceId: string;
   sourceTs: number | undefined;
   sourceSeq: number;
+  /** The device's own sequence and message id of the latest value, for tracing an alarm to it. */
+  deviceSeq?: number;
+  deviceMessageId?: string;
   limits: ResolvedLimits | undefined;
   high: Tracker;
   low: Tracker;
@@ -98,6 +103,8 @@ export interface DeviceState {
   id: string;
   by: string;
   lastSeen: number | undefined;
+  /** Since when everything the device sent was unscorable (undefined once a scorable value arrives). */
+  unscorableSince: number | undefined;
   bound: boolean;
   noData: Tracker;
 }
@@ -131,7 +138,14 @@ export interface BedState {
   alarms: Set<Alarm>;
   pending: Set<Tracker>;
   pausedUntil: number | undefined;
+  /** `lifecycle.audioPauseCovers: bed` only: the pause silences every alarm up to this rank. */
   pauseRank: number;
+  /**
+   * The alarm conditions (by incident key) present when the pause began, with their rank then: only these stay
+   * silent, and only while not worse. Empty when `audioPauseCovers: bed`.
+   */
+  pausedConditions: Map<string, number>;
+  pauseCoversBed: boolean;
 }
 
 export const tracker = (condition: string): Tracker => ({ condition, pendingSince: undefined, alarm: undefined });
@@ -227,6 +241,8 @@ export class EngineState {
       pending: new Set(),
       pausedUntil: undefined,
       pauseRank: 0,
+      pausedConditions: new Map(),
+      pauseCoversBed: false,
     };
     this.beds.set(id, b);
     return b;
@@ -235,7 +251,7 @@ export class EngineState {
   device(bed: BedState, id: string): DeviceState {
     let d = bed.devices.get(id);
     if (!d) {
-      d = { id, by: `device:${id}`, lastSeen: undefined, bound: false, noData: tracker('no-data') };
+      d = { id, by: `device:${id}`, lastSeen: undefined, unscorableSince: undefined, bound: false, noData: tracker('no-data') };
       bed.devices.set(id, d);
     }
     return d;

@@ -174,16 +174,36 @@ describe('acknowledgement, audio pause and escalation', () => {
     expect(r.alarms.filter((x) => x.transition === 'audio-resumed')).toMatchObject([{ audible: true, by: 'timer' }]);
   });
 
-  it('during a pause, a new alarm of higher priority still sounds; one of equal priority does not', () => {
+  it('during a pause, a new alarm condition sounds whatever its priority; the paused one stays silent unless it gets worse', () => {
     const e = engine();
+    e.observe(obs('b1', 'hr', 125, s(0))); // hr-high medium
+    e.pauseAudio('b1', 'staff:n1', s(1), 60_000);
+    const low = e.observe(obs('b1', 'temp', 39.5, s(2))); // a new condition, low priority: sounds
+    expect(low.alarms.find((a) => a.condition === 'temp-high')).toMatchObject({ transition: 'raised', audible: true });
+    expect(e.activeAlarms().find((a) => a.condition === 'hr-high')?.audible).toBe(false);
+    const worse = e.observe(obs('b1', 'hr', 145, s(3))); // the paused condition rises to high: sounds again
+    expect(worse.alarms.find((a) => a.condition === 'hr-high')).toMatchObject({ transition: 'escalated', priority: 'high', audible: true });
+    const other = e.observe(obs('b2', 'hr', 125, s(4))); // another bed is not paused
+    expect(other.alarms[0]?.audible).toBe(true);
+  });
+
+  it('during a pause, the paused condition coming back (cleared, then raised again) stays silent', () => {
+    const e = engine();
+    e.observe(obs('b1', 'hr', 125, s(0)));
+    e.pauseAudio('b1', 'staff:n1', s(1), 60_000);
+    e.observe(obs('b1', 'hr', 80, s(2))); // gone (medium: clears)
+    const back = e.observe(obs('b1', 'hr', 125, s(3)));
+    expect(back.alarms.find((a) => a.condition === 'hr-high')).toMatchObject({ transition: 'raised', audible: false });
+  });
+
+  it('with lifecycle.audioPauseCovers: bed, the pause silences new alarms up to the paused priority (the older behaviour)', () => {
+    const e = engine({ lifecycle: { audioPauseCovers: 'bed' } });
     e.observe(obs('b1', 'hr', 125, s(0)));
     e.pauseAudio('b1', 'staff:n1', s(1), 60_000);
     e.observe(obs('b1', 'temp', 39.5, s(2))); // low priority: silent
     expect(e.activeAlarms().find((a) => a.condition === 'temp-high')?.audible).toBe(false);
     const hi = e.observe(obs('b1', 'hr', 35, s(3))); // hr-low high: sounds
     expect(hi.alarms.find((a) => a.condition === 'hr-low')).toMatchObject({ transition: 'raised', audible: true });
-    const other = e.observe(obs('b2', 'hr', 125, s(4))); // another bed is not paused
-    expect(other.alarms[0]?.audible).toBe(true);
   });
 
   it('escalates an alarm left unacknowledged, once, and the incident priority rises', () => {
@@ -319,5 +339,35 @@ describe('ordering and restore', () => {
     const e3 = engine({ incidents: { rejoinWindowSeconds: 300 } });
     e3.restore([], incs);
     expect(e3.tick(s(310)).incidents).toMatchObject([{ type: 'closed', incidentSeq: 3 }]);
+  });
+});
+
+describe('no-valid-data: a bed fed only unusable values is not silently unmonitored', () => {
+  const T = 1_700_000_000_000;
+  const at = (sec: number): number => T + sec * 1000;
+  it('raises after noDataSeconds of only unscorable values, clears with a scorable one, gives way to no-data', () => {
+    const e = createRulesEngine(testConfig({ beds: [{ id: 'b1', devices: ['mon'] }], technical: { noDataSeconds: 10 } }), { newId: seqIds() });
+    e.tick(at(0));
+    const raised = [];
+    for (let sec = 0; sec <= 12; sec++) {
+      e.observe(obs('b1', 'spo2', 70, at(sec), { deviceId: 'mon', flags: ['demo'] }));
+      raised.push(...e.tick(at(sec)).alarms);
+    }
+    expect(raised.map((a) => [a.condition, a.transition, a.kind, a.priority])).toEqual([['no-valid-data', 'raised', 'technical', 'medium']]);
+    expect(e.activeAlarms().some((a) => a.condition === 'spo2-low')).toBe(false);
+    const back = e.observe(obs('b1', 'spo2', 97, at(13), { deviceId: 'mon' }));
+    expect(back.alarms.map((a) => [a.condition, a.transition])).toEqual([['no-valid-data', 'cleared']]);
+    for (let sec = 14; sec <= 26; sec++) e.observe(obs('b1', 'spo2', 70, at(sec), { deviceId: 'mon', flags: ['invalid'] }));
+    expect(e.tick(at(26)).alarms.map((a) => a.condition)).toEqual(['no-valid-data']);
+    const silent = e.tick(at(37)); // nothing since 26: no-data, and no-valid-data gives way
+    expect(silent.alarms.map((a) => [a.condition, a.transition])).toEqual([['no-data', 'raised'], ['no-valid-data', 'cleared']]);
+  });
+});
+
+describe('alarm tracing', () => {
+  it('an alarm carries the device message sequence and id of the observation that caused it', () => {
+    const e = createRulesEngine(testConfig(), { newId: seqIds() });
+    const o = { ...obs('b1', 'hr', 150, 1_700_000_000_000, { seq: 501 }), sourceSeq: 77, sourceMessageId: 'MSG77' };
+    expect(e.observe(o).alarms[0]).toMatchObject({ condition: 'hr-high', sourceSeq: 501, deviceSeq: 77, deviceMessageId: 'MSG77' });
   });
 });

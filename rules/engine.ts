@@ -6,7 +6,8 @@ import { incidentEvent } from './engine-events.js';
 import { evaluateNews2, news2Value, primeNews2 } from './engine-news2.js';
 import { score } from './engine-news2-score.js';
 import { restore } from './engine-restore.js';
-import { EngineState, emptyOutput, RulesInputError, UNSCORED, unknownProfiles, type Acvpu } from './engine-state.js';
+import { isScorable } from '../drivers/core/quality.js';
+import { EngineState, emptyOutput, RulesInputError, unknownProfiles, type Acvpu, type BedState, type DeviceState } from './engine-state.js';
 import { resolveLimits } from './limits.js';
 import { scoreNews2 } from './news2.js';
 import type { AlarmEvent, IncidentEvent, News2Result, Observation, RulesOutput, TechnicalInput } from './types.js';
@@ -36,6 +37,8 @@ export interface RulesEngine {
   setManualInputs(bed: string, inputs: ManualInputs, by: string, now: number): RulesOutput;
   /** Throws `RulesInputError` for an unknown profile name. */
   setBedLimits(bed: string, change: { profile?: string; overrides?: LimitOverrides }, by: string, now: number): RulesOutput;
+  /** The limits the engine enforces on a bed: its profile and overrides (a nurse's change included). */
+  bedLimits(bed: string): { profile: string; overrides: LimitOverrides };
   /** Latest event of every alarm not yet cleared: high priority first, then oldest first. */
   activeAlarms(): AlarmEvent[];
   news2(bed: string, now: number): News2Result;
@@ -54,6 +57,12 @@ export interface RulesEngine {
    * is evaluated here (the next `tick` does), and limit alarms start from new data only.
    */
   primeNews2(observations: Iterable<Observation>): void;
+  /**
+   * After a restart, before `restore()`: NEWS2 manual inputs from the audit trail, each at the time it was entered.
+   * Only the inputs are set; nothing is evaluated (the alarm they caused, if any, is restored from the store, and the
+   * next `tick` judges the bed), so no alarm can exist that was never stored or published.
+   */
+  restoreManualInputs(bed: string, inputs: ManualInputs, at: number): void;
 }
 
 export interface ManualInputs {
@@ -62,6 +71,30 @@ export interface ManualInputs {
   scale?: 1 | 2;
 }
 
+
+/**
+ * `no-valid-data`: a bound device that keeps sending, but only values that may not be scored, for as long as a
+ * silent one would take to raise `no-data` (`rules.technical.noDataSeconds`). Ends with a scorable value; gives way
+ * to `no-data` when the device falls silent.
+ */
+function unusableOnly(s: EngineState, bed: BedState, dev: DeviceState, silent: boolean, at: number, out: RulesOutput): void {
+  const tr = s.technicalTracker(bed, 'no-valid-data', dev.id);
+  if (silent) {
+    dev.unscorableSince = undefined;
+    if (tr.alarm) conditionGone(s, tr.alarm, at, 'timer', out);
+    return;
+  }
+  if (!tr.alarm && dev.unscorableSince !== undefined && at - dev.unscorableSince >= s.noDataMs) {
+    const rank = s.technicalRank('no-valid-data');
+    raise(s, bed, tr, { kind: 'technical', rank, latching: false, deviceId: dev.id, detail: 'data received, none of it scorable' }, at, 'timer', out);
+  }
+}
+
+function setInputs(bed: BedState, inputs: ManualInputs, at: number): void {
+  if (inputs.acvpu !== undefined) bed.acvpu = { v: inputs.acvpu, at };
+  if (inputs.o2 !== undefined) bed.o2 = { v: inputs.o2, at };
+  if (inputs.scale !== undefined) bed.scale = inputs.scale;
+}
 
 export function createRulesEngine(config: RulesConfig, opts?: { newId?: (at: number) => string }): RulesEngine {
   return new Engine(config, opts?.newId ?? createUuidV7());
@@ -138,8 +171,14 @@ class Engine implements RulesEngine {
     const dev = s.device(bed, o.deviceId);
     dev.lastSeen = at;
     if (dev.noData.alarm) conditionGone(s, dev.noData.alarm, at, dev.by, out);
-    if (!Number.isFinite(o.value)) return out;
-    for (const f of o.flags) if (UNSCORED.includes(f)) return out;
+    const noValid = s.technicalTracker(bed, 'no-valid-data', dev.id);
+    if (!Number.isFinite(o.value) || !isScorable(o.flags)) {
+      // Shown, never scored (drivers/core/quality.ts); a bound device sending only such values raises no-valid-data.
+      dev.unscorableSince ??= at;
+      return out;
+    }
+    dev.unscorableSince = undefined;
+    if (noValid.alarm) conditionGone(s, noValid.alarm, at, dev.by, out);
 
     let ps = bed.params.get(o.param);
     if (!ps) {
@@ -151,6 +190,8 @@ class Engine implements RulesEngine {
       ps.sourceTs = o.sourceTs;
       ps.sourceSeq = o.seq;
     }
+    ps.deviceSeq = o.sourceSeq;
+    ps.deviceMessageId = o.sourceMessageId;
     evaluateParam(s, bed, ps, at, dev.by, out);
     news2Value(s, bed, o, at, dev.by, out);
     return out;
@@ -204,10 +245,12 @@ class Engine implements RulesEngine {
       for (const dev of bed.devices.values()) {
         if (!dev.bound) continue;
         if (dev.lastSeen === undefined) dev.lastSeen = at; // the silence clock starts with the engine
-        if (!dev.noData.alarm && at - dev.lastSeen >= s.noDataMs) {
+        const silent = at - dev.lastSeen >= s.noDataMs;
+        if (!dev.noData.alarm && silent) {
           const rank = s.technicalRank('no-data');
           raise(s, bed, dev.noData, { kind: 'technical', rank, latching: false, deviceId: dev.id }, at, 'timer', out);
         }
+        unusableOnly(s, bed, dev, silent, at, out);
       }
     }
     lifecycleTimers(s, at, out);
@@ -239,7 +282,7 @@ class Engine implements RulesEngine {
     const out = emptyOutput();
     const at = s.advance(now);
     const bed = s.bed(bedId);
-    pauseAudio(bed, at + Math.max(0, durationMs ?? s.pauseMs), at, by, out);
+    pauseAudio(bed, at + Math.max(0, durationMs ?? s.pauseMs), s.config.lifecycle.audioPauseCovers === 'bed', at, by, out);
     return out;
   }
 
@@ -248,14 +291,16 @@ class Engine implements RulesEngine {
     const out = emptyOutput();
     const at = s.advance(now);
     const bed = s.bed(bedId);
-    if (inputs.acvpu !== undefined) bed.acvpu = { v: inputs.acvpu, at };
-    if (inputs.o2 !== undefined) bed.o2 = { v: inputs.o2, at };
-    if (inputs.scale !== undefined) bed.scale = inputs.scale;
+    setInputs(bed, inputs, at);
     if (s.config.news2.enabled) {
       bed.news2Sub = {}; // scale or o2 may change the SpO2 subscore
       evaluateNews2(s, bed, at, by, out);
     }
     return out;
+  }
+
+  restoreManualInputs(bedId: string, inputs: ManualInputs, at: number): void {
+    setInputs(this.s.bed(bedId), inputs, at);
   }
 
   setBedLimits(bedId: string, change: { profile?: string; overrides?: LimitOverrides }, by: string, now: number): RulesOutput {
@@ -269,6 +314,11 @@ class Engine implements RulesEngine {
     bed.limits = resolveLimits(s.profile(bed.profileName), bed.overrides);
     limitsChanged(s, bed, at, by, out);
     return out;
+  }
+
+  bedLimits(bedId: string): { profile: string; overrides: LimitOverrides } {
+    const bed = this.s.beds.get(bedId) ?? this.s.bed(bedId);
+    return { profile: bed.profileName, overrides: bed.overrides ?? {} };
   }
 
   activeAlarms(): AlarmEvent[] {

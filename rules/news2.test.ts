@@ -36,12 +36,19 @@ describe('NEWS2 Chart 1 band boundaries', () => {
   it('temperature: <=35.0 3 | 35.1-36.0 1 | 36.1-38.0 0 | 38.1-39.0 1 | >=39.1 2', () => {
     cases(scoreTemp, [[34, 3], [35.0, 3], [35.1, 1], [36.0, 1], [36.1, 0], [38.0, 0], [38.1, 1], [39.0, 1], [39.1, 2], [42, 2]]);
   });
-  it('values between chart steps round to the chart resolution', () => {
+  it('a value between two chart bands scores in the more severe band, never rounded toward normal', () => {
+    expect(scoreSpo2Scale1(91.5)).toBe(3); // between 91 (3) and 92 (2)
+    expect(scoreSpo2Scale1(95.5)).toBe(1); // between 95 (1) and 96 (0)
+    expect(scoreTemp(35.05)).toBe(3); // between 35.0 (3) and 35.1 (1)
+    expect(scoreTemp(38.05)).toBe(1); // between 38.0 (0) and 38.1 (1)
+    expect(scoreTemp(36.3)).toBe(0); // on a step despite binary fractions
     expect(scoreRr(8.4)).toBe(3);
-    expect(scoreRr(8.5)).toBe(1);
-    expect(scoreTemp(35.04)).toBe(3);
-    expect(scoreTemp(35.05)).toBe(1);
-    expect(scoreSpo2Scale1(95.5)).toBe(0);
+    expect(scoreRr(8.5)).toBe(3);
+    expect(scoreRr(20.2)).toBe(2); // between 20 (0) and 21 (2)
+    expect(scorePulse(90.5)).toBe(1);
+    expect(scoreSbp(110.5)).toBe(1); // between 110 (1) and 111 (0)
+    expect(scoreSpo2Scale2(92.5, undefined)).toBeUndefined(); // 93 needs air/oxygen
+    expect(scoreSpo2Scale2(92.5, true)).toBe(1);
   });
 });
 

@@ -21,9 +21,10 @@ import type { News2Result } from './types.js';
  * Chart 2 (clinical risk): aggregate 0-4 low; a score of 3 in any single parameter ("red score") low-medium;
  * aggregate 5-6 medium; aggregate 7 or more high.
  *
- * The chart records whole numbers (temperature to 0.1 Cel). A measured value between two bands (e.g. RR 8.4, or
- * temperature 35.04) is rounded half-up to the chart's resolution before banding, so every real value maps to
- * exactly one band.
+ * The chart records whole numbers (temperature to 0.1 Cel). A measured value that falls between two bands (SpO2
+ * 91.5 between 91 and 92, temperature 35.05 between 35.0 and 35.1) is scored in the more severe of the two: the
+ * chart has no band for it, and rounding toward normal would under-score a deteriorating patient. A value on the
+ * chart's resolution is scored exactly as the chart says.
  */
 export interface News2Input {
   rr?: number;
@@ -44,11 +45,29 @@ export type News2Param = 'rr' | 'spo2' | 'o2' | 'sbp' | 'hr' | 'acvpu' | 'temp';
 /** Chart order; also the order of `missing`. */
 export const NEWS2_PARAMS: readonly News2Param[] = ['rr', 'spo2', 'o2', 'sbp', 'hr', 'acvpu', 'temp'];
 
-const whole = (v: number): number => Math.floor(v + 0.5);
-const tenth = (v: number): number => Math.floor(v * 10 + 0.5 + 1e-9) / 10;
+/** Tolerance for binary fractions (36.3 is 36.299999...): a value this close to a chart step is on it. */
+const EPS = 1e-9;
+
+/**
+ * The more severe score of the chart steps on either side of `v` (steps of `1 / perUnit`); `v` itself when it is
+ * on a step. `undefined` from either side (Scale 2 without air/oxygen) makes the result undefined.
+ */
+function severest(v: number, perUnit: number, band: (step: number) => number | undefined): number | undefined {
+  const x = v * perUnit;
+  const lo = Math.floor(x + EPS);
+  const hi = Math.ceil(x - EPS);
+  const a = band(lo / perUnit);
+  if (hi === lo) return a;
+  const b = band(hi / perUnit);
+  return a === undefined || b === undefined ? undefined : Math.max(a, b);
+}
+const whole = (v: number, band: (step: number) => number): number => severest(v, 1, band) as number;
 
 export function scoreRr(v: number): number {
-  const r = whole(v);
+  return whole(v, rrBand);
+}
+
+function rrBand(r: number): number {
   if (r <= 8) return 3;
   if (r <= 11) return 1;
   if (r <= 20) return 0;
@@ -57,7 +76,10 @@ export function scoreRr(v: number): number {
 }
 
 export function scoreSpo2Scale1(v: number): number {
-  const s = whole(v);
+  return whole(v, spo2Scale1Band);
+}
+
+function spo2Scale1Band(s: number): number {
   if (s <= 91) return 3;
   if (s <= 93) return 2;
   if (s <= 95) return 1;
@@ -66,7 +88,10 @@ export function scoreSpo2Scale1(v: number): number {
 
 /** Scale 2: `o2` is needed only at 93 % and above; `undefined` result means it cannot be scored without it. */
 export function scoreSpo2Scale2(v: number, o2: boolean | undefined): number | undefined {
-  const s = whole(v);
+  return severest(v, 1, (s) => spo2Scale2Band(s, o2));
+}
+
+function spo2Scale2Band(s: number, o2: boolean | undefined): number | undefined {
   if (s <= 83) return 3;
   if (s <= 85) return 2;
   if (s <= 87) return 1;
@@ -83,7 +108,10 @@ export function scoreO2(o2: boolean): number {
 }
 
 export function scoreSbp(v: number): number {
-  const s = whole(v);
+  return whole(v, sbpBand);
+}
+
+function sbpBand(s: number): number {
   if (s <= 90) return 3;
   if (s <= 100) return 2;
   if (s <= 110) return 1;
@@ -92,7 +120,10 @@ export function scoreSbp(v: number): number {
 }
 
 export function scorePulse(v: number): number {
-  const p = whole(v);
+  return whole(v, pulseBand);
+}
+
+function pulseBand(p: number): number {
   if (p <= 40) return 3;
   if (p <= 50) return 1;
   if (p <= 90) return 0;
@@ -106,7 +137,10 @@ export function scoreAcvpu(a: 'A' | 'C' | 'V' | 'P' | 'U'): number {
 }
 
 export function scoreTemp(v: number): number {
-  const t = tenth(v);
+  return severest(v, 10, tempBand) as number;
+}
+
+function tempBand(t: number): number {
   if (t <= 35.0) return 3;
   if (t <= 36.0) return 1;
   if (t <= 38.0) return 0;

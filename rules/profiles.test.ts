@@ -22,10 +22,10 @@ describe('built-in profiles', () => {
     expect(listBuiltinProfiles()).toContain('adult');
     expect(() => loadRulesConfig({ beds: [{ id: 'b1', profile: 'martian' }] })).toThrow(/martian/);
     const e = createRulesEngine(c, { newId: seqIds() });
-    // adult sbp: no delay; SBP 75 also scores NEWS2 3, a low-medium risk.
+    // adult sbp: no delay; SBP 75 also scores NEWS2 3, a low-medium risk (a medium alarm).
     expect(e.observe(obs('b1', 'sbp', 75, 1000)).alarms).toMatchObject([
       { condition: 'sbp-low', priority: 'high' },
-      { condition: 'news2', priority: 'low', value: 3 },
+      { condition: 'news2', priority: 'medium', value: 3 },
     ]);
   });
 });

@@ -51,6 +51,8 @@ export const TECHNICAL_CONDITIONS = {
   'device-alarm-low': { priority: 'low', label: "Device's own alarm (low)", scope: 'device', raisedBy: 'device' },
   'device-disconnected': { priority: 'medium', label: 'Device disconnected', scope: 'device', raisedBy: 'driver' },
   'no-data': { priority: 'medium', label: 'No data', scope: 'device', raisedBy: 'rules' },
+  // Sending, but nothing scorable (demo, test, invalid, questionable ...): the bed is as unmonitored as a silent one.
+  'no-valid-data': { priority: 'medium', label: 'No valid data', scope: 'device', raisedBy: 'rules' },
   'device-fault': { priority: 'medium', label: 'Device fault', scope: 'device', raisedBy: 'device' },
   'cuff-fit': { priority: 'low', label: 'Cuff fit', scope: 'device', raisedBy: 'device' },
   'body-movement': { priority: 'low', label: 'Body movement', scope: 'device', raisedBy: 'device' },

@@ -38,16 +38,26 @@ export interface AlarmEvent {
   /** Whether the alarm currently sounds (active, not acknowledged, not audio-paused). */
   audible: boolean;
   latched: boolean;
+  /** Whether this alarm latches (stays until acknowledged) when its condition ends at high priority. */
+  latching: boolean;
   /** Unacknowledged longer than the escalation time. */
   escalated: boolean;
   param?: ParamName;
+  /** The latest value (NEWS2: the latest total): what is true now. */
   value?: number;
+  /** The worst value since the alarm rose (lowest for a low limit, highest for a high limit; the NEWS2 peak). */
+  worstValue?: number;
   unit?: string;
   limit?: number;
   deviceId?: string;
   /** The observation that caused this transition, when one did. */
   sourceTs?: number;
+  /** The gateway's observation sequence (`seq` of the observation). */
   sourceSeq?: number;
+  /** The device's own message sequence (`seq` in vitals/<id>), when it sends one. */
+  deviceSeq?: number;
+  /** The device's own message id (HL7 MSH-10 control id), when it sends one. */
+  deviceMessageId?: string;
   raisedAt: number;
   /** Rules clock time of this transition (epoch ms). */
   at: number;

@@ -14,7 +14,7 @@ export interface UpstreamDeps {
 }
 
 /** `sync.mqtt`: the settings of the MQTT transport (config/schema.ts embeds this). */
-export const mqttSettingsSchema = z.object({
+export const mqttSettingsSchema = z.strictObject({
   url: z.string().regex(/^(mqtts?|wss?):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
   username: z.string().optional(),
   password: z.string().optional(),
@@ -28,7 +28,7 @@ export const mqttSettingsSchema = z.object({
 });
 
 /** `sync.https`: the settings of the HTTPS transport (config/schema.ts embeds this). */
-export const httpsSettingsSchema = z.object({
+export const httpsSettingsSchema = z.strictObject({
   url: z.string().regex(/^https?:\/\//),
   token: z.string().optional(),
   ca: z.string().optional(),

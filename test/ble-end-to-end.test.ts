@@ -9,7 +9,7 @@ import { startPrivateBus, type PrivateBus } from '../simulator/ble/private-bus.j
 import { startGatewayProcess, writeConfig, type GatewayProcess } from './helpers/gateway-process.js';
 import { waitFor } from './helpers/wait.js';
 
-type Alarm = { bed: string; condition: string; priority: string; state: string; kind: string; value?: number };
+type Alarm = { bed: string; condition: string; priority: string; state: string; kind: string; value?: number; deviceId?: string };
 
 const sfloat = (mantissa: number, exponent = 0): number[] => {
   const raw = ((exponent & 0x0f) << 12) | (mantissa & 0x0fff);
@@ -43,7 +43,7 @@ describe('BLE health devices through node-ble and a fake BlueZ, end to end to al
       screen: { port: 0 },
       beds: [{ id: 'bed-b', overrides: { hr: noDelay, spo2: noDelay, temp: noDelay, sbp: noDelay, pr: noDelay } }],
       devices: [
-        { id: 'strap', bed: 'bed-b', transport: 'ble', maxSilenceSeconds: 30, ble: { address: ADDR.strap, profiles: ['heart-rate', 'battery'] } },
+        { id: 'strap', bed: 'bed-b', transport: 'ble', maxSilenceSeconds: 4, disconnectGraceSeconds: 1, ble: { address: ADDR.strap, profiles: ['heart-rate', 'battery'] } },
         { id: 'oxi', bed: 'bed-b', transport: 'ble', maxSilenceSeconds: 30, ble: { address: ADDR.oxi, profiles: ['pulse-oximeter'] } },
         { id: 'thermo', bed: 'bed-b', transport: 'ble', maxSilenceSeconds: 60, ble: { address: ADDR.thermo, profiles: ['thermometer'] } },
         { id: 'cuff', bed: 'bed-b', transport: 'ble', maxSilenceSeconds: 60, ble: { address: ADDR.cuff, profiles: ['blood-pressure'] } },
@@ -77,11 +77,36 @@ describe('BLE health devices through node-ble and a fake BlueZ, end to end to al
     expect(fake.isConnected(ADDR.stranger)).toBe(false);
   });
 
-  it('a link loss raises device-disconnected; the driver reconnects and re-subscribes by itself', async () => {
+  it('a link lost past its grace raises device-disconnected; the driver reconnects and re-subscribes by itself', async () => {
+    const strapLost = (state: string, from = 0) => alarms.slice(from).find((a) => a.condition === 'device-disconnected' && a.deviceId === 'strap' && a.state === state);
+    const beat = () => {
+      try {
+        fake.notify(ADDR.strap, '2a37', Uint8Array.of(0x06, 75));
+      } catch {
+        // link down
+      }
+    };
+    // The strap is live (beating) and any earlier silence alarm is over before the link goes.
+    let keepAlive = setInterval(beat, 300);
+    await waitFor(() => {
+      const last = alarms.filter((a) => a.condition === 'device-disconnected' && a.deviceId === 'strap').at(-1);
+      return !last || last.state === 'cleared';
+    }, 10_000, 'strap live');
+    await new Promise((r) => setTimeout(r, 4500)); // past the start-up grace (its maxSilenceSeconds)
+    clearInterval(keepAlive);
+    const from = alarms.length;
+    fake.setReachable(ADDR.strap, false);
+    const dropped = Date.now();
     fake.dropLink(ADDR.strap);
-    await waitFor(() => alarms.find((a) => a.condition === 'device-disconnected' && a.state === 'active'), 10_000, 'device-disconnected');
+    await waitFor(() => strapLost('active', from), 10_000, 'device-disconnected');
+    expect(Date.now() - dropped).toBeGreaterThanOrEqual(900); // not before its 1 s grace
+    fake.setReachable(ADDR.strap, true);
     await waitFor(() => (fake.isConnected(ADDR.strap) && fake.isNotifying(ADDR.strap, '2a37')) || undefined, 20_000, 'strap re-subscribed');
-    fake.notify(ADDR.strap, '2a37', Uint8Array.of(0x06, 75));
-    await waitFor(() => alarms.find((a) => a.condition === 'device-disconnected' && a.state === 'cleared'), 10_000, 'device-disconnected cleared');
+    keepAlive = setInterval(beat, 300);
+    try {
+      await waitFor(() => strapLost('cleared', from), 10_000, 'device-disconnected cleared');
+    } finally {
+      clearInterval(keepAlive);
+    }
   });
 });

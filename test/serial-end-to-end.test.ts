@@ -45,7 +45,7 @@ describe('bedside monitors over real PTYs, end to end to alarms/#', () => {
       hl7Listener: { enabled: true, port: 0 },
       beds: ['bed-m', 'bed-h', 'bed-n', 'bed-i', 'bed-t'].map((id) => ({ id, overrides: { spo2: noDelay, pr: noDelay, hr: noDelay } })),
       devices: [
-        { id: 'rad8', bed: 'bed-m', transport: 'serial', maxSilenceSeconds: 3, serial: { path: pty.masimo.b, baudRate: 9600, dialect: 'masimo' } },
+        { id: 'rad8', bed: 'bed-m', transport: 'serial', maxSilenceSeconds: 3, disconnectGraceSeconds: 1, serial: { path: pty.masimo.b, baudRate: 9600, dialect: 'masimo' } },
         { id: 'oru', bed: 'bed-h', transport: 'serial', maxSilenceSeconds: 30, serial: { path: pty.hl7.b, baudRate: 9600, dialect: 'hl7' } },
         { id: 'diy', bed: 'bed-n', transport: 'serial', maxSilenceSeconds: 30, serial: { path: pty.ndjson.b, baudRate: 9600, dialect: 'ndjson' } },
         { id: 'central-bed12', bed: 'bed-t', transport: 'hl7-tcp', hl7: { bed: 'BED-12' } },

@@ -105,7 +105,7 @@ describe('BleDriver through node-ble and a fake BlueZ', () => {
       ['spo2', 98, '%'],
       ['pr', 70, '/min'],
     ]);
-    expect(byDevice('thermo-1')).toEqual([['temp', 37.6, 'Cel']]);
+    expect(byDevice('thermo-1')).toEqual([['tskin', 37.6, 'Cel']]); // Temperature Type finger: skin, not body temperature
     expect(byDevice('cuff-1')).toEqual([
       ['sbp', 141.8, 'mm[Hg]'],
       ['dbp', 82.5, 'mm[Hg]'],

@@ -23,6 +23,12 @@ export interface DriverSink {
   decodeError(codec: string, deviceId: string, error: string): void;
   /** A numeric with a code the parameter table does not map (stored and shown as unmapped, never scored). */
   unmapped?(deviceId: string, reading: UnmappedReading): void;
+  /**
+   * Something a device sent that the gateway did not take although the frame itself was read (a value that is not
+   * a number, a wrong unit, a message for a bed nobody configured, a resent duplicate): counted per reason and
+   * logged rate-limited by the gateway.
+   */
+  rejected?(source: string, deviceId: string, reason: string, detail: string): void;
   /** The device's own current alarm list (replaces the previous one), for devices that export it. */
   deviceAlarms?(deviceId: string, alarms: DeviceAlarmReport[]): void;
 }

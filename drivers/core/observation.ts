@@ -1,10 +1,13 @@
 import type { ParamName } from './parameters.js';
+import type { TemperatureSite } from './temperature-site.js';
 
-/** Quality flags a codec or the gateway attaches to a reading. */
+/** Quality flags a codec or the gateway attaches to a reading; which block scoring: drivers/core/quality.ts. */
 export type QualityFlag =
   | 'questionable' // the source marked it questionable; shown but not scored
-  | 'invalid' // the source marked it invalid; never scored
-  | 'demo' // demo or test data from the device; never scored
+  | 'invalid' // the source marked it invalid (or sent a null flavour); never scored
+  | 'demo' // demonstration data from the device; never scored
+  | 'test' // test data from the device; never scored
+  | 'calibration' // the device is calibrating; never scored
   | 'low-perfusion'
   | 'interference'
   | 'out-of-range' // outside the physically plausible range; dropped before rules
@@ -25,10 +28,14 @@ export interface Reading {
   channel?: string;
   /** The code the device sent for it ('MDC:150037', 'MDIL:0002-4a15', 'NOM:0x4a15'), for the decode tool. */
   code?: string;
+  /** Where a temperature was taken, when the source says so (temperature-site.ts). */
+  site?: TemperatureSite;
   /** Device clock, epoch ms, when the source carries a timestamp. */
   sourceTs?: number;
-  /** Device's own message sequence when it sends one. */
+  /** Device's own message sequence when it sends one (`seq` in vitals/<id>). */
   sourceSeq?: number;
+  /** The device's own id of the message that carried the reading (HL7 MSH-10 message control id). */
+  sourceMessageId?: string;
   flags?: QualityFlag[];
 }
 
@@ -50,6 +57,7 @@ export type TechnicalCondition =
   | 'device-alarm-low'
   | 'device-disconnected'
   | 'no-data'
+  | 'no-valid-data'
   | 'device-fault'
   | 'cuff-fit'
   | 'body-movement'

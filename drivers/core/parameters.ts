@@ -48,6 +48,8 @@ const BUILT_IN = {
   pi: { label: 'Perfusion index', unit: '%', loinc: '61006-3', mdc: 150448, mdcRef: 'MDC_PULS_OXIM_PERF_REL', min: 0, max: 100 },
   rr: { label: 'Respiration rate', unit: '/min', loinc: '9279-1', mdc: 151562, mdcRef: 'MDC_RESP_RATE', min: 0, max: 150 },
   temp: { label: 'Body temperature', unit: 'Cel', loinc: '8310-5', mdc: 150364, mdcRef: 'MDC_TEMP_BODY', min: 10, max: 50 },
+  /** Skin and other peripheral sites: shown and limited on their own, never NEWS2 (see temperature-site.ts). */
+  tskin: { label: 'Skin temperature', unit: 'Cel', loinc: '39106-0', mdc: 150388, mdcRef: 'MDC_TEMP_SKIN', min: 10, max: 50 },
   sbp: { label: 'Systolic BP', unit: 'mm[Hg]', loinc: '8480-6', mdc: 150021, mdcRef: 'MDC_PRESS_BLD_NONINV_SYS', min: 0, max: 350 },
   dbp: { label: 'Diastolic BP', unit: 'mm[Hg]', loinc: '8462-4', mdc: 150022, mdcRef: 'MDC_PRESS_BLD_NONINV_DIA', min: 0, max: 300 },
   map: { label: 'Mean arterial pressure', unit: 'mm[Hg]', loinc: '8478-0', mdc: 150023, mdcRef: 'MDC_PRESS_BLD_NONINV_MEAN', min: 0, max: 300 },
@@ -83,8 +85,6 @@ const BUILT_IN = {
   // Pulse rate by source [DK]: `pr` is the oximeter's (pleth); these keep the arterial line's and the cuff's apart.
   pr_ibp: { label: 'Pulse rate (arterial line)', unit: '/min', mdc: 149522, mdcRef: 'MDC_BLD_PULS_RATE_INV', min: 0, max: 350 },
   pr_nibp: { label: 'Pulse rate (cuff)', unit: '/min', mdc: 149546, mdcRef: 'MDC_PULS_RATE_NON_INV', min: 0, max: 350 },
-  // Temperature sites that are not body temperature (`temp` is body/core temperature at any core site) [DK].
-  temp_skin: { label: 'Skin temperature', unit: 'Cel', mdc: 150388, mdcRef: 'MDC_TEMP_SKIN', min: 10, max: 50 },
 } as const satisfies Record<string, ParameterSpec>;
 
 export type ParamName = keyof typeof BUILT_IN;

@@ -37,6 +37,8 @@ export interface FrameExchange {
   result: DecodeResult;
   /** Bytes to write back to the device (already framed as the device framed), if any. */
   reply?: Buffer;
+  /** Readings in the frame that were read but not taken (a bad value, a wrong unit), for the gateway to count and log. */
+  rejected?: Array<{ reason: string; text: string }>;
 }
 
 export interface ByteDialect<F extends ByteFramer = ByteFramer> {

@@ -157,6 +157,11 @@ describe('SerialDriver over a real PTY (socat)', () => {
     ]); // C3 asked for no ACK
     expect(sink.readings.filter((r) => r.reading.param === 'sbp').map((r) => r.reading.value)).toEqual([128, 128, 128]);
     expect(driver.stats('dev-hl7')!.replies).toBe(2);
+    // a message whose only reading is not a number: AE with an ERR, and the rejection reaches the gateway
+    await write(sim, encodeMllp(pcd01Message({ controlId: 'C4', obx: ['OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.2.1.147842|abc|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||F'] })));
+    await sink.waitFor('3 acks', () => acks.length >= 3);
+    expect(acks[2]).toMatch(/MSA\|AE\|C4\|.*\rERR\|\|OBX\^1\^5\|102\^/);
+    expect(sink.rejections).toMatchObject([{ source: 'hl7', deviceId: 'dev-hl7', reason: 'not-a-number' }]);
   });
 
   it('hl7: plain CR segments without MLLP, ended by the idle gap', async () => {

@@ -229,7 +229,8 @@ class PortRunner {
         this.deliver(d.name, d.decodeFrame(frame));
         continue;
       }
-      const { result, reply } = d.reply(frame, framer);
+      const { result, reply, rejected } = d.reply(frame, framer);
+      for (const r of rejected ?? []) this.safe(() => this.sink.rejected?.(d.name, this.cfg.deviceId, r.reason, r.text));
       this.deliver(d.name, result);
       if (reply && port.isOpen) {
         port.write(reply, (err) => {

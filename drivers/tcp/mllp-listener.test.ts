@@ -56,11 +56,14 @@ describe('MllpListener over real TCP sockets', () => {
     ]);
     expect(sink.lastState('hl7:WARD7:BED-1')).toBe('connected');
 
+    // A sender closing its connection says nothing about the device: its state stays as the data left it.
     socket.end();
-    await sink.waitFor('disconnected', () => sink.lastState('hl7:WARD7:BED-1') === 'disconnected' && sink.lastState('hl7:WARD7:BED-2') === 'disconnected');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sink.lastState('hl7:WARD7:BED-1')).toBe('connected');
+    expect(sink.connections.filter((c) => c.state === 'disconnected')).toEqual([]);
   });
 
-  it('answers AE for a message it cannot use, honours MSH-16 NE, and survives junk and oversize frames', async () => {
+  it('answers every frame (AR for an unsupported type or an oversize frame), honours MSH-16 NE, and keeps the connection', async () => {
     const sink = new RecordingSink();
     listener = new MllpListener({ sink, port: 0, maxSilenceMs: 5000, maxFrameBytes: 4096 });
     await listener.start();
@@ -75,15 +78,48 @@ describe('MllpListener over real TCP sockets', () => {
       ]),
     );
     await sink.waitFor('16 readings', () => sink.readings.length >= 16);
-    await sink.waitFor('2 acks', () => acks.length >= 2);
+    await sink.waitFor('3 acks', () => acks.length >= 3);
     await new Promise((r) => setTimeout(r, 100));
-    expect(acks.map((a) => /\rMSA\|(\w+)\|(\w+)/.exec(a)?.slice(1))).toEqual([
-      ['AE', 'X9'],
-      ['AA', 'Q2'],
-    ]);
-    expect(sink.errors).toHaveLength(2);
+    const codes = acks.map((a) => /\rMSA\|(\w+)\|(\w*)/.exec(a)?.slice(1));
+    expect(codes).toHaveLength(3);
+    expect(codes).toEqual(expect.arrayContaining([['AR', 'X9'], ['AR', ''], ['AA', 'Q2']]));
     expect(sink.errors.map((e) => e.error)).toEqual(expect.arrayContaining([expect.stringMatching(/unsupported message type/), expect.stringMatching(/size cap/)]));
-    expect(listener.stats).toMatchObject({ messages: 3, oversize: 1, acks: 2 });
+    expect(listener.stats).toMatchObject({ messages: 3, oversize: 1, acks: 3 });
+    // garbage in a frame: AR with an empty MSA-2, then the next message on the same connection is taken
+    socket.write(Buffer.concat([encodeMllp(Buffer.from([0xff, 0xfe, 0x00, 0x07])), encodeMllp(pcd01Message({ controlId: 'Q3' }))]));
+    await sink.waitFor('5 acks', () => acks.length >= 5);
+    expect(acks.slice(3).map((a) => /\rMSA\|(\w+)\|(\w*)/.exec(a)?.slice(1))).toEqual([['AR', ''], ['AA', 'Q3']]);
+  });
+
+  it('answers AE naming PV1-3 for a bed no device has, and delivers a resent message once', async () => {
+    const sink = new RecordingSink();
+    listener = new MllpListener({ sink, port: 0, maxSilenceMs: 5000, deviceIdOf: (info) => (info.bed === 'BED-1' ? 'mon-1' : undefined) });
+    await listener.start();
+    const { socket, acks } = await client(listener.address().port);
+    socket.write(encodeMllp(pcd01Message({ controlId: 'U1', bed: 'BED-404' })));
+    await sink.waitFor('1 ack', () => acks.length >= 1);
+    expect(acks[0]).toMatch(/\rMSA\|AE\|U1\|.*\rERR\|\|PV1\^1\^3\|204\^Unknown key identifier\^HL70357\|E\|/);
+    expect(sink.readings).toEqual([]);
+    expect(sink.rejections).toMatchObject([{ reason: 'unknown-bed' }]);
+    expect(sink.rejections[0]!.detail).toMatch(/BED-404.*hl7-tcp/);
+    const msg = encodeMllp(pcd01Message({ controlId: 'D1', bed: 'BED-1' }));
+    socket.write(msg);
+    socket.write(msg);
+    await sink.waitFor('3 acks', () => acks.length >= 3);
+    expect(acks.slice(1).map((a) => /\rMSA\|(\w+)\|(\w*)/.exec(a)?.slice(1))).toEqual([['AA', 'D1'], ['AA', 'D1']]);
+    expect(sink.readings).toHaveLength(8);
+    expect(listener.stats.duplicates).toBe(1);
+  });
+
+  it('answers and then closes a connection that sends 1 MB without a start block', async () => {
+    const sink = new RecordingSink();
+    listener = new MllpListener({ sink, port: 0, maxSilenceMs: 5000 });
+    await listener.start();
+    const { socket, acks } = await client(listener.address().port);
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.write(Buffer.alloc(1024 * 1024 + 10, 0x41));
+    await closed;
+    expect(acks.map((a) => /\rMSA\|(\w+)\|(\w*)/.exec(a)?.slice(1))).toEqual([['AR', '']]);
   });
 
   it('goes quiet when a device stops sending while its connection stays open', async () => {
@@ -91,10 +127,10 @@ describe('MllpListener over real TCP sockets', () => {
     listener = new MllpListener({ sink, port: 0, maxSilenceMs: 300 });
     await listener.start();
     const { socket } = await client(listener.address().port);
-    socket.write(encodeMllp(pcd01Message({ bed: 'B9' })));
+    socket.write(encodeMllp(pcd01Message({ bed: 'B9', controlId: 'S1' })));
     await sink.waitFor('connected', () => sink.lastState('hl7:WARD7:B9') === 'connected');
     await sink.waitFor('quiet', () => sink.lastState('hl7:WARD7:B9') === 'quiet', 2000);
-    socket.write(encodeMllp(pcd01Message({ bed: 'B9' })));
+    socket.write(encodeMllp(pcd01Message({ bed: 'B9', controlId: 'S2' })));
     await sink.waitFor('connected again', () => sink.lastState('hl7:WARD7:B9') === 'connected');
   });
 });

@@ -1,9 +1,17 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createHash } from 'node:crypto';
 import { DeviceConnection } from '../core/connection.js';
 import type { Driver, DriverSink } from '../core/driver.js';
+import { RecentKeys } from '../core/recent-keys.js';
+import { buildUnreadableReject } from '../serial/hl7/ack.js';
 import { encodeMllp, MllpFramer } from '../serial/hl7/mllp.js';
-import { decodeHl7Message, type Hl7Decoded, type Hl7Location } from '../serial/hl7/oru.js';
+import { decodeHl7Message, hl7Answer, type Hl7Decoded, type Hl7Location } from '../serial/hl7/oru.js';
 import { rejectAck } from './reject-ack.js';
+
+/** Bytes without a start block after which a connection is answered and closed (it is not speaking MLLP). */
+const MAX_BYTES_WITHOUT_START = 1024 * 1024;
+/** A sender that missed our ACK resends the same message (same MSH-10): it is answered again, delivered once. */
+const RESEND_WINDOW_MS = 10 * 60_000;
 
 /**
  * HL7 v2 over TCP with MLLP (HL7 v2.5.1 Appendix C): monitors and central stations connect and send
@@ -15,7 +23,14 @@ import { rejectAck } from './reject-ack.js';
  * (or `...:<MSH-3 sending application>` when PV1-3 is absent), overridable with `deviceIdOf`. The PV1-3
  * location is also passed to `onLocation(deviceId, location)` before the message's readings, so the
  * gateway can map device ids to its beds. Connection state is tracked per device id: opened on its first
- * message, quiet after maxSilenceMs, disconnected when the TCP connection that carried it closes.
+ * message, quiet after maxSilenceMs. A connection closing says nothing about the device (many senders open one
+ * per message), so it changes no device's state.
+ *
+ * Every frame is answered (HL7 v2.5.1 2.9): unreadable ones with AR and an empty MSA-2, the rest as the decoder
+ * decides; a message for a bed `deviceIdOf` does not know (it returns undefined) with AE and an ERR naming PV1-3.
+ * After a bad frame the connection stays open and the framer re-synchronises on the next start block; only 1 MB
+ * without any start block is answered and then closed. A message resent with the same MSH-10 and the same bytes
+ * is answered AA again and not delivered twice.
  */
 export interface Hl7MessageInfo {
   sendingFacility?: string;
@@ -38,7 +53,8 @@ export interface MllpListenerOptions {
   maxSilenceMs: number;
   maxFrameBytes?: number;
   maxConnections?: number;
-  deviceIdOf?: (info: Hl7MessageInfo) => string;
+  /** The device id of a message; undefined when the message's bed belongs to no known device (answered AE). */
+  deviceIdOf?: (info: Hl7MessageInfo) => string | undefined;
   onLocation?: (deviceId: string, location: Hl7Location & { bed: string }) => void;
   /** A device's messages only from its allowed senders: false refuses the message (counted, AR/CR ACK, nothing delivered). */
   senderAllowed?: (deviceId: string, remoteIp: string) => boolean;
@@ -60,7 +76,8 @@ export class MllpListener implements Driver {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly conns = new Map<string, DeviceConnection>();
-  readonly stats = { connections: 0, messages: 0, decodeErrors: 0, oversize: 0, acks: 0, refused: 0 };
+  private readonly resent = new RecentKeys(RESEND_WINDOW_MS, 4096);
+  readonly stats = { connections: 0, messages: 0, decodeErrors: 0, oversize: 0, acks: 0, duplicates: 0, unknownBed: 0, refused: 0 };
 
   constructor(private readonly opts: MllpListenerOptions) {}
 
@@ -106,26 +123,30 @@ export class MllpListener implements Driver {
     this.sockets.add(socket);
     this.stats.connections++;
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    const framer = new MllpFramer({ maxFrameBytes: this.opts.maxFrameBytes ?? 1024 * 1024 });
-    const seen = new Set<string>();
+    const maxFrameBytes = this.opts.maxFrameBytes ?? 1024 * 1024;
+    const framer = new MllpFramer({ maxFrameBytes });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       const before = framer.stats.oversize;
       const frames = framer.push(chunk);
+      for (const frame of frames) this.handle(socket, frame, remote);
       if (framer.stats.oversize > before) {
         this.stats.oversize += framer.stats.oversize - before;
         this.safe(() => this.opts.sink.decodeError('hl7', `hl7:${remote}`, 'MLLP frame over the size cap dropped'));
+        this.answer(socket, buildUnreadableReject(`frame over ${maxFrameBytes} bytes`));
       }
-      for (const frame of frames) this.handle(socket, frame, remote, seen);
+      if (framer.bytesWithoutStart > MAX_BYTES_WITHOUT_START && !socket.destroyed) {
+        this.safe(() => this.opts.sink.decodeError('hl7', `hl7:${remote}`, `no MLLP start block in ${MAX_BYTES_WITHOUT_START} bytes: connection closed`));
+        this.answer(socket, buildUnreadableReject('no MLLP start block'));
+        socket.end();
+        socket.pause();
+      }
     });
     socket.on('error', () => undefined); // 'close' follows
-    socket.on('close', () => {
-      this.sockets.delete(socket);
-      for (const id of seen) this.conns.get(id)?.disconnected(`connection from ${remote} closed`);
-    });
+    socket.on('close', () => this.sockets.delete(socket));
   }
 
-  private handle(socket: Socket, frame: Buffer, remote: string, seen: Set<string>): void {
+  private handle(socket: Socket, frame: Buffer, remote: string): void {
     this.stats.messages++;
     const d: Hl7Decoded = decodeHl7Message(frame);
     const info: Hl7MessageInfo = { remoteAddress: remote };
@@ -135,49 +156,77 @@ export class MllpListener implements Driver {
     if (d.location) info.location = d.location;
     if (d.equipmentId) info.equipmentId = d.equipmentId;
     if (d.patientId) info.patientId = d.patientId;
-    const deviceId = (this.opts.deviceIdOf ?? defaultHl7DeviceId)(info);
+    const known = (this.opts.deviceIdOf ?? defaultHl7DeviceId)(info);
+    const deviceId = known ?? defaultHl7DeviceId(info);
+    const sink = this.opts.sink;
     const remoteIp = (socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
     if (this.opts.senderAllowed && !this.opts.senderAllowed(deviceId, remoteIp)) {
       this.stats.refused++;
-      this.safe(() => this.opts.sink.decodeError('hl7-sender', deviceId, `message from ${remoteIp} refused: not an allowed sender for ${deviceId}`));
+      this.safe(() => sink.decodeError('hl7-sender', deviceId, `message from ${remoteIp} refused: not an allowed sender for ${deviceId}`));
       const nack = rejectAck(frame, 'sender not allowed');
-      if (nack && !socket.destroyed) socket.write(encodeMllp(nack));
+      if (nack) this.answer(socket, nack);
       return;
     }
 
     if (d.result.error !== undefined) {
       this.stats.decodeErrors++;
-      this.safe(() => this.opts.sink.decodeError('hl7', deviceId, d.result.error!));
+      this.safe(() => sink.decodeError('hl7', deviceId, d.result.error!));
+    } else if (known === undefined) {
+      this.stats.unknownBed++;
+      const where = `bed ${JSON.stringify(d.bed ?? '')}${d.sendingFacility ? ` of facility ${JSON.stringify(d.sendingFacility)}` : ''}`;
+      const text = `PV1-3 ${where} matches no configured hl7-tcp device`;
+      this.safe(() => sink.rejected?.('hl7', deviceId, 'unknown-bed', `${text} (from ${remote}): add a device with transport hl7-tcp and hl7.bed ${JSON.stringify(d.bed ?? '')}, or correct the monitor's bed label`));
+      d.verdict = 'error';
+      d.errors = [{ segment: 'PV1', sequence: 1, field: 3, code: 204, text }];
+      d.ack = hl7Answer(d);
+    } else if (this.isResend(deviceId, d, frame)) {
+      this.stats.duplicates++;
+      this.safe(() => sink.rejected?.('hl7', deviceId, 'duplicate', `message ${d.controlId ?? ''} resent: answered again, not delivered twice`));
     } else {
-      seen.add(deviceId);
-      const conn = this.connection(deviceId);
-      if (conn.state !== 'connected' && conn.state !== 'quiet') conn.opened(`HL7 messages from ${remote}`);
-      conn.dataReceived();
-      if (d.bed && this.opts.onLocation) {
-        const loc = { ...d.location, bed: d.bed };
-        this.safe(() => this.opts.onLocation!(deviceId, loc));
-      }
-      if (d.deviceAlarms && this.opts.sink.deviceAlarms) {
-        const alarms = d.deviceAlarms;
-        this.safe(() => this.opts.sink.deviceAlarms!(deviceId, alarms));
-      }
-      for (const item of d.result.items) {
-        if (item.kind === 'reading') {
-          const { kind: _k, ...reading } = item;
-          this.safe(() => this.opts.sink.reading(deviceId, reading));
-        } else if (item.kind === 'condition') {
-          const { kind: _k, ...report } = item;
-          this.safe(() => this.opts.sink.condition(deviceId, report));
-        } else if (item.kind === 'unmapped') {
-          const { kind: _k, ...unmapped } = item;
-          this.safe(() => this.opts.sink.unmapped?.(deviceId, unmapped));
-        }
+      this.deliver(deviceId, d, remote);
+    }
+    if (d.ack) this.answer(socket, d.ack);
+  }
+
+  private deliver(deviceId: string, d: Hl7Decoded, remote: string): void {
+    const sink = this.opts.sink;
+    const conn = this.connection(deviceId);
+    if (conn.state !== 'connected' && conn.state !== 'quiet') conn.opened(`HL7 messages from ${remote}`);
+    conn.dataReceived();
+    if (d.bed && this.opts.onLocation) {
+      const loc = { ...d.location, bed: d.bed };
+      this.safe(() => this.opts.onLocation!(deviceId, loc));
+    }
+    if (d.deviceAlarms && sink.deviceAlarms) {
+      const alarms = d.deviceAlarms;
+      this.safe(() => sink.deviceAlarms!(deviceId, alarms));
+    }
+    for (const r of d.rejected) this.safe(() => sink.rejected?.('hl7', deviceId, r.reason, r.text));
+    for (const item of d.result.items) {
+      if (item.kind === 'reading') {
+        const { kind: _k, ...reading } = item;
+        this.safe(() => sink.reading(deviceId, reading));
+      } else if (item.kind === 'condition') {
+        const { kind: _k, ...report } = item;
+        this.safe(() => sink.condition(deviceId, report));
+      } else if (item.kind === 'unmapped') {
+        const { kind: _k, ...unmapped } = item;
+        this.safe(() => sink.unmapped?.(deviceId, unmapped));
       }
     }
-    if (d.ack && !socket.destroyed) {
-      socket.write(encodeMllp(d.ack));
-      this.stats.acks++;
-    }
+  }
+
+  /** The same control id with the same bytes from the same device within the window (a resend after a lost ACK). */
+  private isResend(deviceId: string, d: Hl7Decoded, frame: Buffer): boolean {
+    if (!d.controlId) return false;
+    const digest = createHash('sha1').update(frame).digest('base64');
+    return this.resent.seen(`${deviceId}\n${d.controlId}\n${digest}`);
+  }
+
+  private answer(socket: Socket, ack: string): void {
+    if (socket.destroyed || !socket.writable) return;
+    socket.write(encodeMllp(ack));
+    this.stats.acks++;
   }
 
   private connection(deviceId: string): DeviceConnection {

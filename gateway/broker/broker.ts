@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Aedes, type Client, type AuthenticateError } from 'aedes';
-import type { Logger } from '../log.js';
+import { RateLimitedLog, type Logger } from '../log.js';
 import { topicAllowed, type Principal } from './acl.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
 import { verifiedPeerName } from '../tls/peer-identity.js';
@@ -18,9 +18,20 @@ export interface BrokerCounters {
   connectionsRefused: number;
   /** Clients disconnected for a hostile act: a packet over the size limit at its header, or far over the rate. */
   disconnected: number;
+  /** Logins refused because the account already had its maximum of sessions. */
+  accountSessionsFull: number;
+  /** Logins refused because too many password checks were pending, or the account was backing off after failures. */
+  loginsBusy: number;
+  /** Logins whose client had gone before its check finished (nothing answered). */
+  loginsAbandoned: number;
+  /** Subscriptions answered with SUBACK failure 0x80 (beyond the account's ACL). */
+  subscribeDenied: number;
   /** TLS handshakes or client certificates refused on the MQTTS listener. */
   tlsRefused: number;
 }
+
+/** A login's outcome: the principal, refused for bad credentials (null), or refused for now ('busy': retry later). */
+export type LoginResult = Principal | null | 'busy';
 
 /** Room in a packet beyond its payload: fixed and variable header, topic, MQTT 5 properties, credentials. */
 const PACKET_OVERHEAD_BYTES = 1024;
@@ -33,8 +44,13 @@ export interface BrokerOptions {
   maxConnections?: number;
   /** Connections per remote address that may wait unauthenticated at once (a connection flood holds no more). */
   maxPendingPerAddress?: number;
-  /** `certName`: the subject CN of a verified client certificate (TLS listener only). */
-  authenticate: (username: string, password: string, certName?: string) => Principal | null;
+  /**
+   * Checks credentials; may take time (hashed secrets are verified off the event loop). `certName`: the subject CN
+   * of a verified client certificate (TLS listener only); `alive`: whether the client is still there.
+   */
+  authenticate: (username: string, password: string, certName: string | undefined, alive: () => boolean) => Promise<LoginResult>;
+  /** Sessions one account may hold at once (a device has one, a nurse-call system a few). Default 8. */
+  maxSessionsPerAccount?: number;
   /** A second listener speaking MQTT over TLS (gateway/tls/tls-server.ts); same clients, same rules. */
   tls?: Omit<TlsListenerOptions, 'name' | 'log' | 'maxConnections' | 'onRefused'>;
   /** Called for every accepted device publish, synchronously, before the broker acknowledges it. */
@@ -55,7 +71,13 @@ interface ClientState {
  * their configured filters. Oversize and over-rate publishes are dropped and counted.
  */
 export class EmbeddedBroker {
-  readonly counters: BrokerCounters = { authFailures: 0, aclDenied: 0, oversize: 0, rateLimited: 0, connectionsRefused: 0, disconnected: 0, tlsRefused: 0 };
+  readonly counters: BrokerCounters = {
+    authFailures: 0, aclDenied: 0, oversize: 0, rateLimited: 0, connectionsRefused: 0, disconnected: 0,
+    accountSessionsFull: 0, loginsBusy: 0, loginsAbandoned: 0, subscribeDenied: 0, tlsRefused: 0,
+  };
+  /** Authenticated sessions per account. */
+  private readonly accountSessions = new Map<string, number>();
+  private readonly limited: RateLimitedLog;
   /** Unauthenticated sockets per remote address. */
   private readonly pending = new Map<string, number>();
   private readonly pendingSockets = new Map<Socket, string>();
@@ -66,7 +88,9 @@ export class EmbeddedBroker {
   private boundPort = 0;
   private tlsListener: TlsListener | undefined;
 
-  constructor(private readonly opts: BrokerOptions) {}
+  constructor(private readonly opts: BrokerOptions) {
+    this.limited = new RateLimitedLog(opts.log);
+  }
 
   get port(): number {
     return this.boundPort;
@@ -102,19 +126,73 @@ export class EmbeddedBroker {
       queueLimit: 100,
       connectTimeout: 10_000,
       authenticate: (client, username, password, done) => {
-        this.authenticated(client.conn as Socket);
-        const certName = verifiedPeerName(client.conn);
-        const principal = (username && password) || certName ? o.authenticate(username ?? '', password?.toString('utf8') ?? '', certName) : null;
-        if (!principal) {
-          this.counters.authFailures += 1;
-          o.log.warn({ clientId: client.id, username }, 'broker: bad credentials');
-          const err = new Error('bad username or password') as AuthenticateError;
-          err.returnCode = 4;
+        const socket = client.conn as Socket;
+        const refuse = (returnCode: 3 | 4 | 5, message: string) => {
+          const err = new Error(message) as AuthenticateError;
+          err.returnCode = returnCode;
           done(err, false);
-          return;
+        };
+        const certName = verifiedPeerName(client.conn);
+        if (!(username && password) && !certName) {
+          this.authenticated(socket);
+          this.counters.authFailures += 1;
+          this.limited.warn(`auth:${username ?? ''}`, { clientId: client.id, username }, 'broker: login without credentials refused');
+          return refuse(4, 'bad username or password');
         }
-        this.clients.set(client, { principal, windowStart: Date.now(), count: 0 });
-        done(null, true);
+        const account = username || certName || '';
+        const full = (name = account) => (this.accountSessions.get(name) ?? 0) >= (o.maxSessionsPerAccount ?? 8);
+        const refuseFull = () => {
+          this.counters.accountSessionsFull += 1;
+          this.limited.warn(`full:${account}`, { username: account, sessions: this.accountSessions.get(account) ?? 0 }, 'broker: account has its maximum of sessions, login refused');
+          refuse(3, 'too many sessions for this account');
+        };
+        if (full()) {
+          this.authenticated(socket);
+          return refuseFull();
+        }
+        // Only logins that pass hold one of the account's sessions (until their socket closes): a flood of wrong
+        // passwords on an account cannot use up its sessions.
+        let held: string | undefined;
+        const release = () => {
+          if (held === undefined) return;
+          const n = (this.accountSessions.get(held) ?? 1) - 1;
+          if (n <= 0) this.accountSessions.delete(held);
+          else this.accountSessions.set(held, n);
+          held = undefined;
+        };
+        const check = socket.destroyed
+          ? Promise.resolve<LoginResult | 'gone'>('gone')
+          : o.authenticate(username ?? '', password?.toString('utf8') ?? '', certName, () => !socket.destroyed);
+        check.then(
+          (result) => {
+            this.authenticated(socket);
+            if (result === 'gone' || socket.destroyed) {
+              this.counters.loginsAbandoned += 1;
+              return refuse(3, 'client gone');
+            }
+            if (result === 'busy') {
+              this.counters.loginsBusy += 1;
+              this.limited.warn(`busy:${account}`, { username: account, counters: { ...this.counters } }, 'broker: login refused for now (checks pending or account backing off after failures)');
+              return refuse(3, 'server busy, retry');
+            }
+            if (!result) {
+              this.counters.authFailures += 1;
+              this.limited.warn(`auth:${account}`, { clientId: client.id, username }, 'broker: bad credentials');
+              return refuse(4, 'bad username or password');
+            }
+            if (full(result.name)) return refuseFull();
+            held = result.name;
+            this.accountSessions.set(held, (this.accountSessions.get(held) ?? 0) + 1);
+            socket.once('close', release);
+            this.clients.set(client, { principal: result, windowStart: Date.now(), count: 0 });
+            done(null, true);
+          },
+          (err: unknown) => {
+            this.authenticated(socket);
+            o.log.error({ err }, 'broker: credential check failed');
+            refuse(3, 'server error');
+          },
+        );
       },
       authorizePublish: (client, packet, callback) => {
         if (!client) return callback(null);
@@ -156,8 +234,12 @@ export class EmbeddedBroker {
       authorizeSubscribe: (client, sub, callback) => {
         const state = this.clients.get(client);
         if (!state || !topicAllowed(state.principal, sub.topic, 'subscribe')) {
+          // MQTT 3.1.1 section 3.9.3: a refused subscription is answered with return code 0x80 in the SUBACK, the
+          // client stays connected (a disconnect makes clients such as mosquitto_sub reconnect in a loop).
           this.counters.aclDenied += 1;
-          return callback(new Error('subscription not authorised'));
+          this.counters.subscribeDenied += 1;
+          this.limited.warn(`subscribe:${client.id}`, { clientId: client.id, account: state?.principal.name, topic: sub.topic }, 'broker: subscription beyond the ACL refused (SUBACK 0x80)');
+          return callback(null, null);
         }
         callback(null, sub);
       },

@@ -3,12 +3,12 @@ import type { GatewayConfig } from '../../config/schema.js';
 import type { Logger } from '../log.js';
 import type { WardgateMetrics } from '../metrics/registry.js';
 import { brokerTlsOptions } from '../tls/listener-options.js';
-import { EmbeddedBroker, type Principal } from './broker.js';
+import { EmbeddedBroker, type LoginResult } from './broker.js';
 
 /** Where the broker hands device logins, publishes and sessions (the gateway's ingest). */
 export interface BrokerIngest {
-  /** `certName`: the subject CN of a verified client certificate (MQTTS only). */
-  authenticate(username: string, password: string, certName?: string): Principal | null;
+  /** `certName`: the subject CN of a verified client certificate (MQTTS only); `alive`: whether the client is still there. */
+  authenticate(username: string, password: string, certName?: string, alive?: () => boolean): Promise<LoginResult>;
   onDevicePublish(deviceId: string, topic: string, payload: Buffer): void;
   onDeviceConnection(deviceId: string, connected: boolean): void;
 }
@@ -21,7 +21,7 @@ export function createBroker(c: GatewayConfig['broker'], ingest: BrokerIngest, m
     maxPayloadBytes: c.maxPayloadBytes,
     maxMessagesPerSecond: c.maxMessagesPerSecond,
     log: log.child({ module: 'broker' }),
-    authenticate: (username, password, certName) => ingest.authenticate(username, password, certName),
+    authenticate: (username, password, certName, alive) => ingest.authenticate(username, password, certName, alive),
     tls: brokerTlsOptions(c),
     onDevicePublish: (deviceId, topic, payload) => ingest.onDevicePublish(deviceId, topic, payload),
     onDeviceConnection: (deviceId, connected) => ingest.onDeviceConnection(deviceId, connected),

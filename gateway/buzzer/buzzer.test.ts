@@ -11,7 +11,7 @@ import { RecordAnnunciator, type RecordLine } from './record.js';
 function alarm(over: Partial<AlarmEvent> = {}): AlarmEvent {
   return {
     id: over.id ?? 'a1', bed: 'bed-1', condition: 'hr-high', kind: 'physiological', priority: 'medium', state: 'active', transition: 'raised',
-    audible: true, latched: false, escalated: false, raisedAt: 0, at: 0, by: 'rules', incidentId: 'i1', message: 'HR high', ...over,
+    audible: true, latched: false, latching: true, escalated: false, raisedAt: 0, at: 0, by: 'rules', incidentId: 'i1', message: 'HR high', ...over,
   };
 }
 

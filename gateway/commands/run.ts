@@ -5,12 +5,18 @@ import { defaultDriverFamilies } from '../drivers.js';
 import { createNotifier } from '../health/sd-notify.js';
 import { startWatchdog } from '../health/watchdog.js';
 import { createLogger, type Logger } from '../log.js';
+import { rulesConfigFrom } from '../rules-config.js';
 import { tlsFileProblems } from '../tls/config-files.js';
 
 /** Loads the config or exits 78 with one clear message naming the bad field(s). */
 export function loadConfigOrExit(path: string | undefined): GatewayConfig {
   try {
     const config = loadConfig(path);
+    try {
+      rulesConfigFrom(config); // an unknown profile is a config error too: exit 78, as `config check` does
+    } catch (err) {
+      throw new ConfigError(path ?? 'the default configuration', [`rules: ${(err as Error).message}`]);
+    }
     const tls = tlsFileProblems(config);
     if (tls.length > 0) throw new ConfigError(path ?? 'the default configuration', tls);
     return config;

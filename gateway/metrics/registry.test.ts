@@ -123,7 +123,7 @@ function alarm(transition: AlarmEvent['transition'], priority: AlarmEvent['prior
   const state = transition === 'acknowledged' ? 'acknowledged' : transition === 'cleared' ? 'cleared' : 'active';
   return {
     id: 'a1', bed: '12', condition: 'spo2-low', kind: 'physiological', priority, state, transition,
-    audible: state === 'active', latched: false, escalated: false, raisedAt, at, by: 'rules',
+    audible: state === 'active', latched: false, latching: true, escalated: false, raisedAt, at, by: 'rules',
     incidentId: 'i1', message: 'SpO2 low',
   } satisfies AlarmEvent;
 }

@@ -34,6 +34,8 @@ export interface ScreenBackend {
   audit?(q: AuditQuery): AuditRow[];
   /** The ward buzzer's state, shown with the gateway's health. */
   buzzer?(): BuzzerView;
+  /** The limits the rules engine enforces on a bed (one source of truth: a restored or reloaded change included). */
+  bedLimits?(bed: string): { profile: string; overrides: Record<string, unknown> };
 }
 
 export interface BuzzerView {
@@ -131,7 +133,7 @@ export class ScreenServer {
   /** Beds' settings, profiles and buzzer state, sent with every snapshot and after a limits change. */
   setup(): ScreenSetup {
     const beds = Object.fromEntries(
-      [...this.beds].map(([id, { patientId, ...b }]) => [id, { ...b, patient: presentPatient(patientId ? { id: patientId } : undefined, this.display.patientDisplay) }]),
+      [...this.beds].map(([id, { patientId, ...b }]) => [id, { ...b, ...this.o.backend.bedLimits?.(id), patient: presentPatient(patientId ? { id: patientId } : undefined, this.display.patientDisplay) }]),
     );
     return { beds, profiles: this.o.profiles ?? {}, buzzer: this.o.backend.buzzer?.() ?? null, security: this.o.security?.() ?? [] };
   }
@@ -282,7 +284,7 @@ export class ScreenServer {
       const body = await readJson(req);
       const staffId = typeof body?.staffId === 'string' ? body.staffId : '';
       const pin = typeof body?.pin === 'string' ? body.pin : '';
-      const result = this.sessions.login(staffId, pin);
+      const result = await this.sessions.login(staffId, pin);
       if ('error' in result) {
         this.o.log.warn({ staffId }, 'screen: login refused');
         return this.json(res, 401, { error: result.error });

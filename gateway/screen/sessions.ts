@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { checkSecret } from '../secrets.js';
+import { SecretVerifier } from '../secret-verifier.js';
 
 export interface StaffMember {
   id: string;
@@ -50,21 +50,28 @@ export function sessionKey(file?: string): Buffer {
 export class Sessions {
   private readonly revoked = new Map<string, number>();
   private readonly failures = new Map<string, { count: number; until: number }>();
+  /** PIN hashes are checked off the event loop, bounded, with recent successes remembered (see SecretVerifier). */
+  private readonly verifier: SecretVerifier;
 
   constructor(
     private readonly staff: StaffMember[],
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
     private readonly key: Buffer = randomBytes(32),
-  ) {}
+  ) {
+    // The lockout below is this class's own back-off; the verifier's is kept short.
+    this.verifier = new SecretVerifier({ maxPending: 4, backoffMinMs: 50, backoffMaxMs: 1000, now });
+  }
 
-  login(staffId: string, pin: string): Session | { error: string } {
+  async login(staffId: string, pin: string): Promise<Session | { error: string }> {
+    const f0 = this.failures.get(staffId);
+    if (f0 && f0.until > this.now()) return { error: 'too many wrong PINs; try again in a minute' };
+    const member = this.staff.find((s) => s.id === staffId);
+    const verdict = member ? await this.verifier.verify(staffId, pin, member.pin, member.pinHash) : 'bad';
+    if (verdict === 'busy' || verdict === 'backoff' || verdict === 'gone') return { error: 'busy; try again in a moment' };
     const t = this.now();
     const f = this.failures.get(staffId);
-    if (f && f.until > t) return { error: 'too many wrong PINs; try again in a minute' };
-    const member = this.staff.find((s) => s.id === staffId);
-    const ok = member !== undefined && checkSecret(pin, member.pin, member.pinHash);
-    if (!member || !ok) {
+    if (!member || verdict !== 'ok') {
       const count = (f && f.until > t - LOCKOUT_MS ? f.count : 0) + 1;
       this.failures.set(staffId, { count, until: count >= MAX_FAILURES ? t + LOCKOUT_MS : 0 });
       return { error: 'unknown staff id or wrong PIN' };

@@ -38,7 +38,7 @@ export function nonAdditive(sql: string): string[] {
 
 const alarm = (id: string): AlarmEvent => ({
   id, bed: 'b1', condition: 'hr-high', kind: 'physiological', priority: 'high', state: 'active', transition: 'raised',
-  audible: true, latched: false, escalated: false, raisedAt: 1, at: 2, by: 'rules', incidentId: `inc-${id}`, message: 'HR high',
+  audible: true, latched: false, latching: true, escalated: false, raisedAt: 1, at: 2, by: 'rules', incidentId: `inc-${id}`, message: 'HR high',
 });
 const incident = (id: string): IncidentEvent => ({
   incidentId: id, incidentSeq: 1, type: 'opened', bed: 'b1', condition: 'hr-high', kind: 'physiological', priority: 'high', at: 3, by: 'rules', alarmId: 'a1', vitals: { hr: 150 }, message: 'x',

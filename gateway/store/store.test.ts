@@ -14,7 +14,7 @@ const obs = (seq: number, extra: Partial<Observation> = {}): Observation => ({
 
 const alarm = (id: string, state: AlarmEvent['state']): AlarmEvent => ({
   id, bed: 'b1', condition: 'hr-high', kind: 'physiological', priority: 'high', state, transition: state === 'cleared' ? 'cleared' : 'raised',
-  audible: state === 'active', latched: false, escalated: false, raisedAt: 1, at: 2, by: 'rules', incidentId: `inc-${id}`, message: 'HR high',
+  audible: state === 'active', latched: false, latching: true, escalated: false, raisedAt: 1, at: 2, by: 'rules', incidentId: `inc-${id}`, message: 'HR high',
 });
 
 const incident = (id: string, seq: number, type: IncidentEvent['type']): IncidentEvent => ({

@@ -58,7 +58,15 @@ export function generateGatewayConfig(s: Scenario, o: GeneratedConfigOptions): R
       b.devices.map((d) =>
         d.transport === 'mqtt'
           ? { id: d.id, bed: b.id, transport: 'mqtt', password: devicePassword(s, d.id), maxSilenceSeconds: s.gateway.maxSilenceSeconds }
-          : { id: d.id, bed: b.id, transport: 'serial', maxSilenceSeconds: s.gateway.maxSilenceSeconds, serial: { path: o.serialPaths.get(d.id) ?? `/dev/null-${d.id}`, baudRate: 9600, dialect: d.dialect } },
+          : {
+              id: d.id,
+              bed: b.id,
+              transport: 'serial',
+              maxSilenceSeconds: s.gateway.maxSilenceSeconds,
+              // an unplug raises device-disconnected after this grace: never later than the silence time the runner allows
+              disconnectGraceSeconds: Math.min(10, s.gateway.maxSilenceSeconds),
+              serial: { path: o.serialPaths.get(d.id) ?? `/dev/null-${d.id}`, baudRate: 9600, dialect: d.dialect },
+            },
       ),
     ),
     rules,

@@ -35,7 +35,7 @@ describe('the outputs: section', () => {
     expect(text).toMatch(/outputs\.alarmManager\.port: /);
     expect(text).toMatch(/outputs\.alarmManager\.confirmTimeoutSeconds: /);
     expect(text).toMatch(/outputs\.ehr\.parameters\[1\]: /);
-    expect(text).toMatch(/outputs\.ehr: .*intervalSecs/);
+    expect(text).toMatch(/outputs\.ehr\.intervalSecs: unknown key \(did you mean intervalSeconds\?\)/);
     expect(problemsOf({ alarmManager: { enabled: true, port: 2575, tls: { enabled: true, cert: '/x.crt' } } }).join('\n')).toMatch(/outputs\.alarmManager\.host: required when enabled[\s\S]*outputs\.alarmManager\.tls\.key: cert and key go together/);
   });
 

@@ -76,7 +76,7 @@ describe('PCD-04 Report Alert encoder', () => {
       [hrId, 'inactivate', 'active', 'audio-paused', 'PH', 'SP'],
       [hrId, 'inactivate', 'active', 'alert-acknowledged', 'PH', 'SP'],
       [hrId, 'end', 'inactive', 'enabled', 'PH', 'SP'],
-      [dev, 'start', 'active', 'audio-paused', 'PM', 'ST'], // raised inside the bed's 120 s audio pause: silent
+      [dev, 'start', 'active', 'enabled', 'PM', 'ST'], // a new condition inside the bed's audio pause sounds (docs/alarms.md)
       [dev, 'end', 'inactive', 'enabled', 'PM', 'ST'],
     ]);
     // The limit violation: MDC_EVT_HI with the text, the measured heart rate with its unit and the crossed limit.

@@ -112,7 +112,7 @@ describe('alarm reporter against a misbehaving reference alarm manager', () => {
     cleanups.push(() => reporter.stop(false));
     const t = Date.now();
     const alarm = (transition: AlarmEvent['transition'], state: AlarmEvent['state'], at: number): AlarmEvent => ({
-      id: 'A-1', bed: 'bed-1', condition: 'hr-high', kind: 'physiological', priority: 'high', state, transition, audible: state === 'active', latched: false,
+      id: 'A-1', bed: 'bed-1', condition: 'hr-high', kind: 'physiological', priority: 'high', state, transition, audible: state === 'active', latched: false, latching: true,
       escalated: false, param: 'hr', value: 150, unit: '/min', limit: 140, raisedAt: t, at, by: 'rules', incidentId: 'I-1', message: 'HR high',
     });
     const events = [alarm('raised', 'active', t), alarm('acknowledged', 'acknowledged', t + 1), alarm('cleared', 'cleared', t + 2)];

@@ -48,7 +48,7 @@ const obs = (store: Store, param: Observation['param'] = 'hr', value = 80): Obse
 
 const alarm = (id: string): AlarmEvent => ({
   id, bed: 'b1', condition: 'hr-high', kind: 'physiological', priority: 'high', state: 'active', transition: 'raised',
-  audible: true, latched: false, escalated: false, raisedAt: 1, at: 2, by: 'rules', incidentId: `inc-${id}`, message: 'HR high',
+  audible: true, latched: false, latching: true, escalated: false, raisedAt: 1, at: 2, by: 'rules', incidentId: `inc-${id}`, message: 'HR high',
 });
 
 const incident = (id: string): IncidentEvent => ({

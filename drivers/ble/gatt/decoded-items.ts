@@ -6,6 +6,7 @@ import { canonicalUnit, type ParamName } from '../../core/parameters.js';
 export function reading(param: ParamName, value: number, extra: Omit<Reading, 'param' | 'value' | 'unit'> = {}): Decoded {
   const r: Decoded = { kind: 'reading', param, value, unit: canonicalUnit(param) };
   if (extra.channel !== undefined) r.channel = extra.channel;
+  if (extra.site !== undefined) r.site = extra.site;
   if (extra.sourceTs !== undefined) r.sourceTs = extra.sourceTs;
   if (extra.flags !== undefined && extra.flags.length > 0) r.flags = [...extra.flags];
   return r;

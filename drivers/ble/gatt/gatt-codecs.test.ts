@@ -148,7 +148,7 @@ describe('2a1c Temperature Measurement', () => {
   it('Nordic vector: 37.60 Cel, 2012-12-05 11:50:27, finger', () => {
     const r = decode(hex('06 B00E00FE DC07 0C 05 0B 32 1B 04'));
     expect(readings(r)).toEqual([
-      { kind: 'reading', param: 'temp', value: 37.6, unit: 'Cel', channel: 'finger', sourceTs: Date.UTC(2012, 11, 5, 11, 50, 27) },
+      { kind: 'reading', param: 'tskin', value: 37.6, unit: 'Cel', channel: 'finger', site: 'finger', sourceTs: Date.UTC(2012, 11, 5, 11, 50, 27) },
     ]);
     expect(conditions(r)).toEqual({ 'data-invalid': false });
   });

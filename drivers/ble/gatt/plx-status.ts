@@ -52,13 +52,15 @@ const SENSOR_CONDITIONS: TechnicalCondition[] = [
 
 const bit = (v: number, n: number): boolean => ((v >>> n) & 1) === 1;
 
-/** Quality flags the Measurement Status puts on the frame's readings. */
+/** Quality flags the Measurement Status puts on the frame's readings (which block scoring: drivers/core/quality.ts). */
 export function measurementStatusFlags(status: number | undefined, sensor: number | undefined): QualityFlag[] {
   const flags: QualityFlag[] = [];
   if (status !== undefined) {
     if (bit(status, MEASUREMENT_STATUS_BITS.invalidMeasurementDetected) || bit(status, MEASUREMENT_STATUS_BITS.measurementUnavailable)) flags.push('invalid');
     if (bit(status, MEASUREMENT_STATUS_BITS.questionableMeasurementDetected)) flags.push('questionable');
-    if (bit(status, MEASUREMENT_STATUS_BITS.dataForDemonstration) || bit(status, MEASUREMENT_STATUS_BITS.dataForTesting)) flags.push('demo');
+    if (bit(status, MEASUREMENT_STATUS_BITS.dataForDemonstration)) flags.push('demo');
+    if (bit(status, MEASUREMENT_STATUS_BITS.dataForTesting)) flags.push('test');
+    if (bit(status, MEASUREMENT_STATUS_BITS.calibrationOngoing)) flags.push('calibration');
   }
   if (sensor !== undefined) {
     if (bit(sensor, 5)) flags.push('low-perfusion');

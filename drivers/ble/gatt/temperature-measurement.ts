@@ -12,6 +12,7 @@
  * tract, 6 mouth, 7 rectum, 8 toe, 9 tympanum (ear drum); 0 and 10..255 reserved.
  */
 import type { DecodeResult, Decoded } from '../../core/observation.js';
+import { isCoreSite, type TemperatureSite } from '../../core/temperature-site.js';
 import type { MedFloat } from '../ieee11073-float.js';
 import { FrameReader, parseSafely, type Parsed } from './frame-reader.js';
 import { dateTimeToEpochMs, readDateTime, type GattDateTime } from './date-time.js';
@@ -27,6 +28,19 @@ export const TEMPERATURE_TYPES: Readonly<Record<number, string>> = {
   7: 'rectum',
   8: 'toe',
   9: 'tympanum',
+};
+
+/** Temperature Type to the gateway's site (temperature-site.ts): "ear" is the earlobe, a peripheral site. */
+export const TEMPERATURE_TYPE_SITES: Readonly<Record<number, TemperatureSite>> = {
+  1: 'axillary',
+  2: 'body',
+  3: 'earlobe',
+  4: 'finger',
+  5: 'gastro-intestinal',
+  6: 'oral',
+  7: 'rectal',
+  8: 'toe',
+  9: 'tympanic',
 };
 
 export interface TemperatureFrame {
@@ -69,7 +83,9 @@ export function decodeTemperatureMeasurement(bytes: Uint8Array): DecodeResult {
   const v = specials.value('temp', f.temperature);
   if (v !== undefined && f.temperature.ok) {
     const cel = f.unit === 'Cel' ? v : fahrenheitToCelsius(v, f.temperature.exponent);
-    items.push(reading('temp', cel, { ...(channel ? { channel } : {}), ...(sourceTs !== undefined ? { sourceTs } : {}) }));
+    const site = f.temperatureType !== undefined ? TEMPERATURE_TYPE_SITES[f.temperatureType] : undefined;
+    const param = site !== undefined && !isCoreSite(site) ? 'tskin' : 'temp';
+    items.push(reading(param, cel, { ...(channel ? { channel } : {}), ...(site ? { site } : {}), ...(sourceTs !== undefined ? { sourceTs } : {}) }));
   }
   items.push(specials.report(sourceTs));
   return { items };

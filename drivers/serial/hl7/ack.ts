@@ -11,6 +11,39 @@ import { component, escapeHl7, findSegment, type Hl7Message } from './message.js
  */
 export type AckCode = 'AA' | 'AE' | 'AR' | 'CA' | 'CE' | 'CR';
 
+/**
+ * How a message was taken (HL7 v2.5.1 2.9.2 and 2.9.3): `accept` (AA/CA); `error`, the content is wrong (AE/CE);
+ * `reject`, the message type, version or processing id is not supported, or the message cannot be read (AR/CR).
+ */
+export type AckVerdict = 'accept' | 'error' | 'reject';
+
+/** HL7 table 0357 (message error condition codes), the ones the gateway answers with. Source: HL7 v2.5.1 ch. 2, ERR-3. */
+export const HL7_ERROR_CODES = {
+  100: 'Segment sequence error',
+  101: 'Required field missing',
+  102: 'Data type error',
+  103: 'Table value not found',
+  200: 'Unsupported message type',
+  201: 'Unsupported event code',
+  202: 'Unsupported processing id',
+  203: 'Unsupported version id',
+  204: 'Unknown key identifier',
+  207: 'Application internal error',
+} as const;
+export type Hl7ErrorCode = keyof typeof HL7_ERROR_CODES;
+
+/** One ERR segment: where (ERR-2, ERL: segment id, sequence, field position), the HL7 code (ERR-3), and a text (ERR-8). */
+export interface Hl7Error {
+  segment: string;
+  /** Segment sequence (1-based among segments of that id; for OBX its OBX-1 set id). */
+  sequence?: number;
+  field?: number;
+  code: Hl7ErrorCode;
+  /** E (error), W (warning): ERR-4 severity. */
+  severity?: 'E' | 'W';
+  text: string;
+}
+
 function wants(condition: string, ok: boolean): boolean {
   switch (condition) {
     case 'AL': return true;
@@ -20,14 +53,17 @@ function wants(condition: string, ok: boolean): boolean {
   }
 }
 
-/** Which ACK code, if any, the sender expects for a message processed with outcome `ok`. */
-export function ackCodeFor(msg: Hl7Message, ok: boolean): AckCode | undefined {
+/** Which ACK code, if any, the sender expects for a message processed with outcome `ok` (or a verdict). */
+export function ackCodeFor(msg: Hl7Message, outcome: boolean | AckVerdict): AckCode | undefined {
+  const verdict: AckVerdict = outcome === true ? 'accept' : outcome === false ? 'error' : outcome;
+  const ok = verdict === 'accept';
   const msh = findSegment(msg, 'MSH');
   const accept = component(msg, msh, 15).toUpperCase();
   const app = component(msg, msh, 16).toUpperCase();
-  if (accept === '' && app === '') return ok ? 'AA' : 'AE';
-  if (app !== '' && wants(app, ok)) return ok ? 'AA' : 'AE';
-  if (accept !== '' && wants(accept, ok)) return ok ? 'CA' : 'CE';
+  const letter = verdict === 'accept' ? 'A' : verdict === 'error' ? 'E' : 'R';
+  if (accept === '' && app === '') return `A${letter}` as AckCode;
+  if (app !== '' && wants(app, ok)) return `A${letter}` as AckCode;
+  if (accept !== '' && wants(accept, ok)) return `C${letter}` as AckCode;
   return undefined;
 }
 
@@ -36,6 +72,8 @@ export interface AckOptions {
   controlId?: string;
   /** MSH-7 timestamp source. */
   now?: Date;
+  /** ERR segments, one per error. */
+  errors?: Hl7Error[];
 }
 
 /** Builds an ACK message (segments separated by CR, no MLLP framing). */
@@ -56,7 +94,26 @@ export function buildAck(msg: Hl7Message, code: AckCode, text = '', opts: AckOpt
     ts, '', type, controlId, f(11) || 'P', f(12) || '2.6',
   ].join(d.field);
   const msa = ['MSA', code, escapeHl7(origControl, d), escapeHl7(text.slice(0, 80), d)].join(d.field);
-  return `${header}\r${msa.replace(new RegExp(`${escapeRe(d.field)}+$`), '')}\r`;
+  const trim = (seg: string) => seg.replace(new RegExp(`${escapeRe(d.field)}+$`), '');
+  const errs = (opts.errors ?? []).map((e) => trim(errSegment(e, d)));
+  return [header, trim(msa), ...errs].join('\r') + '\r';
+}
+
+/** ERR (HL7 v2.5.1 ch. 2): ERR-2 location (ERL), ERR-3 code (CWE, table 0357), ERR-4 severity, ERR-8 user message. */
+function errSegment(e: Hl7Error, d: Hl7Message['delimiters']): string {
+  const location = [e.segment, e.sequence ?? '', e.field ?? ''].join(d.component).replace(new RegExp(`${escapeRe(d.component)}+$`), '');
+  const code = [String(e.code), HL7_ERROR_CODES[e.code], 'HL70357'].join(d.component);
+  return ['ERR', '', location, code, e.severity ?? 'E', '', '', '', escapeHl7(e.text.slice(0, 200), d)].join(d.field);
+}
+
+/**
+ * The answer to a frame whose MSH cannot be read at all (garbage, binary bytes): AR with an empty MSA-2, since
+ * there is no control id to echo, in original mode with the standard delimiters.
+ */
+export function buildUnreadableReject(text: string, now = new Date()): string {
+  const d = { field: '|', component: '^', repetition: '~', escape: '\\', subcomponent: '&' };
+  const msg: Hl7Message = { delimiters: d, segments: [{ id: 'MSH', fields: ['MSH', '|', '^~\\&', '', '', '', '', '', '', 'ACK', '', 'P', '2.5.1'] }] };
+  return buildAck(msg, 'AR', text, { now, controlId: `R${now.getTime()}`, errors: [{ segment: 'MSH', sequence: 1, code: 100, text }] });
 }
 
 function escapeRe(s: string): string {

@@ -18,7 +18,8 @@ export const hl7Dialect: ByteDialect<Hl7StreamFramer> = {
   decodeFrame: (frame) => decodeHl7(frame),
   reply(frame, framer) {
     const d = decodeHl7Message(frame);
-    if (d.ack === undefined) return { result: d.result };
-    return { result: d.result, reply: framer.mode === 'mllp' ? encodeMllp(d.ack) : Buffer.from(d.ack) };
+    const rejected = d.rejected.map((r) => ({ reason: r.reason, text: r.text }));
+    if (d.ack === undefined) return { result: d.result, rejected };
+    return { result: d.result, rejected, reply: framer.mode === 'mllp' ? encodeMllp(d.ack) : Buffer.from(d.ack) };
   },
 };

@@ -24,8 +24,15 @@ export interface Hl7Message {
 
 const SEGMENT_ID = /^[A-Z][A-Z0-9]{2}$/;
 
+/** A message that cannot be parsed; for a broken segment, its id as written and its position (1-based) in the message. */
+export interface Hl7ParseError {
+  error: string;
+  segmentId?: string;
+  segmentIndex?: number;
+}
+
 /** Parses message text. Returns an error string instead of throwing. */
-export function parseHl7(text: string): Hl7Message | { error: string } {
+export function parseHl7(text: string): Hl7Message | Hl7ParseError {
   const start = text.indexOf('MSH');
   if (start < 0) return { error: 'no MSH segment' };
   const body = text.slice(start);
@@ -45,7 +52,9 @@ export function parseHl7(text: string): Hl7Message | { error: string } {
   for (const raw of lines) {
     if (raw === '') continue;
     const id = raw.slice(0, 3);
-    if (!SEGMENT_ID.test(id) || (raw.length > 3 && raw[3] !== field)) return { error: `bad segment ${JSON.stringify(raw.slice(0, 12))}` };
+    if (!SEGMENT_ID.test(id) || (raw.length > 3 && raw[3] !== field)) {
+      return { error: `bad segment ${JSON.stringify(raw.slice(0, 12))}`, segmentId: id.replace(/[^A-Za-z0-9]/g, '?'), segmentIndex: segments.length + 1 };
+    }
     const parts = raw.split(field);
     const fields = id === 'MSH' ? ['MSH', field, ...parts.slice(1)] : parts;
     segments.push({ id, fields });

@@ -29,6 +29,7 @@ export class MllpFramer {
   /** Growable accumulation buffer for the current frame (one copy in, one copy out). */
   private acc: Buffer = Buffer.allocUnsafe(4096);
   private size = 0;
+  private sinceStart = 0;
   private readonly counters: MllpStats = { frames: 0, oversize: 0, abandoned: 0, junkBytes: 0 };
 
   constructor(opts: { maxFrameBytes?: number } = {}) {
@@ -41,6 +42,11 @@ export class MllpFramer {
 
   get bufferedBytes(): number {
     return this.size;
+  }
+
+  /** Bytes read outside any frame (junk, or the rest of an oversize frame) since the last start block. */
+  get bytesWithoutStart(): number {
+    return this.sinceStart;
   }
 
   /** Feeds bytes; returns the payloads (without the framing bytes) of the frames they complete. */
@@ -84,6 +90,7 @@ export class MllpFramer {
         // outside or skipping: look for the next start block
         const start = chunk.indexOf(MLLP_START, i);
         const stop = start < 0 ? n : start;
+        this.sinceStart = start < 0 ? this.sinceStart + (stop - i) : 0;
         if (this.state === 'outside') {
           for (let k = i; k < stop; k++) {
             const b = chunk[k];

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { isScorable } from '../../core/quality.js';
 import { describe, expect, it } from 'vitest';
 import type { Decoded, Reading } from '../../core/observation.js';
 import { pcd01Message } from './fixtures.js';
@@ -50,7 +51,7 @@ describe('decodeHl7Message: PCD-01 ORU^R01', () => {
       ['rr', 16, '1.2.1.151562'],
       ['rr', 19, '1.5.1.151562'],
       ['temp', 37.4, 'tympanic'],
-      ['temp_skin', 34, undefined],
+      ['tskin', 34, 'skin'], // skin temperature: never body temperature (NEWS2),
       ['rr', 17, 'co2'],
     ]);
   });
@@ -115,16 +116,37 @@ describe('decodeHl7Message: PCD-01 ORU^R01', () => {
     expect(generic.result.items).toMatchObject([{ kind: 'unmapped', code: 'MDC:150017', label: 'MDC_PRESS_BLD_SYS', value: 120, unit: 'MDC_DIM_MMHG' }]);
   });
 
-  it('accepts OBX-11 F, C, R and empty; skips P, X, D, W, I, N, S', () => {
+  it('accepts OBX-11 F, C, R and empty; keeps X only as an invalid value; skips P, D, W, I, N, S', () => {
     const line = (status: string) => obx(1, '150456^MDC_PULS_OXIM_SAT_O2^MDC', '96', '%', `||||${status}`);
     for (const s of ['F', 'C', 'R', '']) expect(readings(one(line(s)).result.items), s).toHaveLength(1);
-    for (const s of ['P', 'X', 'D', 'W', 'I', 'N', 'S']) expect(readings(one(line(s)).result.items), s).toHaveLength(0);
+    expect(readings(one(line('X')).result.items)[0]!.flags).toEqual(['invalid']);
+    for (const s of ['P', 'D', 'W', 'I', 'N', 'S']) expect(readings(one(line(s)).result.items), s).toHaveLength(0);
   });
 
-  it('flags OBX-8 abnormal flags other than N as device-alarm', () => {
+  it('each reading carries the message control id (MSH-10) for tracing its alarms', () => {
+    const d = decodeHl7Message(pcd01Message({ controlId: 'CTRL9' }));
+    expect(readings(d.result.items).every((r) => r.sourceMessageId === 'CTRL9')).toBe(true);
+  });
+
+  it('maps OBX-8 measurement status and null flavours to quality flags that block scoring', () => {
+    const line = (flag: string, status = 'R') => obx(1, '150456^MDC_PULS_OXIM_SAT_O2^MDC', '70', '%', `|${flag}|||${status}`);
+    const flags = (flag: string, status?: string) => readings(one(line(flag, status)).result.items)[0]!.flags;
+    expect(flags('DEMO')).toEqual(['demo']);
+    expect(flags('TEST')).toEqual(['test']);
+    expect(flags('CAL')).toEqual(['calibration']);
+    expect(flags('QUES')).toEqual(['questionable']);
+    expect(flags('INV', 'X')).toEqual(['invalid']);
+    for (const nf of ['NAV', 'OFF', 'NAN', 'NI', 'MSK']) expect(flags(nf), nf).toEqual(['invalid']);
+    expect(flags('LL~DEMO')).toEqual(['device-alarm', 'demo']);
+    for (const f of ['DEMO', 'TEST', 'CAL', 'QUES', 'INV', 'NAV']) expect(isScorable(flags(f) ?? []), f).toBe(false);
+    expect(isScorable(flags('LL') ?? [])).toBe(true); // the device's own judgement: still scored
+  });
+
+  it('flags OBX-8 abnormal flags (table 0078) as device-alarm, information only', () => {
     const line = (flag: string) => obx(1, '150456^MDC_PULS_OXIM_SAT_O2^MDC', '86', '%', `|${flag}|||F`);
     expect(readings(one(line('L')).result.items)[0]!.flags).toEqual(['device-alarm']);
     expect(readings(one(line('N~LL')).result.items)[0]!.flags).toEqual(['device-alarm']);
+    for (const f of ['H', 'HH', 'A', 'AA', '<', '>']) expect(readings(one(line(f)).result.items)[0]!.flags, f).toEqual(['device-alarm']);
     expect(readings(one(line('N')).result.items)[0]!.flags).toBeUndefined();
     expect(readings(one(line('')).result.items)[0]!.flags).toBeUndefined();
   });
@@ -145,7 +167,7 @@ describe('decodeHl7Message: PCD-01 ORU^R01', () => {
     expect(decodeHl7Message('garbage').result.error).toMatch(/^hl7: no MSH/);
     const adt = decodeHl7Message('MSH|^~\\&|A|B|||20240101||ADT^A01|X1|P|2.5\rPID|||1\r');
     expect(adt.result.error).toMatch(/unsupported message type "ADT\^A01"/);
-    expect(adt.ack).toMatch(/\rMSA\|AE\|X1\|unsupported message type "ADT\\S\\A01"\r$/);
+    expect(adt.ack).toMatch(/\rMSA\|AR\|X1\|unsupported message type "ADT\\S\\A01"\rERR\|/);
   });
 
   it('parses HL7 DTM only with an offset', () => {

@@ -1,10 +1,11 @@
 import type { Decoded, DecodeResult, DeviceAlarmReport, QualityFlag } from '../../core/observation.js';
-import { scadaMdc } from '../../core/parameter-codes.js';
 import { canonicalUnit, isPlausible } from '../../core/parameters.js';
-import { ackCodeFor, buildAck, type AckOptions } from './ack.js';
+import { ackCodeFor, buildAck, buildUnreadableReject, type AckOptions, type AckVerdict, type Hl7Error } from './ack.js';
 import { component, components, findSegment, parseHl7, repetitions, type Hl7Message, type Hl7Segment } from './message.js';
 import { decodeAlertObx, isAlertId } from './alerts.js';
-import { byLoinc, byMdcCode, byMdcRef, lookupUnit, UNIT_OPTIONAL, type CodeMapping } from './vocabulary.js';
+import { obx11Verdict, obx8Flags } from './measurement-status.js';
+import { identify, type Identified } from './obx-identify.js';
+import { lookupUnit, UNIT_OPTIONAL } from './vocabulary.js';
 
 /**
  * HL7 v2 ORU^R01 as bedside monitors and IHE PCD-01 (Communicate PCD Data) send it.
@@ -14,10 +15,13 @@ import { byLoinc, byMdcCode, byMdcRef, lookupUnit, UNIT_OPTIONAL, type CodeMappi
  *
  * Decisions (documented contract):
  *  - OBX-11 accepted: F (final), C (corrected), R (results entered, not verified: PCD-01 devices send R for
- *    live unvalidated data) and empty (many monitors leave it blank). Every other status (P preliminary,
- *    X cannot be obtained, D deleted, W wrong, I pending, N not asked, S partial, U) yields no reading.
+ *    live unvalidated data) and empty (many monitors leave it blank); X (cannot be obtained) with a number is
+ *    kept flagged invalid. Every other status (P preliminary, D deleted, W wrong, I pending, N not asked, S
+ *    partial, U) yields no reading (measurement-status.ts).
  *  - OBX-2 must be NM; other value types are skipped.
- *  - OBX-8: any abnormal flag other than N (normal) puts 'device-alarm' on the reading.
+ *  - OBX-8: measurement status (DEMO, TEST, CAL, QUES, INV) and null flavours (NAV, OFF, NAN, ...) become quality
+ *    flags that keep the value out of scoring; abnormal flags (H, L, HH, LL, A, ...) put 'device-alarm' on it,
+ *    information only (measurement-status.ts).
  *  - OBX-4 (sub-id) becomes the reading's channel; without it, a site/source given by the code itself
  *    (tympanic, co2, ...) does.
  *  - Units are normalised to the canonical UCUM unit ([degF] -> Cel, kPa -> mm[Hg]); a unit that does not
@@ -58,11 +62,20 @@ export interface Hl7Decoded {
   deviceAlarms?: DeviceAlarmReport[];
   /** Observations skipped for a reason worth logging (bad unit, bad number); the rest still decoded. */
   warnings: string[];
+  /** The same skipped observations, each with its OBX and HL7 error code, and a short reason for counting. */
+  rejected: Array<Hl7Error & { reason: ObxRejection }>;
+  /** accept: AA/CA; error: AE/CE (unreadable segment, or every reading rejected); reject: AR/CR (type, version, processing id, no MSH). */
+  verdict: AckVerdict;
+  /** The ERR segments of the ACK. */
+  errors: Hl7Error[];
+  /** The message (or its MSH alone when a later segment is broken), to build another answer from. */
+  header?: Hl7Message;
   /** The ACK to send back (CR-separated segments, not MLLP-framed), when the sender expects one. */
   ack?: string;
 }
 
-const ACCEPTED_STATUS = new Set(['F', 'C', 'R', '']);
+export type ObxRejection = 'value-type' | 'not-a-number' | 'no-unit' | 'wrong-unit' | 'implausible';
+
 const NUMERIC_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 const DTM_RE = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:\.(\d{1,4}))?([+-])(\d{2})(\d{2})$/;
 const MAX_MESSAGE = 1024 * 1024;
@@ -74,16 +87,92 @@ export interface Hl7DecodeOptions extends AckOptions {
 
 export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions = {}): Hl7Decoded {
   const warnings: string[] = [];
-  let text: string;
-  try {
-    text = typeof input === 'string' ? input : input.toString('utf8');
-  } catch {
-    return { result: { items: [], error: 'hl7: undecodable bytes' }, warnings };
-  }
-  if (text.length > MAX_MESSAGE) return { result: { items: [], error: 'hl7: message too large' }, warnings };
+  const rejected: Hl7Decoded['rejected'] = [];
+  const unreadable = (error: string): Hl7Decoded => {
+    const out: Hl7Decoded = { result: { items: [], error: `hl7: ${error}` }, warnings, rejected, verdict: 'reject', errors: [] };
+    if (opts.ack !== false) out.ack = buildUnreadableReject(error, opts.now);
+    return out;
+  };
+  const text = typeof input === 'string' ? input : input.toString('utf8');
+  if (text.length > MAX_MESSAGE) return unreadable('message too large');
   const parsed = parseHl7(text);
-  if ('error' in parsed) return { result: { items: [], error: `hl7: ${parsed.error}` }, warnings };
+  if ('error' in parsed) {
+    // A readable MSH with a broken segment after it: answered with its control id (AE/CE, ERR naming the segment).
+    const header = readHeader(text);
+    if (!header) return unreadable(parsed.error);
+    const out = describe(header, warnings, rejected);
+    out.result.error = `hl7: ${parsed.error}`;
+    out.verdict = 'error';
+    out.errors = [{ segment: parsed.segmentId ?? 'MSH', ...(parsed.segmentIndex !== undefined ? { sequence: parsed.segmentIndex } : {}), code: 100, text: parsed.error }];
+    return withAck(out, opts);
+  }
   const msg = parsed;
+  const msh = findSegment(msg, 'MSH');
+  const out = describe(msg, warnings, rejected);
+  const refusal = unsupported(msg);
+  if (refusal) {
+    out.result.error = `hl7: ${refusal.text}`;
+    out.verdict = 'reject';
+    out.errors = [refusal];
+    return withAck(out, opts);
+  }
+  const fallbackTs = parseDtm(component(msg, msh, 7));
+  let obrTs: number | undefined;
+  for (const seg of msg.segments) {
+    if (seg.id === 'OBR') obrTs = parseDtm(component(msg, seg, 7));
+    else if (seg.id === 'OBX') {
+      if (out.equipmentId === undefined) {
+        const eq = component(msg, seg, 18);
+        if (eq) out.equipmentId = eq;
+      }
+      const c3 = components(msg, seg, 3);
+      const alert = isAlertId(c3) ? decodeAlertObx(msg, seg, c3, parseDtm(component(msg, seg, 14)) ?? obrTs ?? fallbackTs) : undefined;
+      if (alert !== undefined) {
+        out.deviceAlarms ??= [];
+        if (alert) out.deviceAlarms.push(alert);
+        continue;
+      }
+      const item = decodeObx(msg, seg, c3, obrTs ?? fallbackTs, warnings, rejected);
+      if (item?.kind === 'reading' && out.controlId !== undefined) item.sourceMessageId = out.controlId; // traced to MSH-10 on its alarms
+      if (item) out.result.items.push(item);
+    }
+  }
+  for (const r of rejected) warnings.push(r.text);
+  if (out.result.items.length === 0 && rejected.length > 0) {
+    // Nothing usable remained: the sender must know its readings were not taken (HL7 v2.5.1 2.9: AE, content error).
+    out.verdict = 'error';
+    out.errors = rejected.map(({ reason: _r, ...e }) => e);
+  }
+  return withAck(out, opts);
+}
+
+/** Builds the answer a decoded message asks for, with its verdict and ERR segments (also for the listener's own verdicts). */
+export function hl7Answer(d: Pick<Hl7Decoded, 'header' | 'verdict' | 'errors' | 'result'>, opts: AckOptions = {}): string | undefined {
+  if (!d.header) return buildUnreadableReject(d.result.error?.replace(/^hl7: /, '') ?? 'unreadable message', opts.now);
+  const code = ackCodeFor(d.header, d.verdict);
+  if (!code) return undefined;
+  const text = d.verdict === 'accept' ? '' : (d.errors[0]?.text ?? d.result.error?.replace(/^hl7: /, '') ?? '');
+  return buildAck(d.header, code, text, { ...opts, errors: d.verdict === 'accept' ? [] : d.errors });
+}
+
+function withAck(out: Hl7Decoded, opts: Hl7DecodeOptions): Hl7Decoded {
+  if (opts.ack !== false) {
+    const ack = hl7Answer(out, opts);
+    if (ack !== undefined) out.ack = ack;
+  }
+  return out;
+}
+
+/** The MSH segment alone, when it parses by itself. */
+function readHeader(text: string): Hl7Message | undefined {
+  const start = text.indexOf('MSH');
+  if (start < 0) return undefined;
+  const end = text.slice(start).search(/[\r\n]/);
+  const parsed = parseHl7(end < 0 ? text.slice(start) : text.slice(start, start + end));
+  return 'error' in parsed ? undefined : parsed;
+}
+
+function describe(msg: Hl7Message, warnings: string[], rejected: Hl7Decoded['rejected']): Hl7Decoded {
   const msh = findSegment(msg, 'MSH');
   const messageType = [component(msg, msh, 9, 1), component(msg, msh, 9, 2)].filter(Boolean).join('^');
   const out: Hl7Decoded = {
@@ -93,6 +182,10 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
     sendingApplication: component(msg, msh, 3) || undefined,
     sendingFacility: component(msg, msh, 4) || undefined,
     warnings,
+    rejected,
+    verdict: 'accept',
+    errors: [],
+    header: msg,
   };
   const pv1 = findSegment(msg, 'PV1');
   const location: Hl7Location = {};
@@ -108,55 +201,48 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
   }
   const pid = component(msg, findSegment(msg, 'PID'), 3);
   if (pid) out.patientId = pid;
-
-  if (messageType !== 'ORU^R01' && messageType !== 'ORF^R04') {
-    out.result.error = `hl7: unsupported message type ${JSON.stringify(messageType || '(none)')}`;
-  } else {
-    const fallbackTs = parseDtm(component(msg, msh, 7));
-    let obrTs: number | undefined;
-    for (const seg of msg.segments) {
-      if (seg.id === 'OBR') obrTs = parseDtm(component(msg, seg, 7));
-      else if (seg.id === 'OBX') {
-        if (out.equipmentId === undefined) {
-          const eq = component(msg, seg, 18);
-          if (eq) out.equipmentId = eq;
-        }
-        const c3 = components(msg, seg, 3);
-        const alert = isAlertId(c3) ? decodeAlertObx(msg, seg, c3, parseDtm(component(msg, seg, 14)) ?? obrTs ?? fallbackTs) : undefined;
-        if (alert !== undefined) {
-          out.deviceAlarms ??= [];
-          if (alert) out.deviceAlarms.push(alert);
-          continue;
-        }
-        const item = decodeObx(msg, seg, c3, obrTs ?? fallbackTs, warnings);
-        if (item) out.result.items.push(item);
-      }
-    }
-  }
-  const ok = out.result.error === undefined;
-  const code = opts.ack === false ? undefined : ackCodeFor(msg, ok);
-  if (code) out.ack = buildAck(msg, code, ok ? '' : out.result.error!.replace(/^hl7: /, ''), opts);
   return out;
 }
 
-function decodeObx(msg: Hl7Message, seg: Hl7Segment, c3: readonly string[], groupTs: number | undefined, warnings: string[]): Decoded | undefined {
+/**
+ * What the gateway does not take at all (HL7 v2.5.1 2.9.2, 2.9.3: AR/CR for an unsupported message type, version
+ * or processing id): only ORU^R01 and ORF^R04, HL7 version 2.x, processing id P (production) or empty. A training (T) or
+ * debugging (D) message must never raise a patient's alarm.
+ */
+function unsupported(msg: Hl7Message): Hl7Error | undefined {
+  const msh = findSegment(msg, 'MSH');
+  const type = component(msg, msh, 9, 1);
+  const event = component(msg, msh, 9, 2);
+  if (type !== 'ORU' && type !== 'ORF') return { segment: 'MSH', sequence: 1, field: 9, code: 200, text: `unsupported message type ${JSON.stringify([type, event].filter(Boolean).join('^') || '(none)')}` };
+  if (event !== (type === 'ORF' ? 'R04' : 'R01')) return { segment: 'MSH', sequence: 1, field: 9, code: 201, text: `unsupported event ${JSON.stringify(event || '(none)')}` };
+  const pid = component(msg, msh, 11).toUpperCase();
+  if (pid !== '' && pid !== 'P') return { segment: 'MSH', sequence: 1, field: 11, code: 202, text: `processing id ${JSON.stringify(pid)} not taken (P only)` };
+  const version = component(msg, msh, 12);
+  if (version !== '' && !/^2\.[1-9]/.test(version)) return { segment: 'MSH', sequence: 1, field: 12, code: 203, text: `unsupported version ${JSON.stringify(version)}` };
+  return undefined;
+}
+
+function decodeObx(msg: Hl7Message, seg: Hl7Segment, c3: readonly string[], groupTs: number | undefined, warnings: string[], rejected: Hl7Decoded['rejected']): Decoded | undefined {
   const setId = component(msg, seg, 1) || '?';
-  const status = component(msg, seg, 11).toUpperCase();
-  if (!ACCEPTED_STATUS.has(status)) return undefined;
+  const sequence = Number.parseInt(setId, 10);
+  const reject = (reason: ObxRejection, field: number, code: Hl7Error['code'], text: string): undefined => {
+    rejected.push({ segment: 'OBX', ...(Number.isFinite(sequence) ? { sequence } : {}), field, code, reason, text });
+    return undefined;
+  };
+  const status = obx11Verdict(component(msg, seg, 11));
+  if (!status.accept) return undefined;
   const id = identify(c3);
   const mapping = id.mapping;
-  if (!mapping) return unmapped(msg, seg, id, groupTs);
+  if (!mapping) return unmapped(msg, seg, id, groupTs); // counted as taken (AA): stored and shown, never scored
   const { param } = mapping;
   const valueType = component(msg, seg, 2).toUpperCase();
   if (valueType !== 'NM') {
-    warnings.push(`OBX ${setId}: ${param} with value type ${JSON.stringify(valueType)} skipped`);
-    return undefined;
+    return reject('value-type', 2, 102, `OBX ${setId}: ${param} with value type ${JSON.stringify(valueType)} skipped`);
   }
   const rawValue = component(msg, seg, 5).trim();
   if (rawValue === '') return undefined; // no value
   if (!NUMERIC_RE.test(rawValue)) {
-    warnings.push(`OBX ${setId}: ${param} value ${JSON.stringify(rawValue.slice(0, 20))} is not a number`);
-    return undefined;
+    return reject('not-a-number', 5, 102, `OBX ${setId}: ${param} value ${JSON.stringify(rawValue.slice(0, 20))} is not a number`);
   }
   let value = Number(rawValue);
 
@@ -165,24 +251,24 @@ function decodeObx(msg: Hl7Message, seg: Hl7Segment, c3: readonly string[], grou
   const unitText = unitParts[1] ?? '';
   if (unitCode === '' && unitText === '') {
     if (!UNIT_OPTIONAL.has(param)) {
-      warnings.push(`OBX ${setId}: ${param} without a unit skipped`);
-      return undefined;
+      return reject('no-unit', 6, 101, `OBX ${setId}: ${param} without a unit skipped`);
     }
   } else {
     const unit = lookupUnit(unitCode) ?? lookupUnit(unitText);
     if (!unit || unit.ucum !== canonicalUnit(param)) {
-      warnings.push(`OBX ${setId}: unit ${JSON.stringify((unitCode || unitText).slice(0, 20))} not valid for ${param}`);
-      return unit === undefined ? unmapped(msg, seg, id, groupTs) : undefined; // a unit we cannot read: kept as sent
+      const text = `OBX ${setId}: unit ${JSON.stringify((unitCode || unitText).slice(0, 20))} not valid for ${param}`;
+      if (unit !== undefined) return reject('wrong-unit', 6, 103, text);
+      warnings.push(text); // a unit we cannot read at all: the value is kept as sent, unmapped
+      return unmapped(msg, seg, id, groupTs);
     }
     if (unit.toCanonical) value = unit.toCanonical(value);
   }
   if (!isPlausible(param, value)) {
-    warnings.push(`OBX ${setId}: ${param} ${value} outside the plausible range`);
-    return undefined;
+    return reject('implausible', 5, 102, `OBX ${setId}: ${param} ${value} outside the plausible range`);
   }
 
-  const flags: QualityFlag[] = [];
-  if (repetitions(msg, seg, 8).some((f) => f.trim() !== '' && f.trim().toUpperCase() !== 'N')) flags.push('device-alarm');
+  const flags: QualityFlag[] = obx8Flags(repetitions(msg, seg, 8));
+  if (status.flag && !flags.includes(status.flag)) flags.push(status.flag);
   const channel = component(msg, seg, 4) || mapping.source;
   const sourceTs = parseDtm(component(msg, seg, 14)) ?? groupTs;
   return {
@@ -191,46 +277,11 @@ function decodeObx(msg: Hl7Message, seg: Hl7Segment, c3: readonly string[], grou
     value,
     unit: canonicalUnit(param),
     ...(channel ? { channel } : {}),
+    ...(mapping.site ? { site: mapping.site } : {}),
     ...(id.code ? { code: id.code } : {}),
     ...(sourceTs !== undefined ? { sourceTs } : {}),
     ...(flags.length ? { flags } : {}),
   };
-}
-
-interface Identified {
-  mapping?: CodeMapping;
-  /** The code as 'SYSTEM:code' (the first triplet with a code), for the decode tool and unmapped items. */
-  code?: string;
-  label?: string;
-}
-
-const MDIL_RE = /^([0-9a-f]{1,4})-([0-9a-f]{1,4})$/i;
-
-/** Maps OBX-3 (identifier triplet, then the alternate triplet) to a canonical parameter. */
-function identify(c: readonly string[]): Identified {
-  const out: Identified = {};
-  for (const first of [0, 3]) {
-    const code = (c[first] ?? '').trim();
-    const text = (c[first + 1] ?? '').trim();
-    let system = (c[first + 2] ?? '').trim().toUpperCase();
-    if (system === '' && text.startsWith('MDC_')) system = 'MDC';
-    if (out.code === undefined && (code || text)) {
-      out.code = `${system || 'L'}:${code || text}`;
-      if (text) out.label = text;
-    }
-    let m: CodeMapping | undefined;
-    if (system === 'MDC') m = byMdcRef(text) ?? byMdcCode(code);
-    else if (system === 'LN') m = byLoinc(code);
-    else if (system.startsWith('MDIL')) {
-      const hex = MDIL_RE.exec(code);
-      if (hex && parseInt(hex[1]!, 16) === 2) m = byMdcCode(String(scadaMdc(parseInt(hex[2]!, 16))));
-    }
-    if (m) {
-      out.mapping = m;
-      return out;
-    }
-  }
-  return out;
 }
 
 /** A numeric with a code nothing maps: passed on as sent, never dropped (a non-numeric row has no value to keep). */

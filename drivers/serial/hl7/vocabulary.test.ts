@@ -24,9 +24,10 @@ describe('HL7 vocabulary and the parameter table', () => {
   });
 
   it('maps body-temperature sites to temp and skin temperature to its own parameter', () => {
-    expect(byMdcRef('MDC_TEMP_TYMP')).toEqual({ param: 'temp', source: 'tympanic' });
-    expect(byMdcCode('188424')).toEqual({ param: 'temp', source: 'oral' });
-    expect(byMdcRef('MDC_TEMP_SKIN')?.param).toBe('temp_skin');
+    expect(byMdcRef('MDC_TEMP_TYMP')).toEqual({ param: 'temp', source: 'tympanic', site: 'tympanic' });
+    expect(byMdcCode('188424')).toEqual({ param: 'temp', source: 'oral', site: 'oral' });
+    expect(byMdcRef('MDC_TEMP_SKIN')).toMatchObject({ param: 'tskin', site: 'skin' });
+    expect(byLoinc('39106-0')).toMatchObject({ param: 'tskin', site: 'skin' });
   });
 
   it('converts ST in millivolts to mm at 10 mm/mV', () => {

@@ -1,5 +1,6 @@
 import { paramByLoinc, paramByMdc, paramByMdcRef } from '../../core/parameter-codes.js';
 import type { ParamName } from '../../core/parameters.js';
+import type { TemperatureSite } from '../../core/temperature-site.js';
 
 /**
  * Observation identifiers (OBX-3) and units (OBX-6) that map to canonical parameters.
@@ -23,6 +24,8 @@ export interface CodeMapping {
   param: ParamName;
   /** Where the value comes from when the code itself says so (temperature site, respiration source). */
   source?: string;
+  /** Temperature site the code names (drivers/core/temperature-site.ts); without it the device's configured one. */
+  site?: TemperatureSite;
 }
 
 /** MDC reference ids (OBX-3.2 with coding system MDC) beyond each parameter's own. */
@@ -31,43 +34,52 @@ const MDC_REFID_ALIASES: Readonly<Record<string, CodeMapping>> = {
   MDC_ECG_V_P_C_RATE: { param: 'pvc' }, // PVCs per minute under the rate term (reference id as in the IHE PCD RTM)
   MDC_TTHOR_RESP_RATE: { param: 'rr', source: 'impedance' },
   MDC_CO2_RESP_RATE: { param: 'rr', source: 'co2' },
+  MDC_TEMP_BODY: { param: 'temp', site: 'body' },
   MDC_TEMP: { param: 'temp' },
-  MDC_TEMP_ORAL: { param: 'temp', source: 'oral' },
-  MDC_TEMP_AXIL: { param: 'temp', source: 'axillary' },
-  MDC_TEMP_AXILLA: { param: 'temp', source: 'axillary' },
-  MDC_TEMP_RECT: { param: 'temp', source: 'rectal' },
-  MDC_TEMP_TYMP: { param: 'temp', source: 'tympanic' },
-  MDC_TEMP_EAR: { param: 'temp', source: 'tympanic' },
-  MDC_TEMP_ESOPH: { param: 'temp', source: 'oesophageal' },
-  MDC_TEMP_NASOPH: { param: 'temp', source: 'nasopharyngeal' },
-  MDC_TEMP_CORE: { param: 'temp', source: 'core' },
+  MDC_TEMP_ORAL: { param: 'temp', source: 'oral', site: 'oral' },
+  MDC_TEMP_AXIL: { param: 'temp', source: 'axillary', site: 'axillary' },
+  MDC_TEMP_AXILLA: { param: 'temp', source: 'axillary', site: 'axillary' },
+  MDC_TEMP_RECT: { param: 'temp', source: 'rectal', site: 'rectal' },
+  MDC_TEMP_TYMP: { param: 'temp', source: 'tympanic', site: 'tympanic' },
+  MDC_TEMP_EAR: { param: 'temp', source: 'tympanic', site: 'tympanic' },
+  MDC_TEMP_SKIN: { param: 'tskin', source: 'skin', site: 'skin' }, // never body temperature (NEWS2)
+  MDC_TEMP_ESOPH: { param: 'temp', source: 'oesophageal', site: 'oesophageal' },
+  MDC_TEMP_NASOPH: { param: 'temp', source: 'nasopharyngeal', site: 'nasopharyngeal' },
+  MDC_TEMP_CORE: { param: 'temp', source: 'core', site: 'core' },
 };
 
 /**
  * MDC numeric codes beyond each parameter's own: 149514 MDC_PULS_RATE, 151578 MDC_TTHOR_RESP_RATE, 151594
- * MDC_CO2_RESP_RATE, 150344 MDC_TEMP, 150368 MDC_TEMP_CORE, 150392 MDC_TEMP_TYMP, 188420 MDC_TEMP_RECT, 188424
- * MDC_TEMP_ORAL, 188428 MDC_TEMP_EAR, 188452 MDC_TEMP_AXILLA (HL7 Denmark DK Core IG, ValueSet
- * dk-core-IEEEBasicObservation).
+ * MDC_CO2_RESP_RATE, 150344 MDC_TEMP, 150364 MDC_TEMP_BODY, 150388 MDC_TEMP_SKIN, 150368 MDC_TEMP_CORE, 150392
+ * MDC_TEMP_TYMP, 188420 MDC_TEMP_RECT, 188424 MDC_TEMP_ORAL, 188428 MDC_TEMP_EAR, 188452 MDC_TEMP_AXILLA (HL7 Denmark
+ * DK Core IG, ValueSet dk-core-IEEEBasicObservation).
  */
 const MDC_CODE_ALIASES: Readonly<Record<string, CodeMapping>> = {
   '149514': { param: 'pr' },
   '151578': { param: 'rr', source: 'impedance' },
   '151594': { param: 'rr', source: 'co2' },
   '150344': { param: 'temp' },
-  '150368': { param: 'temp', source: 'core' },
-  '150392': { param: 'temp', source: 'tympanic' },
-  '188420': { param: 'temp', source: 'rectal' },
-  '188424': { param: 'temp', source: 'oral' },
-  '188428': { param: 'temp', source: 'tympanic' },
-  '188452': { param: 'temp', source: 'axillary' },
+  '150364': { param: 'temp', site: 'body' },
+  '150388': { param: 'tskin', site: 'skin' },
+  '150368': { param: 'temp', source: 'core', site: 'core' },
+  '150392': { param: 'temp', source: 'tympanic', site: 'tympanic' },
+  '188420': { param: 'temp', source: 'rectal', site: 'rectal' },
+  '188424': { param: 'temp', source: 'oral', site: 'oral' },
+  '188428': { param: 'temp', source: 'tympanic', site: 'tympanic' },
+  '188452': { param: 'temp', source: 'axillary', site: 'axillary' },
 };
 
-/** Site-specific LOINC temperatures: 8331-1 oral, 8328-7 axillary, 8332-9 rectal, 8333-7 tympanic (loinc.org). */
+/**
+ * Site-specific LOINC temperatures: 8310-5 body, 39106-0 skin, 8331-1 oral, 8328-7 axillary, 8332-9 rectal,
+ * 8333-7 tympanic (loinc.org).
+ */
 const LOINC_ALIASES: Readonly<Record<string, CodeMapping>> = {
-  '8331-1': { param: 'temp', source: 'oral' },
-  '8328-7': { param: 'temp', source: 'axillary' },
-  '8332-9': { param: 'temp', source: 'rectal' },
-  '8333-7': { param: 'temp', source: 'tympanic' },
+  '8310-5': { param: 'temp', site: 'body' },
+  '39106-0': { param: 'tskin', site: 'skin' },
+  '8331-1': { param: 'temp', source: 'oral', site: 'oral' },
+  '8328-7': { param: 'temp', source: 'axillary', site: 'axillary' },
+  '8332-9': { param: 'temp', source: 'rectal', site: 'rectal' },
+  '8333-7': { param: 'temp', source: 'tympanic', site: 'tympanic' },
 };
 
 /** One shared mapping object per parameter (the decoder runs per OBX; no allocation per look-up). */

@@ -22,7 +22,7 @@ export const MS = {
 export interface StateVerdict {
   /** false: the value carries no usable number (unavailable: "signal does not permit derivation" [OI]). */
   emit: boolean;
-  /** Quality flags for the reading; any of invalid/questionable/demo keeps it out of scoring. */
+  /** Quality flags for the reading; invalid/calibration/questionable/demo/test keep it out of scoring. */
   flags: QualityFlag[];
   /** true only when no high-byte bit is set: the value may be scored. */
   scorable: boolean;
@@ -32,9 +32,12 @@ export interface StateVerdict {
 export function assessMeasurementState(state: number): StateVerdict {
   const s = state & 0xffff;
   const flags: QualityFlag[] = [];
-  if (s & (MS.INVALID | MS.CALIBRATION_ONGOING)) flags.push('invalid');
+  // Which flags block scoring: drivers/core/quality.ts.
+  if (s & MS.INVALID) flags.push('invalid');
+  if (s & MS.CALIBRATION_ONGOING) flags.push('calibration');
   if (s & MS.QUESTIONABLE) flags.push('questionable');
-  if (s & (MS.DEMO_DATA | MS.TEST_DATA)) flags.push('demo');
+  if (s & MS.DEMO_DATA) flags.push('demo');
+  if (s & MS.TEST_DATA) flags.push('test');
   // Any other high-byte bit we do not know also invalidates (OI rule: valid iff high byte is zero).
   if (s & 0xff00 && flags.length === 0 && !(s & MS.UNAVAILABLE)) flags.push('invalid');
   if (s & MS.MSMT_STATE_IN_ALARM) flags.push('device-alarm');

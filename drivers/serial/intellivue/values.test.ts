@@ -52,8 +52,8 @@ describe('MeasurementState', () => {
   it.each([
     [MS.INVALID, 'invalid'],
     [MS.QUESTIONABLE, 'questionable'],
-    [MS.CALIBRATION_ONGOING, 'invalid'],
-    [MS.TEST_DATA, 'demo'],
+    [MS.CALIBRATION_ONGOING, 'calibration'],
+    [MS.TEST_DATA, 'test'],
     [MS.DEMO_DATA, 'demo'],
   ])('state 0x%s is not scorable and flagged %s', (state, flag) => {
     const v = assessMeasurementState(state);
@@ -144,7 +144,7 @@ describe('physio ids through the parameter table', () => {
       [0x0340, 'st_avf'], // NOM_ECG_AMPL_ST_AVF
       [0x480a, 'pr_ibp'], // NOM_PULS_RATE on a pressure line
       [0xf0e5, 'pr_nibp'], // NOM_PRESS_BLD_NONINV_PULS_RATE
-      [0x4b74, 'temp_skin'], // NOM_TEMP_SKIN
+      [0x4b74, 'tskin'], // NOM_TEMP_SKIN
     ] as const) {
       expect(mapPhysioId(id, 0x00020000 | id)?.param, id.toString(16)).toBe(param);
     }

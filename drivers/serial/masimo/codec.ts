@@ -68,7 +68,7 @@ export const MASIMO_EXC_BITS: readonly BitDef[] = [
   { bit: 0x004000, name: 'Incompatible Cable', condition: 'sensor-fault' },
   { bit: 0x008000, name: 'Unrecognized Cable', condition: 'sensor-fault' },
   { bit: 0x010000, name: 'Defective Cable', condition: 'sensor-fault' },
-  { bit: 0x020000, name: 'Sensor Calibrating', flag: 'questionable' },
+  { bit: 0x020000, name: 'Sensor Calibrating', flag: 'calibration' },
   { bit: 0x040000, name: 'Sensor Life Expired', condition: 'sensor-fault' },
   { bit: 0x080000, name: 'Emitter Temp Out of Range', condition: 'sensor-fault' },
   { bit: 0x100000, name: 'Sensor Current Limit Exceeded', condition: 'sensor-fault' },

@@ -12,6 +12,7 @@ export class RecordingSink implements DriverSink {
   errors: { codec: string; deviceId: string; error: string }[] = [];
   unmappedReadings: { deviceId: string; reading: UnmappedReading }[] = [];
   alarmLists: { deviceId: string; alarms: DeviceAlarmReport[] }[] = [];
+  rejections: { source: string; deviceId: string; reason: string; detail: string }[] = [];
 
   unmapped(deviceId: string, reading: UnmappedReading): void {
     this.unmappedReadings.push({ deviceId, reading });
@@ -34,6 +35,10 @@ export class RecordingSink implements DriverSink {
   }
   decodeError(codec: string, deviceId: string, error: string): void {
     this.errors.push({ codec, deviceId, error });
+  }
+
+  rejected(source: string, deviceId: string, reason: string, detail: string): void {
+    this.rejections.push({ source, deviceId, reason, detail });
   }
 
   lastState(deviceId: string): ConnectionState | undefined {

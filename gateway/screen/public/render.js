@@ -49,3 +49,14 @@ export function keyed(container, items, key, sig, build) {
   });
   while (container.children.length > next.length) container.lastElementChild.remove();
 }
+
+/** A value the gateway does not score (demo, test, calibrating, invalid, questionable): the reason, shown under it. */
+export function unscoredNote(vital) {
+  return vital?.unscored ? el('div', { class: 'unscored', title: 'not scored, never alarms' }, `not scored: ${vital.unscored}`) : null;
+}
+
+/** Beside the current NEWS2: the peak of a standing NEWS2 alarm when it differs (e.g. latched at 7, now 0). */
+export function news2Peak(alarm, total) {
+  if (!alarm || alarm.worstValue === undefined || alarm.worstValue === total) return null;
+  return el('span', { class: `news2-peak p-${alarm.priority}` }, ` · peak ${alarm.worstValue}${alarm.latched ? ' (latched)' : ''}`);
+}

@@ -1,7 +1,7 @@
 // The ward overview: one tile per bed in the ward's configured order, sized so that every bed fits the screen
 // (24 on 1920x1080, 30 on 2560x1440); on a narrow screen (tablet) a list sorted by severity.
 import { conditionText, deviceState, marker, news2Risk, num, paramShort, patientText, priorityLabel, unitText, words } from './format.js';
-import { el, keyed, since } from './render.js';
+import { el, keyed, news2Peak, since, unscoredNote } from './render.js';
 
 const MAIN_PARAMS = ['hr', 'spo2', 'rr', 'sbp', 'temp'];
 const STALE_VALUE_MS = 60_000;
@@ -40,10 +40,11 @@ function vitalCell(p, b, alarm, now) {
   const old = v && now - v.at > STALE_VALUE_MS;
   const value = p === 'sbp' && v && b.vitals.dbp ? `${num(v.value, p)}/${num(b.vitals.dbp.value, 'dbp')}` : v ? num(v.value, p) : '—';
   const label = p === 'sbp' && b.vitals.dbp ? 'BP' : paramShort(p);
-  return el('div', { class: `vital ${v ? '' : 'missing'} ${old ? 'old' : ''} ${alarm ? `in-alarm p-${alarm.priority}` : ''}`, 'data-param': p },
+  return el('div', { class: `vital ${v ? '' : 'missing'} ${old ? 'old' : ''} ${v?.unscored ? 'unscored' : ''} ${alarm ? `in-alarm p-${alarm.priority}` : ''}`, 'data-param': p },
     el('div', { class: 'name' }, alarm ? markerSpan(alarm.priority) : null, alarm ? el('span', { class: 'sr-only' }, `${priorityLabel(alarm.priority)}: `) : null, label, ' ', el('span', { class: 'unit' }, unitText(p))),
     el('div', { class: 'value' }, value),
-    el('div', { class: 'age' }, v ? since(v.at, '', ' ago') : 'no value'));
+    el('div', { class: 'age' }, v ? since(v.at, '', ' ago') : 'no value'),
+    unscoredNote(v));
 }
 
 /** NEWS2 with its band; an incomplete score is a lower bound ("≥ 3", no band), and nothing measured shows "—". */
@@ -52,7 +53,7 @@ function news2Cell(n, alarm, hasValues) {
   return el('div', { class: `vital news2 band-${n.risk} ${n.complete ? '' : 'incomplete'} ${alarm ? `in-alarm p-${alarm.priority}` : ''}`, 'data-param': 'news2', title: n.complete ? '' : `Incomplete: ${n.missing.map(paramShort).join(', ')} missing` },
     el('div', { class: 'name' }, alarm ? markerSpan(alarm.priority) : null, 'NEWS2'),
     el('div', { class: 'value' }, n.complete ? String(n.total) : `≥${n.total}`),
-    el('div', { class: 'age band-text' }, n.complete ? news2Risk(n.risk).replace(/ \(.*\)$/, '') : 'incomplete'));
+    el('div', { class: 'age band-text' }, n.complete ? news2Risk(n.risk).replace(/ \(.*\)$/, '') : 'incomplete', news2Peak(alarm, n.total)));
 }
 
 function tile(b, ctx) {
@@ -89,7 +90,7 @@ export function renderTiles(container, ctx) {
   const beds = ctx.state.beds;
   const minute = Math.floor(ctx.now / 10_000);
   keyed(container, beds, (b) => b.id,
-    (b) => JSON.stringify([b, ctx.alarms.filter((a) => a.bed === b.id).map((a) => [a.id, a.priority, a.state, a.param, a.condition]), ctx.setup.beds[b.id]?.patient, ctx.state.devices.filter((d) => d.bed === b.id), minute, words().paramOrder.length]),
+    (b) => JSON.stringify([b, ctx.alarms.filter((a) => a.bed === b.id).map((a) => [a.id, a.priority, a.state, a.param, a.condition, a.latched, a.worstValue]), ctx.setup.beds[b.id]?.patient, ctx.state.devices.filter((d) => d.bed === b.id), minute, words().paramOrder.length]),
     (b) => tile(b, ctx));
   const order = list ? [...beds].map((b) => [b.id, severity(ctx.alarms.filter((a) => a.bed === b.id), b.news2)]).sort((x, y) => y[1] - x[1]).map(([id]) => id) : beds.map((b) => b.id);
   for (const node of container.children) node.style.order = String(order.indexOf(node.dataset.key));
