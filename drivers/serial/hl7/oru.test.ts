@@ -163,6 +163,30 @@ describe('decodeHl7Message: PCD-01 ORU^R01', () => {
     expect(d.result.error).toBeUndefined();
   });
 
+  it('answers AE with the ObxRejection reason for bad values of a mapped code; an unmapped numeric is taken (AA)', () => {
+    const cases: Array<[string, string]> = [
+      [obx(1, '150456^MDC_PULS_OXIM_SAT_O2^MDC', 'ninety', '%'), 'not-a-number'],
+      [obx(1, '150456^MDC_PULS_OXIM_SAT_O2^MDC', '140', '%'), 'implausible'],
+      [obx(1, '147842^MDC_ECG_HEART_RATE^MDC', '64', '262688^MDC_DIM_PERCENT^MDC'), 'wrong-unit'],
+      [obx(1, '150364^MDC_TEMP_BODY^MDC', '37', ''), 'no-unit'],
+      [obx(1, '150037^MDC_PRESS_BLD_ART_ABP_SYS^MDC', '120', ''), 'no-unit'],
+    ];
+    for (const [line, reason] of cases) {
+      const d = one(line);
+      expect(d.rejected.map((r) => r.reason), line).toEqual([reason]);
+      expect(d.verdict, line).toBe('error');
+    }
+    for (const line of [
+      obx(1, '152872^MDC_CONC_MAC^MDC', '1.1', '%'), // a code nothing maps
+      obx(1, '150364^MDC_TEMP_BODY^MDC', '37', 'furlongs'), // a unit nobody can read: kept as sent
+    ]) {
+      const d = one(line);
+      expect(d.result.items.map((i) => i.kind), line).toEqual(['unmapped']);
+      expect(d.rejected, line).toEqual([]);
+      expect(d.verdict, line).toBe('accept');
+    }
+  });
+
   it('reports non-ORU and unparseable messages as errors', () => {
     expect(decodeHl7Message('garbage').result.error).toMatch(/^hl7: no MSH/);
     const adt = decodeHl7Message('MSH|^~\\&|A|B|||20240101||ADT^A01|X1|P|2.5\rPID|||1\r');
