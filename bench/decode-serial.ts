@@ -3,8 +3,11 @@
  * realistic byte stream, counted in observations (readings + condition reports) per second.
  * Both per CPU-second of this process (robust when other work shares the machine) and per wall second.
  * Run: npx tsx bench/decode-serial.ts [seconds-per-codec]   (default 2)
- * Prints a Markdown table. Target: > 200,000 obs/s for masimo and hl7.
+ * Prints a Markdown table. Target: > 200,000 obs/s for masimo, hl7, hl7-icu and ansar-b.
+ * hl7-icu: an ICU PCD-01 message (invasive pressures, PA, CVP, EtCO2, PVC, an alarm row, an unmapped code);
+ * ansar-b: the real Ivy 450C capture (test/fixtures/captures/) repeated.
  */
+import { readFileSync } from 'node:fs';
 import { getSerialDialect } from '../drivers/serial/dialects.js';
 import { pcd01Message } from '../drivers/serial/hl7/fixtures.js';
 import { encodeMllp } from '../drivers/serial/hl7/mllp.js';
@@ -34,9 +37,36 @@ function ndjsonStream(lines: number): Buffer {
   return Buffer.from(out.join(''));
 }
 
+function hl7IcuStream(messages: number): Buffer {
+  const obx = [
+    'OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.147842|96|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||F',
+    'OBX|2|NM|148065^MDC_ECG_V_P_C_CNT^MDC|1.1.1.148065|4|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||F',
+    'OBX|3|NM|150037^MDC_PRESS_BLD_ART_ABP_SYS^MDC|1.2.1.150037|112|266016^MDC_DIM_MMHG^MDC|||||F',
+    'OBX|4|NM|150038^MDC_PRESS_BLD_ART_ABP_DIA^MDC|1.2.1.150038|61|266016^MDC_DIM_MMHG^MDC|||||F',
+    'OBX|5|NM|150039^MDC_PRESS_BLD_ART_ABP_MEAN^MDC|1.2.1.150039|78|266016^MDC_DIM_MMHG^MDC|||||F',
+    'OBX|6|NM|150045^MDC_PRESS_BLD_ART_PULM_SYS^MDC|1.3.1.150045|34|266016^MDC_DIM_MMHG^MDC|||||F',
+    'OBX|7|NM|150047^MDC_PRESS_BLD_ART_PULM_MEAN^MDC|1.3.1.150047|22|266016^MDC_DIM_MMHG^MDC|||||F',
+    'OBX|8|NM|150087^MDC_PRESS_BLD_VEN_CENT_MEAN^MDC|1.4.1.150087|11|266016^MDC_DIM_MMHG^MDC|||||F',
+    'OBX|9|NM|151728^MDC_AWAY_CO2_ET^MDC|1.5.1.151728|36|266016^MDC_DIM_MMHG^MDC|||||F',
+    'OBX|10|NM|0002-5012^awRR^MDIL|1.5.1|14|rpm|||||F',
+    'OBX|11|NM|152872^MDC_CONC_MAC^MDC|1.6.1.152872|0.8|262688^MDC_DIM_PERCENT^MDC|||||F',
+    'OBX|12|CWE|^MDC_EVT_ECG_V_P_C_RUN^MDC|1.1.1.1|^PVC run|||PM~SP|||F',
+  ];
+  const parts: Buffer[] = [];
+  for (let i = 0; i < messages; i++) parts.push(encodeMllp(pcd01Message({ controlId: `I${i}`, bed: `ICU-${i % 12}`, obx })));
+  return Buffer.concat(parts);
+}
+
+function ansarStream(copies: number): Buffer {
+  const capture = readFileSync(new URL('../test/fixtures/captures/ivy450c.ansar-b.bin', import.meta.url));
+  return Buffer.concat(Array.from({ length: copies }, () => capture));
+}
+
+type Name = 'masimo' | 'hl7' | 'hl7-icu' | 'ndjson' | 'ansar-b';
+
 /** Feeds the stream in 64-byte chunks (a serial read size) through the codec's own framer. */
-function runOnce(name: 'masimo' | 'hl7' | 'ndjson', stream: Buffer): { obs: number; frames: number; errors: number } {
-  const codec = getSerialDialect(name);
+function runOnce(name: Name, stream: Buffer): { obs: number; frames: number; errors: number } {
+  const codec = getSerialDialect(name === 'hl7-icu' ? 'hl7' : name);
   if (!codec || codec.kind === 'session') throw new Error(`no stream dialect ${name}`);
   let obs = 0;
   let frames = 0;
@@ -67,8 +97,8 @@ function runOnce(name: 'masimo' | 'hl7' | 'ndjson', stream: Buffer): { obs: numb
 }
 
 const rows: string[] = [];
-const streams = { masimo: masimoStream(20_000), hl7: hl7Stream(5_000), ndjson: ndjsonStream(20_000) } as const;
-for (const name of ['masimo', 'hl7', 'ndjson'] as const) {
+const streams: Record<Name, Buffer> = { masimo: masimoStream(20_000), hl7: hl7Stream(5_000), 'hl7-icu': hl7IcuStream(5_000), ndjson: ndjsonStream(20_000), 'ansar-b': ansarStream(200) };
+for (const name of ['masimo', 'hl7', 'hl7-icu', 'ndjson', 'ansar-b'] as const) {
   const stream = streams[name];
   runOnce(name, stream); // warm-up
   let obs = 0;

@@ -4,7 +4,8 @@ import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import type { ConnectionState } from '../drivers/core/connection.js';
 import { RecentKeys } from '../drivers/core/recent-keys.js';
 import type { DriverSink } from '../drivers/core/driver.js';
-import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Observation, Reading } from '../drivers/core/observation.js';
+import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Observation, Reading, UnmappedReading } from '../drivers/core/observation.js';
+import type { ParamName } from '../drivers/core/parameters.js';
 import { isPlausible } from '../drivers/core/parameters.js';
 import { isScorable } from '../drivers/core/quality.js';
 import { withTemperatureSite } from '../drivers/core/temperature-site.js';
@@ -56,6 +57,10 @@ export interface IngestOptions {
  */
 export class Ingest implements DriverSink {
   private readonly devices = new Map<string, DeviceConfig>();
+  /** Per device, the priorities of its own alarms currently annunciated. */
+  private readonly deviceAlarmLevels = new Map<string, Set<string>>();
+  /** device + code pairs already logged as unmapped. */
+  private readonly unmappedLogged = new Set<string>();
   private readonly presence: DevicePresence;
   private readonly rejections: Counter<'source' | 'reason'>;
   /** Samples seen in the last 10 minutes, for de-duplication of redelivered ones. */
@@ -142,7 +147,8 @@ export class Ingest implements DriverSink {
     for (const item of result.items) {
       if (item.kind === 'reading') this.acceptReading(deviceId, item, 'mqtt');
       else if (item.kind === 'condition') this.condition(deviceId, item);
-      else this.event(deviceId, item);
+      else if (item.kind === 'event') this.event(deviceId, item);
+      else this.unmapped(deviceId, item);
     }
   }
 
@@ -209,6 +215,47 @@ export class Ingest implements DriverSink {
     if (isScorable(o.flags)) this.opts.news2Soon(o.bedId);
   }
 
+  /**
+   * DriverSink: a numeric whose code the parameter table does not map. Stored (param `unmapped:<code>`, flag
+   * 'unmapped', the unit as sent), shown on the bed's "more" row, counted by code; never given to the rules.
+   * Logged once per code and device.
+   */
+  unmapped(deviceId: string, u: UnmappedReading): void {
+    this.presence.data(deviceId);
+    const device = this.devices.get(deviceId);
+    if (!device || !Number.isFinite(u.value)) return;
+    const now = this.opts.now();
+    const key = `${deviceId}\u0000${u.code}`;
+    if (!this.unmappedLogged.has(key) && this.unmappedLogged.size < 10_000) {
+      this.unmappedLogged.add(key);
+      this.opts.log.info({ deviceId, code: u.code, label: u.label, unit: u.unit, channel: u.channel }, 'ingest: numeric with an unmapped code kept as unmapped (stored and shown, never scored)');
+    }
+    this.opts.metrics.recordUnmapped(u.code);
+    const o: Observation = {
+      // The store keeps any name; the rules never see this observation.
+      param: `unmapped:${u.code}` as ParamName,
+      value: u.value,
+      unit: u.unit,
+      channel: u.channel,
+      site: undefined,
+      sourceTs: u.sourceTs,
+      sourceSeq: undefined,
+      sourceMessageId: undefined,
+      flags: ['unmapped'],
+      gatewayId: this.opts.gatewayId,
+      deviceId,
+      bedId: device.bed,
+      source: device.transport,
+      receivedAt: now,
+      seq: this.opts.store.nextSeq(),
+    };
+    if (!this.opts.store.queueObservation(o)) this.opts.metrics.recordDrop('queue-full');
+    const more = { code: u.code, ...(u.label ? { label: u.label } : {}), value: u.value, unit: u.unit, ...(u.channel ? { channel: u.channel } : {}), at: now, deviceId };
+    this.opts.ward.more(device.bed, more);
+    const screen = this.opts.screen();
+    if (screen && screen.clientCount > 0) screen.broadcast({ type: 'more', bed: device.bed, more });
+  }
+
   /** DriverSink: a technical condition a codec reported (sensor off, low battery ...). */
   condition(deviceId: string, report: ConditionReport): void {
     const device = this.devices.get(deviceId);
@@ -258,6 +305,22 @@ export class Ingest implements DriverSink {
     if (!device) return;
     this.opts.ward.deviceAlarms(device.bed, deviceId, alarms.map((a) => ({ kind: a.kind, priority: a.priority, text: a.text })));
     this.opts.broadcastBed(device.bed);
+    // The device's own alarms reach the buzzer and the screen at the device's priority (one alarm per priority and
+    // device, its detail the device's texts); an empty list clears them. Acknowledging at the gateway silences the
+    // gateway's annunciation only: the device keeps alarming until it clears.
+    const now = this.opts.now();
+    const seen = this.deviceAlarmLevels.get(deviceId) ?? new Set<string>();
+    const next = new Set<string>();
+    for (const p of ['high', 'medium', 'low'] as const) {
+      const texts = alarms.filter((a) => a.priority === p).map((a) => a.text);
+      if (texts.length > 0) {
+        next.add(p);
+        if (!seen.has(p)) this.opts.apply(this.opts.rules.technical({ bed: device.bed, deviceId, condition: `device-alarm-${p}`, active: true, at: now, detail: texts.join('; ') }));
+      } else if (seen.has(p)) {
+        this.opts.apply(this.opts.rules.technical({ bed: device.bed, deviceId, condition: `device-alarm-${p}`, active: false, at: now }));
+      }
+    }
+    this.deviceAlarmLevels.set(deviceId, next);
   }
 
   /** DriverSink: something a device sent that was read but not taken; counted per reason, logged rate-limited. */

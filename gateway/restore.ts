@@ -1,4 +1,5 @@
 import type { GatewayConfig } from '../config/schema.js';
+import { isParamName } from '../drivers/core/parameters.js';
 import type { RulesEngine } from '../rules/engine.js';
 import { restoreBedSettings } from './bed-settings.js';
 import type { Logger } from './log.js';
@@ -19,6 +20,12 @@ export function restoreFromStore(o: { config: GatewayConfig; store: Store; rules
   // for an hour after a watchdog restart). Limit alarms start from new data only.
   const known = new Set(config.devices.map((d) => d.id));
   const recent = store.recentObservations(o.now - 30 * 60_000).filter((x) => known.has(x.deviceId));
-  for (const x of recent) ward.observation(x);
-  rules.primeNews2(recent);
+  const mapped = recent.filter((x) => isParamName(x.param));
+  for (const x of mapped) ward.observation(x);
+  // Unmapped numerics (param "unmapped:<code>") go back to the "more" row only.
+  for (const x of recent) {
+    if (!x.param.startsWith('unmapped:')) continue;
+    ward.more(x.bedId, { code: x.param.slice('unmapped:'.length), value: x.value, unit: x.unit, ...(x.channel ? { channel: x.channel } : {}), at: x.receivedAt, deviceId: x.deviceId });
+  }
+  rules.primeNews2(mapped);
 }

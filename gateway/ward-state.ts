@@ -31,6 +31,17 @@ export interface CentralView {
   at: number;
 }
 
+/** One unmapped numeric as last received: shown as sent, never scored. */
+export interface MoreValue {
+  code: string;
+  label?: string;
+  value: number;
+  unit: string;
+  channel?: string;
+  at: number;
+  deviceId: string;
+}
+
 export interface BedView {
   id: string;
   label: string;
@@ -42,6 +53,8 @@ export interface BedView {
   audioPausedUntil?: number;
   /** The patient the centre admitted to this bed (admit/discharge downlink); absent when discharged or unknown. */
   patient?: { id: string; name?: string };
+  /** Numerics with codes the parameter table does not map (the screen's "more" row), by code and channel. */
+  more?: Record<string, MoreValue>;
   /** Alarms the bedside devices show themselves (e.g. an IntelliVue's alarm list), per device. */
   deviceAlarms?: Record<string, Array<{ kind: string; priority: string; text: string }>>;
 }
@@ -137,6 +150,13 @@ export class WardState {
     return vital;
   }
 
+  /** An unmapped numeric: the bed's "more" row keeps the latest per code and channel. */
+  more(bedId: string, v: MoreValue): void {
+    const bed = this.beds.get(bedId);
+    if (!bed) return;
+    (bed.more ??= {})[v.channel ? `${v.code}|${v.channel}` : v.code] = v;
+  }
+
   /** A device left 'connected': its live values are withdrawn (shown as missing, not as stale numbers). */
   device(id: string, state: ConnectionState, reason: string, at: number): DeviceView | undefined {
     const d = this.devices.get(id);
@@ -145,6 +165,7 @@ export class WardState {
     if (state === 'disconnected' || state === 'quiet') {
       const bed = this.beds.get(d.bed);
       if (bed) for (const [param, v] of Object.entries(bed.vitals)) if (v.deviceId === id) delete bed.vitals[param];
+      if (bed?.more) for (const [key, v] of Object.entries(bed.more)) if (v.deviceId === id) delete bed.more[key];
     }
     return d;
   }

@@ -21,6 +21,7 @@ export function score(s: EngineState, bed: BedState, now: number): News2Result {
     acvpu: fresh(s, bed.acvpu, now)?.v,
     temp: vit('temp'),
   });
+  if (r.subscores.sbp !== undefined && fresh(s, bed.news2Vitals.sbp, now, false)?.from === 'abp_sys') r.sbpFrom = 'arterial';
   bed.news2Sub = { rr: r.subscores.rr, spo2: r.subscores.spo2, sbp: r.subscores.sbp, pulse: r.subscores.hr, temp: r.subscores.temp };
   return r;
 }

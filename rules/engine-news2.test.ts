@@ -24,6 +24,23 @@ describe('NEWS2 in the engine', () => {
     expect(e.news2('b1', s(3)).subscores.hr).toBe(3);
   });
 
+  it('takes the systolic from the newest of the cuff and the arterial line, and says when it was the arterial line', () => {
+    const e = engine();
+    normalBed(e, 'b1', s(0)); // cuff sbp 120
+    expect(e.news2('b1', s(1)).sbpFrom).toBeUndefined();
+    e.observe(obs('b1', 'abp_sys', 88, s(2))); // arterial line, newer: scores 3
+    const art = e.news2('b1', s(3));
+    expect(art.subscores.sbp).toBe(3);
+    expect(art.sbpFrom).toBe('arterial');
+    e.observe(obs('b1', 'sbp', 125, s(4))); // a newer cuff reading wins again
+    const cuff = e.news2('b1', s(5));
+    expect(cuff.subscores.sbp).toBe(0);
+    expect(cuff.sbpFrom).toBeUndefined();
+    // Pulmonary or central venous pressures never enter NEWS2.
+    e.observe(obs('b1', 'pap_sys', 60, s(6)));
+    expect(e.news2('b1', s(7)).subscores.sbp).toBe(0);
+  });
+
   it('becomes incomplete when a value is older than the freshness window', () => {
     const e = engine({ freshnessSeconds: 600 });
     normalBed(e, 'b1', s(0));

@@ -43,7 +43,7 @@ export function news2Value(s: EngineState, bed: BedState, o: Observation, at: nu
   if (!vital || !s.config.news2.enabled) return;
   const prev = bed.news2Vitals[vital];
   const wasFresh = prev !== undefined && at - prev.at <= s.freshMs;
-  bed.news2Vitals[vital] = { v: o.value, at };
+  bed.news2Vitals[vital] = vital === 'sbp' ? { v: o.value, at, from: o.param } : { v: o.value, at };
   const sub = vitalSubscore(s, bed, vital, o.value, at);
   if (!wasFresh || sub !== bed.news2Sub[vital]) evaluateNews2(s, bed, at, by, out);
 }
@@ -55,6 +55,6 @@ export function primeNews2(s: EngineState, observations: Iterable<Observation>):
     if (!vital || !Number.isFinite(o.value) || !isScorable(o.flags)) continue;
     const bed = s.bed(o.bedId);
     const prev = bed.news2Vitals[vital];
-    if (!prev || o.receivedAt >= prev.at) bed.news2Vitals[vital] = { v: o.value, at: o.receivedAt };
+    if (!prev || o.receivedAt >= prev.at) bed.news2Vitals[vital] = vital === 'sbp' ? { v: o.value, at: o.receivedAt, from: o.param } : { v: o.value, at: o.receivedAt };
   }
 }

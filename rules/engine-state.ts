@@ -22,7 +22,12 @@ export const priorityOf = (rank: number): Priority => RANK_PRIORITY[Math.max(1, 
 
 
 export type News2Vital = 'rr' | 'spo2' | 'sbp' | 'pulse' | 'temp';
-export const NEWS2_OF: Partial<Record<ParamName, News2Vital>> = { rr: 'rr', spo2: 'spo2', sbp: 'sbp', hr: 'pulse', pr: 'pulse', temp: 'temp' };
+/**
+ * The parameters NEWS2 scores. Systolic pressure is the newest of the cuff (sbp) and the arterial line (abp_sys):
+ * RCP NEWS2 (2017) scores systolic blood pressure without prescribing how it is measured; the result says which
+ * was used (News2Result.sbpFrom).
+ */
+export const NEWS2_OF: Partial<Record<ParamName, News2Vital>> = { rr: 'rr', spo2: 'spo2', sbp: 'sbp', abp_sys: 'sbp', hr: 'pulse', pr: 'pulse', temp: 'temp' };
 
 export interface Alarm {
   id: string;
@@ -107,6 +112,8 @@ export interface DeviceState {
 export interface Timed<T> {
   v: T;
   at: number;
+  /** The parameter the value came from, where a NEWS2 input has more than one (systolic: cuff or arterial). */
+  from?: ParamName;
 }
 
 export interface BedState {

@@ -29,3 +29,15 @@ describe('built-in profiles', () => {
     ]);
   });
 });
+
+describe('the built-in high-dependency profile', () => {
+  it('loads, keeps the adult limits and adds the arterial, capnography and ICP limits', async () => {
+    const { loadBuiltinProfile } = await import('./profiles.js');
+    const hd = loadBuiltinProfile('high-dependency');
+    const adult = loadBuiltinProfile('adult');
+    for (const [p, limits] of Object.entries(adult.params)) expect(hd.params[p as keyof typeof hd.params], p).toEqual(limits);
+    expect(hd.params.abp_sys?.low).toEqual([{ below: 91, priority: 'medium' }, { below: 80, priority: 'high' }]);
+    expect(hd.params.etco2?.low?.[0]).toEqual({ below: 30, priority: 'medium' });
+    expect(hd.params.icp?.high?.[0]).toEqual({ above: 22, priority: 'medium' });
+  });
+});

@@ -42,6 +42,13 @@ export const TECHNICAL_CONDITIONS = {
   'low-battery': { priority: 'low', label: 'Low battery', scope: 'device', raisedBy: 'device' },
   'data-invalid': { priority: 'low', label: 'Data invalid', scope: 'device', raisedBy: 'device' },
   'device-alarm-silenced': { priority: 'low', label: 'Device alarm silenced', scope: 'device', raisedBy: 'device' },
+  /**
+   * The monitor's own alarm (IntelliVue alarm list, HL7 alarm OBX rows), annunciated at the device's priority as a
+   * secondary alarm system (IEC 60601-1-8, distributed alarm system); cleared when the device clears it.
+   */
+  'device-alarm-high': { priority: 'high', label: "Device's own alarm (high)", scope: 'device', raisedBy: 'device' },
+  'device-alarm-medium': { priority: 'medium', label: "Device's own alarm (medium)", scope: 'device', raisedBy: 'device' },
+  'device-alarm-low': { priority: 'low', label: "Device's own alarm (low)", scope: 'device', raisedBy: 'device' },
   'device-disconnected': { priority: 'medium', label: 'Device disconnected', scope: 'device', raisedBy: 'driver' },
   'no-data': { priority: 'medium', label: 'No data', scope: 'device', raisedBy: 'rules' },
   // Sending, but nothing scorable (demo, test, invalid, questionable ...): the bed is as unmonitored as a silent one.

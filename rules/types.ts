@@ -98,6 +98,8 @@ export interface News2Result {
   risk: 'low' | 'low-medium' | 'medium' | 'high';
   complete: boolean;
   missing: string[];
+  /** Set when the systolic scored came from the arterial line (abp_sys); absent: from the cuff. */
+  sbpFrom?: 'arterial';
 }
 
 /** What the engine returns from every call: events in the order they happened. */

@@ -59,3 +59,11 @@ describe('the wire contract', () => {
     for (const junk of ['', '{', 'null', '[]', '42', '{"schema":"wardgate/admission"}']) expect(parseDownlink(junk)).toHaveProperty('error');
   });
 });
+
+describe('the incident vitals', () => {
+  it('the schema lists every canonical parameter, so a vitals snapshot with any of them validates', async () => {
+    const { PARAM_NAMES } = await import('../drivers/core/parameters.js');
+    const s = loadSchema('incident-event') as unknown as { $defs: { incident: { properties: { vitals: { properties: Record<string, unknown> } } } } };
+    expect(Object.keys(s.$defs.incident.properties.vitals.properties).sort()).toEqual([...PARAM_NAMES].sort());
+  });
+});

@@ -45,6 +45,7 @@ export interface WireIncident {
     risk: 'low' | 'low-medium' | 'medium' | 'high';
     complete: boolean;
     missing: string[];
+    sbpFrom?: 'cuff' | 'arterial';
   };
   message: string;
 }

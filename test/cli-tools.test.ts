@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -100,5 +101,31 @@ describe('wardgate news2 and replay', () => {
     expect(a.status).toBe(0);
     expect(a.lines).toEqual(b.lines);
     expect(a.lines.some((l) => (l.alarm as { condition?: string } | undefined)?.condition === 'hr-high')).toBe(true);
+  });
+});
+
+describe('wardgate decode --hex for the stream codecs, with the source code and channel on every line', () => {
+  it('hl7 --hex: an MLLP message as hex lines decodes with MDC codes and OBX-4 channels; unmapped codes show as unmapped', () => {
+    const msg = pcd01Message({
+      obx: [
+        'OBX|1|NM|150037^MDC_PRESS_BLD_ART_ABP_SYS^MDC|1.2.1.150037|118|266016^MDC_DIM_MMHG^MDC|||||F',
+        'OBX|2|NM|152872^MDC_CONC_MAC^MDC|1.6.1|0.8|262688^MDC_DIM_PERCENT^MDC|||||F',
+      ],
+    });
+    const hex = encodeMllp(msg).toString('hex');
+    const r = wardgate(['decode', '--codec', 'hl7', '--hex'], `${hex.slice(0, 100)}\n${hex.slice(100)}\n`);
+    expect(r.status).toBe(0);
+    expect(r.lines.find((l) => l.param === 'abp_sys')).toMatchObject({ value: 118, unit: 'mm[Hg]', channel: '1.2.1.150037', code: 'MDC:150037' });
+    expect(r.lines.find((l) => l.code === 'MDC:152872')).toMatchObject({ label: 'MDC_CONC_MAC', value: 0.8, unit: 'MDC_DIM_PERCENT', channel: '1.6.1' });
+    expect(wardgate(['decode', '--codec', 'hl7', '--hex'], 'zz\n').status).toBe(65);
+  });
+
+  it('ansar-b --hex: the Ivy 450C capture as hex decodes to its values with the dialect codes', () => {
+    const bytes = readFileSync(join(REPO, 'test/fixtures/captures/ivy450c.ansar-b.bin'));
+    const hexLines = (bytes.toString('hex').match(/.{1,64}/g) ?? []).join('\n');
+    const r = wardgate(['decode', '--codec', 'ansar-b', '--hex'], `${hexLines}\n`);
+    expect(r.status).toBe(0);
+    expect(r.lines.filter((l) => l.param === 'hr')).toHaveLength(27);
+    expect(r.lines).toContainEqual({ param: 'sbp', value: 121, unit: 'mm[Hg]', code: 'ANSAR-B:NIBP' });
   });
 });

@@ -38,7 +38,7 @@ describe('docs tables equal their registries', () => {
       ['parameter', 'label', 'unit (UCUM)', 'LOINC', 'MDC'],
       PARAM_NAMES.map((n) => {
         const p = PARAMETERS[n];
-        return [`\`${n}\``, p.label, p.unit, p.loinc, `${p.mdcRef} (${p.mdc})`];
+        return [`\`${n}\``, p.label, p.unit, p.loinc ?? '', `${p.mdcRef} (${p.mdc})`];
       }),
     );
     expect(tableIn(architecture, 'parameters'), `expected:\n${expected}`).toBe(expected);

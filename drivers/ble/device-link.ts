@@ -239,7 +239,7 @@ export class DeviceLink {
         } else if (item.kind === 'condition') {
           const { kind: _k, ...report } = item;
           this.sink.condition(id, report);
-        } else {
+        } else if (item.kind === 'event') {
           const { kind: _k, ...event } = item;
           this.sink.event(id, event);
         }

@@ -1,4 +1,4 @@
-import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Reading } from './observation.js';
+import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Reading, UnmappedReading } from './observation.js';
 
 /**
  * Per-device connection state shared by every driver.
@@ -21,6 +21,8 @@ export interface DriverSink {
   connection(deviceId: string, state: ConnectionState, reason: string): void;
   /** A frame or line that could not be decoded: counted per codec, logged rate-limited by the gateway. */
   decodeError(codec: string, deviceId: string, error: string): void;
+  /** A numeric with a code the parameter table does not map (stored and shown as unmapped, never scored). */
+  unmapped?(deviceId: string, reading: UnmappedReading): void;
   /**
    * Something a device sent that the gateway did not take although the frame itself was read (a value that is not
    * a number, a wrong unit, a message for a bed nobody configured, a resent duplicate): counted per reason and

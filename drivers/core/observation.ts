@@ -12,7 +12,8 @@ export type QualityFlag =
   | 'interference'
   | 'out-of-range' // outside the physically plausible range; dropped before rules
   | 'clock-unsynced' // the gateway clock was not synchronised when this was received
-  | 'device-alarm'; // the device itself flagged this value as in alarm
+  | 'device-alarm' // the device itself flagged this value as in alarm
+  | 'unmapped'; // a code the parameter table does not map: stored, shown and synced as is, never scored
 
 /**
  * One decoded value as a codec produces it, before the gateway knows the bed, device or sequence.
@@ -25,6 +26,8 @@ export interface Reading {
   unit: string;
   /** Distinguishes two sources of the same parameter on one device (e.g. two temperatures). */
   channel?: string;
+  /** The code the device sent for it ('MDC:150037', 'MDIL:0002-4a15', 'NOM:0x4a15'), for the decode tool. */
+  code?: string;
   /** Where a temperature was taken, when the source says so (temperature-site.ts). */
   site?: TemperatureSite;
   /** Device clock, epoch ms, when the source carries a timestamp. */
@@ -49,6 +52,9 @@ export type TechnicalCondition =
   | 'low-battery'
   | 'data-invalid'
   | 'device-alarm-silenced'
+  | 'device-alarm-high'
+  | 'device-alarm-medium'
+  | 'device-alarm-low'
   | 'device-disconnected'
   | 'no-data'
   | 'no-valid-data'
@@ -83,8 +89,25 @@ export interface DeviceAlarmReport {
   sourceTs?: number;
 }
 
+/**
+ * A numeric whose code the parameter table does not map. It is not dropped: the gateway stores it, shows it on the
+ * screen's "more" row and counts it by code, and never scores it.
+ */
+export interface UnmappedReading {
+  /** The code with its system, as the device sent it: 'MDC:150300', 'MDIL:0002-4bb0', 'NOM:0x4bb0', 'LN:1234-5'. */
+  code: string;
+  /** The device's own name for it (reference id, label), when it sends one. */
+  label?: string;
+  value: number;
+  /** The unit as the device sent it (not normalised). */
+  unit: string;
+  channel?: string;
+  sourceTs?: number;
+}
+
 export type Decoded =
   | ({ kind: 'reading' } & Reading)
+  | ({ kind: 'unmapped' } & UnmappedReading)
   | ({ kind: 'condition' } & ConditionReport)
   | ({ kind: 'event' } & DeviceEvent);
 

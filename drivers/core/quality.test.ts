@@ -7,7 +7,7 @@ import { isScorable, QUALITY_FLAGS, unscoredReason } from './quality.js';
 
 describe('one table of which quality flags block scoring, for every codec with a measurement status', () => {
   it('demo, test, calibration, invalid and questionable block scoring; the device\'s own abnormal flag does not', () => {
-    for (const f of ['demo', 'test', 'calibration', 'invalid', 'questionable', 'out-of-range'] as const) expect(QUALITY_FLAGS[f].blocksScoring, f).toBe(true);
+    for (const f of ['demo', 'test', 'calibration', 'invalid', 'questionable', 'out-of-range', 'unmapped'] as const) expect(QUALITY_FLAGS[f].blocksScoring, f).toBe(true);
     for (const f of ['device-alarm', 'low-perfusion', 'interference', 'clock-unsynced'] as const) expect(QUALITY_FLAGS[f].blocksScoring, f).toBe(false);
     expect(unscoredReason(['device-alarm', 'demo'])).toBe('demo data');
     expect(unscoredReason(['device-alarm'])).toBeUndefined();

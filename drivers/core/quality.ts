@@ -27,6 +27,8 @@ export const QUALITY_FLAGS: Readonly<Record<QualityFlag, QualityInfo>> = {
   interference: { blocksScoring: false, reason: 'interference' },
   'clock-unsynced': { blocksScoring: false, reason: 'gateway clock not synchronised' },
   'device-alarm': { blocksScoring: false, reason: 'device: abnormal' },
+  // A code the parameter table does not map: stored, shown and synced as sent, never given to the rules.
+  unmapped: { blocksScoring: true, reason: 'unmapped code' },
 };
 
 /** Whether a value with these flags may be scored and alarmed on. */

@@ -1,3 +1,4 @@
+import { ansarBDialect } from './ansar-b/codec.js';
 import type { SerialDialect } from './dialect.js';
 import { hl7Dialect } from './hl7/dialect.js';
 import { intellivueDialect } from './intellivue/codec.js';
@@ -16,6 +17,7 @@ const BUILT_IN: readonly SerialDialect[] = [
   hl7Dialect,
   ndjsonDialect,
   intellivueDialect,
+  ansarBDialect,
 ];
 
 const registry = new Map<string, SerialDialect>(BUILT_IN.map((d) => [d.name, d]));

@@ -272,6 +272,9 @@ class PortRunner {
       } else if (item.kind === 'condition') {
         const { kind: _k, ...report } = item;
         this.safe(() => this.sink.condition(id, report));
+      } else if (item.kind === 'unmapped') {
+        const { kind: _k, ...unmapped } = item;
+        this.safe(() => this.sink.unmapped?.(id, unmapped));
       } else {
         const { kind: _k, ...event } = item;
         this.safe(() => this.sink.event(id, event));

@@ -134,3 +134,24 @@ describe('MllpListener over real TCP sockets', () => {
     await sink.waitFor('connected again', () => sink.lastState('hl7:WARD7:B9') === 'connected');
   });
 });
+
+describe('MllpListener: a central station forwarding many beds on one connection', () => {
+  it('keeps patients apart by OBX-18 equipment or PID-3 when PV1-3 is absent, and passes on unmapped values and device alarms', async () => {
+    const sink = new RecordingSink();
+    listener = new MllpListener({ sink, port: 0, maxSilenceMs: 5000 });
+    await listener.start();
+    const { socket, acks } = await client(listener.address().port);
+    const noBed = (msg: string) => msg.replace(/\rPV1\|[^\r]*/, '');
+    const obx = (eq: string) => [`OBX|1|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1|96|%|||||F|||||||${eq}^EUI-64`, 'OBX|2|NM|152872^MDC_CONC_MAC^MDC|1.6.1|0.8|%|||||F'];
+    socket.write(encodeMllp(noBed(pcd01Message({ controlId: 'C1', obx: obx('00AA00FFFE000001') }))));
+    socket.write(encodeMllp(noBed(pcd01Message({ controlId: 'C2', obx: obx('00AA00FFFE000002') }))));
+    socket.write(encodeMllp(noBed(pcd01Message({ controlId: 'C3', obx: ['OBX|1|CWE|^MDC_EVT_ECG_ASYSTOLE^MDC|1.1.1.1|^Asystole|||PH~SP|||F'] }).replace('010-11-1111', 'PAT-9'))));
+    await sink.waitFor('3 acks', () => acks.length >= 3);
+    expect([...new Set(sink.readings.map((r) => r.deviceId))].sort()).toEqual(['hl7:WARD7:00AA00FFFE000001', 'hl7:WARD7:00AA00FFFE000002']);
+    expect(sink.unmappedReadings.map((u) => [u.deviceId, u.reading.code])).toEqual([
+      ['hl7:WARD7:00AA00FFFE000001', 'MDC:152872'],
+      ['hl7:WARD7:00AA00FFFE000002', 'MDC:152872'],
+    ]);
+    expect(sink.alarmLists).toEqual([{ deviceId: 'hl7:WARD7:pid-PAT-9', alarms: [expect.objectContaining({ priority: 'high', text: 'Asystole' })] }]);
+  });
+});

@@ -37,6 +37,10 @@ export interface Hl7MessageInfo {
   sendingApplication?: string;
   bed?: string;
   location?: Hl7Location;
+  /** OBX-18 equipment instance identifier (EUI-64 in IHE PCD). */
+  equipmentId?: string;
+  /** PID-3. */
+  patientId?: string;
   remoteAddress: string;
 }
 
@@ -62,7 +66,10 @@ export interface MllpListenerOptions {
 
 export function defaultHl7DeviceId(info: Hl7MessageInfo): string {
   const who = info.sendingFacility || info.sendingApplication || info.remoteAddress;
-  return `hl7:${who}:${info.bed || info.sendingApplication || info.remoteAddress}`;
+  // A central station forwards many beds on one connection: the bed, else the equipment, else the patient keeps
+  // them apart, so two patients are never folded into one device.
+  const which = info.bed || info.equipmentId || (info.patientId ? `pid-${info.patientId}` : '') || info.sendingApplication || info.remoteAddress;
+  return `hl7:${who}:${which}`;
 }
 
 export class MllpListener implements Driver {
@@ -147,6 +154,8 @@ export class MllpListener implements Driver {
     if (d.sendingApplication) info.sendingApplication = d.sendingApplication;
     if (d.bed) info.bed = d.bed;
     if (d.location) info.location = d.location;
+    if (d.equipmentId) info.equipmentId = d.equipmentId;
+    if (d.patientId) info.patientId = d.patientId;
     const known = (this.opts.deviceIdOf ?? defaultHl7DeviceId)(info);
     const deviceId = known ?? defaultHl7DeviceId(info);
     const sink = this.opts.sink;
@@ -188,6 +197,10 @@ export class MllpListener implements Driver {
       const loc = { ...d.location, bed: d.bed };
       this.safe(() => this.opts.onLocation!(deviceId, loc));
     }
+    if (d.deviceAlarms && sink.deviceAlarms) {
+      const alarms = d.deviceAlarms;
+      this.safe(() => sink.deviceAlarms!(deviceId, alarms));
+    }
     for (const r of d.rejected) this.safe(() => sink.rejected?.('hl7', deviceId, r.reason, r.text));
     for (const item of d.result.items) {
       if (item.kind === 'reading') {
@@ -196,6 +209,9 @@ export class MllpListener implements Driver {
       } else if (item.kind === 'condition') {
         const { kind: _k, ...report } = item;
         this.safe(() => sink.condition(deviceId, report));
+      } else if (item.kind === 'unmapped') {
+        const { kind: _k, ...unmapped } = item;
+        this.safe(() => sink.unmapped?.(deviceId, unmapped));
       }
     }
   }

@@ -9,6 +9,10 @@ import { parseHexLine } from '../../drivers/core/hex.js';
  * condition out (canonical parameter names, UCUM units). A frame it cannot decode gets one line on stderr
  * naming the frame and why; the exit code is 65 at the end if any frame was bad.
  *
+ * Every reading line carries the code the device sent (`code`: MDC, MDIL, NOM or the dialect's own) and its
+ * channel; a numeric the parameter table does not map comes out as an unmapped line (code, label, value, unit).
+ * With --hex, every codec reads hex dumps (line and byte dialects: the hex bytes of the stream, HL7 included).
+ *
  * Codecs: every serial dialect of drivers/serial/dialects.ts (line dialects: one record a line; byte dialects:
  * the raw stream through the dialect's own framer; session dialects such as intellivue: the wire stream, --hex
  * for hex dumps whose frames may span lines), senml (one pack per line), json (the MQTT vitals object, one per
@@ -33,8 +37,15 @@ export function itemToJson(item: Decoded): Record<string, unknown> {
   return rest;
 }
 
+/** A streaming decoder for one codec: raw chunks and/or input lines in; `end` returns the bad-frame count. */
+export interface DecodeSession {
+  chunk?: (b: Buffer) => void;
+  line?: (l: string) => void;
+  end: () => number;
+}
+
 /** A streaming decoder for one codec: feed chunks or lines, results go to the sink. Returns the bad-frame count. */
-export function createDecodeSession(codec: string, hex: boolean, sink: DecodeSink, now: () => number = Date.now) {
+export function createDecodeSession(codec: string, hex: boolean, sink: DecodeSink, now: () => number = Date.now): DecodeSession | undefined {
   let frame = 0;
   let bad = 0;
   const emit = (r: DecodeResult, label: string) => {
@@ -45,6 +56,17 @@ export function createDecodeSession(codec: string, hex: boolean, sink: DecodeSin
     }
   };
 
+  // --hex for a stream dialect: each input line is hex bytes of the stream (a frame may span lines).
+  const hexLine = (chunk: (b: Buffer) => void) => (l: string) => {
+    if (l.trim() === '') return;
+    const bytes = parseHexLine(l);
+    if (!bytes) {
+      bad += 1;
+      sink.err(`input: not a hex string: ${l.slice(0, 40)}`);
+      return;
+    }
+    chunk(Buffer.from(bytes));
+  };
   const serial = getSerialDialect(codec);
   if (serial?.kind === 'line') {
     const framer = serial.createFramer();
@@ -55,8 +77,10 @@ export function createDecodeSession(codec: string, hex: boolean, sink: DecodeSin
         emit(serial.decodeLine(line), `line ${frame}`);
       }
     };
+    const chunk = (b: Buffer) => decode(framer.push(b));
     return {
-      chunk: (b: Buffer) => decode(framer.push(b)),
+      chunk,
+      ...(hex ? { line: hexLine(chunk) } : {}),
       end: () => {
         decode(framer.flush());
         if (framer.stats.overlong > 0) {
@@ -75,7 +99,8 @@ export function createDecodeSession(codec: string, hex: boolean, sink: DecodeSin
         emit(serial.decodeFrame(f), `message ${frame}`);
       }
     };
-    return { chunk: (b: Buffer) => decode(framer.push(b)), end: () => (decode(framer.flush()), bad) };
+    const chunk = (b: Buffer) => decode(framer.push(b));
+    return { chunk, ...(hex ? { line: hexLine(chunk) } : {}), end: () => (decode(framer.flush()), bad) };
   }
   if (serial?.kind === 'session') {
     const decoder = serial.createDecoder();
@@ -145,7 +170,7 @@ export async function runDecode(codec: string | undefined, hex: boolean): Promis
     process.stderr.write(`wardgate decode: unknown codec '${codec}'; one of ${decodeCodecNames().join(', ')}\n`);
     return 64;
   }
-  const lineMode = 'line' in session && (hex || !('chunk' in session) || codec === 'senml' || codec === 'json');
+  const lineMode = session.line !== undefined && (hex || session.chunk === undefined || codec === 'senml' || codec === 'json');
   if (lineMode) {
     const { stdinLines } = await import('./stdin-lines.js');
     for await (const l of stdinLines()) session.line!(l);

@@ -43,6 +43,8 @@ export interface WardgateMetrics {
   readonly buildInfo: Gauge<'version' | 'node'>;
   recordObservation(driver: string, param: ParamName): void;
   recordDecodeError(codec: string): void;
+  /** A numeric with a code the parameter table does not map (by code as the device sent it). */
+  recordUnmapped(code: string): void;
   recordDrop(reason: DropReason): void;
   /**
    * Counts the alarm entering a state (raised -> active, acknowledged, cleared) and, on acknowledge and clear,
@@ -156,6 +158,13 @@ export function createMetrics(options: MetricsOptions): WardgateMetrics {
   });
   buildInfo.set({ version: options.version, node: process.version }, 1);
 
+  const unmappedCodes = new Counter({
+    name: 'wardgate_unmapped_codes_total',
+    help: 'Numerics received with a code the parameter table does not map (stored and shown, never scored), by code.',
+    labelNames: ['code'] as const,
+    registers,
+  });
+  const unmappedSeen = new Set<string>();
   return {
     registry,
     contentType: registry.contentType,
@@ -175,6 +184,12 @@ export function createMetrics(options: MetricsOptions): WardgateMetrics {
       const cell = params.get(param);
       if (cell) cell.n += 1;
       else params.set(param, { n: 1 });
+    },
+    recordUnmapped(code) {
+      // Codes come from devices: past 500 distinct ones the rest share one label, so a bad sender cannot grow /metrics.
+      if (!unmappedSeen.has(code) && unmappedSeen.size >= 500) code = 'other';
+      unmappedSeen.add(code);
+      unmappedCodes.inc({ code });
     },
     recordDecodeError(codec) {
       decodeErrors.inc({ codec });

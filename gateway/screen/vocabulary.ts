@@ -23,12 +23,24 @@ export interface Vocabulary {
 }
 
 /** UCUM codes (the registry's units) as a nurse reads them; a code not listed is shown as it is. */
-const UNIT_TEXT: Record<string, string> = { '/min': '/min', '%': '%', Cel: '°C', 'mm[Hg]': 'mmHg', '[degF]': '°F', 'kPa': 'kPa' };
+const UNIT_TEXT: Record<string, string> = { '/min': '/min', '%': '%', Cel: '°C', 'mm[Hg]': 'mmHg', '[degF]': '°F', 'kPa': 'kPa', mm: 'mm' };
 
 /** Short labels for a tile, where the registry's full label does not fit. */
-const SHORT: Record<ParamName, string> = { hr: 'HR', pr: 'Pulse', spo2: 'SpO₂', pi: 'PI', rr: 'RR', temp: 'Temp', tskin: 'Skin T', sbp: 'BP sys', dbp: 'BP dia', map: 'MAP' };
+const SHORT: Record<ParamName, string> = {
+  hr: 'HR', pr: 'Pulse', spo2: 'SpO₂', pi: 'PI', rr: 'RR', temp: 'Temp', tskin: 'Skin T', sbp: 'BP sys', dbp: 'BP dia', map: 'MAP',
+  abp_sys: 'ART sys', abp_dia: 'ART dia', abp_mean: 'ART mean', pap_sys: 'PA sys', pap_dia: 'PA dia', pap_mean: 'PA mean',
+  cvp: 'CVP', lap: 'LAP', rap: 'RAP', icp: 'ICP', etco2: 'EtCO₂', fico2: 'FiCO₂', awrr: 'awRR', pvc: 'PVC',
+  st_i: 'ST I', st_ii: 'ST II', st_iii: 'ST III', st_avr: 'ST aVR', st_avl: 'ST aVL', st_avf: 'ST aVF',
+  st_v1: 'ST V1', st_v2: 'ST V2', st_v3: 'ST V3', st_v4: 'ST V4', st_v5: 'ST V5', st_v6: 'ST V6',
+  pr_ibp: 'Pulse ART', pr_nibp: 'Pulse NBP',
+};
 
-const TILE_ORDER: ParamName[] = ['hr', 'spo2', 'rr', 'sbp', 'temp', 'pr', 'dbp', 'map', 'pi', 'tskin'];
+/** The ward's usual parameters first, then the invasive and airway ones (shown only when a bed has them). */
+const TILE_ORDER: ParamName[] = [
+  'hr', 'spo2', 'rr', 'sbp', 'temp', 'pr', 'dbp', 'map', 'pi', 'tskin',
+  'abp_sys', 'abp_dia', 'abp_mean', 'pap_sys', 'pap_dia', 'pap_mean', 'cvp', 'lap', 'rap', 'icp', 'etco2', 'fico2', 'awrr', 'pvc',
+  'pr_ibp', 'pr_nibp', 'st_i', 'st_ii', 'st_iii', 'st_avr', 'st_avl', 'st_avf', 'st_v1', 'st_v2', 'st_v3', 'st_v4', 'st_v5', 'st_v6',
+];
 
 /** `technical`: condition name -> label, from the technical-condition registry (rules/technical.ts). */
 export function buildVocabulary(technical: Record<string, string>): Vocabulary {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /**
  * Fuzzing every codec and ingest path with fast-check: no exception escapes, no NaN or
  * infinity becomes a reading, and stateful framers keep memory bounded. Inputs are both fully random and
@@ -70,6 +71,11 @@ describe(`fuzz: serial codecs (${RUNS} cases per target)`, () => {
       masimo: samples.map((s) => Buffer.from(encodeMasimoLine(s), 'latin1')),
       ndjson: samples.map((s) => Buffer.from(encodeNdjsonLine(s))),
       hl7: samples.flatMap((s) => [mllpFrame(encodeHl7Oru(s, ids)), Buffer.from(encodeHl7Oru(s, ids))]),
+      // The real Ivy 450C capture (test/fixtures/captures/PROVENANCE.md), cut into pieces.
+      'ansar-b': (() => {
+        const cap = readFileSync(new URL('../fixtures/captures/ivy450c.ansar-b.bin', import.meta.url));
+        return Array.from({ length: 8 }, (_, i) => cap.subarray(i * 1900, i * 1900 + 2400));
+      })(),
     };
     for (const codec of serialDialects()) {
       if (codec.kind === 'session') continue; // IntelliVue has its own fuzz case below

@@ -20,6 +20,12 @@ export function contractViolation(r: unknown): string {
       if (!isParamName(item.param)) return `reading has unknown param ${String(item.param)}`;
       if (typeof item.unit !== 'string' || item.unit === '') return `reading ${item.param} has no unit`;
       if (item.sourceTs !== undefined && !Number.isFinite(item.sourceTs)) return `reading ${item.param} has non-finite sourceTs`;
+    } else if (item.kind === 'unmapped') {
+      // A numeric the table does not map: kept as sent, but still a finite number with its code.
+      if (typeof item.value !== 'number' || !Number.isFinite(item.value)) return `unmapped ${item.code} has non-finite value ${String(item.value)}`;
+      if (typeof item.code !== 'string' || item.code === '') return 'unmapped item has no code';
+      if (typeof item.unit !== 'string') return `unmapped ${item.code} has no unit string`;
+      if (item.sourceTs !== undefined && !Number.isFinite(item.sourceTs)) return `unmapped ${item.code} has non-finite sourceTs`;
     } else if (item.kind !== 'condition' && item.kind !== 'event') {
       return `unknown item kind ${String((item as { kind: unknown }).kind)}`;
     }

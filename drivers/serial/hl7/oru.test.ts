@@ -96,19 +96,24 @@ describe('decodeHl7Message: PCD-01 ORU^R01', () => {
     }
   });
 
-  it('never takes invasive pressures for cuff BP', () => {
-    for (const id of [
-      '150037^MDC_PRESS_BLD_ART_ABP_SYS^MDC',
-      '150033^MDC_PRESS_BLD_ART_SYS^MDC',
-      '150021^MDC_PRESS_BLD_ART_SYS^MDC', // cuff number with an arterial refid: the refid wins
-      '150017^MDC_PRESS_BLD_SYS^MDC',
-      '150087^MDC_PRESS_BLD_VEN_CENT_MEAN^MDC',
-      '150021^MDC_PRESS_BLD_ART_SYS^MDC^8480-6^Systolic BP^LN', // nor through the alternate LOINC
-      '76215-3^Invasive Systolic blood pressure^LN',
-    ]) {
-      const d = one(obx(1, id, '120', '266016^MDC_DIM_MMHG^MDC'));
-      expect(readings(d.result.items), id).toEqual([]);
+  it('never takes invasive pressures for cuff BP: they map to their own parameters or come through unmapped', () => {
+    const cases: Array<[string, string]> = [
+      ['150037^MDC_PRESS_BLD_ART_ABP_SYS^MDC', 'abp_sys'],
+      ['150033^MDC_PRESS_BLD_ART_SYS^MDC', 'abp_sys'],
+      ['150021^MDC_PRESS_BLD_ART_SYS^MDC', 'abp_sys'], // cuff number with an arterial refid: the refid wins
+      ['150087^MDC_PRESS_BLD_VEN_CENT_MEAN^MDC', 'cvp'],
+      ['150045^MDC_PRESS_BLD_ART_PULM_SYS^MDC', 'pap_sys'],
+      ['150021^MDC_PRESS_BLD_ART_SYS^MDC^8480-6^Systolic BP^LN', 'abp_sys'], // nor through the alternate LOINC
+      ['76215-3^Invasive Systolic blood pressure^LN', 'abp_sys'],
+    ];
+    for (const [id, param] of cases) {
+      const d = one(obx(1, id, '12', '266016^MDC_DIM_MMHG^MDC'));
+      expect(readings(d.result.items).map((r) => r.param), id).toEqual([param]);
     }
+    // A pressure of unspecified site is neither cuff nor arterial: kept as unmapped, never scored.
+    const generic = one(obx(1, '150017^MDC_PRESS_BLD_SYS^MDC', '120', '266016^MDC_DIM_MMHG^MDC'));
+    expect(readings(generic.result.items)).toEqual([]);
+    expect(generic.result.items).toMatchObject([{ kind: 'unmapped', code: 'MDC:150017', label: 'MDC_PRESS_BLD_SYS', value: 120, unit: 'MDC_DIM_MMHG' }]);
   });
 
   it('accepts OBX-11 F, C, R and empty; keeps X only as an invalid value; skips P, D, W, I, N, S', () => {
@@ -151,11 +156,35 @@ describe('decodeHl7Message: PCD-01 ORU^R01', () => {
     expect(d.bed).toBe('B^7|A-1');
   });
 
-  it('ignores non-numeric value types and unknown codes without warnings', () => {
+  it('ignores non-numeric value types and passes numerics with unknown codes on as unmapped, without warnings', () => {
     const d = decodeHl7Message(pcd01Message({ obx: ['OBX|1|ST|184326^MDC_ECG_STAT_RHY^MDC|1.2.1|Sinus', 'OBX|2|NM|152872^MDC_CONC_MAC^MDC|1|1.1|%'] }));
-    expect(d.result.items).toEqual([]);
+    expect(d.result.items).toEqual([{ kind: 'unmapped', code: 'MDC:152872', label: 'MDC_CONC_MAC', value: 1.1, unit: '%', channel: '1', sourceTs: Date.UTC(2024, 2, 1, 10, 15, 0) }]);
     expect(d.warnings).toEqual([]);
     expect(d.result.error).toBeUndefined();
+  });
+
+  it('answers AE with the ObxRejection reason for bad values of a mapped code; an unmapped numeric is taken (AA)', () => {
+    const cases: Array<[string, string]> = [
+      [obx(1, '150456^MDC_PULS_OXIM_SAT_O2^MDC', 'ninety', '%'), 'not-a-number'],
+      [obx(1, '150456^MDC_PULS_OXIM_SAT_O2^MDC', '140', '%'), 'implausible'],
+      [obx(1, '147842^MDC_ECG_HEART_RATE^MDC', '64', '262688^MDC_DIM_PERCENT^MDC'), 'wrong-unit'],
+      [obx(1, '150364^MDC_TEMP_BODY^MDC', '37', ''), 'no-unit'],
+      [obx(1, '150037^MDC_PRESS_BLD_ART_ABP_SYS^MDC', '120', ''), 'no-unit'],
+    ];
+    for (const [line, reason] of cases) {
+      const d = one(line);
+      expect(d.rejected.map((r) => r.reason), line).toEqual([reason]);
+      expect(d.verdict, line).toBe('error');
+    }
+    for (const line of [
+      obx(1, '152872^MDC_CONC_MAC^MDC', '1.1', '%'), // a code nothing maps
+      obx(1, '150364^MDC_TEMP_BODY^MDC', '37', 'furlongs'), // a unit nobody can read: kept as sent
+    ]) {
+      const d = one(line);
+      expect(d.result.items.map((i) => i.kind), line).toEqual(['unmapped']);
+      expect(d.rejected, line).toEqual([]);
+      expect(d.verdict, line).toBe('accept');
+    }
   });
 
   it('reports non-ORU and unparseable messages as errors', () => {
@@ -195,5 +224,55 @@ describe('decodeHl7Message: PCD-01 ORU^R01', () => {
       ),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('decodeHl7Message: vendor dialects', () => {
+  it('decodes ORF^R04 query responses like ORU^R01', () => {
+    const d = decodeHl7Message(pcd01Message().replace('ORU^R01^ORU_R01', 'ORF^R04^ORF_R04'));
+    expect(d.result.error).toBeUndefined();
+    expect(d.messageType).toBe('ORF^R04');
+    expect(readings(d.result.items).map((r) => r.param)).toContain('spo2');
+  });
+
+  it('maps Philips MDIL hex codes through the MDC table, with vendor units', () => {
+    const d = one('OBX|1|NM|0002-4bb8^SpO2^MDIL|1|95|%^%^UCUM|||||F');
+    expect(readings(d.result.items)).toMatchObject([{ param: 'spo2', value: 95, code: 'MDIL:0002-4bb8' }]);
+    const abp = one('OBX|1|NM|0002-4a15^ABPs^MDIL|2|118|mmHg|||||F');
+    expect(readings(abp.result.items)).toMatchObject([{ param: 'abp_sys', value: 118, unit: 'mm[Hg]' }]);
+    const unknown = one('OBX|1|NM|0002-d007^Vendor thing^MDIL|2|3.5|ml|||||F');
+    expect(unknown.result.items).toMatchObject([{ kind: 'unmapped', code: 'MDIL:0002-d007', label: 'Vendor thing', value: 3.5, unit: 'ml' }]);
+  });
+
+  it("skips GE-style device-hierarchy rows and keeps the OBX-4 channel tree; takes OBX-18 as the equipment", () => {
+    const d = decodeHl7Message(
+      pcd01Message({
+        obx: [
+          'OBX|1||69855^MDC_DEV_METER_PRESS_BLD_CHAN^MDC|1.13.2.0|||||||X',
+          'OBX|2|NM|150035^MDC_PRESS_BLD_ART_MEAN^MDC|1.13.1.3|93|266016^MDC_DIM_MMHG^MDC|||||R|||||||0012345678ABCDEF^EUI-64',
+        ],
+      }),
+    );
+    expect(d.result.items).toEqual([expect.objectContaining({ kind: 'reading', param: 'abp_mean', value: 93, channel: '1.13.1.3' })]);
+    expect(d.equipmentId).toBe('0012345678ABCDEF');
+  });
+
+  it('turns alarm OBX rows into the device alarm list: priority from OBX-8 (PH/PM/PL) or the IntelliVue stars', () => {
+    const d = decodeHl7Message(
+      pcd01Message({
+        obx: [
+          'OBX|1|CWE|^MDC_EVT_ECG_ASYSTOLE^MDC|1.1.1.1|^Asystole|||PH~SP|||F',
+          'OBX|2|ST|0002-d0a1^Alarm^MDIL-ALERT|1|** SpO2 Low||||||F',
+          'OBX|3|ST|0002-d0a2^Alarm^MDIL-ALERT|1|!! Leads Off|||PL~ST|||F',
+        ],
+      }),
+    );
+    expect(d.deviceAlarms).toEqual([
+      { kind: 'physiological', priority: 'high', text: 'Asystole', sourceTs: Date.UTC(2024, 2, 1, 10, 15, 0) },
+      { kind: 'physiological', priority: 'medium', text: 'SpO2 Low', sourceTs: Date.UTC(2024, 2, 1, 10, 15, 0) },
+      { kind: 'technical', priority: 'low', text: '!! Leads Off', sourceTs: Date.UTC(2024, 2, 1, 10, 15, 0) },
+    ]);
+    expect(decodeHl7Message(pcd01Message({ obx: ['OBX|1|CWE|^MDC_EVT_ECG_ASYSTOLE^MDC|1.1.1.1||||||F'] })).deviceAlarms).toEqual([]);
+    expect(decodeHl7Message(pcd01Message()).deviceAlarms).toBeUndefined();
   });
 });

@@ -1,9 +1,11 @@
-import type { Decoded, DecodeResult, QualityFlag } from '../../core/observation.js';
+import type { Decoded, DecodeResult, DeviceAlarmReport, QualityFlag } from '../../core/observation.js';
 import { canonicalUnit, isPlausible } from '../../core/parameters.js';
 import { ackCodeFor, buildAck, buildUnreadableReject, type AckOptions, type AckVerdict, type Hl7Error } from './ack.js';
 import { component, components, findSegment, parseHl7, repetitions, type Hl7Message, type Hl7Segment } from './message.js';
+import { decodeAlertObx, isAlertId } from './alerts.js';
 import { obx11Verdict, obx8Flags } from './measurement-status.js';
-import { isInvasivePressure, LOINC, lookupUnit, MDC_CODE, MDC_REFID, UNIT_OPTIONAL, type CodeMapping } from './vocabulary.js';
+import { identify, type Identified } from './obx-identify.js';
+import { lookupUnit, UNIT_OPTIONAL } from './vocabulary.js';
 
 /**
  * HL7 v2 ORU^R01 as bedside monitors and IHE PCD-01 (Communicate PCD Data) send it.
@@ -26,6 +28,13 @@ import { isInvasivePressure, LOINC, lookupUnit, MDC_CODE, MDC_REFID, UNIT_OPTION
  *    fit the parameter, or a missing unit for temperature and pressures, skips the observation with a warning.
  *  - Timestamps (OBX-14, else OBR-7, else MSH-7) give sourceTs only when they carry a UTC offset.
  *  - Invasive pressures never map to cuff sbp/dbp/map (see vocabulary.ts).
+ *  - ORF^R04 (query response, HL7 v2.5.1 ch. 7.3.3) carries the same OBR/OBX groups and is decoded the same way.
+ *  - Philips MDIL codes ("0002-4bb8^...^MDIL": partition-term in hex) are IEEE 11073-10101 codes written in hex
+ *    (Philips IntelliVue HL7 interface programming guide); they map through the MDC table.
+ *  - A numeric (NM) whose code nothing maps is not dropped: it comes out as an 'unmapped' item with its code,
+ *    label, value and unit as sent. Device-hierarchy rows (GE's MDC_DEV_* rows with OBX-11 X and no value) carry
+ *    no measurement and are skipped.
+ *  - Device alarm rows (see alerts.ts) become the device's own alarm list.
  */
 export interface Hl7Location {
   pointOfCare?: string;
@@ -47,6 +56,10 @@ export interface Hl7Decoded {
   bed?: string;
   /** PID-3 first identifier. */
   patientId?: string;
+  /** OBX-18 of the first OBX that has one (the equipment instance, an EUI-64 in IHE PCD). */
+  equipmentId?: string;
+  /** The device's own alarms when the message carries alarm rows (an empty list: rows saying no alarm). */
+  deviceAlarms?: DeviceAlarmReport[];
   /** Observations skipped for a reason worth logging (bad unit, bad number); the rest still decoded. */
   warnings: string[];
   /** The same skipped observations, each with its OBX and HL7 error code, and a short reason for counting. */
@@ -108,7 +121,18 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
   for (const seg of msg.segments) {
     if (seg.id === 'OBR') obrTs = parseDtm(component(msg, seg, 7));
     else if (seg.id === 'OBX') {
-      const item = decodeObx(msg, seg, obrTs ?? fallbackTs, rejected);
+      if (out.equipmentId === undefined) {
+        const eq = component(msg, seg, 18);
+        if (eq) out.equipmentId = eq;
+      }
+      const c3 = components(msg, seg, 3);
+      const alert = isAlertId(c3) ? decodeAlertObx(msg, seg, c3, parseDtm(component(msg, seg, 14)) ?? obrTs ?? fallbackTs) : undefined;
+      if (alert !== undefined) {
+        out.deviceAlarms ??= [];
+        if (alert) out.deviceAlarms.push(alert);
+        continue;
+      }
+      const item = decodeObx(msg, seg, c3, obrTs ?? fallbackTs, warnings, rejected);
       if (item?.kind === 'reading' && out.controlId !== undefined) item.sourceMessageId = out.controlId; // traced to MSH-10 on its alarms
       if (item) out.result.items.push(item);
     }
@@ -182,15 +206,15 @@ function describe(msg: Hl7Message, warnings: string[], rejected: Hl7Decoded['rej
 
 /**
  * What the gateway does not take at all (HL7 v2.5.1 2.9.2, 2.9.3: AR/CR for an unsupported message type, version
- * or processing id): only ORU^R01, HL7 version 2.x, processing id P (production) or empty. A training (T) or
+ * or processing id): only ORU^R01 and ORF^R04, HL7 version 2.x, processing id P (production) or empty. A training (T) or
  * debugging (D) message must never raise a patient's alarm.
  */
 function unsupported(msg: Hl7Message): Hl7Error | undefined {
   const msh = findSegment(msg, 'MSH');
   const type = component(msg, msh, 9, 1);
   const event = component(msg, msh, 9, 2);
-  if (type !== 'ORU') return { segment: 'MSH', sequence: 1, field: 9, code: 200, text: `unsupported message type ${JSON.stringify([type, event].filter(Boolean).join('^') || '(none)')}` };
-  if (event !== 'R01') return { segment: 'MSH', sequence: 1, field: 9, code: 201, text: `unsupported event ${JSON.stringify(event || '(none)')}` };
+  if (type !== 'ORU' && type !== 'ORF') return { segment: 'MSH', sequence: 1, field: 9, code: 200, text: `unsupported message type ${JSON.stringify([type, event].filter(Boolean).join('^') || '(none)')}` };
+  if (event !== (type === 'ORF' ? 'R04' : 'R01')) return { segment: 'MSH', sequence: 1, field: 9, code: 201, text: `unsupported event ${JSON.stringify(event || '(none)')}` };
   const pid = component(msg, msh, 11).toUpperCase();
   if (pid !== '' && pid !== 'P') return { segment: 'MSH', sequence: 1, field: 11, code: 202, text: `processing id ${JSON.stringify(pid)} not taken (P only)` };
   const version = component(msg, msh, 12);
@@ -198,18 +222,19 @@ function unsupported(msg: Hl7Message): Hl7Error | undefined {
   return undefined;
 }
 
-function decodeObx(msg: Hl7Message, seg: Hl7Segment, groupTs: number | undefined, rejected: Hl7Decoded['rejected']): Decoded | undefined {
+function decodeObx(msg: Hl7Message, seg: Hl7Segment, c3: readonly string[], groupTs: number | undefined, warnings: string[], rejected: Hl7Decoded['rejected']): Decoded | undefined {
   const setId = component(msg, seg, 1) || '?';
   const sequence = Number.parseInt(setId, 10);
   const reject = (reason: ObxRejection, field: number, code: Hl7Error['code'], text: string): undefined => {
     rejected.push({ segment: 'OBX', ...(Number.isFinite(sequence) ? { sequence } : {}), field, code, reason, text });
     return undefined;
   };
-  const mapping = identify(msg, seg);
-  if (!mapping) return undefined;
-  const { param } = mapping;
   const status = obx11Verdict(component(msg, seg, 11));
   if (!status.accept) return undefined;
+  const id = identify(c3);
+  const mapping = id.mapping;
+  if (!mapping) return unmapped(msg, seg, id, groupTs); // counted as taken (AA): stored and shown, never scored
+  const { param } = mapping;
   const valueType = component(msg, seg, 2).toUpperCase();
   if (valueType !== 'NM') {
     return reject('value-type', 2, 102, `OBX ${setId}: ${param} with value type ${JSON.stringify(valueType)} skipped`);
@@ -231,7 +256,10 @@ function decodeObx(msg: Hl7Message, seg: Hl7Segment, groupTs: number | undefined
   } else {
     const unit = lookupUnit(unitCode) ?? lookupUnit(unitText);
     if (!unit || unit.ucum !== canonicalUnit(param)) {
-      return reject('wrong-unit', 6, 103, `OBX ${setId}: unit ${JSON.stringify((unitCode || unitText).slice(0, 20))} not valid for ${param}`);
+      const text = `OBX ${setId}: unit ${JSON.stringify((unitCode || unitText).slice(0, 20))} not valid for ${param}`;
+      if (unit !== undefined) return reject('wrong-unit', 6, 103, text);
+      warnings.push(text); // a unit we cannot read at all: the value is kept as sent, unmapped
+      return unmapped(msg, seg, id, groupTs);
     }
     if (unit.toCanonical) value = unit.toCanonical(value);
   }
@@ -250,29 +278,29 @@ function decodeObx(msg: Hl7Message, seg: Hl7Segment, groupTs: number | undefined
     unit: canonicalUnit(param),
     ...(channel ? { channel } : {}),
     ...(mapping.site ? { site: mapping.site } : {}),
+    ...(id.code ? { code: id.code } : {}),
     ...(sourceTs !== undefined ? { sourceTs } : {}),
     ...(flags.length ? { flags } : {}),
   };
 }
 
-/** Maps OBX-3 (identifier triplet, then the alternate triplet) to a canonical parameter. */
-function identify(msg: Hl7Message, seg: Hl7Segment): CodeMapping | undefined {
-  const c = components(msg, seg, 3);
-  for (const first of [0, 3]) {
-    const code = (c[first] ?? '').trim();
-    const text = (c[first + 1] ?? '').trim();
-    let system = (c[first + 2] ?? '').trim().toUpperCase();
-    if (system === '' && text.startsWith('MDC_')) system = 'MDC';
-    if (system === 'MDC') {
-      if (isInvasivePressure(text)) return undefined; // never cuff BP, whatever the alternate says
-      const m = MDC_REFID[text] ?? MDC_CODE[code];
-      if (m) return m;
-    } else if (system === 'LN') {
-      const m = LOINC[code];
-      if (m) return m;
-    }
-  }
-  return undefined;
+/** A numeric with a code nothing maps: passed on as sent, never dropped (a non-numeric row has no value to keep). */
+function unmapped(msg: Hl7Message, seg: Hl7Segment, id: Identified, groupTs: number | undefined): Decoded | undefined {
+  if (component(msg, seg, 2).toUpperCase() !== 'NM' || id.code === undefined) return undefined;
+  const raw = component(msg, seg, 5).trim();
+  if (!NUMERIC_RE.test(raw)) return undefined;
+  const unitParts = components(msg, seg, 6);
+  const channel = component(msg, seg, 4);
+  const sourceTs = parseDtm(component(msg, seg, 14)) ?? groupTs;
+  return {
+    kind: 'unmapped',
+    code: id.code,
+    ...(id.label ? { label: id.label } : {}),
+    value: Number(raw),
+    unit: (unitParts[1] || unitParts[0] || '').trim(),
+    ...(channel ? { channel } : {}),
+    ...(sourceTs !== undefined ? { sourceTs } : {}),
+  };
 }
 
 /** HL7 DTM with a UTC offset to epoch ms; undefined without an offset or when malformed. */

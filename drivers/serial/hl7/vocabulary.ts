@@ -1,3 +1,4 @@
+import { paramByLoinc, paramByMdc, paramByMdcRef } from '../../core/parameter-codes.js';
 import type { ParamName } from '../../core/parameters.js';
 import type { TemperatureSite } from '../../core/temperature-site.js';
 
@@ -11,13 +12,13 @@ import type { TemperatureSite } from '../../core/temperature-site.js';
  *  - Unit term codes (DIM): MDC_DIM_PERCENT 544, MDC_DIM_BEAT_PER_MIN 2720, MDC_DIM_RESP_PER_MIN 2784,
  *    MDC_DIM_KILO_PASCAL 3843, MDC_DIM_MMHG 3872, MDC_DIM_FAHR 4416, MDC_DIM_DEGC 6048 (IEEE 11073-10101 DIM table,
  *    as in the 11073-20601 agent headers).
- *  - LOINC 2.7x codes from drivers/core/parameters.ts, plus the site-specific temperature codes
- *    8331-1 oral, 8328-7 axillary, 8332-9 rectal, 8333-7 tympanic (loinc.org).
  *  - UCUM (unitsofmeasure.org): %, /min, Cel, [degF], mm[Hg], kPa.
  *
- * Invasive pressures (MDC_PRESS_BLD_ART*, MDC_PRESS_BLD_VEN*, MDC_PRESS_BLD_* other than NONINV,
- * MDC_PRESS_CUFF*) are deliberately absent: a code that is not listed here yields no reading, so an
- * arterial-line pressure can never be taken for the cuff sbp/dbp/map (the rules score NEWS2 on cuff BP).
+ * Every parameter's own codes (its MDC code and reference id, the less specific MDC terms it lists, its LOINC) come
+ * from the parameter table (drivers/core/parameter-codes.ts); the aliases below add what devices also send for the
+ * same measurement (a site or method the parameter does not distinguish). Invasive pressures map to their own
+ * parameters (abp_*, pap_*, cvp ...), never to the cuff's sbp/dbp/map; a code neither maps is passed on as
+ * unmapped (stored and shown, never scored).
  */
 export interface CodeMapping {
   param: ParamName;
@@ -27,67 +28,80 @@ export interface CodeMapping {
   site?: TemperatureSite;
 }
 
-/** MDC reference ids (OBX-3.2 with coding system MDC). */
-export const MDC_REFID: Readonly<Record<string, CodeMapping>> = {
-  MDC_ECG_HEART_RATE: { param: 'hr' },
-  MDC_PULS_OXIM_PULS_RATE: { param: 'pr' },
+/** MDC reference ids (OBX-3.2 with coding system MDC) beyond each parameter's own. */
+const MDC_REFID_ALIASES: Readonly<Record<string, CodeMapping>> = {
   MDC_PULS_RATE: { param: 'pr' },
-  MDC_PULS_OXIM_SAT_O2: { param: 'spo2' },
-  MDC_PULS_OXIM_PERF_REL: { param: 'pi' },
-  MDC_RESP_RATE: { param: 'rr' },
+  MDC_ECG_V_P_C_RATE: { param: 'pvc' }, // PVCs per minute under the rate term (reference id as in the IHE PCD RTM)
   MDC_TTHOR_RESP_RATE: { param: 'rr', source: 'impedance' },
   MDC_CO2_RESP_RATE: { param: 'rr', source: 'co2' },
-  MDC_AWAY_RESP_RATE: { param: 'rr', source: 'airway' },
   MDC_TEMP_BODY: { param: 'temp', site: 'body' },
   MDC_TEMP: { param: 'temp' },
   MDC_TEMP_ORAL: { param: 'temp', source: 'oral', site: 'oral' },
   MDC_TEMP_AXIL: { param: 'temp', source: 'axillary', site: 'axillary' },
+  MDC_TEMP_AXILLA: { param: 'temp', source: 'axillary', site: 'axillary' },
   MDC_TEMP_RECT: { param: 'temp', source: 'rectal', site: 'rectal' },
   MDC_TEMP_TYMP: { param: 'temp', source: 'tympanic', site: 'tympanic' },
+  MDC_TEMP_EAR: { param: 'temp', source: 'tympanic', site: 'tympanic' },
   MDC_TEMP_SKIN: { param: 'tskin', source: 'skin', site: 'skin' }, // never body temperature (NEWS2)
   MDC_TEMP_ESOPH: { param: 'temp', source: 'oesophageal', site: 'oesophageal' },
   MDC_TEMP_NASOPH: { param: 'temp', source: 'nasopharyngeal', site: 'nasopharyngeal' },
   MDC_TEMP_CORE: { param: 'temp', source: 'core', site: 'core' },
-  MDC_PRESS_BLD_NONINV_SYS: { param: 'sbp' },
-  MDC_PRESS_BLD_NONINV_DIA: { param: 'dbp' },
-  MDC_PRESS_BLD_NONINV_MEAN: { param: 'map' },
 };
 
-/** MDC numeric codes (OBX-3.1 with coding system MDC), used when OBX-3.2 is absent or not a known refid. */
-export const MDC_CODE: Readonly<Record<string, CodeMapping>> = {
-  '147842': { param: 'hr' }, // MDC_ECG_HEART_RATE
-  '149530': { param: 'pr' }, // MDC_PULS_OXIM_PULS_RATE
-  '150456': { param: 'spo2' }, // MDC_PULS_OXIM_SAT_O2
-  '150448': { param: 'pi' }, // MDC_PULS_OXIM_PERF_REL
-  '151562': { param: 'rr' }, // MDC_RESP_RATE
-  '150364': { param: 'temp', site: 'body' }, // MDC_TEMP_BODY
-  '150388': { param: 'tskin', site: 'skin' }, // MDC_TEMP_SKIN
-  '150344': { param: 'temp' }, // MDC_TEMP
-  '150021': { param: 'sbp' }, // MDC_PRESS_BLD_NONINV_SYS
-  '150022': { param: 'dbp' }, // MDC_PRESS_BLD_NONINV_DIA
-  '150023': { param: 'map' }, // MDC_PRESS_BLD_NONINV_MEAN
+/**
+ * MDC numeric codes beyond each parameter's own: 149514 MDC_PULS_RATE, 151578 MDC_TTHOR_RESP_RATE, 151594
+ * MDC_CO2_RESP_RATE, 150344 MDC_TEMP, 150364 MDC_TEMP_BODY, 150388 MDC_TEMP_SKIN, 150368 MDC_TEMP_CORE, 150392
+ * MDC_TEMP_TYMP, 188420 MDC_TEMP_RECT, 188424 MDC_TEMP_ORAL, 188428 MDC_TEMP_EAR, 188452 MDC_TEMP_AXILLA (HL7 Denmark
+ * DK Core IG, ValueSet dk-core-IEEEBasicObservation).
+ */
+const MDC_CODE_ALIASES: Readonly<Record<string, CodeMapping>> = {
+  '149514': { param: 'pr' },
+  '151578': { param: 'rr', source: 'impedance' },
+  '151594': { param: 'rr', source: 'co2' },
+  '150344': { param: 'temp' },
+  '150364': { param: 'temp', site: 'body' },
+  '150388': { param: 'tskin', site: 'skin' },
+  '150368': { param: 'temp', source: 'core', site: 'core' },
+  '150392': { param: 'temp', source: 'tympanic', site: 'tympanic' },
+  '188420': { param: 'temp', source: 'rectal', site: 'rectal' },
+  '188424': { param: 'temp', source: 'oral', site: 'oral' },
+  '188428': { param: 'temp', source: 'tympanic', site: 'tympanic' },
+  '188452': { param: 'temp', source: 'axillary', site: 'axillary' },
 };
 
-export const LOINC: Readonly<Record<string, CodeMapping>> = {
-  '8867-4': { param: 'hr' },
-  '8889-8': { param: 'pr' },
-  '59408-5': { param: 'spo2' },
-  '61006-3': { param: 'pi' },
-  '9279-1': { param: 'rr' },
+/**
+ * Site-specific LOINC temperatures: 8310-5 body, 39106-0 skin, 8331-1 oral, 8328-7 axillary, 8332-9 rectal,
+ * 8333-7 tympanic (loinc.org).
+ */
+const LOINC_ALIASES: Readonly<Record<string, CodeMapping>> = {
   '8310-5': { param: 'temp', site: 'body' },
-  '39106-0': { param: 'tskin', site: 'skin' }, // Temperature of Skin
+  '39106-0': { param: 'tskin', site: 'skin' },
   '8331-1': { param: 'temp', source: 'oral', site: 'oral' },
   '8328-7': { param: 'temp', source: 'axillary', site: 'axillary' },
   '8332-9': { param: 'temp', source: 'rectal', site: 'rectal' },
   '8333-7': { param: 'temp', source: 'tympanic', site: 'tympanic' },
-  '8480-6': { param: 'sbp' },
-  '8462-4': { param: 'dbp' },
-  '8478-0': { param: 'map' },
 };
 
-/** True for identifiers of invasive (or unspecified-site) blood pressures, reported as skipped, never as cuff BP. */
-export function isInvasivePressure(refid: string): boolean {
-  return /^MDC_PRESS_(BLD|CUFF)/.test(refid) && !/^MDC_PRESS_BLD_NONINV_/.test(refid);
+/** One shared mapping object per parameter (the decoder runs per OBX; no allocation per look-up). */
+const MAPPED = new Map<ParamName, CodeMapping>();
+const mapped = (param: ParamName | undefined): CodeMapping | undefined => {
+  if (param === undefined) return undefined;
+  let m = MAPPED.get(param);
+  if (!m) MAPPED.set(param, (m = { param }));
+  return m;
+};
+
+export function byMdcRef(refid: string): CodeMapping | undefined {
+  return MDC_REFID_ALIASES[refid] ?? mapped(paramByMdcRef(refid));
+}
+
+export function byMdcCode(code: string): CodeMapping | undefined {
+  if (!/^\d{1,9}$/.test(code)) return undefined;
+  return MDC_CODE_ALIASES[code] ?? mapped(paramByMdc(Number(code)));
+}
+
+export function byLoinc(code: string): CodeMapping | undefined {
+  return LOINC_ALIASES[code] ?? mapped(paramByLoinc(code));
 }
 
 /** Canonical unit and a conversion into it. */
@@ -110,6 +124,9 @@ const CELSIUS: UnitMapping = { ucum: 'Cel' };
 const FAHRENHEIT: UnitMapping = { ucum: 'Cel', toCanonical: fahrenheitToCelsius };
 const MMHG: UnitMapping = { ucum: 'mm[Hg]' };
 const KPA: UnitMapping = { ucum: 'mm[Hg]', toCanonical: kPaToMmHg };
+const MM: UnitMapping = { ucum: 'mm' };
+/** ST deviation in millivolts to mm at the standard ECG gain of 10 mm/mV. */
+const MILLIVOLT: UnitMapping = { ucum: 'mm', toCanonical: (mv: number): number => round(mv * 10, 2) };
 
 /** Unit spellings seen in OBX-6 (MDC numeric, MDC refid, UCUM, vendor strings), compared case-sensitively first. */
 const UNITS: Readonly<Record<string, UnitMapping>> = {
@@ -121,6 +138,8 @@ const UNITS: Readonly<Record<string, UnitMapping>> = {
   '266016': MMHG,
   '266560': FAHRENHEIT,
   '268192': CELSIUS,
+  '263442': MM, // MDC_DIM_MILLI_M (4 * 65536 + 1298)
+  '266418': MILLIVOLT, // MDC_DIM_MILLI_VOLT (4 * 65536 + 4274)
   // MDC refids
   MDC_DIM_PERCENT: PERCENT,
   MDC_DIM_BEAT_PER_MIN: PER_MIN,
@@ -130,6 +149,8 @@ const UNITS: Readonly<Record<string, UnitMapping>> = {
   MDC_DIM_MMHG: MMHG,
   MDC_DIM_FAHR: FAHRENHEIT,
   MDC_DIM_DEGC: CELSIUS,
+  MDC_DIM_MILLI_M: MM,
+  MDC_DIM_MILLI_VOLT: MILLIVOLT,
   // UCUM
   '%': PERCENT,
   '/min': PER_MIN,
@@ -141,6 +162,8 @@ const UNITS: Readonly<Record<string, UnitMapping>> = {
   '[degF]': FAHRENHEIT,
   'mm[Hg]': MMHG,
   kPa: KPA,
+  mm: MM,
+  mV: MILLIVOLT,
 };
 
 /** Vendor spellings, compared lower-case. */
@@ -168,6 +191,7 @@ const VENDOR_UNITS: Readonly<Record<string, UnitMapping>> = {
   mmhg: MMHG,
   'mm hg': MMHG,
   kpa: KPA,
+  mv: MILLIVOLT,
 };
 
 export function lookupUnit(spelling: string): UnitMapping | undefined {
@@ -176,4 +200,4 @@ export function lookupUnit(spelling: string): UnitMapping | undefined {
 }
 
 /** Parameters whose unit is unambiguous, so an empty OBX-6 is accepted as the canonical unit. */
-export const UNIT_OPTIONAL: ReadonlySet<ParamName> = new Set<ParamName>(['hr', 'pr', 'spo2', 'pi', 'rr']);
+export const UNIT_OPTIONAL: ReadonlySet<ParamName> = new Set<ParamName>(['hr', 'pr', 'spo2', 'pi', 'rr', 'awrr', 'pvc', 'pr_ibp', 'pr_nibp']);

@@ -67,7 +67,9 @@ export function createIntellivueDecoder(opts: DecoderOptions = {}): IntellivueDe
         const d = decodePollResult(msg, ctx);
         extra.observations += d.readings.length;
         extra.skippedValues += d.skipped;
-        const r: IntellivueDecodeResult = { items: d.readings.map((x) => ({ kind: 'reading' as const, ...x })) };
+        const r: IntellivueDecodeResult = {
+          items: [...d.readings.map((x) => ({ kind: 'reading' as const, ...x })), ...d.unmapped.map((x) => ({ kind: 'unmapped' as const, ...x }))],
+        };
         if (d.deviceAlarms.length) r.deviceAlarms = d.deviceAlarms;
         if (d.errors.length) r.error = d.errors.join('; ');
         out.push(r);

@@ -145,6 +145,7 @@ export class IntellivueDriver implements Driver {
         case 'readings':
           this.conn.dataReceived();
           for (const r of a.readings) sink.reading(deviceId, r);
+          for (const u of a.unmapped ?? []) sink.unmapped?.(deviceId, u);
           break;
         case 'device-alarms':
           this.opts.onDeviceAlarms?.(deviceId, a.alarms);

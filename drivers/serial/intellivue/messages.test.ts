@@ -112,6 +112,27 @@ describe('monitor messages as the driver parses them', () => {
       ['dbp', 80.3, undefined],
     ]);
   });
+  it('extended-poll numerics beyond the nine map through the table; an unknown id comes through unmapped, a setting does not', () => {
+    const objects: ObjectSpec[] = [
+      { kind: 'compound', handle: 1, label: 0x00024a14, unit: 0x0f20, parts: [{ physioId: 0x4a15, value: 118 }, { physioId: 0x4a16, value: 62 }, { physioId: 0x4a17, value: 81 }] },
+      { kind: 'numeric', handle: 2, physioId: 0x50b0, unit: 0x0f20, value: 37 },
+      { kind: 'numeric', handle: 3, physioId: 0x4261, unit: 0x0aa0, value: 3 },
+      { kind: 'numeric', handle: 4, physioId: 0x0302, unit: 0x0512, value: -1.2 },
+      { kind: 'numeric', handle: 5, physioId: 0x4bb0, unit: 0x0200, value: 1.4 },
+      { kind: 'numeric', handle: 6, physioId: 0x5012, label: 0x04025012, unit: 0x0ae0, value: 12 },
+    ];
+    const res = createIntellivueDecoder().push(monitorFrame(monitorPollResult({ invokeId: 1, extended: false, pollNumber: 1, sequenceNo: 0, relTicks: 0, objClass: 6, attrGroup: 0, objects })));
+    const items = res[0]!.items;
+    expect(items.flatMap((i) => (i.kind === 'reading' ? [[i.param, i.value, i.unit]] : []))).toEqual([
+      ['abp_sys', 118, 'mm[Hg]'],
+      ['abp_dia', 62, 'mm[Hg]'],
+      ['abp_mean', 81, 'mm[Hg]'],
+      ['etco2', 37, 'mm[Hg]'],
+      ['pvc', 3, '/min'],
+      ['st_ii', -1.2, 'mm'],
+    ]);
+    expect(items.filter((i) => i.kind === 'unmapped')).toEqual([{ kind: 'unmapped', code: 'NOM:0x4bb0', label: '0x00024bb0', value: 1.4, unit: '1' }]);
+  });
   it('linked results: each RORLS frame and the closing RORS is decoded on its own', () => {
     const frames = [
       monitorPollResult({ invokeId: 3, extended: true, pollNumber: 1, sequenceNo: 1, relTicks: 0, objClass: 6, attrGroup: 0, objects: NUMERICS.slice(0, 2), linked: { state: 1, count: 1 } }),
@@ -174,5 +195,16 @@ describe('fuzz', () => {
       const dec = createIntellivueDecoder();
       for (const c of chunks) for (const r of dec.push(c)) for (const it of r.items) if (it.kind === 'reading') expect(Number.isFinite(it.value)).toBe(true);
     }), { numRuns: 1000 });
+  });
+});
+
+describe('IntelliVue: a real faulty frame (test/fixtures/captures/PROVENANCE.md)', () => {
+  it('is refused with frame errors and yields no values, as its source describes it as faulty', async () => {
+    const { readFileSync } = await import('node:fs');
+    const b64 = readFileSync(new URL('../../../test/fixtures/captures/intellivue-faulty-demographics-frame.b64', import.meta.url), 'utf8');
+    const results = createIntellivueDecoder().push(Buffer.from(b64.trim(), 'base64'));
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.every((r) => r.items.length === 0 && typeof r.error === 'string')).toBe(true);
+    expect(results.map((r) => r.error)).toContain('frame bad-fcs');
   });
 });

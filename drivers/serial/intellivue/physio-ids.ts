@@ -1,3 +1,4 @@
+import { paramByMdc, scadaMdc } from '../../core/parameter-codes.js';
 import type { ParamName } from '../../core/parameters.js';
 
 /**
@@ -6,8 +7,11 @@ import type { ParamName } from '../../core/parameters.js';
  * MDC numbers checked against HL7/uv-pocd mappingv2.md]; source keys in docs/intellivue.md.
  *
  * Mapping is by physio id and the label's partition, never by label text (several objects say "Pulse").
+ * Rows here are the ids whose parameter or channel the parameter table cannot tell by code alone; every other
+ * SCADA id maps through the table by its MDC code (drivers/core/parameter-codes.ts: invasive pressures, EtCO2,
+ * awRR, PVC, ST per lead, skin temperature ...). An id neither maps is passed on as unmapped (NOM:0x....).
  * Not mapped on purpose: NOM_PULS_OXIM_PERF_REL 0x4BB0 (Philips relative perfusion, dimensionless; not the Masimo
- * PI our `pi` means), NOM_ECG_V_P_C_CNT (no canonical parameter), skin temperature (not a body temperature).
+ * PI our `pi` means) comes through unmapped.
  */
 export interface PhysioMapping {
   param: ParamName;
@@ -31,10 +35,9 @@ export const PHYSIO_MAP: ReadonlyMap<number, PhysioMapping> = new Map([
   row('hr', 0x4182), // NOM_ECG_CARD_BEAT_RATE -> 147842 MDC_ECG_HEART_RATE
   row('spo2', 0x4bb8), // NOM_PULS_OXIM_SAT_O2 -> 150456
   row('pr', 0x4822, 'spo2'), // NOM_PLETH_PULS_RATE 18466 [OI Intellivue constants] -> 149538 (not 149530 = 0x481A)
-  [0xf0e5, { param: 'pr', mdc: 149546, channel: 'nbp' }], // NOM_PRESS_BLD_NONINV_PULS_RATE; OI: MDC_PULS_RATE_NON_INV
-  row('pr', 0x480a, 'ibp'), // NOM_PULS_RATE (invasive lines) -> 149514
+  [0xf0e5, { param: 'pr_nibp', mdc: 149546, channel: 'nbp' }], // NOM_PRESS_BLD_NONINV_PULS_RATE; OI: MDC_PULS_RATE_NON_INV
+  [0x480a, { param: 'pr_ibp', mdc: 149522, channel: 'ibp' }], // NOM_PULS_RATE on the pressure lines -> MDC_BLD_PULS_RATE_INV
   row('rr', 0x500a, 'ecg'), // NOM_RESP_RATE -> 151562 MDC_RESP_RATE
-  row('rr', 0x5012, 'co2'), // NOM_AWAY_RESP_RATE -> 151570
   row('sbp', 0x4a05, 'nbp'), // NOM_PRESS_BLD_NONINV_SYS -> 150021
   row('dbp', 0x4a06, 'nbp'), // NOM_PRESS_BLD_NONINV_DIA -> 150022
   row('map', 0x4a07, 'nbp'), // NOM_PRESS_BLD_NONINV_MEAN -> 150023
@@ -57,6 +60,9 @@ export const PHYSIO_MAP: ReadonlyMap<number, PhysioMapping> = new Map([
   row('temp', 0xf0ca, 't4'),
 ]);
 
+/** Ids whose MDC code is in the table but whose IntelliVue meaning differs (0x4BB0: Philips relative perfusion). */
+const NOT_BY_TABLE: ReadonlySet<number> = new Set([0x4bb0]);
+
 /**
  * Label (TextId) partitions whose objects are measurements. 0x0002 is SCADA; 0x8003 and 0x8015 carry the
  * per-line / per-site pulse labels (0x800354xx, 0x801554xx) [BR PhysioLabels.txt]. Settings (NOM_PART_SETTINGS
@@ -71,5 +77,10 @@ export const NOM_PART_SETTINGS = 0x0402;
  */
 export function mapPhysioId(physioId: number, labelTextId?: number): PhysioMapping | undefined {
   if (labelTextId !== undefined && !MEASUREMENT_LABEL_PARTITIONS.has(labelTextId >>> 16)) return undefined;
-  return PHYSIO_MAP.get(physioId & 0xffff);
+  const id = physioId & 0xffff;
+  const explicit = PHYSIO_MAP.get(id);
+  if (explicit || id >= 0xe000 || NOT_BY_TABLE.has(id)) return explicit;
+  const code = scadaMdc(id);
+  const param = paramByMdc(code);
+  return param ? { param, mdc: code } : undefined;
 }

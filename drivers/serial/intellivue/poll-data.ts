@@ -4,15 +4,15 @@
  * Layouts [VSC ReadNumericObservationValue, ReadCompoundNumericObsValue; ML NumericObservedValue.cs,
  * DeviceAlarmEntry.cs; OI DevAlarmEntry.java]; source keys in docs/intellivue.md.
  */
-import type { Reading } from '../../core/observation.js';
+import type { Reading, UnmappedReading } from '../../core/observation.js';
 import { isPlausible } from '../../core/parameters.js';
 import { ByteReader, ShortInput } from './byte-reader.js';
 import { decodeFloatType } from './float-type.js';
 import { assessMeasurementState } from './measurement-state.js';
 import { ATTR, type Ava, type PollResult } from './messages.js';
-import { mapPhysioId } from './physio-ids.js';
+import { mapPhysioId, NOM_PART_SETTINGS } from './physio-ids.js';
 import { decodeAbsoluteTime, type RelativeClock } from './time.js';
-import { toCanonical } from './units.js';
+import { toCanonical, UNIT_UCUM } from './units.js';
 
 /** One entry of the monitor's alarm lists (DevAlarmEntry), kept apart from the gateway's own alarms. */
 export interface DeviceAlarm {
@@ -41,6 +41,8 @@ export interface PollDecodeContext {
 
 export interface PollDecodeOutput {
   readings: Reading[];
+  /** Numerics whose physio id nothing maps (passed on, never dropped). */
+  unmapped: UnmappedReading[];
   deviceAlarms: DeviceAlarm[];
   /** Why values were not turned into readings (special FLOAT, unavailable, unit, unmapped id). */
   skipped: number;
@@ -121,8 +123,20 @@ function toReading(r: ByteReader, labelTextId: number | undefined, ts: number | 
   const map = mapPhysioId(physioId, labelTextId);
   const fv = decodeFloatType(raw);
   const verdict = assessMeasurementState(state);
-  if (!map || fv.kind !== 'number' || !verdict.emit) {
+  if (fv.kind !== 'number' || !verdict.emit) {
     out.skipped++;
+    return;
+  }
+  if (!map) {
+    // Not dropped: an id the table does not map (or a settings object's) comes through as unmapped, if a measurement.
+    if (labelTextId !== undefined && labelTextId >>> 16 === NOM_PART_SETTINGS) {
+      out.skipped++;
+      return;
+    }
+    const u: UnmappedReading = { code: `NOM:0x${physioId.toString(16).padStart(4, '0')}`, value: fv.value, unit: UNIT_UCUM.get(unitCode) ?? `NOM_DIM:0x${unitCode.toString(16)}` };
+    if (labelTextId !== undefined) u.label = `0x${labelTextId.toString(16).padStart(8, '0')}`;
+    if (ts !== undefined) u.sourceTs = ts;
+    out.unmapped.push(u);
     return;
   }
   const canon = toCanonical(map.param, unitCode, fv.value);
@@ -130,7 +144,7 @@ function toReading(r: ByteReader, labelTextId: number | undefined, ts: number | 
     out.skipped++;
     return;
   }
-  const reading: Reading = { param: map.param, value: canon.value, unit: canon.unit };
+  const reading: Reading = { param: map.param, value: canon.value, unit: canon.unit, code: `NOM:0x${physioId.toString(16).padStart(4, '0')}` };
   if (map.channel !== undefined) reading.channel = map.channel;
   if (ts !== undefined) reading.sourceTs = ts;
   if (seq !== undefined) reading.sourceSeq = seq;
@@ -142,7 +156,7 @@ function toReading(r: ByteReader, labelTextId: number | undefined, ts: number | 
 
 /** Decodes one poll result frame on its own (linked frames each carry a full reply header). Never throws. */
 export function decodePollResult(poll: PollResult, ctx: PollDecodeContext): PollDecodeOutput {
-  const out: PollDecodeOutput = { readings: [], deviceAlarms: [], skipped: 0, errors: [] };
+  const out: PollDecodeOutput = { readings: [], unmapped: [], deviceAlarms: [], skipped: 0, errors: [] };
   for (const c of poll.contexts) {
     for (const o of c.observations) {
       try {

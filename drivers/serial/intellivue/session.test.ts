@@ -58,7 +58,7 @@ describe('IntellivueSession', () => {
   it('turns poll results into readings', () => {
     const { s } = polling();
     const a = s.handle({ type: 'frame', userData: poll(), now: 300 });
-    expect(a).toContainEqual({ type: 'readings', readings: [{ param: 'hr', value: 61, unit: '/min', sourceSeq: 1, sourceTs: Date.UTC(2024, 0, 1) }] });
+    expect(a).toContainEqual({ type: 'readings', readings: [{ param: 'hr', value: 61, unit: '/min', code: 'NOM:0x4182', sourceSeq: 1, sourceTs: Date.UTC(2024, 0, 1) }] });
   });
   it('re-issues the extended poll before it lapses and sends a keep-alive within the monitor timeout', () => {
     const { s } = polling({ repollMs: 20_000, extendedPollPeriodMs: 60_000 });

@@ -15,7 +15,7 @@
  * - inbound silence longer than silenceMs -> technical condition, Abort, re-associate after backoff [OI 5 s];
  * - release re-sent every 500 ms, Abort after 3 tries [OI :158, :211-223; BR close].
  */
-import type { ConditionReport, Reading } from '../../core/observation.js';
+import type { ConditionReport, Reading, UnmappedReading } from '../../core/observation.js';
 import { Backoff } from '../../core/backoff.js';
 import {
   ATTR_GRP, OBJ, buildAbort, buildAssociationRequest, buildExtendedPollRequest, buildMdsCreateResult, buildReleaseRequest,
@@ -35,7 +35,7 @@ export type SessionEvent =
 
 export type SessionAction =
   | { type: 'send'; bytes: Buffer; what: string }
-  | { type: 'readings'; readings: Reading[] }
+  | { type: 'readings'; readings: Reading[]; unmapped?: UnmappedReading[] }
   | { type: 'device-alarms'; alarms: DeviceAlarm[] }
   | { type: 'condition'; report: ConditionReport }
   | { type: 'state'; state: SessionState; reason: string }
@@ -185,7 +185,7 @@ export class IntellivueSession {
           this.conditionActive = false;
           out.push({ type: 'condition', report: { condition: 'device-disconnected', active: false, detail: 'data resumed' } });
         }
-        if (d.readings.length) out.push({ type: 'readings', readings: d.readings });
+        if (d.readings.length || d.unmapped.length) out.push({ type: 'readings', readings: d.readings, ...(d.unmapped.length ? { unmapped: d.unmapped } : {}) });
         if (d.deviceAlarms.length || m.objClass === OBJ.VMO_AL_MON) out.push({ type: 'device-alarms', alarms: d.deviceAlarms });
         return;
       }

@@ -16,6 +16,8 @@ export const UNIT_UCUM: ReadonlyMap<number, string> = new Map([
   [0x0f20, 'mm[Hg]'], // NOM_DIM_MMHG
   [0x1140, '[degF]'], // NOM_DIM_FAHR
   [0x17a0, 'Cel'], // NOM_DIM_DEGC
+  [0x0512, 'mm'], // NOM_DIM_MILLI_M (ST deviation) [mdpnp/mdpnp devices/philips/.../data/UnitCode.java: 1298]
+  [0x10b2, 'mV'], // NOM_DIM_MILLI_VOLT [same file: 4274]
 ]);
 
 /** 1 mmHg = 133.322387415 Pa (101325/760) [BIPM SI Brochure 9th ed., Table 8 note; NIST SP 811 B.8]. */
@@ -32,6 +34,8 @@ export function toCanonical(param: ParamName, unitCode: number, value: number): 
   if (ucum === want) return { value, unit: want };
   if (want === 'mm[Hg]' && ucum === 'kPa') return { value: round((value * 1000) / PA_PER_MMHG, 1), unit: want };
   if (want === 'Cel' && ucum === '[degF]') return { value: round(((value - 32) * 5) / 9, 2), unit: want };
+  // ST deviation: mm at the standard ECG gain of 10 mm/mV.
+  if (want === 'mm' && ucum === 'mV') return { value: round(value * 10, 2), unit: want };
   return undefined;
 }
 

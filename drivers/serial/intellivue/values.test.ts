@@ -127,3 +127,27 @@ describe('time', () => {
     expect(decodeAbsoluteTime(Uint8Array.from([0x20, 0x24, 0x1a, 0x01, 0, 0, 0, 0]))).toBeUndefined();
   });
 });
+
+describe('physio ids through the parameter table', () => {
+  it('maps the extended-poll numerics by their MDC code: invasive pressures, EtCO2, awRR, PVC, ST, pulse by source', () => {
+    for (const [id, param] of [
+      [0x4a15, 'abp_sys'], // NOM_PRESS_BLD_ART_ABP_SYS
+      [0x4a11, 'abp_sys'], // NOM_PRESS_BLD_ART_SYS ("ART")
+      [0x4a1f, 'pap_mean'], // NOM_PRESS_BLD_ART_PULM_MEAN
+      [0x4a47, 'cvp'], // NOM_PRESS_BLD_VEN_CENT_MEAN
+      [0x580b, 'icp'], // NOM_PRESS_INTRA_CRAN_MEAN
+      [0x50b0, 'etco2'], // NOM_AWAY_CO2_ET
+      [0x5160, 'fico2'], // NOM_VENT_CONC_AWAY_CO2_INSP
+      [0x5012, 'awrr'], // NOM_AWAY_RESP_RATE
+      [0x4261, 'pvc'], // NOM_ECG_V_P_C_CNT
+      [0x0302, 'st_ii'], // NOM_ECG_AMPL_ST_II
+      [0x0340, 'st_avf'], // NOM_ECG_AMPL_ST_AVF
+      [0x480a, 'pr_ibp'], // NOM_PULS_RATE on a pressure line
+      [0xf0e5, 'pr_nibp'], // NOM_PRESS_BLD_NONINV_PULS_RATE
+      [0x4b74, 'tskin'], // NOM_TEMP_SKIN
+    ] as const) {
+      expect(mapPhysioId(id, 0x00020000 | id)?.param, id.toString(16)).toBe(param);
+    }
+    expect(mapPhysioId(0x4bb0)).toBeUndefined(); // relative perfusion: comes through unmapped
+  });
+});

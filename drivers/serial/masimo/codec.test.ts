@@ -165,3 +165,33 @@ describe('decodeMasimoLine', () => {
     );
   });
 });
+
+describe('Masimo: Rad-8 trend-style exceptions and no-sensor filler', () => {
+  const line = (exc: string, spo2 = '097', bpm = '072', pi = '02.10') => `02/01/24 10:15:00 SN=0000012345 SPO2=${spo2}% BPM=${bpm} PI=${pi}% ALARM=0000 EXC=${exc}`;
+  const active = (r: ReturnType<typeof decodeMasimoLine>) => r.items.filter((i) => i.kind === 'condition' && i.active).map((i) => (i as { condition: string }).condition);
+
+  it('reads EXC=<bits>:<names> as the bits plus the named exceptions', () => {
+    const set = decodeMasimoLine(line('800:SET'));
+    expect(set.error).toBeUndefined();
+    expect(active(set)).toEqual([]);
+    expect(active(decodeMasimoLine(line('000:LOW PERFUSION'.replace(' ', '_'))))).toEqual(['low-perfusion']);
+    expect(active(decodeMasimoLine(line('004:LowPerfusion,PulseSearch')))).toEqual(['low-perfusion', 'pulse-search']);
+    expect(decodeMasimoLine(line('800:NOTANAME')).error).toMatch(/unknown exception name/);
+  });
+
+  it('maps every documented exception bit to a condition or a quality flag (Masimo SET is informational)', () => {
+    for (const d of MASIMO_EXC_BITS) {
+      if (d.name === 'Masimo SET' || d.name.startsWith('Sp')) continue;
+      expect(d.condition ?? d.flag, d.name).toBeDefined();
+    }
+  });
+
+  it('drops zero readings while the exceptions say no sensor, keeps them otherwise', () => {
+    const none = decodeMasimoLine(line('000001', '000', '000', '00.00'));
+    expect(none.items.filter((i) => i.kind === 'reading')).toEqual([]);
+    expect(active(none)).toEqual(['no-sensor']);
+    const off = decodeMasimoLine(line('020:SensorOff', '000', '000', '00.00'));
+    expect(off.items.filter((i) => i.kind === 'reading')).toEqual([]);
+    expect(decodeMasimoLine(line('000000', '097', '000')).items.filter((i) => i.kind === 'reading')).toHaveLength(3);
+  });
+});

@@ -17,6 +17,11 @@ import { lineDialect } from '../dialect.js';
  *  [R7c] Radical-7 colour-screen ASCII 1 sample with a 7-digit EXC and 6-digit ALARM
  *        (`... PVI=--- ALARM=000000 EXC=0000C00 EXC1=00000000`), as logged by field users.
  *
+ * Two spellings of EXC: the hex bit field alone (Radical-7 / Rad-97 style, `EXC=000820`), or the Rad-8 trend
+ * style with the exception names after the bits (`EXC=800:SET`, `EXC=021:NO SENSOR`-style names joined by commas):
+ * the bits decide; a name must be one of the table's (spaces dropped, case ignored; "SET" is Masimo SET), else the
+ * line is refused. While the exceptions say there is no sensor on the patient (No Sensor, Sensor Off, No Cable),
+ * a zero SpO2 / pulse rate / PI is the monitor's filler, not a measurement, and is not passed on.
  * Missing values are printed as dashes filling the field (`---%`, `--.--%`, `--.-%`, `--`, `+--`):
  * they mean "no value" and never produce a reading (never a zero).
  * The device clock is printed without a time zone, so no sourceTs is derived from it.
@@ -102,6 +107,25 @@ const NUMBER_RE = /^([+-]?\d{1,4}(?:\.\d{1,3})?)(?:%|\/min)?$/;
 /** A missing value: dashes (optionally with a sign and a decimal point), optional unit suffix. */
 const PLACEHOLDER_RE = /^[+-]?-+(?:\.-+)?(?:%|\/min)?$/;
 const HEX_RE = /^[0-9A-Fa-f]{1,8}$/;
+/** Bits that mean no sensor is on the patient: zero readings then are filler. */
+const NO_SENSOR_BITS = 0x000001 | 0x000020 | 0x001000;
+const EXC_BY_NAME = new Map<string, number>([
+  ...MASIMO_EXC_BITS.map((d) => [d.name.replace(/\s+/g, '').toUpperCase(), d.bit] as [string, number]),
+  ['SET', 0x000800],
+]);
+
+/** `hex` or `hex:NAME,NAME` (Rad-8 trend style): the bits, or an error naming the bad part. */
+function parseExc(raw: string): number | string {
+  const [hex, names] = raw.split(':', 2) as [string, string | undefined];
+  if (!HEX_RE.test(hex)) return `bad EXC field ${clip(raw)}`;
+  let bits = parseInt(hex, 16);
+  for (const name of (names ?? '').split(',').map((n) => n.replace(/[\s_-]+/g, '').toUpperCase()).filter(Boolean)) {
+    const bit = EXC_BY_NAME.get(name);
+    if (bit === undefined) return `unknown exception name ${clip(name)}`;
+    bits |= bit;
+  }
+  return bits;
+}
 const MAX_LINE = 512;
 
 export function isMasimoPlaceholder(value: string): boolean {
@@ -138,12 +162,15 @@ export function decodeMasimoLine(line: string): DecodeResult {
       const value = m ? Number(m[1]) : NaN;
       if (!m || !isPlausible(param, value)) return { items: [], error: `masimo: bad ${key} value ${clip(raw)}` };
       values.push({ param, value });
-    } else if (key === 'ALARM' || key === 'EXC') {
+    } else if (key === 'EXC') {
+      recognised++;
+      const n = parseExc(raw);
+      if (typeof n === 'string') return { items: [], error: `masimo: ${n}` };
+      exc = n;
+    } else if (key === 'ALARM') {
       recognised++;
       if (!HEX_RE.test(raw)) return { items: [], error: `masimo: bad ${key} field ${clip(raw)}` };
-      const n = parseInt(raw, 16);
-      if (key === 'ALARM') alarm = n;
-      else exc = n;
+      alarm = parseInt(raw, 16);
     } else if (!KNOWN_UNMAPPED.has(key)) {
       // Unknown fields from newer firmware are tolerated, but a line needs known ones (checked below).
       if (!/^[A-Z][A-Z0-9]{0,11}$/.test(key)) return { items: [], error: `masimo: bad field name ${clip(key)}` };
@@ -156,7 +183,9 @@ export function decodeMasimoLine(line: string): DecodeResult {
   if (exc !== undefined) {
     for (const d of MASIMO_EXC_BITS) if (d.flag && exc & d.bit && !frameFlags.includes(d.flag)) frameFlags.push(d.flag);
   }
+  const noSensor = exc !== undefined && (exc & NO_SENSOR_BITS) !== 0;
   for (const { param, value } of values) {
+    if (noSensor && value === 0) continue;
     const flags = [...frameFlags];
     if (alarm !== undefined) {
       for (const d of MASIMO_ALARM_BITS) if (d.param === param && alarm & d.bit && !flags.includes('device-alarm')) flags.push('device-alarm');

@@ -1,6 +1,6 @@
 import type { ConnectionState } from '../../core/connection.js';
 import type { DriverSink } from '../../core/driver.js';
-import type { ConditionReport, DeviceEvent, Reading } from '../../core/observation.js';
+import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Reading, UnmappedReading } from '../../core/observation.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 
 /** A DriverSink that records every call, with a waiter (test support). */
@@ -10,7 +10,16 @@ export class RecordingSink implements DriverSink {
   events: { deviceId: string; event: DeviceEvent }[] = [];
   connections: { deviceId: string; state: ConnectionState; reason: string; at: number }[] = [];
   errors: { codec: string; deviceId: string; error: string }[] = [];
+  unmappedReadings: { deviceId: string; reading: UnmappedReading }[] = [];
+  alarmLists: { deviceId: string; alarms: DeviceAlarmReport[] }[] = [];
   rejections: { source: string; deviceId: string; reason: string; detail: string }[] = [];
+
+  unmapped(deviceId: string, reading: UnmappedReading): void {
+    this.unmappedReadings.push({ deviceId, reading });
+  }
+  deviceAlarms(deviceId: string, alarms: DeviceAlarmReport[]): void {
+    this.alarmLists.push({ deviceId, alarms });
+  }
 
   reading(deviceId: string, reading: Reading): void {
     this.readings.push({ deviceId, reading });

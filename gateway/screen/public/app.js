@@ -158,6 +158,12 @@ function onMessage(m) {
       }
       break;
     }
+    case 'more': {
+      // A numeric whose code the gateway does not map: shown as sent on the bed's "more" row, never scored.
+      const bed = state.beds.find((b) => b.id === m.bed);
+      if (bed) (bed.more ??= {})[m.more.channel ? `${m.more.code}|${m.more.channel}` : m.more.code] = m.more;
+      break;
+    }
     case 'bed':
       state.beds = state.beds.map((b) => (b.id === m.bed.id ? m.bed : b));
       break;

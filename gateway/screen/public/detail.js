@@ -43,7 +43,10 @@ export function refreshDetail() {
   $('detail-vitals').tBodies[0].replaceChildren(...(order.length ? order.map((p) => {
     const v = b.vitals[p];
     return el('tr', { 'data-param': p }, el('th', { scope: 'row' }, paramLabel(p)), el('td', { class: 'num' }, num(v.value, p)), el('td', {}, unitText(p, v.unit)), el('td', {}, since(v.at, '', ' ago')), el('td', {}, v.deviceId));
-  }) : [el('tr', {}, el('td', { colspan: 5 }, 'No values yet'))]));
+  }) : [el('tr', {}, el('td', { colspan: 5 }, 'No values yet'))]),
+    // The "more" rows: numerics whose code the gateway does not map, shown as the device sent them, never scored.
+    ...Object.values(b.more ?? {}).map((v) => el('tr', { class: 'unmapped', 'data-code': v.code, title: 'not mapped: shown as sent, never scored' },
+      el('th', { scope: 'row' }, `${v.label ?? v.code} (unmapped)`), el('td', { class: 'num' }, String(v.value)), el('td', {}, v.unit), el('td', {}, since(v.at, '', ' ago')), el('td', {}, v.deviceId))));
   const n = b.news2;
   $('detail-news2').textContent = n ? `NEWS2 ${n.total} — ${news2Risk(n.risk)}${n.complete ? '' : ` — incomplete, missing ${n.missing.map(paramLabel).join(', ')}`}` : 'NEWS2 not scored yet';
   $('detail-manual').textContent = `ACVPU ${b.manual.acvpu ?? 'not entered'} · ${b.manual.o2 === undefined ? 'oxygen not entered' : b.manual.o2 ? 'on supplemental oxygen' : 'on air'} · SpO₂ scale ${b.manual.scale ?? app.ctx().setup.beds[b.id]?.news2Scale ?? 1}`;

@@ -1,0 +1,42 @@
+import type { DeviceAlarmReport } from '../../core/observation.js';
+import { component, repetitions, type Hl7Message, type Hl7Segment } from './message.js';
+
+/**
+ * OBX rows that carry the device's own alarms rather than a measurement.
+ *
+ * Sources: IHE PCD Technical Framework vol. 2, PCD-04 Report Alert (OBX-3 the alert's MDC event code, MDC_EVT_*;
+ * OBX-8 abnormal flags carry the priority PH / PM / PL / PN and the alert type SP physiological / ST technical /
+ * SA advisory); Philips IntelliVue HL7 output, whose alert rows use the coding system MDIL-ALERT and the IntelliVue
+ * alarm-text convention of a leading "***" (red, high), "**" (yellow, medium) or "*" (short yellow, low).
+ *
+ * `c` is OBX-3's components, parsed once by the caller. Returns undefined for a row that is not an alarm row, null for an alarm row that says no alarm (empty value,
+ * MDC_EVT_ALARM_NONE, or a status other than final/corrected/unverified), else the alarm.
+ */
+export function decodeAlertObx(msg: Hl7Message, seg: Hl7Segment, c: readonly string[], ts: number | undefined): DeviceAlarmReport | null | undefined {
+  const code = (c[0] ?? '').trim();
+  const ref = (c[1] ?? '').trim();
+  const status = component(msg, seg, 11).toUpperCase();
+  if (!['F', 'C', 'R', ''].includes(status)) return null;
+  const value = component(msg, seg, 5, 2) || component(msg, seg, 5, 1);
+  const text = value.trim();
+  if (text === '' || /^MDC_EVT_ALARM_NONE$/i.test(text) || ref === 'MDC_EVT_ALARM_NONE') return null;
+  const flags = repetitions(msg, seg, 8).map((f) => f.trim().toUpperCase());
+  const stars = /^(\*{1,3})\s*/.exec(text);
+  let priority: DeviceAlarmReport['priority'] = 'medium';
+  if (flags.includes('PH')) priority = 'high';
+  else if (flags.includes('PM')) priority = 'medium';
+  else if (flags.includes('PL')) priority = 'low';
+  else if (flags.includes('PN')) priority = 'none';
+  else if (stars) priority = stars[1]!.length === 3 ? 'high' : stars[1]!.length === 2 ? 'medium' : 'low';
+  const kind: DeviceAlarmReport['kind'] = flags.includes('ST') || flags.includes('SA') ? 'technical' : 'physiological';
+  const label = (stars ? text.slice(stars[0].length) : text) || ref || code;
+  return { kind, priority, text: label, ...(ts !== undefined ? { sourceTs: ts } : {}) };
+}
+
+/** Whether OBX-3 (its components) names an alarm row rather than a measurement. */
+export function isAlertId(c: readonly string[]): boolean {
+  const ref = c[1] ?? '';
+  if (ref.startsWith('MDC_EVT_') || ref.startsWith('MDC_ATTR_ALERT')) return true;
+  const system = c[2] ?? '';
+  return system.length > 6 && system.trim().toUpperCase().endsWith('-ALERT');
+}

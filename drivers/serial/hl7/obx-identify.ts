@@ -1,0 +1,58 @@
+import { scadaMdc } from '../../core/parameter-codes.js';
+import { byLoinc, byMdcCode, byMdcRef, type CodeMapping } from './vocabulary.js';
+
+/** What OBX-3 names: the parameter it maps to, else the code as sent (for the decode tool and unmapped items). */
+export interface Identified {
+  mapping?: CodeMapping;
+  /** The code as 'SYSTEM:code' (the first triplet with a code). */
+  code?: string;
+  label?: string;
+}
+
+const MDIL_RE = /^([0-9a-f]{1,4})-([0-9a-f]{1,4})$/i;
+
+/**
+ * An invasive pressure reference id (MDC_PRESS_BLD_*, MDC_PRESS_CUFF* other than the cuff's NONINV terms): it maps
+ * to its own parameter or to nothing, never through its numeric code or the alternate triplet to cuff sbp/dbp/map
+ * (the rules score NEWS2 on cuff BP).
+ */
+function isInvasivePressure(refid: string): boolean {
+  return /^MDC_PRESS_(BLD|CUFF)/.test(refid) && !/^MDC_PRESS_BLD_NONINV_/.test(refid);
+}
+
+/**
+ * Maps OBX-3 (identifier triplet, then the alternate triplet) to a canonical parameter. Philips MDIL codes
+ * ("0002-4bb8^...^MDIL": partition-term in hex) are IEEE 11073-10101 codes written in hex (Philips IntelliVue HL7
+ * interface programming guide) and map through the MDC table.
+ */
+export function identify(c: readonly string[]): Identified {
+  const out: Identified = {};
+  for (const first of [0, 3]) {
+    const code = (c[first] ?? '').trim();
+    const text = (c[first + 1] ?? '').trim();
+    let system = (c[first + 2] ?? '').trim().toUpperCase();
+    if (system === '' && text.startsWith('MDC_')) system = 'MDC';
+    if (out.code === undefined && (code || text)) {
+      out.code = `${system || 'L'}:${code || text}`;
+      if (text) out.label = text;
+    }
+    let m: CodeMapping | undefined;
+    if (system === 'MDC') {
+      if (isInvasivePressure(text)) {
+        const own = byMdcRef(text);
+        if (own) out.mapping = own;
+        return out; // never cuff BP, whatever the numeric code or the alternate says
+      }
+      m = byMdcRef(text) ?? byMdcCode(code);
+    } else if (system === 'LN') m = byLoinc(code);
+    else if (system.startsWith('MDIL')) {
+      const hex = MDIL_RE.exec(code);
+      if (hex && parseInt(hex[1]!, 16) === 2) m = byMdcCode(String(scadaMdc(parseInt(hex[2]!, 16))));
+    }
+    if (m) {
+      out.mapping = m;
+      return out;
+    }
+  }
+  return out;
+}
