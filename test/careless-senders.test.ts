@@ -146,7 +146,7 @@ describe('careless senders with real clients (mosquitto_pub, mosquitto_sub, mllp
     const db = new Database(join(dir, 'data', 'wardgate.db'), { readonly: true });
     try {
       const count = (device: string, value: number) =>
-        (db.prepare('SELECT COUNT(*) AS n FROM observations WHERE device = ? AND value = ?').get(device, value) as { n: number }).n;
+        (db.prepare('SELECT COUNT(*) AS n FROM observation_readings WHERE device = ? AND value = ?').get(device, value) as { n: number }).n;
       await waitFor(() => count('mon-h', 77) >= 1 && count('wear-1', 73) >= 1, 10_000, 'observations stored');
       await new Promise((r) => setTimeout(r, 1000));
       expect(count('mon-h', 77)).toBe(1);

@@ -121,7 +121,7 @@ describe('an ICU PCD-01 feed through the MLLP listener, on the high-dependency p
 
     expect(await gw.stop('SIGTERM')).toBe(0);
     const db = new Database(join(dir, 'data', 'wardgate.db'), { readonly: true });
-    const rows = db.prepare('SELECT param, value, unit, flags FROM observations WHERE bed = ?').all('icu-1') as Array<{ param: string; value: number; unit: string; flags: string | null }>;
+    const rows = db.prepare('SELECT param, value, unit, flags FROM observation_readings WHERE bed = ?').all('icu-1') as Array<{ param: string; value: number; unit: string; flags: string | null }>;
     db.close();
     const byParam = new Map(rows.map((r) => [r.param, r]));
     for (const p of ['abp_sys', 'abp_dia', 'abp_mean', 'pap_sys', 'pap_dia', 'pap_mean', 'cvp', 'etco2', 'pvc', 'hr']) expect(byParam.has(p), p).toBe(true);
