@@ -161,7 +161,7 @@ describe('the extension recipes, each done once with a fixture', () => {
         10_000,
         'the incident delivered through the fixture output',
       );
-      expect(incident).toMatchObject({ incident: { bed: 'bed-1', condition: 'fixco2-high', message: 'Fixture CO2 62 mm[Hg] > 50 (high)' } });
+      expect(incident).toMatchObject({ incident: { bed: 'bed-1', condition: 'fixco2-high', message: 'Fixture CO2 rose to 62 mm[Hg] (limit 50, high)' } });
     } finally {
       await new Promise<void>((res) => (monitor.isOpen ? monitor.close(() => res()) : res()));
       await gw.stop();

@@ -1,10 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { followLogLines } from '../../gateway/log-lines.js';
 import { REPO } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
@@ -25,7 +24,7 @@ describe('the demo ward over MQTTS and HTTPS', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('wearables connect over MQTTS and the screen answers over HTTPS with the ward CA', async () => {
+  it('wearables connect over MQTTS and the screen answers over HTTPS with the ward CA', { timeout: 90_000 }, async () => {
     const tlsDir = join(dir, 'tls');
     const init = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'gateway/cli.ts'), 'cert', 'init', '--dir', tlsDir, '--names', 'localhost,127.0.0.1'], { encoding: 'utf8', cwd: REPO });
     expect(init.status).toBe(0);
@@ -40,9 +39,14 @@ describe('the demo ward over MQTTS and HTTPS', () => {
     writeFileSync(path, stringify(config));
 
     child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'gateway/cli.ts'), 'demo', '--config', path], { cwd: REPO, env: { ...process.env, WARDGATE_LOG_JSON: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const logs: Array<Record<string, unknown>> = [];
-    followLogLines(child.stdout!, (l) => logs.push(l), () => undefined);
-    const running = await waitFor(() => logs.find((l) => String(l.msg).startsWith('demo: ward running')), 30_000, 'the demo ward running');
+    // The demo prints one human line on stdout and writes its JSON log to <dataDir>/demo.log.
+    const logFile = join(dir, 'data', 'demo.log');
+    let logs: Array<Record<string, unknown>> = [];
+    const readLogs = (): Array<Record<string, unknown>> => {
+      if (!existsSync(logFile)) return [];
+      return readFileSync(logFile, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    };
+    const running = await waitFor(() => (logs = readLogs()).find((l) => String(l.msg).startsWith('demo: ward running')), 30_000, 'the demo ward running');
     expect(running.broker).toMatch(/^mqtts:\/\/localhost:\d+$/);
     expect(running.screen).toMatch(/^https:\/\/localhost:\d+$/);
     const plainPort = logs.find((l) => l.msg === 'screen: listening')?.port as number;
@@ -51,6 +55,7 @@ describe('the demo ward over MQTTS and HTTPS', () => {
       const r = await fetch(`http://127.0.0.1:${plainPort}/readyz`);
       return JSON.stringify(await r.json()).includes('4 of 4 devices connected');
     }, 20_000, '4 of 4 wearables connected');
+    logs = readLogs();
     expect(logs.some((l) => l.msg === 'demo: wearable error')).toBe(false);
     const curl = spawnSync('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', join(tlsDir, 'ca.crt'), `${String(running.screen)}/`], { encoding: 'utf8' });
     expect(curl.stdout).toBe('200');
