@@ -1,7 +1,7 @@
 import type { ParamName } from '../drivers/core/parameters.js';
 import { alarmEvent, describe, incidentEvent } from './engine-events.js';
 import { incidentKey, priorityOf, type Alarm, type BedState, type EngineState, type Incident, type Tracker } from './engine-state.js';
-import { PRIORITY_RANK, type AlarmKind, type IncidentEventType, type News2Result, type Priority, type RulesOutput } from './types.js';
+import { PRIORITY_RANK, type AlarmKind, type AlarmSource, type IncidentEventType, type News2Result, type Priority, type RulesOutput } from './types.js';
 
 /**
  * The alarm lifecycle (IEC 60601-1-8 terms): raise, still present (re-trigger, escalate, de-escalate), condition
@@ -9,18 +9,13 @@ import { PRIORITY_RANK, type AlarmKind, type IncidentEventType, type News2Result
  * follows each alarm episode, closing a rejoin window after its alarm clears.
  */
 
-export interface RaiseParams {
+export interface RaiseParams extends AlarmSource {
   kind: AlarmKind;
   rank: number;
   latching: boolean;
   param?: ParamName;
   value?: number;
   limit?: number;
-  deviceId?: string;
-  sourceTs?: number;
-  sourceSeq?: number;
-  deviceSeq?: number;
-  deviceMessageId?: string;
   detail?: string;
   /** An event (a fall), not a lasting condition: latched from the start, ends on acknowledgement. */
   event?: boolean;

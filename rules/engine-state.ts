@@ -3,7 +3,7 @@ import type { LimitOverrides, Profile, RulesConfig } from './config.js';
 import type { NewId } from './ids.js';
 import { resolveLimits, type ResolvedLimits } from './limits.js';
 import { TECHNICAL_PRIORITY, type TechnicalConditionName } from './technical.js';
-import { PRIORITY_RANK, type AlarmEvent, type AlarmKind, type AlarmState, type Priority, type RulesOutput } from './types.js';
+import { PRIORITY_RANK, type AlarmEvent, type AlarmSource, type AlarmKind, type AlarmState, type Priority, type RulesOutput } from './types.js';
 
 /**
  * The rules engine's live state, shared by its parts (engine.ts: inputs; engine-limits.ts, engine-news2.ts:
@@ -29,7 +29,7 @@ export type News2Vital = 'rr' | 'spo2' | 'sbp' | 'pulse' | 'temp';
  */
 export const NEWS2_OF: Partial<Record<ParamName, News2Vital>> = { rr: 'rr', spo2: 'spo2', sbp: 'sbp', abp_sys: 'sbp', hr: 'pulse', pr: 'pulse', temp: 'temp' };
 
-export interface Alarm {
+export interface Alarm extends AlarmSource {
   id: string;
   key: string;
   bed: BedState;
@@ -49,11 +49,6 @@ export interface Alarm {
   /** The worst value while the alarm stands (lowest for a low limit, highest for a high limit and NEWS2). */
   worst?: number;
   limit?: number;
-  deviceId?: string;
-  sourceTs?: number;
-  sourceSeq?: number;
-  deviceSeq?: number;
-  deviceMessageId?: string;
   raisedAt: number;
   unackSince: number;
   incident: Incident;

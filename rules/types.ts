@@ -26,7 +26,20 @@ export type AlarmTransition =
  * Condition names: `<param>-high` / `<param>-low` for limits, `news2` for the NEWS2 risk, `fall`,
  * technical ones as `<TechnicalCondition>` with the device in `deviceId`.
  */
-export interface AlarmEvent {
+/** Where an alarm's latest transition came from: the device and, when an observation caused it, that observation. */
+export interface AlarmSource {
+  deviceId?: string;
+  /** The observation that caused this transition, when one did. */
+  sourceTs?: number;
+  /** The gateway's observation sequence (`seq` of the observation). */
+  sourceSeq?: number;
+  /** The device's own message sequence (`seq` in vitals/<id>), when it sends one. */
+  deviceSeq?: number;
+  /** The device's own message id (HL7 MSH-10 control id), when it sends one. */
+  deviceMessageId?: string;
+}
+
+export interface AlarmEvent extends AlarmSource {
   /** Alarm episode id: stable from raise to clear. */
   id: string;
   bed: string;
@@ -49,15 +62,6 @@ export interface AlarmEvent {
   worstValue?: number;
   unit?: string;
   limit?: number;
-  deviceId?: string;
-  /** The observation that caused this transition, when one did. */
-  sourceTs?: number;
-  /** The gateway's observation sequence (`seq` of the observation). */
-  sourceSeq?: number;
-  /** The device's own message sequence (`seq` in vitals/<id>), when it sends one. */
-  deviceSeq?: number;
-  /** The device's own message id (HL7 MSH-10 control id), when it sends one. */
-  deviceMessageId?: string;
   raisedAt: number;
   /** Rules clock time of this transition (epoch ms). */
   at: number;
