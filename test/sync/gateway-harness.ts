@@ -30,6 +30,8 @@ export async function connectMqtt(url: string, opts: mqtt.IClientOptions): Promi
   await new Promise<void>((resolve, reject) => {
     c.once('connect', () => resolve());
     c.once('error', reject);
+    // Without reconnects, a broker that dies mid-CONNECT ends in 'close' with no 'error': fail instead of waiting forever.
+    if (opts.reconnectPeriod === 0) c.once('close', () => reject(new Error(`connection to ${url} closed before CONNACK`)));
   });
   return c;
 }
