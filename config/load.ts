@@ -92,6 +92,15 @@ export function parseConfig(raw: unknown, source: string, env: Env = {}): Gatewa
 }
 
 /** Reads, parses (YAML, which includes JSON) and validates a config file. */
+const MAX_YAML_ERRORS = 10;
+
+/** 1-based line of a character offset. */
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line += 1;
+  return line;
+}
+
 export function loadConfig(path: string = DEFAULT_CONFIG_PATH, env: Env = process.env): GatewayConfig {
   let text: string;
   try {
@@ -99,9 +108,12 @@ export function loadConfig(path: string = DEFAULT_CONFIG_PATH, env: Env = proces
   } catch (err) {
     throw new ConfigError(path, [`(file): cannot read: ${(err as Error).message}`]);
   }
-  const doc = parseDocument(text, { prettyErrors: true });
+  // Plain errors: the pretty form builds a code frame per error, quadratic in a file with many of them.
+  const doc = parseDocument(text, { prettyErrors: false });
   if (doc.errors.length > 0) {
-    throw new ConfigError(path, doc.errors.map((e) => `(yaml) line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`));
+    const shown = doc.errors.slice(0, MAX_YAML_ERRORS).map((e) => `(yaml) line ${lineOf(text, e.pos[0])}: ${e.message.split('\n')[0]}`);
+    if (doc.errors.length > MAX_YAML_ERRORS) shown.push(`(yaml) and ${doc.errors.length - MAX_YAML_ERRORS} more errors`);
+    throw new ConfigError(path, shown);
   }
   let raw: unknown;
   try {

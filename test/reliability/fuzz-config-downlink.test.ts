@@ -103,6 +103,12 @@ describe(`fuzz: configuration (${RUNS} cases per target)`, () => {
       fc.array(fc.oneof(fc.constantFrom(...lines), fc.string({ maxLength: 40 })), { maxLength: 60 }).map((ls) => ls.join('\n')),
       fc.constantFrom('', '---\n', '[]', '"x"', 'a: &a [*a]', 'beds: !!binary AAAA', '{', 'gateway: {id: "x"}\n'.repeat(200)),
     );
+    // Warm the YAML parser up first: its first parses compile (JIT) and can cost tens of ms of CPU by themselves,
+    // which the 100 ms per-case hang budget would charge to whichever case came first.
+    for (const t of [DEFAULT_TEXT, 'gateway: {id: "x"}\n'.repeat(200), '{']) {
+      writeFileSync(file, t);
+      onlyConfigError(() => loadConfig(file, {}));
+    }
     fc.assert(
       fc.property(text, (t) => {
         writeFileSync(file, t);
