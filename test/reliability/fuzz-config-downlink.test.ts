@@ -144,7 +144,10 @@ describe(`fuzz: downlink messages (${RUNS} cases per target)`, () => {
     const tally = new FuzzTally('downlink (mutated valid messages)');
     const mutated = fc.tuple(fc.constantFrom(...seeds), fc.array(edit, { maxLength: 3 }), fc.nat()).map(([s, edits, n]) => {
       const m = edits.reduce<unknown>((acc, e) => applyEdit(acc, e), s) as Record<string, unknown>;
-      return m && typeof m === 'object' && !Array.isArray(m) ? { ...m, messageId: `${String(m.messageId)}-${n}` } : m;
+      // A unique id per case; a mutated messageId may be an object String() cannot convert (no prototype), so only
+      // strings and numbers are kept in it.
+      const id = typeof m?.messageId === 'string' || typeof m?.messageId === 'number' ? String(m.messageId) : 'mutated';
+      return m && typeof m === 'object' && !Array.isArray(m) ? { ...m, messageId: `${id}-${n}` } : m;
     });
     fc.assert(
       fc.property(mutated, fc.boolean(), (m, asText) => {
