@@ -47,7 +47,9 @@ describe('demo start-up line', () => {
   // A real terminal: util-linux `script` runs the demo on a pseudo-terminal; Ctrl-C is typed into it.
   it.skipIf(!existsSync('/usr/bin/script'))('on a terminal: the line, then pretty logs; Ctrl-C ends it cleanly without a warning', async () => {
     const [broker, screen, central] = [await freePort(), await freePort(), await freePort()];
-    const cmd = `${process.execPath} --import tsx gateway/cli.ts demo`;
+    // `exec`: script runs the command through $SHELL -c, and dash (Debian's /bin/sh, CI's shell) forks instead of
+    // exec'ing; a non-interactive dash dies of the terminal's SIGINT itself (exit 130) whatever the gateway does.
+    const cmd = `exec ${process.execPath} --import tsx gateway/cli.ts demo`;
     const child = spawn('/usr/bin/script', ['-q', '-e', '-c', cmd, '/dev/null'], {
       cwd: REPO,
       env: { ...process.env, WARDGATE_LOG_JSON: '', WARDGATE_DATA_DIR: join(dir, 'tty'), WARDGATE_BROKER_PORT: String(broker), WARDGATE_SCREEN_PORT: String(screen), WARDGATE_SYNC_URL: `mqtt://127.0.0.1:${central}` },
