@@ -83,8 +83,14 @@ export const bedConfigSchema = z
     overrides: limitOverridesSchema.optional(),
     /** NEWS2 SpO2 scale: 2 only for confirmed hypercapnic respiratory failure (RCP 2017). */
     news2Scale: z.union([z.literal(1), z.literal(2)]).optional(),
-    /** Devices bound to the bed: each one raises `no-data` when silent for `technical.noDataSeconds`. */
+    /** Devices bound to the bed: each one raises `no-data` when silent, `no-valid-data` when sending nothing scorable. */
     devices: z.array(z.string().min(1)).default([]),
+    /**
+     * Per bound device, how long it may be silent (or send only unscorable values) before `no-data` (`no-valid-data`),
+     * and its grace after start: the gateway fills it from each device's `maxSilenceSeconds`. A device not listed
+     * uses `technical.noDataSeconds`.
+     */
+    deviceSilenceSeconds: z.record(z.string(), z.number().positive()).optional(),
   })
   .strict();
 
@@ -143,7 +149,11 @@ export const rulesConfigSchema = z
       .prefault({}),
     technical: z
       .object({
-        /** A bound device silent this long raises `no-data`. */
+        /**
+         * A bound device silent this long raises `no-data`, unless its bed gives it a bound of its own
+         * (`beds[].deviceSilenceSeconds`; the gateway gives every configured device its `maxSilenceSeconds`, so this
+         * applies only to rules configs written without devices, e.g. for `wardgate replay` tests).
+         */
         noDataSeconds: z.number().min(1).default(30),
         /** Priority per technical condition; unlisted ones use the built-in defaults (rules/technical.ts). */
         priorities: z.partialRecord(technicalConditionSchema, prioritySchema).default({}),

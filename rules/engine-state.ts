@@ -101,6 +101,8 @@ export interface DeviceState {
   /** Since when everything the device sent was unscorable (undefined once a scorable value arrives). */
   unscorableSince: number | undefined;
   bound: boolean;
+  /** Its own silence bound (the device's maxSilenceSeconds), else `technical.noDataSeconds`. */
+  silenceMs: number | undefined;
   noData: Tracker;
 }
 
@@ -246,10 +248,23 @@ export class EngineState {
   device(bed: BedState, id: string): DeviceState {
     let d = bed.devices.get(id);
     if (!d) {
-      d = { id, by: `device:${id}`, lastSeen: undefined, unscorableSince: undefined, bound: false, noData: tracker('no-data') };
+      d = { id, by: `device:${id}`, lastSeen: undefined, unscorableSince: undefined, bound: false, silenceMs: undefined, noData: tracker('no-data') };
       bed.devices.set(id, d);
     }
     return d;
+  }
+
+  /** How long a bound device may be silent, or send only unscorable values, before its technical alarm. */
+  silenceMs(dev: DeviceState): number {
+    return dev.silenceMs ?? this.noDataMs;
+  }
+
+  /** Binds a configured device to its bed with its own silence bound, if the config gives one. */
+  bind(bed: BedState, id: string, silenceSeconds: number | undefined): DeviceState {
+    const dev = this.device(bed, id);
+    dev.bound = true;
+    dev.silenceMs = silenceSeconds === undefined ? undefined : silenceSeconds * 1000;
+    return dev;
   }
 
   /** The tracker of a technical condition: a device's own for `no-data`, else one per condition and device. */
