@@ -81,7 +81,10 @@ export const bedConfigSchema = z
     patientId: z.string().optional(),
     profile: z.string().default('adult'),
     overrides: limitOverridesSchema.optional(),
-    /** NEWS2 SpO2 scale: 2 only for confirmed hypercapnic respiratory failure (RCP 2017). */
+    /**
+     * NEWS2 SpO2 scale: 2 only for a prescribed target of 88-92 %, e.g. confirmed hypercapnic respiratory failure
+     * (RCP NEWS2 2017, Chart 1 "SpO2 Scale 2" row, and the observation chart, Chart 3).
+     */
     news2Scale: z.union([z.literal(1), z.literal(2)]).optional(),
     /** Devices bound to the bed: each one raises `no-data` when silent, `no-valid-data` when sending nothing scorable. */
     devices: z.array(z.string().min(1)).default([]),
@@ -124,7 +127,10 @@ export const rulesConfigSchema = z
         enabled: z.boolean().default(true),
         /** A measured value older than this no longer counts: the score becomes incomplete. */
         freshnessSeconds: z.number().min(1).default(900),
-        /** Manual inputs (ACVPU, air/oxygen) older than this no longer count (RCP: observe at least 12-hourly). */
+        /**
+         * Manual inputs (ACVPU, air/oxygen) older than this no longer count: RCP NEWS2 (2017) Chart 4 (clinical
+         * response) asks for observations at least 12-hourly even at a score of 0.
+         */
         manualFreshnessSeconds: z.number().min(1).default(43_200),
         /** Persistence before a NEWS2 alarm rises or escalates (tuning knob; 0 = at once). */
         delaySeconds: z.number().min(0).default(0),

@@ -24,7 +24,7 @@ export const priorityOf = (rank: number): Priority => RANK_PRIORITY[Math.max(1, 
 export type News2Vital = 'rr' | 'spo2' | 'sbp' | 'pulse' | 'temp';
 /**
  * The parameters NEWS2 scores. Systolic pressure is the newest of the cuff (sbp) and the arterial line (abp_sys):
- * RCP NEWS2 (2017) scores systolic blood pressure without prescribing how it is measured; the result says which
+ * RCP NEWS2 (2017) Chart 1 scores systolic blood pressure without prescribing how it is measured; the result says which
  * was used (News2Result.sbpFrom).
  */
 export const NEWS2_OF: Partial<Record<ParamName, News2Vital>> = { rr: 'rr', spo2: 'spo2', sbp: 'sbp', abp_sys: 'sbp', hr: 'pulse', pr: 'pulse', temp: 'temp' };

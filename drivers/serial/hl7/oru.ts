@@ -9,9 +9,10 @@ import { lookupUnit, UNIT_OPTIONAL } from './vocabulary.js';
 
 /**
  * HL7 v2 ORU^R01 as bedside monitors and IHE PCD-01 (Communicate PCD Data) send it.
- * Sources: HL7 v2.5.1 ch. 7 (ORU^R01, OBX field definitions), IHE PCD Technical Framework vol. 2
- * (PCD-01: OBX-3 MDC triplet, OBX-4 dotted containment "MDS.VMD.channel.metric", OBX-11 status,
- * OBX-18 equipment instance), HL7 v2.5.1 ch. 2 (DTM format, escape sequences).
+ * Sources: HL7 v2.5 ch. 7 (ORU^R01 7.3.1; OBX field definitions 7.4.2.1-7.4.2.19), IHE PCD Technical Framework
+ * vol. 2 (PCD TF-2) section 3.1, Communicate PCD Data [PCD-01] (OBX-3 MDC triplet, OBX-4 dotted containment
+ * "MDS.VMD.channel.metric", OBX-11 status, OBX-18 equipment instance), HL7 v2.5.1 ch. 2 (DTM format, escape
+ * sequences).
  *
  * Decisions (documented contract):
  *  - OBX-11 accepted: F (final), C (corrected), R (results entered, not verified: PCD-01 devices send R for
