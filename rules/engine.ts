@@ -53,8 +53,8 @@ export interface RulesEngine {
   /**
    * A new configuration (SIGHUP): profiles, each bed's profile, overrides and bound devices, and the timing settings.
    * Live state (latest values, pending delays, manual inputs, pauses, open alarms and incidents) is kept; limits
-   * are re-evaluated against the latest values, and a device no longer bound to a bed stops raising `no-data`
-   * there. Throws `RulesInputError` (changing nothing) when a bed names an unknown profile.
+   * are re-evaluated against the latest values, a device no longer bound to a bed stops raising `no-data` and
+   * `no-valid-data` there, and each bound device takes its new silence bound (a newly bound one has it as grace). Throws `RulesInputError` (changing nothing) when a bed names an unknown profile.
    */
   reconfigure(config: RulesConfig, by: string, now: number): RulesOutput;
   /**
