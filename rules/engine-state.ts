@@ -104,6 +104,8 @@ export interface DeviceState {
   /** Its own silence bound (the device's maxSilenceSeconds), else `technical.noDataSeconds`. */
   silenceMs: number | undefined;
   noData: Tracker;
+  /** Looked up on every observation, so held here rather than in `BedState.technical` under a built key. */
+  noValidData: Tracker;
 }
 
 export interface Timed<T> {
@@ -248,7 +250,16 @@ export class EngineState {
   device(bed: BedState, id: string): DeviceState {
     let d = bed.devices.get(id);
     if (!d) {
-      d = { id, by: `device:${id}`, lastSeen: undefined, unscorableSince: undefined, bound: false, silenceMs: undefined, noData: tracker('no-data') };
+      d = {
+        id,
+        by: `device:${id}`,
+        lastSeen: undefined,
+        unscorableSince: undefined,
+        bound: false,
+        silenceMs: undefined,
+        noData: tracker('no-data'),
+        noValidData: tracker('no-valid-data'),
+      };
       bed.devices.set(id, d);
     }
     return d;
@@ -267,9 +278,12 @@ export class EngineState {
     return dev;
   }
 
-  /** The tracker of a technical condition: a device's own for `no-data`, else one per condition and device. */
+  /** The tracker of a technical condition: a device's own for `no-data` and `no-valid-data`, else one per condition and device. */
   technicalTracker(bed: BedState, condition: string, deviceId: string | undefined): Tracker {
-    if (condition === 'no-data' && deviceId !== undefined) return this.device(bed, deviceId).noData;
+    if (deviceId !== undefined) {
+      if (condition === 'no-data') return this.device(bed, deviceId).noData;
+      if (condition === 'no-valid-data') return this.device(bed, deviceId).noValidData;
+    }
     const k = `${condition}|${deviceId ?? ''}`;
     let tr = bed.technical.get(k);
     if (!tr) {

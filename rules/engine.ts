@@ -85,7 +85,7 @@ export interface ManualInputs {
  * unmonitored. Ends with a scorable value from the device; gives way to `no-data` when the device falls silent.
  */
 function unusableOnly(s: EngineState, bed: BedState, dev: DeviceState, silent: boolean, at: number, out: RulesOutput): void {
-  const tr = s.technicalTracker(bed, 'no-valid-data', dev.id);
+  const tr = dev.noValidData;
   if (silent) {
     dev.unscorableSince = undefined;
     if (tr.alarm) conditionGone(s, tr.alarm, at, 'timer', out);
@@ -162,7 +162,7 @@ class Engine implements RulesEngine {
         const stillBound = bound.get(bed.id)?.has(dev.id) ?? false;
         if (dev.bound && !stillBound) {
           if (dev.noData.alarm) conditionGone(s, dev.noData.alarm, at, by, out);
-          const noValid = s.technicalTracker(bed, 'no-valid-data', dev.id).alarm;
+          const noValid = dev.noValidData.alarm;
           if (noValid) conditionGone(s, noValid, at, by, out);
         }
         dev.bound = stillBound;
@@ -188,7 +188,7 @@ class Engine implements RulesEngine {
     const bed = s.bed(o.bedId);
     const dev = s.device(bed, o.deviceId);
     heard(s, dev, at, out);
-    const noValid = s.technicalTracker(bed, 'no-valid-data', dev.id);
+    const noValid = dev.noValidData;
     if (!Number.isFinite(o.value) || !isScorable(o.flags)) {
       // Shown, never scored (drivers/core/quality.ts); a bound device sending only such values raises no-valid-data.
       dev.unscorableSince ??= at;
