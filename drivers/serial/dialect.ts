@@ -1,5 +1,5 @@
 import { LineFramer } from '../core/line-framer.js';
-import type { DecodeResult } from '../core/observation.js';
+import type { DecodeResult, DeviceAlarmReport } from '../core/observation.js';
 
 /**
  * What a serial dialect is, in three shapes:
@@ -39,6 +39,8 @@ export interface FrameExchange {
   reply?: Buffer;
   /** Readings in the frame that were read but not taken (a bad value, a wrong unit), for the gateway to count and log. */
   rejected?: Array<{ reason: string; text: string }>;
+  /** The device's own alarm list, whole, when the frame said anything about it (an empty list clears it). */
+  deviceAlarms?: DeviceAlarmReport[];
 }
 
 export interface ByteDialect<F extends ByteFramer = ByteFramer> {

@@ -229,8 +229,9 @@ class PortRunner {
         this.deliver(d.name, d.decodeFrame(frame));
         continue;
       }
-      const { result, reply, rejected } = d.reply(frame, framer);
+      const { result, reply, rejected, deviceAlarms } = d.reply(frame, framer);
       for (const r of rejected ?? []) this.safe(() => this.sink.rejected?.(d.name, this.cfg.deviceId, r.reason, r.text));
+      if (deviceAlarms && result.error === undefined) this.safe(() => this.sink.deviceAlarms?.(this.cfg.deviceId, deviceAlarms));
       this.deliver(d.name, result);
       if (reply && port.isOpen) {
         port.write(reply, (err) => {

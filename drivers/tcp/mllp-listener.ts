@@ -6,6 +6,7 @@ import { RecentKeys } from '../core/recent-keys.js';
 import { buildUnreadableReject } from '../serial/hl7/ack.js';
 import { encodeMllp, MllpFramer } from '../serial/hl7/mllp.js';
 import { decodeHl7Message, hl7Answer, type Hl7Decoded, type Hl7Location } from '../serial/hl7/oru.js';
+import { DeviceAlertLists } from '../serial/hl7/device-alerts.js';
 import { rejectAck } from './reject-ack.js';
 
 /** Bytes without a start block after which a connection is answered and closed (it is not speaking MLLP). */
@@ -15,7 +16,7 @@ const RESEND_WINDOW_MS = 10 * 60_000;
 
 /**
  * HL7 v2 over TCP with MLLP (HL7 v2.5.1 Appendix C): monitors and central stations connect and send
- * ORU^R01 messages; each message is decoded, its readings delivered, and the ACK its MSH-15/16 asks for
+ * ORU^R01 (and ORU^R40 alert reports) messages; each message is decoded, its readings delivered, and the ACK its MSH-15/16 asks for
  * is written back on the same connection.
  *
  * Beds: the DriverSink has no bed field. One TCP connection (a central station) often carries many beds,
@@ -77,6 +78,8 @@ export class MllpListener implements Driver {
   private readonly sockets = new Set<Socket>();
   private readonly conns = new Map<string, DeviceConnection>();
   private readonly resent = new RecentKeys(RESEND_WINDOW_MS, 4096);
+  /** Each device's own alarms, from ORU^R01 alarm rows and ORU^R40 alert reports (IHE PCD-04). */
+  private readonly alerts = new DeviceAlertLists();
   readonly stats = { connections: 0, messages: 0, decodeErrors: 0, oversize: 0, acks: 0, duplicates: 0, unknownBed: 0, refused: 0 };
 
   constructor(private readonly opts: MllpListenerOptions) {}
@@ -197,10 +200,8 @@ export class MllpListener implements Driver {
       const loc = { ...d.location, bed: d.bed };
       this.safe(() => this.opts.onLocation!(deviceId, loc));
     }
-    if (d.deviceAlarms && sink.deviceAlarms) {
-      const alarms = d.deviceAlarms;
-      this.safe(() => sink.deviceAlarms!(deviceId, alarms));
-    }
+    const alarms = this.alerts.apply(deviceId, d);
+    if (alarms && sink.deviceAlarms) this.safe(() => sink.deviceAlarms!(deviceId, alarms));
     for (const r of d.rejected) this.safe(() => sink.rejected?.('hl7', deviceId, r.reason, r.text));
     for (const item of d.result.items) {
       if (item.kind === 'reading') {

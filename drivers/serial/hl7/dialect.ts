@@ -1,12 +1,15 @@
 import type { ByteDialect } from '../dialect.js';
 import { encodeMllp } from './mllp.js';
+import { DeviceAlertList } from './device-alerts.js';
 import { decodeHl7, decodeHl7Message } from './oru.js';
 import { Hl7StreamFramer } from './stream-framer.js';
 
 const MAX_FRAME_BYTES = 256 * 1024;
+/** Each port's device alarm list (ORU^R01 alarm rows, ORU^R40 alert reports), kept beside the port's own framer. */
+const alertLists = new WeakMap<Hl7StreamFramer, DeviceAlertList>();
 
 /**
- * HL7 v2 ORU^R01 over serial, MLLP-framed or plain CR segments (the framer decides on the first byte). The
+ * HL7 v2 ORU^R01 (and ORU^R40 alert reports, IHE PCD-04) over serial, MLLP-framed or plain CR segments (the framer decides on the first byte). The
  * ACK the sender asks for (MSH-15/16, HL7 v2.5.1 ch. 2.9) goes back framed as the sender framed.
  */
 export const hl7Dialect: ByteDialect<Hl7StreamFramer> = {
@@ -19,7 +22,11 @@ export const hl7Dialect: ByteDialect<Hl7StreamFramer> = {
   reply(frame, framer) {
     const d = decodeHl7Message(frame);
     const rejected = d.rejected.map((r) => ({ reason: r.reason, text: r.text }));
-    if (d.ack === undefined) return { result: d.result, rejected };
-    return { result: d.result, rejected, reply: framer.mode === 'mllp' ? encodeMllp(d.ack) : Buffer.from(d.ack) };
+    let alerts = alertLists.get(framer);
+    if (!alerts) alertLists.set(framer, (alerts = new DeviceAlertList()));
+    const deviceAlarms = d.result.error === undefined ? alerts.apply(d) : undefined;
+    const out = { result: d.result, rejected, ...(deviceAlarms ? { deviceAlarms } : {}) };
+    if (d.ack === undefined) return out;
+    return { ...out, reply: framer.mode === 'mllp' ? encodeMllp(d.ack) : Buffer.from(d.ack) };
   },
 };

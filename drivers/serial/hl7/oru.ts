@@ -3,6 +3,7 @@ import { canonicalUnit, isPlausible } from '../../core/parameters.js';
 import { ackCodeFor, buildAck, buildUnreadableReject, type AckOptions, type AckVerdict, type Hl7Error } from './ack.js';
 import { component, components, findSegment, parseHl7, repetitions, type Hl7Message, type Hl7Segment } from './message.js';
 import { decodeAlertObx, isAlertId } from './alerts.js';
+import { decodeAlertReport, type AlertEvent } from './alert-report.js';
 import { obx11Verdict, obx8Flags } from './measurement-status.js';
 import { identify, type Identified } from './obx-identify.js';
 import { lookupUnit, UNIT_OPTIONAL } from './vocabulary.js';
@@ -36,6 +37,7 @@ import { lookupUnit, UNIT_OPTIONAL } from './vocabulary.js';
  *    label, value and unit as sent. Device-hierarchy rows (GE's MDC_DEV_* rows with OBX-11 X and no value) carry
  *    no measurement and are skipped.
  *  - Device alarm rows (see alerts.ts) become the device's own alarm list.
+ *  - ORU^R40 (IHE PCD-04 Report Alert, alert-report.ts) carries alert events, no readings; the ACK is ACK^R40.
  *  - Attribute rows (MDC_ATTR_*, and rows nested under a waveform row's OBX-4) describe another row and are
  *    skipped (isAttributeRow).
  */
@@ -63,6 +65,8 @@ export interface Hl7Decoded {
   equipmentId?: string;
   /** The device's own alarms when the message carries alarm rows (an empty list: rows saying no alarm). */
   deviceAlarms?: DeviceAlarmReport[];
+  /** ORU^R40: each alert's start, update or end (the device's list is kept by DeviceAlertList). */
+  alertEvents?: AlertEvent[];
   /** Observations skipped for a reason worth logging (bad unit, bad number); the rest still decoded. */
   warnings: string[];
   /** The same skipped observations, each with its OBX and HL7 error code, and a short reason for counting. */
@@ -120,6 +124,7 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
     return withAck(out, opts);
   }
   const fallbackTs = parseDtm(component(msg, msh, 7));
+  if (component(msg, msh, 9, 2) === 'R40') return withAck(alertReport(out, msg, fallbackTs), opts);
   let obrTs: number | undefined;
   let waveform: string | undefined;
   for (const seg of msg.segments) {
@@ -151,6 +156,26 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
     out.errors = rejected.map(({ reason: _r, ...e }) => e);
   }
   return withAck(out, opts);
+}
+
+/**
+ * ORU^R40: alert events only; no alert in it is a content error (AE). The equipment is OBX-18, else the EUI-64 in
+ * OBR-3 (entity identifier, namespace, universal id, type EUI-64) or in MSH-3 (IHE PCD TF-2 appendix: HD with an
+ * EUI-64 universal id).
+ */
+function alertReport(out: Hl7Decoded, msg: Hl7Message, fallbackTs: number | undefined): Hl7Decoded {
+  const report = decodeAlertReport(msg, parseDtm, fallbackTs);
+  out.alertEvents = report.events;
+  const eui = (seg: Hl7Segment | undefined, field: number, at: number): string =>
+    component(msg, seg, field, at + 1).toUpperCase() === 'EUI-64' ? component(msg, seg, field, at) : '';
+  const equipment = report.equipmentId || eui(findSegment(msg, 'OBR'), 3, 3) || eui(findSegment(msg, 'MSH'), 3, 2);
+  if (equipment) out.equipmentId = equipment;
+  if (report.errors.length > 0) {
+    out.verdict = 'error';
+    out.errors = report.errors;
+    out.result.error = `hl7: ${report.errors[0]!.text}`;
+  }
+  return out;
 }
 
 /** Builds the answer a decoded message asks for, with its verdict and ERR segments (also for the listener's own verdicts). */
@@ -213,7 +238,7 @@ function describe(msg: Hl7Message, warnings: string[], rejected: Hl7Decoded['rej
 
 /**
  * What the gateway does not take at all (HL7 v2.5.1 2.9.2, 2.9.3: AR/CR for an unsupported message type, version
- * or processing id): only ORU^R01 and ORF^R04, HL7 version 2.x, processing id P (production) or empty. A training (T) or
+ * or processing id): only ORU^R01, ORU^R40 and ORF^R04, HL7 version 2.x, processing id P (production) or empty. A training (T) or
  * debugging (D) message must never raise a patient's alarm.
  */
 function unsupported(msg: Hl7Message): Hl7Error | undefined {
@@ -221,7 +246,7 @@ function unsupported(msg: Hl7Message): Hl7Error | undefined {
   const type = component(msg, msh, 9, 1);
   const event = component(msg, msh, 9, 2);
   if (type !== 'ORU' && type !== 'ORF') return { segment: 'MSH', sequence: 1, field: 9, code: 200, text: `unsupported message type ${JSON.stringify([type, event].filter(Boolean).join('^') || '(none)')}` };
-  if (event !== (type === 'ORF' ? 'R04' : 'R01')) return { segment: 'MSH', sequence: 1, field: 9, code: 201, text: `unsupported event ${JSON.stringify(event || '(none)')}` };
+  if (type === 'ORF' ? event !== 'R04' : event !== 'R01' && event !== 'R40') return { segment: 'MSH', sequence: 1, field: 9, code: 201, text: `unsupported event ${JSON.stringify(event || '(none)')}` };
   const pid = component(msg, msh, 11).toUpperCase();
   if (pid !== '' && pid !== 'P') return { segment: 'MSH', sequence: 1, field: 11, code: 202, text: `processing id ${JSON.stringify(pid)} not taken (P only)` };
   const version = component(msg, msh, 12);
