@@ -84,7 +84,7 @@ export function decodeAlertReport(msg: Hl7Message, tsOf: (s: string) => number |
       if (value !== '') current[facet] = value;
       continue;
     }
-    if (!ref.startsWith('MDC_EVT_') && !/^1966\d\d$/.test((c3[0] ?? '').trim())) continue; // measurement or other context row
+    if (!ref.startsWith('MDC_EVT_') && !isEventCode(c3[0] ?? '')) continue; // measurement or other context row
     current = alertRow(msg, seg, c3, subId, tsOf(component(msg, seg, 14)) ?? obrTs ?? fallbackTs);
     groups.push(current);
     if (out.equipmentId === undefined) {
@@ -94,9 +94,18 @@ export function decodeAlertReport(msg: Hl7Message, tsOf: (s: string) => number |
   }
   for (const g of groups) out.events.push(toEvent(g));
   if (groups.length === 0) {
-    out.errors.push({ segment: 'OBX', code: 101, text: 'ORU^R40 without an alert: no OBX row with an MDC_EVT_* event' });
+    out.errors.push({ segment: 'OBX', code: 101, text: 'alert report (R40) without an alert: no OBX row with an MDC_EVT_* event' });
   }
   return out;
+}
+
+/**
+ * An IEEE 11073-10101 code in the events partition: context-free code = partition * 2^16 + term code, partition 3
+ * (MDC_PART_EVT), i.e. 196608-262143 (196616 MDC_EVT_ALARM, 196680 MDC_EVT_LEAD_OFF).
+ */
+function isEventCode(code: string): boolean {
+  const n = Number(code.trim());
+  return code.trim() !== '' && Number.isInteger(n) && n >> 16 === 3;
 }
 
 function alertRow(msg: Hl7Message, seg: Hl7Segment, c3: readonly string[], subId: string, ts: number | undefined): Group {

@@ -21,11 +21,26 @@ describe("Mindray's HL7 (a Mindray eGateway capture and the older MDC terms Mind
     expect(d.ack).toMatch(/MSA\|CA\|1227/); // MSH-15 AL: commit accept
   });
 
-  it('refuses the ORU^R40 alarm report with an error ACK naming the event (IHE PCD-04 input is not taken yet)', () => {
+  it('takes the ORU^R40 lead-off report as the device\'s own low-priority technical alarm (IHE PCD-04), answered with a commit accept', () => {
     const d = decodeHl7Message(capture[0]!);
     expect(d.messageType).toBe('ORU^R40');
-    expect(d.result.error).toBe('hl7: unsupported event "R40"');
-    expect(d.ack).toMatch(/MSA\|CR\|1\|unsupported event/);
+    expect(d.result.error).toBeUndefined();
+    expect(d.verdict).toBe('accept');
+    expect(d.location).toEqual({ pointOfCare: 'HDU', room: '507', bed: '3' });
+    expect(d.equipmentId).toBe('00A037000000');
+    // The alert row and its facets: OBX-8 A~PL~ST, phase start, state active, priority PL, type ST.
+    expect(d.alertEvents).toEqual([
+      {
+        key: '1.7.0.196680|196680',
+        active: true,
+        phase: 'start',
+        state: 'active',
+        alarm: { kind: 'technical', priority: 'low', text: 'MDC_EVT_LEAD_OFF', sourceTs: Date.UTC(2026, 0, 24, 4, 47, 38) },
+      },
+    ]);
+    expect(d.result.items).toEqual([]); // the source and facet rows are not readings
+    // MSH-15 AL, MSH-16 NE (enhanced mode, HL7 v2.5.1 2.9.3): the commit accept, as ACK^R40.
+    expect(d.ack).toMatch(/^MSH\|\^~\\&\|\|\|MINDRAY_\^00A037000000\^EUI-64\|MINDRAY\|\d{14}\+0000\|\|ACK\^R40\^ACK\|A1\|P\|2\.6\rMSA\|CA\|1\r$/);
   });
 
   it('maps the older cuff terms to the cuff and the CO2 concentration term to EtCO2', () => {
