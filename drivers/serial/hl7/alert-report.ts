@@ -6,13 +6,15 @@ import { component, components, repetitions, type Hl7Message, type Hl7Segment } 
  * IHE PCD-04 Report Alert (ORU^R40): one report per alert and per change of its state, each alert an OBR with a
  * group of OBX rows under one OBX-4 prefix.
  *
- * Source: IHE PCD Technical Framework vol. 2 (PCD TF-2), section 3.4 "Report Alert [PCD-04]": 3.4.4.1 the ORU^R40
- * message (MSH, PID, PV1, then per alert OBR and its OBX group; the ACK is ACK^R40); the alert's OBX group:
+ * Source: IHE PCD Technical Framework Vol. 2 (PCD TF-2) rev. 9.0 (2019-12-12), section 3.4 "Report Alert [PCD-04]":
+ * the ORU^R40 message (MSH, PID, PV1, then per alert OBR and its OBX group; the receiver answers ACK^R40), and the
+ * alert attributes of 3.4.4; the alert's OBX group:
  *  - alert identification row: OBX-3 the kind of event (196616 MDC_EVT_ALARM, or the event code itself), OBX-5 the
  *    event (e.g. 196680 MDC_EVT_LEAD_OFF), OBX-4 `<containment of the source>.<event>.1`, OBX-8 abnormal flags that
  *    repeat the priority (PH/PM/PL/PN) and type (SP/ST/SA), OBX-18 the equipment (EUI-64);
- *  - the facet rows at `.2`, `.3`, ... of the same prefix: 68480 MDC_ATTR_ALERT_SOURCE, 68481 MDC_ATTR_EVENT_PHASE
- *    (start, continue, end, present, update, escalate, de-escalate ...), 68482 MDC_ATTR_ALARM_STATE (inactive, active, latched), 68483
+ *  - the facet rows `.2` to `.7` of the same prefix: 68480 MDC_ATTR_ALERT_SOURCE, 68481 MDC_ATTR_EVENT_PHASE
+ *    (start, start_only, continue, end, present, update, escalate, inactivate, deescalate, reset), 68482
+ *    MDC_ATTR_ALARM_STATE (off, inactive, active, latched), 68483
  *    MDC_ATTR_ALARM_INACTIVATION_STATE (enabled, audio-paused, audio-off, alarm-paused, alarm-off, alert-acknowledged),
  *    68484 MDC_ATTR_ALARM_PRIORITY (PH high, PM medium, PL low, PN none), 68485 MDC_ATTR_ALERT_TYPE (SP
  *    physiological, ST technical, SA advisory);
@@ -21,7 +23,8 @@ import { component, components, repetitions, type Hl7Message, type Hl7Segment } 
  * Seen in a Mindray eGateway capture (test/fixtures/captures/PROVENANCE.md).
  *
  * An alert is the same alert across reports when its event and its OBX-4 prefix are the same (OBR-3 is not used:
- * Mindray's eGateway fills it with the message's own control id). An `end` phase or an `inactive` state clears it.
+ * Mindray's eGateway fills it with the message's own control id). An `end` or `reset` phase, or an `inactive` or `off`
+ * state, clears it; `inactivate` (audio paused or acknowledged at the device) does not: the condition is still there.
  */
 export interface AlertEvent {
   /** The alert's identity across reports: OBX-4 prefix and event code. */
@@ -43,8 +46,10 @@ export interface AlertReport {
   equipmentId?: string;
 }
 
-const PHASES_ENDED = new Set(['end']);
-const STATES_ENDED = new Set(['inactive']);
+/** `reset`: a latched alarm reset at the device (IEC 60601-1-8 "alarm reset"), which ends it as `end` does. */
+const PHASES_ENDED = new Set(['end', 'reset']);
+/** `off`: the alarm switched off at the device, which no longer annunciates it. */
+const STATES_ENDED = new Set(['inactive', 'off']);
 const PRIORITIES: Record<string, DeviceAlarmReport['priority']> = { PH: 'high', PM: 'medium', PL: 'low', PN: 'none' };
 const TYPES: Record<string, DeviceAlarmReport['kind']> = { SP: 'physiological', ST: 'technical', SA: 'technical' };
 
@@ -137,10 +142,11 @@ function stateFromStatus(status: string): Pick<Group, 'state'> {
 function attributeOf(c3: readonly string[]): 'phase' | 'state' | 'priority' | 'type' | undefined {
   const code = (c3[0] ?? '').trim();
   const ref = (c3[1] ?? '').trim().toUpperCase();
-  if (code === '68481' || ref === 'MDC_ATTR_EVENT_PHASE') return 'phase';
-  if (code === '68482' || ref === 'MDC_ATTR_ALARM_STATE') return 'state';
-  if (code === '68484' || ref === 'MDC_ATTR_ALARM_PRIORITY') return 'priority';
-  if (code === '68485' || ref === 'MDC_ATTR_ALERT_TYPE') return 'type';
+  // 68481-68485, or the older 68165-68169 that some devices still send for the same attributes.
+  if (code === '68481' || code === '68165' || ref === 'MDC_ATTR_EVENT_PHASE') return 'phase';
+  if (code === '68482' || code === '68166' || ref === 'MDC_ATTR_ALARM_STATE') return 'state';
+  if (code === '68484' || code === '68168' || ref === 'MDC_ATTR_ALARM_PRIORITY') return 'priority';
+  if (code === '68485' || code === '68169' || ref === 'MDC_ATTR_ALERT_TYPE') return 'type';
   return undefined; // MDC_ATTR_ALERT_SOURCE, MDC_ATTR_ALARM_INACTIVATION_STATE: context only
 }
 

@@ -43,8 +43,8 @@ export function pcd04Message(opts: {
   /** OBX-4 prefix of the alert group (the source's containment and the event). */
   at?: string;
 } = {}): string {
-  const { controlId = 'ALR0001', bed = 'BED-12', msh15 = '', msh16 = '', processingId = 'P', event = '^MDC_EVT_ECG_ASYSTOLE^MDC' } = opts;
-  const { phase = 'start', state = 'active', priority = 'PH', type = 'SP', at = '1.1.1.1' } = opts;
+  const { controlId = 'ALR0001', bed = 'BED-12', msh15 = '', msh16 = '', processingId = 'P', event = '196680^MDC_EVT_LEAD_OFF^MDC' } = opts;
+  const { phase = 'start', state = 'active', priority = 'PH', type = 'SP', at = '1.1.1.196680' } = opts;
   return [
     `MSH|^~\\&|MONITOR^ACDE48234567ABCD^EUI-64|WARD7|||20240301101500+0000||ORU^R40^ORU_R40|${controlId}|${processingId}|2.6|||${msh15}|${msh16}||UNICODE UTF-8|||IHE_PCD_ACM_001^IHE PCD^1.3.6.1.4.1.19376.1.6.1.4.1^ISO`,
     'PID|||010-11-1111^^^Hospital^PI||Doe^John^^^^^L',
@@ -54,7 +54,8 @@ export function pcd04Message(opts: {
     `OBX|2|CWE|68480^MDC_ATTR_ALERT_SOURCE^MDC|${at}.2|69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC||||||F`,
     `OBX|3|ST|68481^MDC_ATTR_EVENT_PHASE^MDC|${at}.3|${phase}||||||F`,
     `OBX|4|ST|68482^MDC_ATTR_ALARM_STATE^MDC|${at}.4|${state}||||||F`,
-    `OBX|5|ST|68484^MDC_ATTR_ALARM_PRIORITY^MDC|${at}.5|${priority}||||||F`,
-    `OBX|6|ST|68485^MDC_ATTR_ALERT_TYPE^MDC|${at}.6|${type}||||||F`,
+    `OBX|5|ST|68483^MDC_ATTR_ALARM_INACTIVATION_STATE^MDC|${at}.5|enabled||||||F`,
+    `OBX|6|ST|68484^MDC_ATTR_ALARM_PRIORITY^MDC|${at}.6|${priority}||||||F`,
+    `OBX|7|ST|68485^MDC_ATTR_ALERT_TYPE^MDC|${at}.7|${type}||||||F`,
   ].join('\r') + '\r';
 }
