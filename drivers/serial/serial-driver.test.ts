@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pcd01Message } from './hl7/fixtures.js';
+import { pcd01Message, pcd04Message } from './hl7/fixtures.js';
 import { encodeMllp, MllpFramer } from './hl7/mllp.js';
 import { SerialDriver, type SerialPortConfig } from './serial-driver.js';
 import { registerSerialDialect } from './dialects.js';
@@ -175,6 +175,35 @@ describe('SerialDriver over a real PTY (socat)', () => {
     await write(sim, pcd01Message({ controlId: 'P1' }));
     await sink.waitFor('8 readings', () => sink.readings.length >= 8);
     await sink.waitFor('ack', () => acked.includes('MSA|AA|P1'));
+  });
+
+  it('hl7: ORU^R40 alert reports (IHE PCD-04) reach the gateway as the device\'s alarm list, answered AA as ACK^R40', async () => {
+    const sink = new RecordingSink();
+    driver = new SerialDriver({ ports: [config('hl7')], sink });
+    await driver.start();
+    await sink.waitFor('connected', () => sink.lastState('dev-hl7') === 'connected');
+    sim = await openSim(pty.a);
+    const acks: string[] = [];
+    const framer = new MllpFramer();
+    sim.on('data', (b: Buffer) => acks.push(...framer.push(b).map(String)));
+    const asystole = { event: '^MDC_EVT_ECG_ASYSTOLE^MDC', at: '1.1.1.1', priority: 'PH', type: 'SP' } as const;
+    await write(sim, encodeMllp(pcd04Message({ ...asystole, controlId: 'S1' })));
+    await write(sim, encodeMllp(pcd04Message({ controlId: 'S2', priority: 'PL', type: 'ST' }))); // lead off
+    await sink.waitFor('2 alarm lists', () => sink.alarmLists.length >= 2);
+    expect(sink.alarmLists.map((l) => l.alarms.map((a) => `${a.priority}:${a.kind}:${a.text}`))).toEqual([
+      ['high:physiological:MDC_EVT_ECG_ASYSTOLE'],
+      ['high:physiological:MDC_EVT_ECG_ASYSTOLE', 'low:technical:MDC_EVT_LEAD_OFF'],
+    ]);
+    await write(sim, encodeMllp(pcd04Message({ ...asystole, controlId: 'S3', phase: 'end', state: 'inactive' })));
+    await sink.waitFor('3 alarm lists', () => sink.alarmLists.length >= 3);
+    expect(sink.alarmLists[2]!.alarms.map((a) => a.text)).toEqual(['MDC_EVT_LEAD_OFF']);
+    await sink.waitFor('3 acks', () => acks.length >= 3);
+    expect(acks.map((a) => [/\|(ACK\^R40)\^ACK\|/.exec(a)?.[1], /MSA\|(\w+)\|(\w+)/.exec(a)?.slice(1)])).toEqual([
+      ['ACK^R40', ['AA', 'S1']],
+      ['ACK^R40', ['AA', 'S2']],
+      ['ACK^R40', ['AA', 'S3']],
+    ]);
+    expect(sink.readings).toEqual([]);
   });
 
   it('a second byte-framed dialect (STX/ETX fixture) is framed, decoded and answered by its own parts, not as HL7', async () => {
