@@ -15,7 +15,7 @@ const alertLists = new WeakMap<Hl7StreamFramer, DeviceAlertList>();
 export const hl7Dialect: ByteDialect<Hl7StreamFramer> = {
   kind: 'bytes',
   name: 'hl7',
-  summary: 'HL7 v2 ORU^R01 (IHE PCD-01), MLLP or plain CR segments; ACKs sent back',
+  summary: 'HL7 v2 ORU^R01 (IHE PCD-01) and ORU^R40 alert reports (IHE PCD-04), MLLP or plain CR segments; ACKs sent back',
   maxFrameBytes: MAX_FRAME_BYTES,
   createFramer: () => new Hl7StreamFramer({ maxFrameBytes: MAX_FRAME_BYTES }),
   decodeFrame: (frame) => decodeHl7(frame),
