@@ -33,6 +33,17 @@ describe('wardgate decode (the decode contract)', () => {
     expect(r.lines.find((l) => l.param === 'sbp')).toMatchObject({ value: 128, unit: 'mm[Hg]' });
   });
 
+  it("hl7: the Mindray eGateway's ORU^R40 prints its alert as the device's alarm, then the R01 waveform message gives nothing", () => {
+    const capture = readFileSync(join(REPO, 'test/fixtures/captures/mindray-egateway.hl7'), 'utf8')
+      .split(/\n\s*\n/)
+      .map((m) => encodeMllp(`${m.trim().split('\n').join('\r')}\r`));
+    const r = wardgate(['decode', '--codec', 'hl7'], Buffer.concat(capture));
+    expect(r.status).toBe(0);
+    expect(r.lines).toEqual([
+      { deviceAlarm: { kind: 'technical', priority: 'low', text: 'MDC_EVT_LEAD_OFF', sourceTs: Date.UTC(2026, 0, 24, 4, 47, 38), alert: '1.7.0.196680|196680', ended: false } },
+    ]);
+  });
+
   it('ndjson and senml', () => {
     expect(wardgate(['decode', '--codec', 'ndjson'], '{"hr":72,"spo2":97}\n').lines).toEqual([
       expect.objectContaining({ param: 'hr', value: 72, unit: '/min' }),

@@ -49,7 +49,8 @@ export interface ByteDialect<F extends ByteFramer = ByteFramer> {
   summary: string;
   maxFrameBytes: number;
   createFramer(): F;
-  decodeFrame(frame: Buffer): DecodeResult;
+  /** For the decode tool also the device alarms the frame carries (HL7 alarm rows, R40 alert reports), when any. */
+  decodeFrame(frame: Buffer): DecodeResult & { deviceAlarms?: unknown[] };
   /**
    * For dialects that answer the device (the HL7 ACK): decodes `frame` and says what to write back. When
    * present, SerialDriver calls this instead of decodeFrame; `framer` is the port's own framer (its state

@@ -96,7 +96,9 @@ export function createDecodeSession(codec: string, hex: boolean, sink: DecodeSin
     const decode = (frames: Buffer[]) => {
       for (const f of frames) {
         frame += 1;
-        emit(serial.decodeFrame(f), `message ${frame}`);
+        const r = serial.decodeFrame(f);
+        emit(r, `message ${frame}`);
+        for (const a of r.deviceAlarms ?? []) sink.out(JSON.stringify({ deviceAlarm: a }));
       }
     };
     const chunk = (b: Buffer) => decode(framer.push(b));

@@ -1,7 +1,7 @@
 import type { ByteDialect } from '../dialect.js';
 import { encodeMllp } from './mllp.js';
 import { DeviceAlertList } from './device-alerts.js';
-import { decodeHl7, decodeHl7Message } from './oru.js';
+import { decodeHl7Message } from './oru.js';
 import { Hl7StreamFramer } from './stream-framer.js';
 
 const MAX_FRAME_BYTES = 256 * 1024;
@@ -18,7 +18,12 @@ export const hl7Dialect: ByteDialect<Hl7StreamFramer> = {
   summary: 'HL7 v2 ORU^R01 (IHE PCD-01) and ORU^R40 alert reports (IHE PCD-04), MLLP or plain CR segments; ACKs sent back',
   maxFrameBytes: MAX_FRAME_BYTES,
   createFramer: () => new Hl7StreamFramer({ maxFrameBytes: MAX_FRAME_BYTES }),
-  decodeFrame: (frame) => decodeHl7(frame),
+  decodeFrame(frame) {
+    const d = decodeHl7Message(frame, { ack: false });
+    // An R40's alerts as the decode tool shows them: each with whether the device ended it.
+    const alarms = [...(d.deviceAlarms ?? []), ...(d.alertEvents ?? []).map((e) => ({ ...e.alarm, alert: e.key, ended: !e.active }))];
+    return alarms.length > 0 ? { ...d.result, deviceAlarms: alarms } : d.result;
+  },
   reply(frame, framer) {
     const d = decodeHl7Message(frame);
     const rejected = d.rejected.map((r) => ({ reason: r.reason, text: r.text }));
