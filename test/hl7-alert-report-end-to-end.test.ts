@@ -30,8 +30,11 @@ describe('ORU^R40 alert reports through the MLLP listener', () => {
         broker: { port: 0 },
         screen: { port: 0, staff: [{ id: 'n1', name: 'Nurse', pin: '2468' }] },
         hl7Listener: { enabled: true, port: 0 },
-        beds: [{ id: 'icu-2', profile: 'high-dependency' }],
-        devices: [{ id: 'icu-mon-2', bed: 'icu-2', transport: 'hl7-tcp', hl7: { bed: 'ICU-2' } }],
+        beds: [{ id: 'icu-2', profile: 'high-dependency' }, { id: 'hdu-3' }],
+        devices: [
+          { id: 'icu-mon-2', bed: 'icu-2', transport: 'hl7-tcp', hl7: { bed: 'ICU-2' } },
+          { id: 'mindray-507-3', bed: 'hdu-3', transport: 'hl7-tcp', hl7: { bed: '3', facility: 'MINDRAY' } },
+        ],
         buzzer: { backend: 'record', record: { file: buzzer } },
         sync: { enabled: false },
       }),
@@ -93,5 +96,20 @@ describe('ORU^R40 alert reports through the MLLP listener', () => {
     const noAlert = pcd04Message({ ...asystole, controlId: 'R40X' }).split('\r').filter((s) => !s.startsWith('OBX|1|')).join('\r');
     expect(await send('broken.hl7', noAlert)).toMatch(/MSA\|AE\|R40X/);
     ws.close();
+  });
+
+  it("takes the Mindray eGateway's captured lead-off report as the device's own low-priority technical alarm", async () => {
+    const port = (await gw.waitForLog((l) => l.msg === 'hl7: MLLP listener listening')).port as number;
+    const login = await fetch(`http://127.0.0.1:${gw.screenPort}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ staffId: 'n1', pin: '2468' }) });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const r40 = readFileSync(new URL('./fixtures/captures/mindray-egateway.hl7', import.meta.url), 'utf8').split(/\n\s*\n/)[0]!.trim().split('\n').join('\r');
+    const file = join(dir, 'mindray-r40.hl7');
+    writeFileSync(file, encodeMllp(`${r40}\r`));
+    const ack = (await run('/usr/bin/mllp_send', ['-p', String(port), '-f', file, '127.0.0.1'])).stdout;
+    expect(ack).toMatch(/\|ACK\^R40\^ACK\|A1\|P\|2\.6[\r\n]+MSA\|CA\|1/); // MSH-15 AL, MSH-16 NE: the commit accept
+    const alarm = await gw.waitForLog((l) => l.msg === 'alarm' && l.condition === 'device-alarm-low' && l.state === 'active');
+    expect(alarm).toMatchObject({ bed: 'hdu-3' });
+    const state = (await (await fetch(`http://127.0.0.1:${gw.screenPort}/api/state`, { headers: { cookie } })).json()) as { beds: Array<{ id: string; deviceAlarms?: Record<string, unknown[]> }> };
+    expect(state.beds.find((b) => b.id === 'hdu-3')?.deviceAlarms?.['mindray-507-3']).toEqual([{ kind: 'technical', priority: 'low', text: 'MDC_EVT_LEAD_OFF' }]);
   });
 });
