@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import { pcd04Message } from '../drivers/serial/hl7/fixtures.js';
 import { encodeMllp } from '../drivers/serial/hl7/mllp.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from './helpers/gateway-process.js';
+import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { waitFor } from './helpers/wait.js';
 
 const run = promisify(execFile);
@@ -20,8 +22,19 @@ describe('ORU^R40 alert reports through the MLLP listener', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wardgate-r40-'));
   const buzzer = join(dir, 'buzzer.jsonl');
   let gw: GatewayProcess;
+  let upstream: Mosquitto;
+  let central: MqttClient;
+  const received: Array<{ incident: { condition: string; type: string; bed: string; message: string } }> = [];
 
   beforeAll(async () => {
+    upstream = await startMosquitto(join(dir, 'mosquitto'), { 'gw-r40': 'gw-secret', central: 'central-secret' });
+    central = mqtt.connect(upstream.url, { username: 'central', password: 'central-secret', clientId: 'central-r40', protocolVersion: 5, reconnectPeriod: 200 });
+    await new Promise<void>((resolve, reject) => {
+      central.once('connect', () => resolve());
+      central.once('error', reject);
+    });
+    central.on('message', (_t, p) => received.push(JSON.parse(p.toString()) as (typeof received)[number]));
+    await central.subscribeAsync('wardgate/+/+/+/incidents', { qos: 1 });
     gw = await startGatewayProcess(
       writeConfig(dir, {
         gateway: { id: 'gw-r40', site: 's', ward: 'icu' },
@@ -36,13 +49,15 @@ describe('ORU^R40 alert reports through the MLLP listener', () => {
           { id: 'mindray-507-3', bed: 'hdu-3', transport: 'hl7-tcp', hl7: { bed: '3', facility: 'MINDRAY' } },
         ],
         buzzer: { backend: 'record', record: { file: buzzer } },
-        sync: { enabled: false },
+        sync: { enabled: true, transport: 'mqtt', mqtt: { url: upstream.url, username: 'gw-r40', password: 'gw-secret', protocolVersion: 5 }, retryMinMs: 100, retryMaxMs: 1000 },
       }),
     );
   });
 
   afterAll(async () => {
     await gw?.kill();
+    central?.end(true);
+    await upstream?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -90,6 +105,10 @@ describe('ORU^R40 alert reports through the MLLP listener', () => {
     expect(await send('end.hl7', pcd04Message({ ...asystole, controlId: 'R40E', phase: 'end', state: 'inactive' }))).toMatch(/MSA\|AA\|R40E/);
     await waitFor(() => screen.find((m) => m.type === 'alarm' && m.alarm?.condition === 'device-alarm-high' && m.alarm.state === 'cleared'), 5000, 'device alarm cleared');
     expect(await deviceAlarms()).toEqual([]);
+    // Upstream: the incident of the device's alarm, opened and then marked cleared with it.
+    await waitFor(() => received.find((r) => r.incident.condition === 'device-alarm-high' && r.incident.type === 'opened' && r.incident.bed === 'icu-2'), 10_000, 'incident opened upstream');
+    const cleared = await waitFor(() => received.find((r) => r.incident.condition === 'device-alarm-high' && r.incident.type === 'updated'), 10_000, 'incident updated upstream');
+    expect(cleared.incident.message).toMatch(/cleared/); // the incident closes after the gateway's re-trigger window
     await waitFor(() => { const s = sounding(t0); return s.length > 0 && s[s.length - 1]!.sounding !== 'high' ? true : undefined; }, 5000, 'the buzzer no longer sounding high');
 
     // A broken R40 (no alert row) is answered AE and raises nothing.
