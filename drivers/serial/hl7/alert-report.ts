@@ -44,6 +44,8 @@ export interface AlertReport {
   errors: Hl7Error[];
   /** OBX-18 of the first alert row that has one. */
   equipmentId?: string;
+  /** The report was a watchdog (keep-alive), not an alarm. */
+  watchdog?: boolean;
 }
 
 /** `reset`: a latched alarm reset at the device (IEC 60601-1-8 "alarm reset"), which ends it as `end` does. */
@@ -73,6 +75,7 @@ export function decodeAlertReport(msg: Hl7Message, tsOf: (s: string) => number |
   const groups: Group[] = [];
   let obrTs: number | undefined;
   let current: Group | undefined;
+  let confirmTimeout = false;
   for (const seg of msg.segments) {
     if (seg.id === 'OBR') {
       obrTs = tsOf(component(msg, seg, 7));
@@ -83,6 +86,7 @@ export function decodeAlertReport(msg: Hl7Message, tsOf: (s: string) => number |
     const c3 = components(msg, seg, 3);
     const ref = (c3[1] ?? '').trim().toUpperCase();
     const subId = component(msg, seg, 4).trim();
+    if ((c3[0] ?? '').trim() === '67860' || ref === 'MDC_ATTR_CONFIRM_TIMEOUT') confirmTimeout = true;
     const facet = attributeOf(c3);
     if (facet && current && belongsTo(subId, current.prefix)) {
       const value = (component(msg, seg, 5, 2) || component(msg, seg, 5, 1)).trim();
@@ -97,7 +101,13 @@ export function decodeAlertReport(msg: Hl7Message, tsOf: (s: string) => number |
       if (eq) out.equipmentId = eq;
     }
   }
-  for (const g of groups) out.events.push(toEvent(g));
+  for (const g of groups) {
+    const e = toEvent(g);
+    // A keep-alive of priority PN with the time the receiver has to confirm it (MDC_ATTR_CONFIRM_TIMEOUT), as alarm
+    // reporters send between alerts: proof the link works, not an alarm of the patient or the device.
+    if (confirmTimeout && e.alarm.priority === 'none') out.watchdog = true;
+    else out.events.push(e);
+  }
   if (groups.length === 0) {
     out.errors.push({ segment: 'OBX', code: 101, text: 'alert report (R40) without an alert: no OBX row with an MDC_EVT_* event' });
   }
@@ -118,6 +128,7 @@ function alertRow(msg: Hl7Message, seg: Hl7Segment, c3: readonly string[], subId
   const v = components(msg, seg, 5);
   const valueCode = (v[0] ?? '').trim();
   const valueLabel = (v[1] ?? '').trim();
+  const originalText = (v[8] ?? '').trim(); // CWE-9: the device's own text for the alert (HL7 v2.6 2A.13)
   const fromValue = /^\d+$/.test(valueCode) || valueLabel.toUpperCase().startsWith('MDC_');
   const eventCode = fromValue ? valueCode || valueLabel : (c3[0] ?? '').trim() || (c3[1] ?? '').trim();
   const eventLabel = fromValue ? valueLabel || valueCode : valueLabel || valueCode || (c3[1] ?? '').trim() || eventCode;
@@ -126,7 +137,7 @@ function alertRow(msg: Hl7Message, seg: Hl7Segment, c3: readonly string[], subId
   return {
     prefix,
     eventCode,
-    eventLabel,
+    eventLabel: originalText || eventLabel,
     flags: repetitions(msg, seg, 8).map((f) => f.trim().toUpperCase()),
     ts,
     ...stateFromStatus(component(msg, seg, 11)),
