@@ -120,7 +120,7 @@ export function decodeAlertReport(msg: Hl7Message, tsOf: (s: string) => number |
  */
 function isEventCode(code: string): boolean {
   const n = Number(code.trim());
-  return code.trim() !== '' && Number.isInteger(n) && n >> 16 === 3;
+  return code.trim() !== '' && Number.isInteger(n) && Math.floor(n / 65536) === 3;
 }
 
 function alertRow(msg: Hl7Message, seg: Hl7Segment, c3: readonly string[], subId: string, ts: number | undefined): Group {
