@@ -1,4 +1,5 @@
 import { LineFramer } from '../core/line-framer.js';
+import type { AlertEvent } from '../core/device-alarm-list.js';
 import type { DecodeResult, DeviceAlarmReport } from '../core/observation.js';
 
 /**
@@ -39,8 +40,10 @@ export interface FrameExchange {
   reply?: Buffer;
   /** Readings in the frame that were read but not taken (a bad value, a wrong unit), for the gateway to count and log. */
   rejected?: Array<{ reason: string; text: string }>;
-  /** The device's own alarm list, whole, when the frame said anything about it (an empty list clears it). */
+  /** The device's own alarms as the frame lists them (an empty list: none), when it says anything about them. */
   deviceAlarms?: DeviceAlarmReport[];
+  /** Single alerts started, updated or ended (HL7 ORU^R40); the driver keeps the device's list (DeviceAlertList). */
+  alertEvents?: AlertEvent[];
 }
 
 export interface ByteDialect<F extends ByteFramer = ByteFramer> {

@@ -177,7 +177,7 @@ describe('SerialDriver over a real PTY (socat)', () => {
     await sink.waitFor('ack', () => acked.includes('MSA|AA|P1'));
   });
 
-  it('hl7: ORU^R40 alert reports (IHE PCD-04) reach the gateway as the device\'s alarm list, answered AA as ACK^R40', async () => {
+  it('hl7: ORU^R40 alert reports (IHE PCD-04) reach the gateway as the device\'s alarm list, kept across a replug, answered AA as ACK^R40', async () => {
     const sink = new RecordingSink();
     driver = new SerialDriver({ ports: [config('hl7')], sink });
     await driver.start();
@@ -188,6 +188,17 @@ describe('SerialDriver over a real PTY (socat)', () => {
     sim.on('data', (b: Buffer) => acks.push(...framer.push(b).map(String)));
     const asystole = { event: '^MDC_EVT_ECG_ASYSTOLE^MDC', at: '1.1.1.1', priority: 'PH', type: 'SP' } as const;
     await write(sim, encodeMllp(pcd04Message({ ...asystole, controlId: 'S1' })));
+    await sink.waitFor('1 alarm list', () => sink.alarmLists.length >= 1);
+    await sink.waitFor('ack S1', () => acks.length >= 1);
+    // Unplugged and plugged back while the monitor still has its asystole alarm: the alert is not forgotten.
+    await close(sim);
+    sim = undefined;
+    await pty.kill();
+    await sink.waitFor('disconnected', () => sink.lastState('dev-hl7') === 'disconnected');
+    await pty.start();
+    await sink.waitFor('reconnected', () => sink.lastState('dev-hl7') === 'connected', 10_000);
+    sim = await openSim(pty.a);
+    sim.on('data', (b: Buffer) => acks.push(...framer.push(b).map(String)));
     await write(sim, encodeMllp(pcd04Message({ controlId: 'S2', priority: 'PL', type: 'ST' }))); // lead off
     await sink.waitFor('2 alarm lists', () => sink.alarmLists.length >= 2);
     expect(sink.alarmLists.map((l) => l.alarms.map((a) => `${a.priority}:${a.kind}:${a.text}`))).toEqual([

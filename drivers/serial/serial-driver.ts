@@ -1,6 +1,7 @@
 import { SerialPort } from 'serialport';
 import { Backoff } from '../core/backoff.js';
 import { DeviceConnection } from '../core/connection.js';
+import { DeviceAlertList } from '../core/device-alarm-list.js';
 import type { Driver, DriverSink } from '../core/driver.js';
 import type { LineFramer } from '../core/line-framer.js';
 import type { DecodeResult } from '../core/observation.js';
@@ -112,6 +113,8 @@ class PortRunner {
   private idleTimer: NodeJS.Timeout | undefined;
   private lineFramer: LineFramer | undefined;
   private byteFramer: ByteFramer | undefined;
+  /** The device's own alarms across reconnects (a reconnect must not forget an alert the device still has). */
+  private readonly alarms = new DeviceAlertList();
 
   constructor(
     readonly cfg: SerialPortConfig,
@@ -229,9 +232,10 @@ class PortRunner {
         this.deliver(d.name, d.decodeFrame(frame));
         continue;
       }
-      const { result, reply, rejected, deviceAlarms } = d.reply(frame, framer);
+      const { result, reply, rejected, deviceAlarms, alertEvents } = d.reply(frame, framer);
       for (const r of rejected ?? []) this.safe(() => this.sink.rejected?.(d.name, this.cfg.deviceId, r.reason, r.text));
-      if (deviceAlarms && result.error === undefined) this.safe(() => this.sink.deviceAlarms?.(this.cfg.deviceId, deviceAlarms));
+      const alarms = result.error === undefined ? this.alarms.apply({ ...(deviceAlarms ? { deviceAlarms } : {}), ...(alertEvents ? { alertEvents } : {}) }) : undefined;
+      if (alarms) this.safe(() => this.sink.deviceAlarms?.(this.cfg.deviceId, alarms));
       this.deliver(d.name, result);
       if (reply && port.isOpen) {
         port.write(reply, (err) => {

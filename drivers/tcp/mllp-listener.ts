@@ -6,7 +6,7 @@ import { RecentKeys } from '../core/recent-keys.js';
 import { buildUnreadableReject } from '../serial/hl7/ack.js';
 import { encodeMllp, MllpFramer } from '../serial/hl7/mllp.js';
 import { decodeHl7Message, hl7Answer, type Hl7Decoded, type Hl7Location } from '../serial/hl7/oru.js';
-import { DeviceAlertLists } from '../serial/hl7/device-alerts.js';
+import { DeviceAlertLists } from '../core/device-alarm-list.js';
 import { rejectAck } from './reject-ack.js';
 
 /** Bytes without a start block after which a connection is answered and closed (it is not speaking MLLP). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRulesEngine } from '../../rules/engine.js';
 import { obs, seqIds, testConfig } from '../../rules/test-helpers.js';
 import type { AlarmEvent } from '../../rules/types.js';
-import { DeviceAlertList } from '../../drivers/serial/hl7/device-alerts.js';
+import { DeviceAlertList } from '../../drivers/core/device-alarm-list.js';
 import { decodeHl7Message } from '../../drivers/serial/hl7/oru.js';
 import { encodeAlarmPcd04, encodeWatchdogPcd04 } from '../../sync/ihe/pcd04.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceAlertList } from './device-alerts.js';
+import { DeviceAlertList } from '../../core/device-alarm-list.js';
 import { pcd01Message, pcd04Message } from './fixtures.js';
 import { decodeHl7Message } from './oru.js';
 import { checkPcd04 } from '../../../simulator/ihe/profile-checks.js';

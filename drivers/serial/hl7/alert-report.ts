@@ -1,3 +1,4 @@
+import type { AlertEvent as CoreAlertEvent } from '../../core/device-alarm-list.js';
 import type { DeviceAlarmReport } from '../../core/observation.js';
 import type { Hl7Error } from './ack.js';
 import { component, components, repetitions, type Hl7Message, type Hl7Segment } from './message.js';
@@ -26,12 +27,8 @@ import { component, components, repetitions, type Hl7Message, type Hl7Segment } 
  * Mindray's eGateway fills it with the message's own control id). An `end` or `reset` phase, or an `inactive` or `off`
  * state, clears it; `inactivate` (audio paused or acknowledged at the device) does not: the condition is still there.
  */
-export interface AlertEvent {
-  /** The alert's identity across reports: OBX-4 prefix and event code. */
-  key: string;
-  /** false: the device ended the alert (phase end, state inactive). */
-  active: boolean;
-  alarm: DeviceAlarmReport;
+/** `key`: OBX-4 prefix and event code; `active` false: phase end/reset or state inactive/off. */
+export interface AlertEvent extends CoreAlertEvent {
   /** MDC_ATTR_EVENT_PHASE as sent (lower case), when sent. */
   phase?: string;
   /** MDC_ATTR_ALARM_STATE as sent (lower case), when sent. */

@@ -1,12 +1,9 @@
 import type { ByteDialect } from '../dialect.js';
 import { encodeMllp } from './mllp.js';
-import { DeviceAlertList } from './device-alerts.js';
 import { decodeHl7Message } from './oru.js';
 import { Hl7StreamFramer } from './stream-framer.js';
 
 const MAX_FRAME_BYTES = 256 * 1024;
-/** Each port's device alarm list (ORU^R01 alarm rows, ORU^R40 alert reports), kept beside the port's own framer. */
-const alertLists = new WeakMap<Hl7StreamFramer, DeviceAlertList>();
 
 /**
  * HL7 v2 ORU^R01 (and ORU^R40 alert reports, IHE PCD-04) over serial, MLLP-framed or plain CR segments (the framer decides on the first byte). The
@@ -27,10 +24,12 @@ export const hl7Dialect: ByteDialect<Hl7StreamFramer> = {
   reply(frame, framer) {
     const d = decodeHl7Message(frame);
     const rejected = d.rejected.map((r) => ({ reason: r.reason, text: r.text }));
-    let alerts = alertLists.get(framer);
-    if (!alerts) alertLists.set(framer, (alerts = new DeviceAlertList()));
-    const deviceAlarms = d.result.error === undefined ? alerts.apply(d) : undefined;
-    const out = { result: d.result, rejected, ...(deviceAlarms ? { deviceAlarms } : {}) };
+    const out = {
+      result: d.result,
+      rejected,
+      ...(d.deviceAlarms ? { deviceAlarms: d.deviceAlarms } : {}),
+      ...(d.alertEvents ? { alertEvents: d.alertEvents } : {}),
+    };
     if (d.ack === undefined) return out;
     return { ...out, reply: framer.mode === 'mllp' ? encodeMllp(d.ack) : Buffer.from(d.ack) };
   },
