@@ -267,8 +267,9 @@ export class ScreenServer {
         if (t && this.beds.has(decodeURIComponent(t[1]!))) return this.json(res, 200, this.trends.get(decodeURIComponent(t[1]!), Date.now()));
       }
       if (!session) return this.json(res, 401, { error: 'log in first' });
-      // The full state for staff tools and integrations (a staff session is required); the page itself uses /ws.
-      if (req.method === 'GET' && path === '/api/state') return this.json(res, 200, this.o.backend.snapshot());
+      // The ward state for staff tools (a staff session is required; the page itself uses /ws), under the same
+      // patientDisplay policy as the page: a logged-in browser on a wall display is still seen by visitors.
+      if (req.method === 'GET' && path === '/api/state') return this.json(res, 200, redactState(this.display.patientDisplay, this.o.backend.snapshot()));
       if (req.method === 'GET' && (path === '/api/audit' || path === '/api/audit.csv') && this.o.backend.audit) return this.audit(url, res);
       if (req.method === 'POST') {
         if (!this.originAllowed(req)) return this.json(res, 403, { error: 'origin not allowed' });
