@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import { auditCsv, auditLine } from './audit-text.js';
 import { DEFAULT_DISPLAY, presentPatient, redactMessage, redactState, type DisplaySettings } from './display.js';
 import { isStaticPath, serveStatic } from './static-files.js';
-import { TrendHistory } from './trend-history.js';
+import { TrendHistory, type StoredReadings } from './trend-history.js';
 import { buildVocabulary, type Vocabulary } from './vocabulary.js';
 import type { HealthHandler } from '../health/endpoints.js';
 import { cookieValue, sessionKey, Sessions, type Session, type StaffMember } from './sessions.js';
@@ -80,10 +80,12 @@ export class ScreenServer {
     this.display = { ...DEFAULT_DISPLAY, ...Object.fromEntries(Object.entries(o.display ?? {}).filter(([, v]) => v !== undefined)) };
     this.trends = new TrendHistory(this.display.trendHours);
     this.vocabulary = buildVocabulary(o.technicalLabels ?? {});
-    // After a restart the trend charts start from what the ward state restored from the store (its last 30 minutes).
-    const restored = (o.backend.snapshot() as { beds?: Array<{ id: string; trends?: Record<string, Array<[number, number]>> }> }).beds ?? [];
-    for (const b of restored) for (const [param, pts] of Object.entries(b.trends ?? {})) for (const [at, value] of pts) this.trends.add({ bedId: b.id, param, value, receivedAt: at });
+    // After a restart the charts' hours before it come from the store (loaded in pages once started); everything
+    // stored after this point reaches observe() live.
+    this.stored = o.backend.storedReadings?.(Date.now() - this.display.trendHours * 3600_000);
   }
+
+  private readonly stored: StoredReadings | undefined;
 
   /** Beds' settings, profiles and buzzer state, sent with every snapshot and after a limits change. */
   setup(): ScreenSetup {
@@ -162,7 +164,19 @@ export class ScreenServer {
     // catches a half-open TCP connection (network cable out) that the browser would not report for minutes.
     this.heartbeatTimer = setInterval(() => this.broadcast({ type: 'heartbeat', now: Date.now(), buzzer: this.o.backend.buzzer?.() ?? null, security: this.o.security?.() ?? [] }), HEARTBEAT_MS);
     this.heartbeatTimer.unref();
+    if (this.stored) void this.loadTrends(this.stored);
     return this.boundPort;
+  }
+
+  /** The trend history of the window before the start, from the store; the charts show what arrives live meanwhile. */
+  private async loadTrends(stored: StoredReadings): Promise<void> {
+    const t0 = Date.now();
+    try {
+      const readings = await this.trends.load(stored, (bed, param) => this.beds.has(bed) && !param.startsWith('unmapped:'), () => this.server === undefined);
+      this.o.log.info({ readings, ms: Date.now() - t0 }, 'screen: trend history loaded');
+    } catch (err) {
+      this.o.log.warn({ err }, 'screen: trend history not loaded from the store; the charts start from live values');
+    }
   }
 
   /** Sends a change to every connected screen; slow clients are dropped rather than buffered without bound. */
