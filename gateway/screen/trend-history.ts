@@ -12,7 +12,7 @@ export interface BedTrends {
 const BUCKETS = 720;
 const MIN_STEP_MS = 10_000;
 /** Stored rows (device messages) read per event-loop turn while the history loads after a restart. */
-const ROWS_PER_TURN = 2000;
+const ROWS_PER_TURN = 500;
 
 /** Where the history of the hours before a restart comes from (the store; see ScreenBackend.storedReadings). */
 export interface StoredReadings {
