@@ -54,9 +54,11 @@ describe('TrendHistory after a restart', () => {
     const h = new TrendHistory(8);
     setImmediate(() => (otherWork = true)); // queued before the load: runs once the first page yields
     const n = await h.load(stored, (bed) => bed === 'b', () => false);
-    expect(ranBetweenPages).toEqual([false, true, true]);
+    expect(ranBetweenPages[0]).toBe(false);
+    expect(ranBetweenPages.slice(1).every(Boolean)).toBe(true);
     expect(n).toBe(5000);
-    expect(pages).toBe(3);
+    expect(pages).toBeGreaterThan(2);
+    expect(ranBetweenPages).toHaveLength(pages);
     const hr = h.get('b', t0 + 5000 * 1000).params.hr!;
     expect(hr[0]).toEqual([t0, 99, 60, 99]);
     expect(hr).toHaveLength(Math.ceil(5000 / 40));
