@@ -104,6 +104,8 @@ export interface DeviceState {
   unscorableSince: number | undefined;
   bound: boolean;
   noData: Tracker;
+  /** Looked up on every observation, so held here rather than in `BedState.technical` under a built key. */
+  noValidData: Tracker;
 }
 
 export interface Timed<T> {
@@ -250,15 +252,18 @@ export class EngineState {
   device(bed: BedState, id: string): DeviceState {
     let d = bed.devices.get(id);
     if (!d) {
-      d = { id, by: `device:${id}`, lastSeen: undefined, unscorableSince: undefined, bound: false, noData: tracker('no-data') };
+      d = { id, by: `device:${id}`, lastSeen: undefined, unscorableSince: undefined, bound: false, noData: tracker('no-data'), noValidData: tracker('no-valid-data') };
       bed.devices.set(id, d);
     }
     return d;
   }
 
-  /** The tracker of a technical condition: a device's own for `no-data`, else one per condition and device. */
+  /** The tracker of a technical condition: a device's own for `no-data` and `no-valid-data`, else one per condition and device. */
   technicalTracker(bed: BedState, condition: string, deviceId: string | undefined): Tracker {
-    if (condition === 'no-data' && deviceId !== undefined) return this.device(bed, deviceId).noData;
+    if (deviceId !== undefined) {
+      if (condition === 'no-data') return this.device(bed, deviceId).noData;
+      if (condition === 'no-valid-data') return this.device(bed, deviceId).noValidData;
+    }
     const k = `${condition}|${deviceId ?? ''}`;
     let tr = bed.technical.get(k);
     if (!tr) {
