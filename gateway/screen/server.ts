@@ -86,6 +86,8 @@ export class ScreenServer {
   }
 
   private readonly stored: StoredReadings | undefined;
+  /** While the hours before the start are still being read from the store (the charts say so). */
+  private trendsLoading = false;
 
   /** Beds' settings, profiles and buzzer state, sent with every snapshot and after a limits change. */
   setup(): ScreenSetup {
@@ -164,7 +166,10 @@ export class ScreenServer {
     // catches a half-open TCP connection (network cable out) that the browser would not report for minutes.
     this.heartbeatTimer = setInterval(() => this.broadcast({ type: 'heartbeat', now: Date.now(), buzzer: this.o.backend.buzzer?.() ?? null, security: this.o.security?.() ?? [] }), HEARTBEAT_MS);
     this.heartbeatTimer.unref();
-    if (this.stored) void this.loadTrends(this.stored);
+    if (this.stored) {
+      this.trendsLoading = true;
+      void this.loadTrends(this.stored).finally(() => (this.trendsLoading = false));
+    }
     return this.boundPort;
   }
 
@@ -278,7 +283,7 @@ export class ScreenServer {
       if (req.method === 'GET' && (session || this.o.readOnlyView)) {
         if (path === '/api/vocabulary') return this.json(res, 200, this.vocabulary);
         const t = /^\/api\/beds\/([^/]+)\/trends$/.exec(path);
-        if (t && this.beds.has(decodeURIComponent(t[1]!))) return this.json(res, 200, this.trends.get(decodeURIComponent(t[1]!), Date.now()));
+        if (t && this.beds.has(decodeURIComponent(t[1]!))) return this.json(res, 200, { ...this.trends.get(decodeURIComponent(t[1]!), Date.now()), loading: this.trendsLoading });
       }
       if (!session) return this.json(res, 401, { error: 'log in first' });
       // The ward state for staff tools (a staff session is required; the page itself uses /ws), under the same

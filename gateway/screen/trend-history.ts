@@ -3,6 +3,8 @@ export type TrendPoint = [number, number, number, number];
 
 export interface BedTrends {
   bed: string;
+  /** Set by the server: the hours before a restart are still being read from the store. */
+  loading?: boolean;
   from: number;
   to: number;
   stepMs: number;

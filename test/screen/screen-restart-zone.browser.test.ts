@@ -167,7 +167,9 @@ describe.skipIf(!existsSync(CHROMIUM))('ward screen: trends across a restart, ti
     const trends = page.waitForResponse((r) => r.url().endsWith('/api/beds/bed-1/trends'));
     await page.locator('article[data-bed="bed-1"] button.open').click();
     await page.locator('#bed-dialog').waitFor({ state: 'visible' });
-    const data = (await (await trends).json()) as { stepMs: number; params: Record<string, Array<[number, number, number, number]>> };
+    const data = (await (await trends).json()) as { stepMs: number; loading: boolean; params: Record<string, Array<[number, number, number, number]>> };
+    expect(data.loading).toBe(false); // loaded (logged above)
+    expect(await page.textContent('#trends-title')).toBe('Trends, last 8 h');
     const hr = data.params.hr!;
     // the seeded hours (5 h to 1 h before the start) and the values sent just before the restart
     expect(hr[0]![0]).toBeLessThanOrEqual(started - 5 * HOUR + data.stepMs);

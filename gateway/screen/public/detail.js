@@ -104,7 +104,7 @@ async function loadTrends(bedId) {
   }
   if (dialogBed !== bedId) return;
   const params = words().paramOrder.filter((p) => data.params[p]?.length);
-  $('trends-title').textContent = `Trends, last ${settings().trendHours} h`;
+  $('trends-title').textContent = `Trends, last ${settings().trendHours} h${data.loading ? ' (earlier hours still loading after a restart)' : ''}`;
   if (!params.length) {
     $('trends').replaceChildren(el('p', { class: 'none' }, 'No values in this window yet'));
     return;
