@@ -85,9 +85,14 @@ class StoreModel {
     for (const i of o.incidents) this.incidents.set(i.incidentId, i);
   }
 
-  /** `SELECT body FROM alarms WHERE state != 'cleared' ORDER BY raised_at` (ties in insertion order). */
+  /** `SELECT body FROM alarms WHERE state != 'cleared' ORDER BY rowid`: insertion (raise) order. */
   openAlarms(): AlarmEvent[] {
-    return [...this.alarms.values()].filter((a) => a.state !== 'cleared').sort((x, y) => x.raisedAt - y.raisedAt);
+    return [...this.alarms.values()].filter((a) => a.state !== 'cleared');
+  }
+
+  /** gateway/store/alarm-order.ts: the raiseSeq of the alarm inserted last. */
+  lastRaiseSeq(): number {
+    return [...this.alarms.values()].at(-1)?.raiseSeq ?? 0;
   }
 
   /** `SELECT body FROM incidents WHERE status != 'closed' ORDER BY opened_at` (insertion order is opening order). */
@@ -205,7 +210,7 @@ function restartAfter(ops: Op[], k: number, news2: boolean): { never: Step[]; re
   const after = createRulesEngine(config(news2), { newId: ids });
   // As the daemon starts: audited manual inputs at their own times (nothing evaluated), then the store.
   for (const m of d.manual) after.restoreManualInputs(m.bed, m.inputs, m.at);
-  after.restore(store.openAlarms(), store.openIncidents());
+  after.restore(store.openAlarms(), store.openIncidents(), store.lastRaiseSeq());
   after.primeNews2(d.observations.filter((o) => o.receivedAt >= d.t - 30 * 60_000));
   const restored = after.activeAlarms().length;
   const rest = d.run(after, k, ops.length);
@@ -273,7 +278,7 @@ describe('restart: known differences (not restored today; each example turns red
     const store = new StoreModel();
     for (const out of before(createRulesEngine(cfg, { newId: ids }))) store.commit(out);
     const restarted = createRulesEngine(cfg, { newId: ids });
-    restarted.restore(store.openAlarms(), store.openIncidents());
+    restarted.restore(store.openAlarms(), store.openIncidents(), store.lastRaiseSeq());
     restarted.primeNews2(prime);
     return { never: after(never), restarted: after(restarted) };
   }
@@ -366,7 +371,7 @@ describe('restart: known differences (not restored today; each example turns red
     store.commit(never.setManualInputs('b1', { acvpu: 'U' }, 'staff:n1', s(0))); // NEWS2 3 on ACVPU alone: low-medium
     const restarted = createRulesEngine(cfg, { newId: ids });
     restarted.restoreManualInputs('b1', { acvpu: 'U' }, s(0)); // as the daemon's restoreBedSettings()
-    restarted.restore(store.openAlarms(), store.openIncidents());
+    restarted.restore(store.openAlarms(), store.openIncidents(), store.lastRaiseSeq());
     expect(restarted.activeAlarms().map((a) => a.id)).toEqual(never.activeAlarms().map((a) => a.id)); // one NEWS2 alarm
     // and the next tick neither raises a second one nor escalates the restored one
     expect(restarted.tick(s(1)).alarms).toEqual(never.tick(s(1)).alarms);
