@@ -2,6 +2,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createHash } from 'node:crypto';
 import { DeviceConnection } from '../core/connection.js';
 import type { Driver, DriverSink } from '../core/driver.js';
+import { closeServer, listen } from '../core/listen.js';
 import { RecentKeys } from '../core/recent-keys.js';
 import { buildUnreadableReject } from '../serial/hl7/ack.js';
 import { encodeMllp, MllpFramer } from '../serial/hl7/mllp.js';
@@ -88,13 +89,7 @@ export class MllpListener implements Driver {
     const server = this.opts.createServer ? this.opts.createServer(accept) : createServer(accept);
     server.maxConnections = this.opts.maxConnections ?? 64;
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, this.opts.port, this.opts.host ?? '127.0.0.1');
     server.on('error', (err) => this.safe(() => this.opts.sink.decodeError('hl7', 'hl7-listener', `listener error: ${err.message}`)));
   }
 
@@ -111,8 +106,7 @@ export class MllpListener implements Driver {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server, this.sockets);
     for (const c of this.conns.values()) {
       c.disconnected('listener stopped');
       c.stop();
