@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { pcd01Message } from '../drivers/serial/hl7/fixtures.js';
 import { encodeMllp } from '../drivers/serial/hl7/mllp.js';
+import { validateMessage } from '../sync/json-schema.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from './helpers/gateway-process.js';
 import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { waitFor } from './helpers/wait.js';
@@ -45,7 +46,7 @@ describe('an ICU PCD-01 feed through the MLLP listener, on the high-dependency p
   const dir = mkdtempSync(join(tmpdir(), 'wardgate-icu-'));
   let upstream: Mosquitto;
   let central: MqttClient;
-  const received: Array<{ incident: { condition: string; type: string; bed: string; vitals: Record<string, number> } }> = [];
+  const received: Array<{ incident: { condition: string; type: string; bed: string; vitals: Record<string, number>; unmapped?: Array<Record<string, unknown>> } }> = [];
   let gw: GatewayProcess;
 
   beforeAll(async () => {
@@ -104,6 +105,12 @@ describe('an ICU PCD-01 feed through the MLLP listener, on the high-dependency p
     const opened = await waitFor(() => received.find((r) => r.incident.condition === 'abp_sys-low' && r.incident.type === 'opened'), 10_000, 'incident upstream');
     expect(opened.incident.vitals).toMatchObject({ abp_sys: 72, pap_mean: 22, cvp: 11, etco2: 36, pvc: 4 });
     expect(opened.incident.vitals.sbp).toBeUndefined(); // the arterial line is never taken for the cuff
+    // The code the table does not map travels beside the vitals, as sent, marked by where it is (never in vitals).
+    expect(opened.incident.unmapped).toEqual([
+      expect.objectContaining({ code: 'MDC:152872', label: 'MDC_CONC_MAC', value: 0.8, unit: 'MDC_DIM_PERCENT', channel: '1.6.1.152872', deviceId: 'icu-mon' }),
+    ]);
+    expect(Object.keys(opened.incident.vitals).some((k) => k.includes('152872'))).toBe(false);
+    expect(validateMessage('incident-event', opened)).toEqual([]);
 
     const metrics = await (await fetch(`http://127.0.0.1:${gw.screenPort}/metrics`)).text();
     expect(metrics).toMatch(/wardgate_unmapped_codes_total\{code="MDC:152872"\} 1/);
