@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen } from '../../drivers/core/listen.js';
 import { Aedes, type Client, type AuthenticateError } from 'aedes';
 import { RateLimitedLog, type Logger } from '../log.js';
 import { topicAllowed, type Principal } from './acl.js';
@@ -256,14 +256,7 @@ export class EmbeddedBroker {
     const server = createServer((socket) => this.accept(socket));
     server.maxConnections = o.maxConnections ?? 500;
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(o.port, o.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.boundPort = (server.address() as AddressInfo).port;
+    this.boundPort = await listen(server, o.port, o.host);
     if (o.tls) {
       this.tlsListener = new TlsListener({ ...o.tls, name: 'broker', log: o.log, maxConnections: o.maxConnections ?? 500, onRefused: () => (this.counters.tlsRefused += 1) }, (socket) => this.accept(socket));
       await this.tlsListener.start();
@@ -337,11 +330,7 @@ export class EmbeddedBroker {
     this.aedes = undefined;
     await this.tlsListener?.stop();
     this.tlsListener = undefined;
-    if (server) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of this.sockets) s.destroy();
-      await closed;
-    }
+    await closeServer(server, this.sockets);
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
   }
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { closeServer, listen } from '../../drivers/core/listen.js';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
@@ -148,14 +149,7 @@ export class ScreenServer {
     server.on('upgrade', upgrade);
     this.server = server;
     this.wss = wss;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.o.port, this.o.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.boundPort = (server.address() as AddressInfo).port;
+    this.boundPort = await listen(server, this.o.port, this.o.host);
     if (this.o.tls) {
       this.https = new ScreenHttps(this.o.tls, this.o.log);
       await this.https.start(handler, upgrade);
@@ -357,11 +351,7 @@ export class ScreenServer {
     this.https = undefined;
     const server = this.server;
     this.server = undefined;
-    if (server) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of this.sockets) s.destroy();
-      await closed;
-    }
+    await closeServer(server, this.sockets);
   }
 }
 

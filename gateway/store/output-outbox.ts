@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import type { StoredObservation } from '../../sync/ihe/observation-reporter.js';
 import type { Db } from './database.js';
 import { readingsSince } from './observation-rows.js';
 
@@ -27,19 +28,6 @@ export interface AlertDelivery {
   at: number;
   receivedAt: number;
   messageId: string;
-}
-
-/** Stored observation fields a periodic report reads (validated values only are chosen by the caller). */
-export interface StoredObservation {
-  seq: number;
-  receivedAt: number;
-  sourceTs: number | null;
-  bed: string;
-  device: string;
-  param: string;
-  value: number;
-  unit: string;
-  flags: string[];
 }
 
 /**

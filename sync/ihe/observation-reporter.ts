@@ -8,7 +8,8 @@ export const EHR = 'ehr';
 /** Flags that mark a value as not validated: never reported (the same values the rules never score). */
 const NOT_VALIDATED = new Set(['invalid', 'demo', 'questionable', 'out-of-range']);
 
-export interface StoredValue {
+/** A stored observation as the periodic report reads it (the store's `observationsAfter` returns these). */
+export interface StoredObservation {
   seq: number;
   receivedAt: number;
   sourceTs: number | null;
@@ -16,12 +17,13 @@ export interface StoredValue {
   device: string;
   param: string;
   value: number;
+  unit: string;
   flags: string[];
 }
 
 /** What the reporter needs of the store (gateway/store/output-outbox.ts, injected). */
 export interface ObservationSource extends OutputQueue {
-  observationsAfter(seq: number, limit?: number): StoredValue[];
+  observationsAfter(seq: number, limit?: number): StoredObservation[];
   mark(destination: string, key: string): string | undefined;
   enqueue(messages: Array<{ destination: string; messageId: string; stream: string; createdAt: number; body: string }>, mark?: { destination: string; key: string; value: string }): void;
 }
