@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
-import { readingsSince } from './observation-rows.js';
+import { readingsSince } from './observation-reads.js';
 
 /** One HL7 message for a hospital system, as queued. */
 export interface OutputMessage {

@@ -76,15 +76,24 @@ describe('store', () => {
     const message: Observation[] = [
       { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'hr', value: 72, unit: '/min' },
       { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'spo2', value: 97, unit: '%', channel: 'finger', flags: ['questionable'] },
-      { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'temp', value: 36.85, unit: 'Cel' },
+      { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'temp', value: 36.85, unit: 'Cel', site: 'oral' },
+      { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'tskin', value: 33.1, unit: 'Cel', site: 'skin' },
       { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'sbp', value: 16, unit: 'kPa' }, // not the canonical unit: kept
     ];
     const other = obs(s.nextSeq(), { receivedAt: at, deviceId: 'd2' });
     for (const o of [...message, other]) s.queueObservation(o);
     s.flushObservations();
-    expect((s.db.prepare('SELECT COUNT(*) AS n FROM readings').get() as { n: number }).n).toBe(2);
-    expect((s.db.prepare('SELECT COUNT(*) AS n FROM observation_readings').get() as { n: number }).n).toBe(5);
+    expect((s.db.prepare('SELECT COUNT(*) AS n FROM device_messages').get() as { n: number }).n).toBe(2);
+    expect((s.db.prepare('SELECT COUNT(*) AS n FROM observation_readings').get() as { n: number }).n).toBe(6);
     expect(s.recentObservations(0)).toEqual([...message, other].map((o) => ({ ...o, gatewayId: '' })));
+    // The view: one row per reading, names and units spelt out, the site of each temperature.
+    expect(s.db.prepare('SELECT seq, received_at, source_ts, source_seq, bed, device, source, param, value, unit, channel, flags, site FROM observation_readings ORDER BY seq').all()).toEqual([
+      ...message.map((o) => ({
+        seq: o.seq, received_at: at, source_ts: 4999.5, source_seq: 7, bed: 'b1', device: 'd1', source: 'mqtt', param: o.param, value: o.value,
+        unit: o.param === 'sbp' ? 'kPa' : null, channel: o.channel ?? null, flags: o.flags.length ? o.flags.join(',') : null, site: o.site ?? null,
+      })),
+      { seq: other.seq, received_at: at, source_ts: null, source_seq: null, bed: 'b1', device: 'd2', source: 'mqtt', param: 'hr', value: other.value, unit: null, channel: null, flags: null, site: null },
+    ]);
     const last = s.lastSeq;
     s.close();
     const t = new Store(dir);

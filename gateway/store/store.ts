@@ -140,18 +140,22 @@ export class Store {
       addMark: d.prepare(`INSERT INTO observation_marks (at, seq) VALUES (?, ?)`),
       markBefore: d.prepare(`SELECT MAX(seq) AS seq, MAX(at) AS at FROM observation_marks WHERE at < ?`),
       oldestMark: d.prepare(`SELECT MIN(at) AS at FROM observation_marks`),
-      pruneObs: d.prepare(`DELETE FROM readings WHERE seq <= ?`),
-      // What an earlier release wrote (one row per reading), copied into readings by migration 5: emptied as it expires.
+      pruneObs: d.prepare(`DELETE FROM device_messages WHERE seq <= ?`),
+      // What earlier releases wrote (readings: release 5, and the previous release after a rollback; observations:
+      // one row per reading, copied into readings by migration 5): emptied as it expires.
+      pruneLegacyReadings: d.prepare(`DELETE FROM readings WHERE seq <= ?`),
       pruneLegacyObs: d.prepare(`DELETE FROM observations WHERE seq <= ?`),
       pruneMarks: d.prepare(`DELETE FROM observation_marks WHERE at < ?`),
       pruneOutbox: d.prepare(`DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?`),
     };
     const fromMeta = Number((this.st.getMeta!.get('seq') as { value: string } | undefined)?.value ?? 0);
     // The newest row's last reading (its readings follow its key), and the newest mark if retention emptied the table.
-    const fromObs = (d.prepare('SELECT seq + json_array_length(readings) - 1 AS m FROM readings ORDER BY seq DESC LIMIT 1').get() as { m: number } | undefined)?.m ?? 0;
+    const fromLegacy = (d.prepare('SELECT seq + json_array_length(readings) - 1 AS m FROM readings ORDER BY seq DESC LIMIT 1').get() as { m: number } | undefined)?.m ?? 0;
+    // "kind,value,kind,value": n readings have 2n - 1 commas.
+    const fromObs = (d.prepare("SELECT seq + (length(readings) - length(replace(readings, ',', '')) + 1) / 2 - 1 AS m FROM device_messages ORDER BY seq DESC LIMIT 1").get() as { m: number } | undefined)?.m ?? 0;
     const fromMarks = (d.prepare('SELECT MAX(seq) AS m FROM observation_marks').get() as { m: number | null }).m ?? 0;
     const fromOutbox = (d.prepare('SELECT MAX(gw_seq) AS m FROM outbox').get() as { m: number | null }).m ?? 0;
-    this.seq = Math.max(fromMeta, fromObs, fromMarks, fromOutbox);
+    this.seq = Math.max(fromMeta, fromObs, fromLegacy, fromMarks, fromOutbox);
     this.downlink = new DownlinkStore(d);
     this.rows = new ObservationRows(d, this.st.insertObs!, this.st.insertObsMany!);
     this.walSync = new WalSync(`${this.path}-wal`, (err) => this.onWriteError?.(err, 'observations (WAL sync)'));
@@ -227,6 +231,7 @@ export class Store {
     // No meta row here: the sequence is recovered from the rows themselves (constructor), so a group touches
     // only the table's last pages.
     this.db.transaction(() => this.rows.write(batch))();
+    this.rows.committed();
   }
 
   /**
@@ -258,6 +263,7 @@ export class Store {
       within?.(); // more rows that must commit with these (the hospital outputs' messages, gateway/outputs.ts)
       this.st.setMeta!.run('seq', String(this.seq));
     })());
+    this.rows.committed();
     return written;
   }
 
@@ -370,7 +376,7 @@ export class Store {
       // Deletes come in large batches (pruneBatchMs of expired data at once): the freed pages are then whole runs,
       // and the pages around the cut are rewritten once per batch instead of once a minute.
       if (mark.seq !== null && mark.at !== null && oldest !== null && mark.at - oldest >= this.pruneBatchMs) {
-        observations = this.st.pruneObs!.run(mark.seq).changes;
+        observations = this.st.pruneObs!.run(mark.seq).changes + this.st.pruneLegacyReadings!.run(mark.seq).changes;
         this.st.pruneLegacyObs!.run(mark.seq);
         this.st.pruneMarks!.run(mark.at);
       }
