@@ -40,6 +40,8 @@ export interface StoredObservation {
   value: number;
   unit: string;
   flags: string[];
+  /** Where a temperature was taken (drivers/core/temperature-sites.ts), when known. */
+  site?: string;
 }
 
 /**
@@ -138,6 +140,7 @@ export class OutputOutbox {
     this.flushObservations();
     return readingsSince(this.db, seq, Number.NEGATIVE_INFINITY, limit).map((o) => ({
       seq: o.seq, receivedAt: o.receivedAt, sourceTs: o.sourceTs ?? null, bed: o.bedId, device: o.deviceId, param: o.param, value: o.value, unit: o.unit, flags: [...o.flags],
+      ...(o.site !== undefined ? { site: o.site } : {}),
     }));
   }
 

@@ -17,6 +17,8 @@ export interface StoredValue {
   param: string;
   value: number;
   flags: string[];
+  /** Where a temperature was taken, when known (its OBX-3 then names the site). */
+  site?: string;
 }
 
 /** What the reporter needs of the store (gateway/store/output-outbox.ts, injected). */
@@ -84,7 +86,7 @@ export class ObservationReporter {
     for (const r of rows) {
       last = Math.max(last, r.seq);
       if (!this.beds.has(r.bed) || !this.params.has(r.param) || r.flags.some((f) => NOT_VALIDATED.has(f))) continue;
-      const v: ReportedValue = { param: r.param, value: r.value, at: r.sourceTs ?? r.receivedAt, deviceId: r.device, flags: r.flags };
+      const v: ReportedValue = { param: r.param, value: r.value, at: r.sourceTs ?? r.receivedAt, deviceId: r.device, flags: r.flags, ...(r.site !== undefined ? { site: r.site } : {}) };
       const key = `${r.device}|${r.param}`;
       if (!fresh.has(r.bed)) fresh.set(r.bed, new Map());
       fresh.get(r.bed)!.set(key, v);
