@@ -231,7 +231,8 @@ export class Store {
     // No meta row here: the sequence is recovered from the rows themselves (constructor), so a group touches
     // only the table's last pages.
     this.db.transaction(() => this.rows.write(batch))();
-    this.rows.committed();
+    // Inside an alarm change's transaction this was a savepoint: committed only when that transaction is.
+    if (!this.db.inTransaction) this.rows.committed();
   }
 
   /**
