@@ -7,6 +7,7 @@ import type { Observation } from '../../drivers/core/observation.js';
 import type { AlarmEvent, IncidentEvent } from '../../rules/types.js';
 import { openDatabase } from './database.js';
 import { MIGRATIONS } from './migrations.js';
+import { OutputOutbox } from './output-outbox.js';
 import { Store } from './store.js';
 
 const obs = (seq: number, extra: Partial<Observation> = {}): Observation => ({
@@ -232,6 +233,20 @@ describe('store migrations', () => {
     expect(again.prune(10_000, 1000).observations).toBe(3); // rows: seq 1 and 4 (compact), seq 2-3 (one legacy row)
     expect((again.db.prepare('SELECT COUNT(*) AS n FROM observation_readings').get() as { n: number }).n).toBe(0);
     again.close();
+  });
+
+  it('the PCD-01 report reads the temperature site back from the file (after a reopen)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
+    const s = new Store(dir);
+    s.queueObservation({ ...obs(s.nextSeq()), param: 'temp', value: 37.2, unit: 'Cel', site: 'oral' });
+    s.queueObservation({ ...obs(s.nextSeq()), deviceId: 'patch', param: 'tskin', value: 33, unit: 'Cel', site: 'skin' });
+    s.close();
+    const t = new Store(dir);
+    expect(new OutputOutbox(t.db).observationsAfter(0).map((o) => [o.device, o.param, o.value, o.site])).toEqual([
+      ['d1', 'temp', 37.2, 'oral'],
+      ['patch', 'tskin', 33, 'skin'],
+    ]);
+    t.close();
   });
 
   it('a group lost with a failed alarm commit does not lose the reading kinds it introduced', () => {
