@@ -17,6 +17,14 @@ export function readingsSince(db: Db, afterSeq: number, since: number, limit: nu
   return [...compact, ...legacy].sort((a, b) => a.seq - b.seq).slice(0, limit);
 }
 
+/** The sequence of the newest stored reading in either table (a row's readings follow its key), 0 when none. */
+export function lastReadingSeq(db: Db): number {
+  const legacy = (db.prepare('SELECT seq + json_array_length(readings) - 1 AS m FROM readings ORDER BY seq DESC LIMIT 1').get() as { m: number } | undefined)?.m ?? 0;
+  // "kind,value,kind,value": n readings have 2n - 1 commas.
+  const compact = (db.prepare("SELECT seq + (length(readings) - length(replace(readings, ',', '')) + 1) / 2 - 1 AS m FROM device_messages ORDER BY seq DESC LIMIT 1").get() as { m: number } | undefined)?.m ?? 0;
+  return Math.max(legacy, compact);
+}
+
 interface Kind {
   param: Observation['param'];
   unit: string;

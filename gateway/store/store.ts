@@ -6,6 +6,7 @@ import { readAudit, type AuditQuery, type AuditRow } from './audit.js';
 import { openDatabase, type Db } from './database.js';
 import { enforceDiskBudget, type DiskBudgetOptions, type DiskBudgetReport } from './disk-budget.js';
 import { DownlinkStore } from './downlink.js';
+import { lastReadingSeq } from './observation-reads.js';
 import { insertReadingsSql, ObservationRows, ROWS_PER_INSERT } from './observation-rows.js';
 import { WalSync } from './wal-sync.js';
 
@@ -141,8 +142,7 @@ export class Store {
       markBefore: d.prepare(`SELECT MAX(seq) AS seq, MAX(at) AS at FROM observation_marks WHERE at < ?`),
       oldestMark: d.prepare(`SELECT MIN(at) AS at FROM observation_marks`),
       pruneObs: d.prepare(`DELETE FROM device_messages WHERE seq <= ?`),
-      // What earlier releases wrote (readings: release 5, and the previous release after a rollback; observations:
-      // one row per reading, copied into readings by migration 5): emptied as it expires.
+      // What earlier releases wrote (readings: also the previous release after a rollback; observations): emptied.
       pruneLegacyReadings: d.prepare(`DELETE FROM readings WHERE seq <= ?`),
       pruneLegacyObs: d.prepare(`DELETE FROM observations WHERE seq <= ?`),
       pruneMarks: d.prepare(`DELETE FROM observation_marks WHERE at < ?`),
@@ -150,12 +150,10 @@ export class Store {
     };
     const fromMeta = Number((this.st.getMeta!.get('seq') as { value: string } | undefined)?.value ?? 0);
     // The newest row's last reading (its readings follow its key), and the newest mark if retention emptied the table.
-    const fromLegacy = (d.prepare('SELECT seq + json_array_length(readings) - 1 AS m FROM readings ORDER BY seq DESC LIMIT 1').get() as { m: number } | undefined)?.m ?? 0;
-    // "kind,value,kind,value": n readings have 2n - 1 commas.
-    const fromObs = (d.prepare("SELECT seq + (length(readings) - length(replace(readings, ',', '')) + 1) / 2 - 1 AS m FROM device_messages ORDER BY seq DESC LIMIT 1").get() as { m: number } | undefined)?.m ?? 0;
+    const fromObs = lastReadingSeq(d);
     const fromMarks = (d.prepare('SELECT MAX(seq) AS m FROM observation_marks').get() as { m: number | null }).m ?? 0;
     const fromOutbox = (d.prepare('SELECT MAX(gw_seq) AS m FROM outbox').get() as { m: number | null }).m ?? 0;
-    this.seq = Math.max(fromMeta, fromObs, fromLegacy, fromMarks, fromOutbox);
+    this.seq = Math.max(fromMeta, fromObs, fromMarks, fromOutbox);
     this.downlink = new DownlinkStore(d);
     this.rows = new ObservationRows(d, this.st.insertObs!, this.st.insertObsMany!);
     this.walSync = new WalSync(`${this.path}-wal`, (err) => this.onWriteError?.(err, 'observations (WAL sync)'));
