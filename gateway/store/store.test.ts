@@ -218,6 +218,9 @@ describe('store migrations', () => {
     // The previous release opens the store this one migrated (schema 6 > its 5: allowed, additive) and writes as it does.
     const previous = openDatabase(dir, 'wardgate.db', MIGRATIONS.filter((m) => m.version <= 5));
     expect(previous.schemaVersion).toBe(6);
+    // It takes its next sequence from meta, readings, marks and outbox (it does not know device_messages): the
+    // sequence this release left in meta at close keeps it from reusing one.
+    expect(previous.db.prepare("SELECT value FROM meta WHERE key = 'seq'").get()).toEqual({ value: '1' });
     previous.db.prepare('INSERT INTO readings (seq, received_at, source_ts, source_seq, bed, device, source, readings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(2, 2000, null, null, 'b1', 'd1', 'mqtt', JSON.stringify([['hr', 80], ['rr', 20]]));
     previous.db.close();

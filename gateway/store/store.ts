@@ -226,8 +226,7 @@ export class Store {
 
   private writeObservations(): void {
     const batch = this.rows.take();
-    // No meta row here: the sequence is recovered from the rows themselves (constructor), so a group touches
-    // only the table's last pages.
+    // No meta row here (the sequence is recovered from the rows): a group touches only the table's last pages.
     this.db.transaction(() => this.rows.write(batch))();
     // Inside an alarm change's transaction this was a savepoint: committed only when that transaction is.
     if (!this.db.inTransaction) this.rows.committed();
@@ -390,6 +389,8 @@ export class Store {
     this.flushObservations();
     this.closed = true;
     try {
+      // The previous release knows only meta, readings, marks and outbox for its sequence (not device_messages).
+      this.st.setMeta!.run('seq', String(this.seq));
       this.walSync.close();
     } catch (err) {
       this.onWriteError?.(err as Error, 'observations (WAL sync)');
