@@ -57,6 +57,21 @@ describe('migrations are additive', () => {
     expect(SCHEMA_VERSION).toBe(MIGRATIONS.length);
   });
 
+  it('a migration that replaces a view keeps every column the view had, in order', () => {
+    for (const m of MIGRATIONS.filter((x) => x.version > BASELINE)) {
+      const views = [...m.sql.matchAll(/DROP VIEW (\w+)/gi)].map((v) => v[1]!);
+      if (views.length === 0) continue;
+      const dir = mkdtempSync(join(tmpdir(), 'wg-view-'));
+      const before = openDatabase(dir, 'wardgate.db', MIGRATIONS.filter((x) => x.version < m.version));
+      const columns = (db: typeof before.db, view: string) => db.prepare(`SELECT * FROM ${view}`).columns().map((c) => c.name);
+      const old = Object.fromEntries(views.map((v) => [v, columns(before.db, v)]));
+      before.db.close();
+      const after = openDatabase(dir, 'wardgate.db', MIGRATIONS.filter((x) => x.version <= m.version));
+      for (const v of views) expect(columns(after.db, v).slice(0, old[v]!.length), `${v} in migration ${m.version}`).toEqual(old[v]);
+      after.db.close();
+    }
+  });
+
   it('the check itself flags drops, renames and NOT NULL columns without a default', () => {
     expect(nonAdditive('ALTER TABLE alarms DROP COLUMN body')).toHaveLength(1);
     expect(nonAdditive('ALTER TABLE alarms RENAME COLUMN body TO payload')).toHaveLength(1);

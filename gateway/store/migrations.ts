@@ -2,7 +2,8 @@
  * Forward-only schema migrations. Append a new entry to change the schema; never edit a shipped one.
  * `user_version` records the last applied migration; a backup of the file is taken before any runs.
  *
- * Expand now, contract a release later: a migration only adds (tables, nullable or defaulted columns, indexes), so
+ * Expand now, contract a release later: a migration only adds (tables, nullable or defaulted columns, indexes; a
+ * read-only view may be dropped and created again in the same migration with the same columns and more), so
  * the previous release still runs on a store this one migrated, and a rollback keeps everything written meanwhile
  * (migrations.test.ts enforces it). A migration that removes or renames something the previous release uses is a
  * contract step: mark it `contract: true`, ship it at least one release after the code stopped using the thing; it
