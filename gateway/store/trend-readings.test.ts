@@ -52,6 +52,23 @@ describe('stored readings for the trend charts', () => {
     s.close();
   });
 
+  it('merges rows the previous release wrote (table readings, after a rollback) with compact rows, in sequence order', () => {
+    const s = store();
+    message(s, 'b1', T0, { hr: 61, spo2: 95 }); // seq 1-2, compact
+    s.flushObservations();
+    const legacySeq = s.nextSeq(); // the previous release, run after a rollback, wrote seq 3-4
+    s.nextSeq();
+    s.db.prepare('INSERT INTO readings (seq, received_at, source_ts, source_seq, bed, device, source, readings) VALUES (?, ?, NULL, NULL, ?, ?, ?, ?)')
+      .run(legacySeq, T0 + 1000, 'b1', 'dev-b1', 'mqtt', JSON.stringify([['hr', 62], ['spo2', 96]]));
+    message(s, 'b1', T0 + 2000, { hr: 63 }); // seq 5, compact again
+    const cursor = storedTrendReadings(s, T0);
+    const got: number[] = [];
+    while (cursor.next(1, (_bed, param, value) => param === 'hr' && got.push(value)));
+    expect(got).toEqual([61, 62, 63]);
+    expect(cursor.readings).toBe(5);
+    s.close();
+  });
+
   it('an empty store reads nothing', () => {
     const s = store();
     const cursor = storedTrendReadings(s, T0);

@@ -19,6 +19,8 @@ export interface StoredObservation {
   value: number;
   unit: string;
   flags: string[];
+  /** Where a temperature was taken, when known (its OBX-3 then names the site). */
+  site?: string;
 }
 
 /** What the reporter needs of the store (gateway/store/output-outbox.ts, injected). */
@@ -86,7 +88,7 @@ export class ObservationReporter {
     for (const r of rows) {
       last = Math.max(last, r.seq);
       if (!this.beds.has(r.bed) || !this.params.has(r.param) || r.flags.some((f) => NOT_VALIDATED.has(f))) continue;
-      const v: ReportedValue = { param: r.param, value: r.value, at: r.sourceTs ?? r.receivedAt, deviceId: r.device, flags: r.flags };
+      const v: ReportedValue = { param: r.param, value: r.value, at: r.sourceTs ?? r.receivedAt, deviceId: r.device, flags: r.flags, ...(r.site !== undefined ? { site: r.site } : {}) };
       const key = `${r.device}|${r.param}`;
       if (!fresh.has(r.bed)) fresh.set(r.bed, new Map());
       fresh.get(r.bed)!.set(key, v);
