@@ -4,6 +4,7 @@ import { Aedes, type Client, type AuthenticateError } from 'aedes';
 import { RateLimitedLog, type Logger } from '../log.js';
 import { topicAllowed, type Principal } from './acl.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
+import { TurnSlicer } from './turn-slicer.js';
 import { verifiedPeerName } from '../tls/peer-identity.js';
 import { TlsListener, type TlsListenerOptions } from '../tls/tls-server.js';
 
@@ -87,9 +88,11 @@ export class EmbeddedBroker {
   private readonly sockets = new Set<Socket>();
   private boundPort = 0;
   private tlsListener: TlsListener | undefined;
+  private readonly refusals: TurnSlicer;
 
   constructor(private readonly opts: BrokerOptions) {
     this.limited = new RateLimitedLog(opts.log);
+    this.refusals = new TurnSlicer((err) => opts.log.error({ err }, 'broker: refusing a login failed'));
   }
 
   get port(): number {
@@ -127,14 +130,18 @@ export class EmbeddedBroker {
       connectTimeout: 10_000,
       authenticate: (client, username, password, done) => {
         const socket = client.conn as Socket;
+        // A refusal (CONNACK, then aedes closes the client) is answered in slices: a burst of logins refused at once
+        // would otherwise hold the event loop that turns samples into alarms for as long as they all take.
         const refuse = (returnCode: 3 | 4 | 5, message: string) => {
-          const err = new Error(message) as AuthenticateError;
-          err.returnCode = returnCode;
-          done(err, false);
+          this.refusals.run(() => {
+            this.authenticated(socket);
+            const err = new Error(message) as AuthenticateError;
+            err.returnCode = returnCode;
+            done(err, false);
+          });
         };
         const certName = verifiedPeerName(client.conn);
         if (!(username && password) && !certName) {
-          this.authenticated(socket);
           this.counters.authFailures += 1;
           this.limited.warn(`auth:${username ?? ''}`, { clientId: client.id, username }, 'broker: login without credentials refused');
           return refuse(4, 'bad username or password');
@@ -146,10 +153,7 @@ export class EmbeddedBroker {
           this.limited.warn(`full:${account}`, { username: account, sessions: this.accountSessions.get(account) ?? 0 }, 'broker: account has its maximum of sessions, login refused');
           refuse(3, 'too many sessions for this account');
         };
-        if (full()) {
-          this.authenticated(socket);
-          return refuseFull();
-        }
+        if (full()) return refuseFull();
         // Only logins that pass hold one of the account's sessions (until their socket closes): a flood of wrong
         // passwords on an account cannot use up its sessions.
         let held: string | undefined;
@@ -165,7 +169,6 @@ export class EmbeddedBroker {
           : o.authenticate(username ?? '', password?.toString('utf8') ?? '', certName, () => !socket.destroyed);
         check.then(
           (result) => {
-            this.authenticated(socket);
             if (result === 'gone' || socket.destroyed) {
               this.counters.loginsAbandoned += 1;
               return refuse(3, 'client gone');
@@ -181,6 +184,7 @@ export class EmbeddedBroker {
               return refuse(4, 'bad username or password');
             }
             if (full(result.name)) return refuseFull();
+            this.authenticated(socket);
             held = result.name;
             this.accountSessions.set(held, (this.accountSessions.get(held) ?? 0) + 1);
             socket.once('close', release);
@@ -188,7 +192,6 @@ export class EmbeddedBroker {
             done(null, true);
           },
           (err: unknown) => {
-            this.authenticated(socket);
             o.log.error({ err }, 'broker: credential check failed');
             refuse(3, 'server error');
           },
