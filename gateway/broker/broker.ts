@@ -88,11 +88,12 @@ export class EmbeddedBroker {
   private readonly sockets = new Set<Socket>();
   private boundPort = 0;
   private tlsListener: TlsListener | undefined;
-  private readonly refusals: TurnSlicer;
+  /** Handshakes and login refusals, run a time-bounded slice per event-loop turn. */
+  private readonly slicer: TurnSlicer;
 
   constructor(private readonly opts: BrokerOptions) {
     this.limited = new RateLimitedLog(opts.log);
-    this.refusals = new TurnSlicer((err) => opts.log.error({ err }, 'broker: refusing a login failed'));
+    this.slicer = new TurnSlicer({ onError: (err) => opts.log.error({ err }, 'broker: handling a connection failed') });
   }
 
   get port(): number {
@@ -128,12 +129,15 @@ export class EmbeddedBroker {
       concurrency: 0,
       queueLimit: 100,
       connectTimeout: 10_000,
+      // The CONNECT of each client is taken up a slice per turn: a thousand clients that connect and then send their
+      // CONNECT packets at once would otherwise all be checked (and most refused) in one turn.
+      preConnect: (_client, _packet, callback) => this.slicer.run(() => callback(null, true)),
       authenticate: (client, username, password, done) => {
         const socket = client.conn as Socket;
         // A refusal (CONNACK, then aedes closes the client) is answered in slices: a burst of logins refused at once
         // would otherwise hold the event loop that turns samples into alarms for as long as they all take.
         const refuse = (returnCode: 3 | 4 | 5, message: string) => {
-          this.refusals.run(() => {
+          this.slicer.run(() => {
             this.authenticated(socket);
             const err = new Error(message) as AuthenticateError;
             err.returnCode = returnCode;
@@ -256,7 +260,7 @@ export class EmbeddedBroker {
       if (s?.principal.kind === 'device') o.onDeviceConnection?.(s.principal.name, false);
     });
     this.aedes = aedes;
-    const server = createServer((socket) => this.accept(socket));
+    const server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
     server.maxConnections = o.maxConnections ?? 500;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -300,17 +304,22 @@ export class EmbeddedBroker {
       this.sockets.delete(socket);
       this.authenticated(socket);
     });
-    aedes.handle(socket);
-    // A passive tap (aedes reads in paused mode, so 'data' sees each chunk it reads, before it parses it):
-    // a packet declaring more than the limit is cut off at its header instead of being buffered whole.
-    const guard = new PacketSizeGuard(maxRemaining);
-    socket.on('data', (chunk: Buffer) => {
-      const verdict = guard.feed(chunk);
-      if (verdict === 'ok' || socket.destroyed) return;
-      this.counters.oversize += 1;
-      this.counters.disconnected += 1;
-      o.log.warn({ address, verdict, declaredBytes: guard.largestDeclared, counters: { ...this.counters } }, 'broker: packet over the size limit, disconnecting');
-      socket.destroy();
+    // The plain listener accepts paused (pauseOnConnect): the socket is read from here on, a slice of handshakes per
+    // turn, so that a thousand connections arriving at once are not all parsed and checked in one turn.
+    this.slicer.run(() => {
+      if (socket.destroyed || this.aedes !== aedes) return;
+      aedes.handle(socket);
+      // A passive tap (aedes reads in paused mode, so 'data' sees each chunk it reads, before it parses it):
+      // a packet declaring more than the limit is cut off at its header instead of being buffered whole.
+      const guard = new PacketSizeGuard(maxRemaining);
+      socket.on('data', (chunk: Buffer) => {
+        const verdict = guard.feed(chunk);
+        if (verdict === 'ok' || socket.destroyed) return;
+        this.counters.oversize += 1;
+        this.counters.disconnected += 1;
+        o.log.warn({ address, verdict, declaredBytes: guard.largestDeclared, counters: { ...this.counters } }, 'broker: packet over the size limit, disconnecting');
+        socket.destroy();
+      });
     });
   }
 

@@ -6,7 +6,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 describe('TurnSlicer', () => {
   it('runs every task in order, a budget of time per event-loop turn, letting other work in between', async () => {
     let clock = 0;
-    const slicer = new TurnSlicer(() => undefined, 3, () => clock);
+    const slicer = new TurnSlicer({ onError: () => undefined, budgetMs: 3, now: () => clock });
     const log: string[] = [];
     for (let i = 0; i < 10; i++)
       slicer.run(() => {
@@ -28,7 +28,7 @@ describe('TurnSlicer', () => {
 
   it('runs at least one task per turn even when one task takes longer than the budget', async () => {
     let clock = 0;
-    const slicer = new TurnSlicer(() => undefined, 1, () => clock);
+    const slicer = new TurnSlicer({ onError: () => undefined, budgetMs: 1, now: () => clock });
     let ran = 0;
     for (let i = 0; i < 3; i++)
       slicer.run(() => {
@@ -42,9 +42,22 @@ describe('TurnSlicer', () => {
     expect(ran).toBe(3);
   });
 
+  it('starts at most maxPerTurn tasks per turn, however cheap they are', async () => {
+    const slicer = new TurnSlicer({ onError: () => undefined, maxPerTurn: 4, budgetMs: 1000 });
+    let ran = 0;
+    for (let i = 0; i < 10; i++) slicer.run(() => (ran += 1));
+    const perTurn: number[] = [];
+    while (slicer.backlog > 0) {
+      const before = ran;
+      await nextTurn();
+      perTurn.push(ran - before);
+    }
+    expect(perTurn).toEqual([4, 4, 2]);
+  });
+
   it('reports a throwing task and still runs the rest; tasks queued later run too', async () => {
     const errors: unknown[] = [];
-    const slicer = new TurnSlicer((err) => errors.push(err));
+    const slicer = new TurnSlicer({ onError: (err) => errors.push(err) });
     const ran: number[] = [];
     slicer.run(() => ran.push(1));
     slicer.run(() => {
