@@ -134,15 +134,20 @@ export class EmbeddedBroker {
       preConnect: (_client, _packet, callback) => this.slicer.run(() => callback(null, true)),
       authenticate: (client, username, password, done) => {
         const socket = client.conn as Socket;
-        // A refusal (CONNACK, then aedes closes the client) is answered in slices: a burst of logins refused at once
-        // would otherwise hold the event loop that turns samples into alarms for as long as they all take.
+        // A refusal is a CONNACK, then aedes closing the client. Decided here, at once, it is answered at once (this
+        // runs for at most one slice of CONNECTs per turn). Decided when a credential check resolves, it is queued on
+        // the slicer: the logins that shared one check all resolve together, and answering them all in that turn
+        // would hold the event loop that turns samples into alarms for as long as they take.
+        let inCall = true;
+        const answerRefusal = (returnCode: 3 | 4 | 5, message: string) => {
+          this.authenticated(socket);
+          const err = new Error(message) as AuthenticateError;
+          err.returnCode = returnCode;
+          done(err, false);
+        };
         const refuse = (returnCode: 3 | 4 | 5, message: string) => {
-          this.slicer.run(() => {
-            this.authenticated(socket);
-            const err = new Error(message) as AuthenticateError;
-            err.returnCode = returnCode;
-            done(err, false);
-          });
+          if (inCall) answerRefusal(returnCode, message);
+          else this.slicer.run(() => answerRefusal(returnCode, message));
         };
         const certName = verifiedPeerName(client.conn);
         if (!(username && password) && !certName) {
@@ -171,6 +176,7 @@ export class EmbeddedBroker {
         const check = socket.destroyed
           ? Promise.resolve<LoginResult | 'gone'>('gone')
           : o.authenticate(username ?? '', password?.toString('utf8') ?? '', certName, () => !socket.destroyed);
+        inCall = false;
         check.then(
           (result) => {
             if (result === 'gone' || socket.destroyed) {
