@@ -88,7 +88,7 @@ export class EmbeddedBroker {
   private readonly sockets = new Set<Socket>();
   private boundPort = 0;
   private tlsListener: TlsListener | undefined;
-  /** Handshakes and login refusals, run a time-bounded slice per event-loop turn. */
+  /** New sockets, CONNECTs and the refusals decided when a check resolves: a bounded slice per event-loop turn. */
   private readonly slicer: TurnSlicer;
 
   constructor(private readonly opts: BrokerOptions) {
@@ -310,8 +310,8 @@ export class EmbeddedBroker {
       this.sockets.delete(socket);
       this.authenticated(socket);
     });
-    // The plain listener accepts paused (pauseOnConnect): the socket is read from here on, a slice of handshakes per
-    // turn, so that a thousand connections arriving at once are not all parsed and checked in one turn.
+    // Sockets are handed to aedes (which starts reading them) a slice per turn, so that a thousand connections accepted
+    // at once are not all set up and read in one turn; the plain listener accepts paused (pauseOnConnect) for this.
     this.slicer.run(() => {
       if (socket.destroyed || this.aedes !== aedes) return;
       aedes.handle(socket);
