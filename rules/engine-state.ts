@@ -50,6 +50,8 @@ export interface Alarm extends AlarmSource {
   worst?: number;
   limit?: number;
   raisedAt: number;
+  /** Raise order (AlarmEvent.raiseSeq). */
+  raiseSeq: number;
   unackSince: number;
   incident: Incident;
   last: AlarmEvent | undefined;
@@ -169,6 +171,8 @@ export function unknownProfiles(config: RulesConfig): string[] {
 
 export class EngineState {
   clock = Number.NEGATIVE_INFINITY;
+  /** The last raise's AlarmEvent.raiseSeq: the order of alarms, which the wall clock is not. */
+  raiseSeq = 0;
   readonly beds = new Map<string, BedState>();
   readonly alarms = new Map<string, Alarm>();
   readonly incidents = new Map<string, Incident>();

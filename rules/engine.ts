@@ -45,11 +45,15 @@ export interface RulesEngine {
   setBedLimits(bed: string, change: { profile?: string; overrides?: LimitOverrides }, by: string, now: number): RulesOutput;
   /** The limits the engine enforces on a bed: its profile and overrides (a nurse's change included). */
   bedLimits(bed: string): { profile: string; overrides: LimitOverrides };
-  /** Latest event of every alarm not yet cleared: high priority first, then oldest first. */
+  /** Latest event of every alarm not yet cleared: high priority first, then in raise order (`raiseSeq`). */
   activeAlarms(): AlarmEvent[];
   news2(bed: string, now: number): News2Result;
-  /** After a restart: the latest events of the alarms not cleared and of the incidents not closed, from the store. */
-  restore(alarms: AlarmEvent[], openIncidents: IncidentEvent[]): void;
+  /**
+   * After a restart: the latest events of the alarms not cleared and of the incidents not closed, from the store
+   * (alarms in the order they were first stored), and the `raiseSeq` of the last alarm raised before it (cleared or
+   * not), so raises go on numbering after it.
+   */
+  restore(alarms: AlarmEvent[], openIncidents: IncidentEvent[], lastRaiseSeq?: number): void;
   /**
    * A new configuration (SIGHUP): profiles, each bed's profile, overrides and bound devices, and the timing settings.
    * Live state (latest values, pending delays, manual inputs, pauses, open alarms and incidents) is kept; limits
@@ -353,7 +357,8 @@ class Engine implements RulesEngine {
 
   activeAlarms(): AlarmEvent[] {
     const list = [...this.s.alarms.values()].filter((a) => a.last !== undefined);
-    list.sort((x, y) => y.rank - x.rank || x.raisedAt - y.raisedAt || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    // Within a priority, raise order (a sequence, not the wall clock: docs/operations.md, "The clock").
+    list.sort((x, y) => y.rank - x.rank || x.raiseSeq - y.raiseSeq);
     return list.map((a) => a.last as AlarmEvent);
   }
 
@@ -367,7 +372,7 @@ class Engine implements RulesEngine {
     primeNews2(this.s, observations);
   }
 
-  restore(alarms: AlarmEvent[], openIncidents: IncidentEvent[]): void {
-    restore(this.s, alarms, openIncidents);
+  restore(alarms: AlarmEvent[], openIncidents: IncidentEvent[], lastRaiseSeq = 0): void {
+    restore(this.s, alarms, openIncidents, lastRaiseSeq);
   }
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { pcd01Message } from '../drivers/serial/hl7/fixtures.js';
@@ -14,6 +14,7 @@ import { validateMessage } from '../sync/json-schema.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from './helpers/gateway-process.js';
 import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { waitFor } from './helpers/wait.js';
+import { connectMqtt, wardConfig } from './helpers/ward-config.js';
 
 const run = promisify(execFile);
 
@@ -41,15 +42,6 @@ function icuMessage(controlId: string): string {
   });
 }
 
-async function connectMqtt(url: string, opts: mqtt.IClientOptions): Promise<MqttClient> {
-  const c = mqtt.connect(url, { reconnectPeriod: 200, ...opts });
-  await new Promise<void>((resolve, reject) => {
-    c.once('connect', () => resolve());
-    c.once('error', reject);
-  });
-  return c;
-}
-
 describe('an ICU PCD-01 feed through the MLLP listener, on the high-dependency profile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wardgate-icu-'));
   let upstream: Mosquitto;
@@ -63,17 +55,17 @@ describe('an ICU PCD-01 feed through the MLLP listener, on the high-dependency p
     central.on('message', (_t, p) => received.push(JSON.parse(p.toString()) as (typeof received)[number]));
     await central.subscribeAsync('wardgate/+/+/+/incidents', { qos: 1 });
     gw = await startGatewayProcess(
-      writeConfig(dir, {
-        gateway: { id: 'gw-icu', site: 's', ward: 'icu' },
-        dataDir: join(dir, 'data'),
-        log: { level: 'info' },
-        broker: { port: 0, users: [{ username: 'nc', password: 'nc-pw', subscribe: ['alarms/#'] }] },
-        screen: { port: 0, staff: [{ id: 'n1', name: 'Nurse', pin: '2468' }] },
-        hl7Listener: { enabled: true, port: 0 },
-        beds: [{ id: 'icu-1', profile: 'high-dependency', overrides: { abp_sys: { delaySeconds: 0 } } }],
-        devices: [{ id: 'icu-mon', bed: 'icu-1', transport: 'hl7-tcp', hl7: { bed: 'ICU-1' } }],
-        sync: { enabled: true, transport: 'mqtt', mqtt: { url: upstream.url, username: 'gw-icu', password: 'gw-secret', protocolVersion: 5 }, retryMinMs: 100, retryMaxMs: 1000 },
-      }),
+      writeConfig(
+        dir,
+        wardConfig(dir, {
+          gateway: { id: 'gw-icu', site: 's', ward: 'icu' },
+          nurseCall: { username: 'nc', password: 'nc-pw' },
+          beds: [{ id: 'icu-1', profile: 'high-dependency', overrides: { abp_sys: { delaySeconds: 0 } } }],
+          devices: [{ id: 'icu-mon', bed: 'icu-1', transport: 'hl7-tcp', hl7: { bed: 'ICU-1' } }],
+          upstream: { url: upstream.url, username: 'gw-icu', password: 'gw-secret' },
+          extra: { hl7Listener: { enabled: true, port: 0 } },
+        }),
+      ),
     );
   });
 
@@ -139,17 +131,13 @@ describe('an ICU PCD-01 feed through the MLLP listener, on the high-dependency p
     gw = await startGatewayProcess(
       writeConfig(
         dir,
-        {
+        wardConfig(dir, {
           gateway: { id: 'gw-icu2', site: 's', ward: 'icu' },
           dataDir: join(dir, 'data2'),
-          broker: { port: 0 },
-          screen: { port: 0, staff: [{ id: 'n1', name: 'Nurse', pin: '2468' }] },
-          hl7Listener: { enabled: true, port: 0 },
           beds: [{ id: 'icu-1', profile: 'high-dependency' }],
           devices: [{ id: 'icu-mon', bed: 'icu-1', transport: 'hl7-tcp', hl7: { bed: 'ICU-1' } }],
-          buzzer: { backend: 'record', record: { file: join(dir, 'buzzer2.jsonl') } },
-          sync: { enabled: false },
-        },
+          extra: { hl7Listener: { enabled: true, port: 0 }, buzzer: { backend: 'record', record: { file: join(dir, 'buzzer2.jsonl') } } },
+        }),
         'device-alarm.yaml',
       ),
     );
