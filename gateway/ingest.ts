@@ -313,14 +313,17 @@ export class Ingest implements DriverSink {
     // device, its detail the device's texts); an empty list clears them. Acknowledging at the gateway silences the
     // gateway's annunciation only: the device keeps alarming until it clears.
     const now = this.opts.now();
-    const seen = this.deviceAlarmLevels.get(deviceId) ?? new Set<string>();
+    // Before the first list after a start nothing is known: every level the list lacks is cleared, so an alarm
+    // restored from the store that the device no longer has (its end came while the gateway was down, or comes now)
+    // clears instead of staying on for good; a level it has is raised (a no-op for a restored alarm still active).
+    const seen = this.deviceAlarmLevels.get(deviceId);
     const next = new Set<string>();
     for (const p of ['high', 'medium', 'low'] as const) {
       const texts = alarms.filter((a) => a.priority === p).map((a) => a.text);
       if (texts.length > 0) {
         next.add(p);
-        if (!seen.has(p)) this.opts.apply(this.opts.rules.technical({ bed: device.bed, deviceId, condition: `device-alarm-${p}`, active: true, at: now, detail: texts.join('; ') }));
-      } else if (seen.has(p)) {
+        if (!seen?.has(p)) this.opts.apply(this.opts.rules.technical({ bed: device.bed, deviceId, condition: `device-alarm-${p}`, active: true, at: now, detail: texts.join('; ') }));
+      } else if (seen === undefined || seen.has(p)) {
         this.opts.apply(this.opts.rules.technical({ bed: device.bed, deviceId, condition: `device-alarm-${p}`, active: false, at: now }));
       }
     }

@@ -22,6 +22,7 @@ describe('ORU^R40 alert reports through the MLLP listener', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wardgate-r40-'));
   const buzzer = join(dir, 'buzzer.jsonl');
   let gw: GatewayProcess;
+  let configPath: string;
   let upstream: Mosquitto;
   let central: MqttClient;
   const received: Array<{ incident: { condition: string; type: string; bed: string; message: string } }> = [];
@@ -35,23 +36,22 @@ describe('ORU^R40 alert reports through the MLLP listener', () => {
     });
     central.on('message', (_t, p) => received.push(JSON.parse(p.toString()) as (typeof received)[number]));
     await central.subscribeAsync('wardgate/+/+/+/incidents', { qos: 1 });
-    gw = await startGatewayProcess(
-      writeConfig(dir, {
-        gateway: { id: 'gw-r40', site: 's', ward: 'icu' },
-        dataDir: join(dir, 'data'),
-        log: { level: 'debug' }, // the arrival time below is a debug line
-        broker: { port: 0 },
-        screen: { port: 0, staff: [{ id: 'n1', name: 'Nurse', pin: '2468' }] },
-        hl7Listener: { enabled: true, port: 0 },
-        beds: [{ id: 'icu-2', profile: 'high-dependency' }, { id: 'hdu-3' }],
-        devices: [
-          { id: 'icu-mon-2', bed: 'icu-2', transport: 'hl7-tcp', hl7: { bed: 'ICU-2' } },
-          { id: 'mindray-507-3', bed: 'hdu-3', transport: 'hl7-tcp', hl7: { bed: '3', facility: 'MINDRAY' } },
-        ],
-        buzzer: { backend: 'record', record: { file: buzzer } },
-        sync: { enabled: true, transport: 'mqtt', mqtt: { url: upstream.url, username: 'gw-r40', password: 'gw-secret', protocolVersion: 5 }, retryMinMs: 100, retryMaxMs: 1000 },
-      }),
-    );
+    configPath = writeConfig(dir, {
+      gateway: { id: 'gw-r40', site: 's', ward: 'icu' },
+      dataDir: join(dir, 'data'),
+      log: { level: 'debug' }, // the arrival time below is a debug line
+      broker: { port: 0 },
+      screen: { port: 0, staff: [{ id: 'n1', name: 'Nurse', pin: '2468' }] },
+      hl7Listener: { enabled: true, port: 0 },
+      beds: [{ id: 'icu-2', profile: 'high-dependency' }, { id: 'hdu-3' }],
+      devices: [
+        { id: 'icu-mon-2', bed: 'icu-2', transport: 'hl7-tcp', hl7: { bed: 'ICU-2' } },
+        { id: 'mindray-507-3', bed: 'hdu-3', transport: 'hl7-tcp', hl7: { bed: '3', facility: 'MINDRAY' } },
+      ],
+      buzzer: { backend: 'record', record: { file: buzzer } },
+      sync: { enabled: true, transport: 'mqtt', mqtt: { url: upstream.url, username: 'gw-r40', password: 'gw-secret', protocolVersion: 5 }, retryMinMs: 100, retryMaxMs: 1000 },
+    });
+    gw = await startGatewayProcess(configPath);
   });
 
   afterAll(async () => {
@@ -130,5 +130,27 @@ describe('ORU^R40 alert reports through the MLLP listener', () => {
     expect(alarm).toMatchObject({ bed: 'hdu-3' });
     const state = (await (await fetch(`http://127.0.0.1:${gw.screenPort}/api/state`, { headers: { cookie } })).json()) as { beds: Array<{ id: string; deviceAlarms?: Record<string, unknown[]> }> };
     expect(state.beds.find((b) => b.id === 'hdu-3')?.deviceAlarms?.['mindray-507-3']).toEqual([{ kind: 'technical', priority: 'low', text: 'MDC_EVT_LEAD_OFF' }]);
+  });
+
+  it("clears a device alarm restored after a gateway restart when the device's end report comes", async () => {
+    // Runs after the Mindray test: its lead-off alarm is active on hdu-3 and stored.
+    await gw.stop();
+    gw = await startGatewayProcess(configPath); // resolves once the restarted daemon is ready
+    const login = await fetch(`http://127.0.0.1:${gw.screenPort}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ staffId: 'n1', pin: '2468' }) });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const active = async () => {
+      const state = (await (await fetch(`http://127.0.0.1:${gw.screenPort}/api/state`, { headers: { cookie } })).json()) as { alarms: Array<{ condition: string; bed: string }> };
+      return state.alarms.filter((a) => a.bed === 'hdu-3' && a.condition === 'device-alarm-low');
+    };
+    expect(await active()).toHaveLength(1); // restored from the store
+    const port = (await gw.waitForLog((l) => l.msg === 'hl7: MLLP listener listening')).port as number;
+    // The capture's alert, ended: same event and OBX-4 position, phase end, state inactive.
+    const r40 = readFileSync(new URL('./fixtures/captures/mindray-egateway.hl7', import.meta.url), 'utf8').split(/\n\s*\n/)[0]!.trim().split('\n');
+    const ended = r40.map((s) => s.replace('|start|', '|end|').replace('|active|', '|inactive|')).join('\r');
+    const file = join(dir, 'mindray-r40-end.hl7');
+    writeFileSync(file, encodeMllp(`${ended}\r`));
+    expect((await run('/usr/bin/mllp_send', ['-p', String(port), '-f', file, '127.0.0.1'])).stdout).toMatch(/MSA\|CA\|1/);
+    await gw.waitForLog((l) => l.msg === 'alarm' && l.condition === 'device-alarm-low' && l.state === 'cleared');
+    expect(await active()).toEqual([]);
   });
 });
