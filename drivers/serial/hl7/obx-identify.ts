@@ -17,7 +17,7 @@ const MDIL_RE = /^([0-9a-f]{1,4})-([0-9a-f]{1,4})$/i;
  * (the rules score NEWS2 on cuff BP).
  */
 function isInvasivePressure(refid: string): boolean {
-  return /^MDC_PRESS_(BLD|CUFF)/.test(refid) && !/^MDC_PRESS_BLD_NONINV_/.test(refid);
+  return (refid.startsWith('MDC_PRESS_BLD') || refid.startsWith('MDC_PRESS_CUFF')) && !refid.startsWith('MDC_PRESS_BLD_NONINV_');
 }
 
 /**
@@ -27,7 +27,7 @@ function isInvasivePressure(refid: string): boolean {
  */
 export function identify(c: readonly string[]): Identified {
   const out: Identified = {};
-  for (const first of [0, 3]) {
+  for (let first = 0; first <= 3; first += 3) {
     const code = (c[first] ?? '').trim();
     const text = (c[first + 1] ?? '').trim();
     let system = (c[first + 2] ?? '').trim().toUpperCase();
