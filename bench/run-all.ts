@@ -21,7 +21,7 @@ const t0 = performance.now();
 const log = (l: string) => process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${l}\n`);
 
 /** Per-module benches and the short arguments that keep the whole run under 10 minutes. */
-const MODULE_ARGS: Record<string, string[]> = { 'decode-serial.ts': ['1'], 'decode-gatt.ts': ['1'], 'rules.ts': ['1'], 'sync-drain.ts': ['20000'] };
+const MODULE_ARGS: Record<string, string[]> = { 'decode-serial.ts': ['1'], 'decode-gatt.ts': ['1'], 'rules.ts': ['1'], 'sync-drain.ts': ['20000'], 'trend-history.ts': ['24', '2', '1'] };
 
 function machine(): string {
   const model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';

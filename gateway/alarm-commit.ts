@@ -1,6 +1,6 @@
 import type { NewId } from '../rules/ids.js';
 import type { AlarmEvent, IncidentEvent, RulesOutput } from '../rules/types.js';
-import { incidentEventMessage, type GatewayIdentity } from '../sync/wire.js';
+import { incidentEventMessage, type GatewayIdentity, type WireUnmapped } from '../sync/wire.js';
 import type { Logger } from './log.js';
 import type { AuditEntry, NewOutboxMessage, Store } from './store/store.js';
 
@@ -41,6 +41,8 @@ export interface AlarmCommitOptions {
   clockSynced: () => boolean;
   /** The patient the centre admitted to a bed, carried by incidents raised there. */
   patientOf: (bed: string) => string | undefined;
+  /** The bed's fresh unmapped numerics at `at`, sent upstream beside the incident's vitals (never scored). */
+  unmappedOf?: (bed: string, at: number) => WireUnmapped[];
   /** Publishes one alarm transition (broker, screen, log); called after its commit was attempted. */
   publish: (alarm: AlarmEvent) => void;
   /** After each commit attempt, once the alarms are published. */
@@ -87,13 +89,16 @@ export class AlarmCommit {
     const identity = this.opts.identity;
     for (const ev of out.incidents) {
       const id = this.opts.newId(now);
+      // Snapshot now, like the vitals: the body is built at commit time.
+      const unmapped = this.opts.unmappedOf?.(ev.bed, ev.at) ?? [];
+      const wire = unmapped.length > 0 ? { ...ev, unmapped } : ev;
       p.outbox.push({
         id,
         kind: 'incident-event',
         incidentId: ev.incidentId,
         incidentSeq: ev.incidentSeq,
         createdAt: now,
-        body: (gwSeq: number) => JSON.stringify(incidentEventMessage(identity, id, ev, { gatewaySeq: gwSeq, wallTime: now, clockSynced })),
+        body: (gwSeq: number) => JSON.stringify(incidentEventMessage(identity, id, wire, { gatewaySeq: gwSeq, wallTime: now, clockSynced })),
       });
     }
     if (!this.scheduled) {

@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { BluezSession } from '../drivers/ble/bluez-session.js';
 
 /** Where the D-Bus system bus listens by default (D-Bus Specification, "Well-known Message Bus Instances"). */
 const DEFAULT_SYSTEM_BUS = 'unix:path=/var/run/dbus/system_bus_socket';
@@ -26,21 +26,31 @@ export function parseBusAddress(address: string): Target | undefined {
 }
 
 /**
- * Whether the D-Bus system bus (through which BlueZ is reached) accepts a connection. Resolves undefined when it
- * does, else the reason. It checks the bus socket only, not that BlueZ itself is registered on it.
+ * Whether BlueZ answers on the D-Bus system bus: a real call, the one the BLE driver makes first (node-ble's
+ * adapter list, an Introspect of /org/bluez addressed to org.bluez). Resolves undefined when BlueZ answers, else
+ * the reason: the address not understood, the bus unreachable or silent, or no BlueZ on it (bluetoothd not
+ * running: the bus daemon answers org.freedesktop.DBus.Error.ServiceUnknown).
  */
-export function probeSystemBus(address = process.env.DBUS_SYSTEM_BUS_ADDRESS ?? DEFAULT_SYSTEM_BUS, timeoutMs = 2000): Promise<string | undefined> {
-  const target = parseBusAddress(address);
-  if (!target) return Promise.resolve(`D-Bus system bus address '${address}' not understood`);
+export function probeBluez(address = process.env.DBUS_SYSTEM_BUS_ADDRESS ?? DEFAULT_SYSTEM_BUS, timeoutMs = 2000): Promise<string | undefined> {
+  if (!parseBusAddress(address)) return Promise.resolve(`D-Bus system bus address '${address}' not understood`);
   return new Promise((resolve) => {
-    const socket = 'path' in target ? connect(target.path) : connect(target.port, target.host);
-    const done = (reason: string | undefined) => {
+    let settled = false;
+    const done = (reason: string | undefined): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      socket.destroy();
+      session.close();
       resolve(reason);
     };
     const timer = setTimeout(() => done(`D-Bus system bus at ${address}: no answer within ${timeoutMs} ms`), timeoutMs);
-    socket.once('connect', () => done(undefined));
-    socket.once('error', (err) => done(`D-Bus system bus at ${address} unreachable: ${err.message}`));
+    const session = new BluezSession({ busAddress: address, onBusError: (err) => done(`D-Bus system bus at ${address} unreachable: ${err.message}`) });
+    try {
+      session.get().adapters().then(
+        () => done(undefined),
+        (err: unknown) => done(`BlueZ (org.bluez) does not answer on the D-Bus system bus at ${address}: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    } catch (err) {
+      done(`D-Bus system bus at ${address} unreachable: ${err instanceof Error ? err.message : String(err)}`);
+    }
   });
 }

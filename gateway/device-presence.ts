@@ -1,10 +1,10 @@
 import type { DeviceConfig } from '../config/schema.js';
 import { DeviceConnection, type ConnectionState } from '../drivers/core/connection.js';
 
-/** What presence tells the gateway: a state for the screen and store, and a technical condition to raise or clear. */
+/** What presence tells the gateway: a state for the screen and store, and a serial or BLE link's loss to raise or clear. */
 export interface PresenceOutput {
   state(deviceId: string, state: ConnectionState, reason: string): void;
-  condition(deviceId: string, condition: 'no-data' | 'device-disconnected', active: boolean, detail?: string): void;
+  condition(deviceId: string, condition: 'device-disconnected', active: boolean, detail?: string): void;
 }
 
 export interface PresenceOptions {
@@ -17,15 +17,18 @@ export interface PresenceOptions {
  * When a device counts as lost, by what its transport can tell.
  *
  * MQTT and HL7-over-TCP devices: a connection says nothing (wearables publish and sleep, many HL7 senders open a
- * connection per message), so the only rule is data: silent for `maxSilenceSeconds` raises `no-data`, data clears
- * it. Opening and closing connections never raises anything, so whoever holds a device's credentials cannot make
- * its bed's alarms flap by connecting and disconnecting.
+ * connection per message), so the only rule is data: silent for `maxSilenceSeconds` the device is shown `quiet`
+ * (its live values withdrawn), data shows it connected again. The `no-data` alarm for the same silence is the rules
+ * engine's, with the same bound (gateway/rules-config.ts), so one rule raises and clears it. Opening and closing
+ * connections never raises anything, so whoever holds a device's credentials cannot make its bed's alarms flap by
+ * connecting and disconnecting.
  *
  * Serial and BLE devices: the link is the device. A link down for `disconnectGraceSeconds` raises
  * `device-disconnected` (a USB re-enumeration or a BLE reconnect inside the grace is not an alarm); a link open but
  * silent for `maxSilenceSeconds` (the driver's 'quiet') raises it at once; the link back clears it.
  *
- * At start-up every configured device has a grace of its `maxSilenceSeconds` before either alarm.
+ * At start-up every configured device has a grace of its `maxSilenceSeconds` before `device-disconnected` (and before
+ * the engine's `no-data`, whose silence clock starts with it).
  */
 export class DevicePresence {
   private readonly devices = new Map<string, DeviceConfig>();
@@ -65,7 +68,7 @@ export class DevicePresence {
         sink: { connection: (id, state, reason) => this.silence(id, state, reason) },
       });
       this.watchdogs.set(d.id, w);
-      // Armed now: a device that never sends raises no-data after its maxSilenceSeconds, not before.
+      // Armed now: a device that never sends is shown quiet after its maxSilenceSeconds, not before.
       w.opened('watching for data');
     }
   }
@@ -136,11 +139,9 @@ export class DevicePresence {
     if (state === 'quiet') {
       this.live.delete(id);
       this.opts.out.state(id, 'quiet', reason);
-      this.opts.out.condition(id, 'no-data', true, reason);
     } else if (state === 'connected' && reason !== 'watching for data') {
       this.live.add(id);
       this.opts.out.state(id, 'connected', reason);
-      this.opts.out.condition(id, 'no-data', false);
     }
   }
 }

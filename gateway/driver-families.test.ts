@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { ConfigError, parseConfig } from '../config/load.js';
 import type { Driver, DriverSink } from '../drivers/core/driver.js';
-import { parseBusAddress, probeSystemBus } from './dbus-probe.js';
+import { FakeBluez } from '../simulator/ble/fake-bluez.js';
+import { startPrivateBus } from '../simulator/ble/private-bus.js';
+import { parseBusAddress, probeBluez } from './dbus-probe.js';
 import { DriverFamilies, type DriverFamily } from './driver-families.js';
 
 const config = parseConfig({ gateway: { id: 'g', site: 's', ward: 'w' }, dataDir: '/tmp/x', beds: [], devices: [], sync: { enabled: false } }, 'test');
@@ -97,7 +99,7 @@ describe('DriverFamilies', () => {
   });
 });
 
-describe('probeSystemBus', () => {
+describe('probeBluez', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wardgate-bus-'));
   afterEach(() => undefined);
 
@@ -108,16 +110,34 @@ describe('probeSystemBus', () => {
     expect(parseBusAddress('nonsense')).toBeUndefined();
   });
 
-  it('names the bus when its socket is missing, and is quiet when it accepts', async () => {
+  it('names the bus when its socket is missing, and when something that is not D-Bus listens there', async () => {
     const missing = join(dir, 'missing.sock');
-    expect(await probeSystemBus(`unix:path=${missing}`)).toMatch(new RegExp(`${missing}.*ENOENT`));
-    const path = join(dir, 'bus.sock');
+    expect(await probeBluez(`unix:path=${missing}`)).toMatch(new RegExp(`${missing}.*ENOENT`));
+    expect(await probeBluez('nonsense')).toMatch(/not understood/);
+    const path = join(dir, 'not-dbus.sock');
     const server = createServer((s) => s.destroy());
     await new Promise<void>((r) => server.listen(path, () => r()));
     try {
-      expect(await probeSystemBus(`unix:path=${path}`)).toBeUndefined();
+      expect(await probeBluez(`unix:path=${path}`, 1000)).toMatch(new RegExp(path));
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('on a real D-Bus daemon: BlueZ missing is reported, BlueZ answering (the fake) is not', async () => {
+    const bus = await startPrivateBus();
+    try {
+      expect(await probeBluez(bus.address)).toMatch(/BlueZ \(org\.bluez\) does not answer.*org\.bluez was not provided/);
+      const fake = await FakeBluez.start(bus.address);
+      try {
+        expect(await probeBluez(bus.address)).toBeUndefined();
+      } finally {
+        await fake.stop();
+      }
+      // BlueZ gone again (bluetoothd stopped): reported again.
+      expect(await probeBluez(bus.address)).toMatch(/BlueZ \(org\.bluez\) does not answer/);
+    } finally {
+      await bus.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

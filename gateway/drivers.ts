@@ -4,7 +4,7 @@ import { getSerialDialect } from '../drivers/serial/dialects.js';
 import { intellivueDialect } from '../drivers/serial/intellivue/codec.js';
 import type { SerialPortConfig } from '../drivers/serial/serial-driver.js';
 import { ConfigError } from '../config/load.js';
-import { probeSystemBus } from './dbus-probe.js';
+import { probeBluez } from './dbus-probe.js';
 import type { DriverFactory, DriverFamily } from './driver-families.js';
 import type { Logger } from './log.js';
 import { hl7TlsServer } from './tls/hl7-tls.js';
@@ -125,7 +125,7 @@ export function defaultDriverFamilies(): DriverFamily[] {
     { name: 'serial', build: (devices, sink) => serialDrivers(devices, sink) },
     { name: 'intellivue', build: intellivueDrivers },
     // BlueZ is reached over the D-Bus system bus; without the bus no BLE device can ever connect.
-    { name: 'ble', build: (devices, sink) => bleDrivers(devices, sink), probe: () => probeSystemBus() },
+    { name: 'ble', build: (devices, sink) => bleDrivers(devices, sink), probe: () => probeBluez() },
     { name: 'hl7-listener', build: hl7ListenerDrivers },
   ];
 }

@@ -177,6 +177,7 @@ export class Ingest implements DriverSink {
     }
     const reading = withTemperatureSite(raw, device.temperatureSite); // skin/peripheral sites never feed NEWS2
     if (!isPlausible(reading.param, reading.value)) {
+      this.unusable(deviceId);
       counters.implausible += 1;
       metrics.recordDrop('implausible');
       limited.warn(`implausible:${deviceId}`, { deviceId, param: reading.param, value: reading.value }, 'ingest: implausible value dropped');
@@ -223,7 +224,9 @@ export class Ingest implements DriverSink {
   unmapped(deviceId: string, u: UnmappedReading): void {
     this.presence.data(deviceId);
     const device = this.devices.get(deviceId);
-    if (!device || !Number.isFinite(u.value)) return;
+    if (!device) return;
+    this.unusable(deviceId);
+    if (!Number.isFinite(u.value)) return;
     const now = this.opts.now();
     const key = `${deviceId}\u0000${u.code}`;
     if (!this.unmappedLogged.has(key) && this.unmappedLogged.size < 10_000) {
@@ -260,6 +263,7 @@ export class Ingest implements DriverSink {
   condition(deviceId: string, report: ConditionReport): void {
     const device = this.devices.get(deviceId);
     if (!device) return;
+    this.unusable(deviceId); // a status is data, not a value: the device is not silent, and it sent nothing to score
     this.opts.apply(this.opts.rules.technical({ bed: device.bed, deviceId, condition: report.condition, active: report.active, at: this.opts.now(), detail: report.detail }));
   }
 
@@ -292,7 +296,7 @@ export class Ingest implements DriverSink {
     this.opts.screen()?.broadcast({ type: 'device', device: view, bed: this.opts.ward.bed(device.bed) });
   }
 
-  private presenceCondition(deviceId: string, condition: 'no-data' | 'device-disconnected', active: boolean, detail?: string): void {
+  private presenceCondition(deviceId: string, condition: 'device-disconnected', active: boolean, detail?: string): void {
     const device = this.devices.get(deviceId);
     if (!device || this.opts.stopping()) return;
     const at = this.opts.now();
@@ -323,13 +327,25 @@ export class Ingest implements DriverSink {
     this.deviceAlarmLevels.set(deviceId, next);
   }
 
+  /**
+   * A configured device sent something the rules cannot take (see RulesEngine.unusableData): not silent, so no
+   * `no-data`; nothing scorable, so it counts toward `no-valid-data`.
+   */
+  private unusable(deviceId: string): void {
+    const device = this.devices.get(deviceId);
+    if (!device || this.opts.stopping()) return;
+    this.opts.apply(this.opts.rules.unusableData(device.bed, deviceId, this.opts.now()));
+  }
+
   /** DriverSink: something a device sent that was read but not taken; counted per reason, logged rate-limited. */
   rejected(source: string, deviceId: string, reason: string, detail: string): void {
+    if (reason !== 'duplicate') this.unusable(deviceId); // a resend adds nothing, and its first copy was counted
     this.rejections.inc({ source, reason });
     this.opts.limited.warn(`rejected:${source}:${reason}:${deviceId}`, { source, deviceId, reason, detail }, 'ingest: device data not taken');
   }
 
   decodeError(codec: string, deviceId: string, error: string): void {
+    this.unusable(deviceId);
     this.opts.counters.decodeErrors[codec] = (this.opts.counters.decodeErrors[codec] ?? 0) + 1;
     this.opts.metrics.recordDecodeError(codec);
     this.opts.limited.warn(`decode:${codec}:${deviceId}`, { codec, deviceId, error }, 'ingest: bad frame dropped');

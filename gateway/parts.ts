@@ -136,6 +136,8 @@ export function buildParts(x: PartsContext): GatewayParts {
     identity: x.identity,
     clockSynced: () => ward.health.clock === 'synchronised',
     patientOf: (bed) => syncLink.patientOf(bed),
+    // Unmapped numerics travel with the incident as the vitals do: those of the NEWS2 freshness window.
+    unmappedOf: (bed, at) => ward.freshMore(bed, at, x.config().rules.news2.freshnessSeconds * 1000),
     publish: (a) => outputs.publishAlarm(a),
     onStoreFailure: () => (x.counters.storeFailures += 1),
     committed: (r) => {

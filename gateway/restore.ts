@@ -3,6 +3,7 @@ import { isParamName } from '../drivers/core/parameters.js';
 import type { RulesEngine } from '../rules/engine.js';
 import { restoreBedSettings } from './bed-settings.js';
 import type { Logger } from './log.js';
+import { lastRaiseSeq } from './store/alarm-order.js';
 import type { Store } from './store/store.js';
 import type { WardState } from './ward-state.js';
 
@@ -13,7 +14,7 @@ import type { WardState } from './ward-state.js';
 export function restoreFromStore(o: { config: GatewayConfig; store: Store; rules: RulesEngine; ward: WardState; log: Logger; now: number }): void {
   const { config, store, rules, ward } = o;
   restoreBedSettings({ beds: config.beds, store, rules, ward, log: o.log });
-  rules.restore(store.openAlarms(), store.openIncidents());
+  rules.restore(store.openAlarms(), store.openIncidents(), lastRaiseSeq(store));
   ward.setAlarms(rules.activeAlarms());
   // The screen shows the last 30 minutes again after a restart (values with their true age, and the trends), and
   // NEWS2 gets its parameters back at the times they were received (an episodic BP must not make NEWS2 incomplete

@@ -2,6 +2,7 @@ import type { RulesEngine } from '../rules/engine.js';
 import type { RulesOutput } from '../rules/types.js';
 import type { Buzzer } from './buzzer/buzzer.js';
 import type { AuditEntry, Store } from './store/store.js';
+import { storedTrendReadings } from './store/trend-readings.js';
 import type { WardState } from './ward-state.js';
 import type { ActionResult, ScreenBackend } from './screen/server.js';
 import type { Session } from './screen/sessions.js';
@@ -40,6 +41,7 @@ export function createScreenBackend(o: ScreenActionsOptions): ScreenBackend {
   return {
     snapshot: () => o.ward.snapshot(o.now()),
     audit: (q) => o.store.recentAudit(q),
+    storedReadings: (since) => storedTrendReadings(o.store, since),
     buzzer: () => {
       const b = o.buzzer();
       return { backend: b?.kind ?? 'none', sounding: b?.sounding ?? null, faulted: b?.isFaulted ?? false };

@@ -157,6 +157,13 @@ export class WardState {
     (bed.more ??= {})[v.channel ? `${v.code}|${v.channel}` : v.code] = v;
   }
 
+  /** The bed's unmapped numerics no older than `freshMs` at `at` (what an incident event carries upstream). */
+  freshMore(bedId: string, at: number, freshMs: number): MoreValue[] {
+    const more = this.beds.get(bedId)?.more;
+    if (!more) return [];
+    return Object.values(more).filter((v) => at - v.at <= freshMs);
+  }
+
   /** A device left 'connected': its live values are withdrawn (shown as missing, not as stale numbers). */
   device(id: string, state: ConnectionState, reason: string, at: number): DeviceView | undefined {
     const d = this.devices.get(id);

@@ -81,10 +81,19 @@ export const bedConfigSchema = z
     patientId: z.string().optional(),
     profile: z.string().default('adult'),
     overrides: limitOverridesSchema.optional(),
-    /** NEWS2 SpO2 scale: 2 only for confirmed hypercapnic respiratory failure (RCP 2017). */
+    /**
+     * NEWS2 SpO2 scale: 2 only for a prescribed target of 88-92 %, e.g. confirmed hypercapnic respiratory failure
+     * (RCP NEWS2 2017, Chart 1 "SpO2 Scale 2" row, and the observation chart, Chart 3).
+     */
     news2Scale: z.union([z.literal(1), z.literal(2)]).optional(),
-    /** Devices bound to the bed: each one raises `no-data` when silent for `technical.noDataSeconds`. */
+    /** Devices bound to the bed: each one raises `no-data` when silent, `no-valid-data` when sending nothing scorable. */
     devices: z.array(z.string().min(1)).default([]),
+    /**
+     * Per bound device, how long it may be silent (or send only unscorable values) before `no-data` (`no-valid-data`),
+     * and its grace after start: the gateway fills it from each device's `maxSilenceSeconds`. A device not listed
+     * uses `technical.noDataSeconds`.
+     */
+    deviceSilenceSeconds: z.record(z.string(), z.number().positive()).optional(),
   })
   .strict();
 
@@ -118,7 +127,10 @@ export const rulesConfigSchema = z
         enabled: z.boolean().default(true),
         /** A measured value older than this no longer counts: the score becomes incomplete. */
         freshnessSeconds: z.number().min(1).default(900),
-        /** Manual inputs (ACVPU, air/oxygen) older than this no longer count (RCP: observe at least 12-hourly). */
+        /**
+         * Manual inputs (ACVPU, air/oxygen) older than this no longer count: RCP NEWS2 (2017) Chart 4 (clinical
+         * response) asks for observations at least 12-hourly even at a score of 0.
+         */
         manualFreshnessSeconds: z.number().min(1).default(43_200),
         /** Persistence before a NEWS2 alarm rises or escalates (tuning knob; 0 = at once). */
         delaySeconds: z.number().min(0).default(0),
@@ -143,7 +155,11 @@ export const rulesConfigSchema = z
       .prefault({}),
     technical: z
       .object({
-        /** A bound device silent this long raises `no-data`. */
+        /**
+         * A bound device silent this long raises `no-data`, unless its bed gives it a bound of its own
+         * (`beds[].deviceSilenceSeconds`; the gateway gives every configured device its `maxSilenceSeconds`, so this
+         * applies only to rules configs written without devices, e.g. for `wardgate replay` tests).
+         */
         noDataSeconds: z.number().min(1).default(30),
         /** Priority per technical condition; unlisted ones use the built-in defaults (rules/technical.ts). */
         priorities: z.partialRecord(technicalConditionSchema, prioritySchema).default({}),

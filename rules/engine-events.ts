@@ -18,6 +18,7 @@ export function alarmEvent(a: Alarm, transition: AlarmTransition, at: number, by
     latching: a.latching,
     escalated: a.escalated,
     raisedAt: a.raisedAt,
+    raiseSeq: a.raiseSeq,
     at,
     by,
     incidentId: a.incident.id,

@@ -66,6 +66,7 @@ export function raise(s: EngineState, bed: BedState, tr: Tracker, p: RaiseParams
     deviceSeq: p.deviceSeq,
     deviceMessageId: p.deviceMessageId,
     raisedAt: at,
+    raiseSeq: ++s.raiseSeq,
     unackSince: at,
     incident: inc,
     last: undefined,

@@ -8,18 +8,23 @@ export function fresh<T>(s: EngineState, t: Timed<T> | undefined, now: number, m
   return now - t.at <= (manual ? s.manualFreshMs : s.freshMs) ? t : undefined;
 }
 
+/** A measured NEWS2 value if still fresh at `now` (no closure: this runs on every re-scored observation). */
+function measured(s: EngineState, t: Timed<number> | undefined, now: number): number | undefined {
+  return t !== undefined && now - t.at <= s.freshMs ? t.v : undefined;
+}
+
 /** The bed's NEWS2 from its fresh inputs at `now`; remembers the subscores used (see `BedState.news2Sub`). */
 export function score(s: EngineState, bed: BedState, now: number): News2Result {
-  const vit = (k: News2Vital): number | undefined => fresh(s, bed.news2Vitals[k], now, false)?.v;
+  const v = bed.news2Vitals;
   const r = scoreNews2({
-    rr: vit('rr'),
-    spo2: vit('spo2'),
+    rr: measured(s, v.rr, now),
+    spo2: measured(s, v.spo2, now),
     scale: bed.scale,
     o2: fresh(s, bed.o2, now)?.v,
-    sbp: vit('sbp'),
-    hr: vit('pulse'),
+    sbp: measured(s, v.sbp, now),
+    hr: measured(s, v.pulse, now),
     acvpu: fresh(s, bed.acvpu, now)?.v,
-    temp: vit('temp'),
+    temp: measured(s, v.temp, now),
   });
   if (r.subscores.sbp !== undefined && fresh(s, bed.news2Vitals.sbp, now, false)?.from === 'abp_sys') r.sbpFrom = 'arterial';
   bed.news2Sub = { rr: r.subscores.rr, spo2: r.subscores.spo2, sbp: r.subscores.sbp, pulse: r.subscores.hr, temp: r.subscores.temp };

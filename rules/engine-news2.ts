@@ -6,9 +6,9 @@ import { NEWS2_OF, type BedState, type EngineState } from './engine-state.js';
 import { PRIORITY_RANK, type RulesOutput } from './types.js';
 
 /**
- * The NEWS2 alarm: the bed's clinical risk (RCP 2017 Chart 2, see news2.ts) mapped to a priority by
- * `news2.priorities`. An incomplete score is a lower bound: it may raise
- * or escalate the alarm, never lower or clear it.
+ * The NEWS2 alarm: the bed's clinical risk (RCP NEWS2 2017, Chart 2 "NEWS thresholds and triggers"; see news2.ts)
+ * mapped to a priority by `news2.priorities`. An incomplete score is a lower bound: it may raise or escalate the
+ * alarm, never lower or clear it.
  */
 export function evaluateNews2(s: EngineState, bed: BedState, at: number, by: string, out: RulesOutput): void {
   const r = score(s, bed, at);

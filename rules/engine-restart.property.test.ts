@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ParamName } from '../drivers/core/parameters.js';
 import type { RulesConfig } from './config.js';
 import { createRulesEngine, type RulesEngine } from './engine.js';
+import { news2WardOpArb, wardOpArb, type News2WardOp } from './test-arbitraries.js';
 import { obs, seqIds, testConfig } from './test-helpers.js';
 import type { AlarmEvent, IncidentEvent, Observation, RulesOutput } from './types.js';
 
@@ -42,34 +43,11 @@ const T0 = 1_700_000_000_000;
 const BEDS = ['b1', 'b2'] as const;
 const PAUSE_MS = 120_000;
 
-type Op =
-  | { op: 'obs'; bed: number; param: 'hr' | 'spo2' | 'temp' | 'rr' | 'sbp'; value: number; dt: number }
-  | { op: 'manual'; bed: number; acvpu: 'A' | 'V' | 'U'; o2: boolean; dt: number }
-  | { op: 'tick'; dt: number }
-  | { op: 'ack'; pick: number; dt: number }
-  | { op: 'pause'; bed: number; dt: number }
-  | { op: 'tech'; bed: number; active: boolean; dt: number }
-  | { op: 'fall'; bed: number; dt: number };
+type Op = News2WardOp;
 
-const dt = fc.integer({ min: 0, max: 20_000 });
-const bed = fc.integer({ min: 0, max: BEDS.length - 1 });
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('obs' as const), bed, param: fc.constant('hr' as const), value: fc.integer({ min: 20, max: 200 }), dt }) },
-  { weight: 5, arbitrary: fc.record({ op: fc.constant('obs' as const), bed, param: fc.constant('spo2' as const), value: fc.integer({ min: 70, max: 100 }), dt }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('obs' as const), bed, param: fc.constant('temp' as const), value: fc.double({ min: 35, max: 41, noNaN: true }), dt }) },
-  { weight: 5, arbitrary: fc.record({ op: fc.constant('tick' as const), dt }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('ack' as const), pick: fc.nat(), dt }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('pause' as const), bed, dt }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('tech' as const), bed, active: fc.boolean(), dt }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('fall' as const), bed, dt }) },
-);
+const opArb = wardOpArb(BEDS.length, { spo2: 5, tick: 5 });
 /** With NEWS2 on: also the other NEWS2 parameters and the manual inputs (ACVPU, air or oxygen). */
-const news2OpArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 8, arbitrary: opArb },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('obs' as const), bed, param: fc.constant('rr' as const), value: fc.integer({ min: 6, max: 30 }), dt }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('obs' as const), bed, param: fc.constant('sbp' as const), value: fc.integer({ min: 80, max: 230 }), dt }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('manual' as const), bed, acvpu: fc.constantFrom('A' as const, 'A' as const, 'V' as const, 'U' as const), o2: fc.boolean(), dt }) },
-);
+const news2OpArb = news2WardOpArb(BEDS.length, opArb);
 
 // Beds are configured, as on a ward (the engine then knows them in config order before anything is restored).
 const config = (news2: boolean): RulesConfig =>
@@ -85,9 +63,14 @@ class StoreModel {
     for (const i of o.incidents) this.incidents.set(i.incidentId, i);
   }
 
-  /** `SELECT body FROM alarms WHERE state != 'cleared' ORDER BY raised_at` (ties in insertion order). */
+  /** `SELECT body FROM alarms WHERE state != 'cleared' ORDER BY rowid`: insertion (raise) order. */
   openAlarms(): AlarmEvent[] {
-    return [...this.alarms.values()].filter((a) => a.state !== 'cleared').sort((x, y) => x.raisedAt - y.raisedAt);
+    return [...this.alarms.values()].filter((a) => a.state !== 'cleared');
+  }
+
+  /** gateway/store/alarm-order.ts: the raiseSeq of the alarm inserted last. */
+  lastRaiseSeq(): number {
+    return [...this.alarms.values()].at(-1)?.raiseSeq ?? 0;
   }
 
   /** `SELECT body FROM incidents WHERE status != 'closed' ORDER BY opened_at` (insertion order is opening order). */
@@ -205,7 +188,7 @@ function restartAfter(ops: Op[], k: number, news2: boolean): { never: Step[]; re
   const after = createRulesEngine(config(news2), { newId: ids });
   // As the daemon starts: audited manual inputs at their own times (nothing evaluated), then the store.
   for (const m of d.manual) after.restoreManualInputs(m.bed, m.inputs, m.at);
-  after.restore(store.openAlarms(), store.openIncidents());
+  after.restore(store.openAlarms(), store.openIncidents(), store.lastRaiseSeq());
   after.primeNews2(d.observations.filter((o) => o.receivedAt >= d.t - 30 * 60_000));
   const restored = after.activeAlarms().length;
   const rest = d.run(after, k, ops.length);
@@ -273,7 +256,7 @@ describe('restart: known differences (not restored today; each example turns red
     const store = new StoreModel();
     for (const out of before(createRulesEngine(cfg, { newId: ids }))) store.commit(out);
     const restarted = createRulesEngine(cfg, { newId: ids });
-    restarted.restore(store.openAlarms(), store.openIncidents());
+    restarted.restore(store.openAlarms(), store.openIncidents(), store.lastRaiseSeq());
     restarted.primeNews2(prime);
     return { never: after(never), restarted: after(restarted) };
   }
@@ -366,7 +349,7 @@ describe('restart: known differences (not restored today; each example turns red
     store.commit(never.setManualInputs('b1', { acvpu: 'U' }, 'staff:n1', s(0))); // NEWS2 3 on ACVPU alone: low-medium
     const restarted = createRulesEngine(cfg, { newId: ids });
     restarted.restoreManualInputs('b1', { acvpu: 'U' }, s(0)); // as the daemon's restoreBedSettings()
-    restarted.restore(store.openAlarms(), store.openIncidents());
+    restarted.restore(store.openAlarms(), store.openIncidents(), store.lastRaiseSeq());
     expect(restarted.activeAlarms().map((a) => a.id)).toEqual(never.activeAlarms().map((a) => a.id)); // one NEWS2 alarm
     // and the next tick neither raises a second one nor escalates the restored one
     expect(restarted.tick(s(1)).alarms).toEqual(never.tick(s(1)).alarms);

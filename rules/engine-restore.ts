@@ -6,7 +6,7 @@ import { PRIORITY_RANK, type AlarmEvent, type IncidentEvent } from './types.js';
  * After a restart: the latest events of the alarms not cleared and of the incidents not closed, as the store keeps
  * them, become live state again. The clock moves to the latest of their times.
  */
-export function restore(s: EngineState, alarms: AlarmEvent[], openIncidents: IncidentEvent[]): void {
+export function restore(s: EngineState, alarms: AlarmEvent[], openIncidents: IncidentEvent[], lastRaiseSeq = 0): void {
   const lastInc = new Map<string, IncidentEvent>();
   for (const e of openIncidents) {
     const prev = lastInc.get(e.incidentId);
@@ -17,6 +17,11 @@ export function restore(s: EngineState, alarms: AlarmEvent[], openIncidents: Inc
     const prev = lastAlarm.get(e.id);
     if (!prev || e.at >= prev.at) lastAlarm.set(e.id, e);
   }
+  // Alarms stored before events carried raiseSeq come first, numbered below 1 in the order given (the store's
+  // insertion order, which is raise order); raises after the restart number on from the highest seen.
+  const unnumbered = [...lastAlarm.values()].filter((e) => typeof e.raiseSeq !== 'number');
+  const raiseSeqOf = new Map(unnumbered.map((e, i) => [e.id, i - unnumbered.length]));
+  s.raiseSeq = Math.max(s.raiseSeq, lastRaiseSeq, ...[...lastAlarm.values()].map((e) => (typeof e.raiseSeq === 'number' ? e.raiseSeq : 0)));
   let maxAt = Number.NEGATIVE_INFINITY;
   const restored = new Map<string, Incident>();
   for (const e of lastInc.values()) {
@@ -60,9 +65,10 @@ export function restore(s: EngineState, alarms: AlarmEvent[], openIncidents: Inc
       deviceSeq: e.deviceSeq,
       deviceMessageId: e.deviceMessageId,
       raisedAt: e.raisedAt,
+      raiseSeq: raiseSeqOf.get(e.id) ?? e.raiseSeq ?? 0,
       unackSince: e.raisedAt,
       incident: inc,
-      last: { ...e, audible: e.state === 'active' },
+      last: { ...e, audible: e.state === 'active', raiseSeq: raiseSeqOf.get(e.id) ?? e.raiseSeq ?? 0 },
       tracker,
     };
     attach(s, a, tracker);

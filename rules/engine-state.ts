@@ -24,7 +24,7 @@ export const priorityOf = (rank: number): Priority => RANK_PRIORITY[Math.max(1, 
 export type News2Vital = 'rr' | 'spo2' | 'sbp' | 'pulse' | 'temp';
 /**
  * The parameters NEWS2 scores. Systolic pressure is the newest of the cuff (sbp) and the arterial line (abp_sys):
- * RCP NEWS2 (2017) scores systolic blood pressure without prescribing how it is measured; the result says which
+ * RCP NEWS2 (2017) Chart 1 scores systolic blood pressure without prescribing how it is measured; the result says which
  * was used (News2Result.sbpFrom).
  */
 export const NEWS2_OF: Partial<Record<ParamName, News2Vital>> = { rr: 'rr', spo2: 'spo2', sbp: 'sbp', abp_sys: 'sbp', hr: 'pulse', pr: 'pulse', temp: 'temp' };
@@ -50,6 +50,8 @@ export interface Alarm extends AlarmSource {
   worst?: number;
   limit?: number;
   raisedAt: number;
+  /** Raise order (AlarmEvent.raiseSeq). */
+  raiseSeq: number;
   unackSince: number;
   incident: Incident;
   last: AlarmEvent | undefined;
@@ -101,7 +103,11 @@ export interface DeviceState {
   /** Since when everything the device sent was unscorable (undefined once a scorable value arrives). */
   unscorableSince: number | undefined;
   bound: boolean;
+  /** Its own silence bound (the device's maxSilenceSeconds), else `technical.noDataSeconds`. */
+  silenceMs: number | undefined;
   noData: Tracker;
+  /** Looked up on every observation, so held here rather than in `BedState.technical` under a built key. */
+  noValidData: Tracker;
 }
 
 export interface Timed<T> {
@@ -165,6 +171,8 @@ export function unknownProfiles(config: RulesConfig): string[] {
 
 export class EngineState {
   clock = Number.NEGATIVE_INFINITY;
+  /** The last raise's AlarmEvent.raiseSeq: the order of alarms, which the wall clock is not. */
+  raiseSeq = 0;
   readonly beds = new Map<string, BedState>();
   readonly alarms = new Map<string, Alarm>();
   readonly incidents = new Map<string, Incident>();
@@ -246,15 +254,40 @@ export class EngineState {
   device(bed: BedState, id: string): DeviceState {
     let d = bed.devices.get(id);
     if (!d) {
-      d = { id, by: `device:${id}`, lastSeen: undefined, unscorableSince: undefined, bound: false, noData: tracker('no-data') };
+      d = {
+        id,
+        by: `device:${id}`,
+        lastSeen: undefined,
+        unscorableSince: undefined,
+        bound: false,
+        silenceMs: undefined,
+        noData: tracker('no-data'),
+        noValidData: tracker('no-valid-data'),
+      };
       bed.devices.set(id, d);
     }
     return d;
   }
 
-  /** The tracker of a technical condition: a device's own for `no-data`, else one per condition and device. */
+  /** How long a bound device may be silent, or send only unscorable values, before its technical alarm. */
+  silenceMs(dev: DeviceState): number {
+    return dev.silenceMs ?? this.noDataMs;
+  }
+
+  /** Binds a configured device to its bed with its own silence bound, if the config gives one. */
+  bind(bed: BedState, id: string, silenceSeconds: number | undefined): DeviceState {
+    const dev = this.device(bed, id);
+    dev.bound = true;
+    dev.silenceMs = silenceSeconds === undefined ? undefined : silenceSeconds * 1000;
+    return dev;
+  }
+
+  /** The tracker of a technical condition: a device's own for `no-data` and `no-valid-data`, else one per condition and device. */
   technicalTracker(bed: BedState, condition: string, deviceId: string | undefined): Tracker {
-    if (condition === 'no-data' && deviceId !== undefined) return this.device(bed, deviceId).noData;
+    if (deviceId !== undefined) {
+      if (condition === 'no-data') return this.device(bed, deviceId).noData;
+      if (condition === 'no-valid-data') return this.device(bed, deviceId).noValidData;
+    }
     const k = `${condition}|${deviceId ?? ''}`;
     let tr = bed.technical.get(k);
     if (!tr) {

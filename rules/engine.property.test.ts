@@ -2,32 +2,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ParamName } from '../drivers/core/parameters.js';
 import { createRulesEngine } from './engine.js';
+import { wardOpArb, type WardOp } from './test-arbitraries.js';
 import { obs, seqIds, testConfig } from './test-helpers.js';
 import type { AlarmEvent, IncidentEvent, RulesOutput } from './types.js';
 
 const T0 = 1_700_000_000_000;
 const BEDS = ['b1', 'b2'] as const;
 
-type Op =
-  | { op: 'obs'; bed: number; param: 'hr' | 'spo2' | 'temp'; value: number; dt: number }
-  | { op: 'tick'; dt: number }
-  | { op: 'ack'; pick: number; dt: number }
-  | { op: 'pause'; bed: number; dt: number }
-  | { op: 'tech'; bed: number; active: boolean; dt: number }
-  | { op: 'fall'; bed: number; dt: number };
+type Op = WardOp;
 
-const dt = fc.integer({ min: 0, max: 20_000 });
-const bed = fc.integer({ min: 0, max: BEDS.length - 1 });
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('obs' as const), bed, param: fc.constant('hr' as const), value: fc.integer({ min: 20, max: 200 }), dt }) },
-  { weight: 6, arbitrary: fc.record({ op: fc.constant('obs' as const), bed, param: fc.constant('spo2' as const), value: fc.integer({ min: 70, max: 100 }), dt }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('obs' as const), bed, param: fc.constant('temp' as const), value: fc.double({ min: 35, max: 41, noNaN: true }), dt }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('tick' as const), dt }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('ack' as const), pick: fc.nat(), dt }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('pause' as const), bed, dt }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('tech' as const), bed, active: fc.boolean(), dt }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('fall' as const), bed, dt }) },
-);
+const opArb = wardOpArb(BEDS.length);
 
 interface Run {
   alarms: AlarmEvent[];

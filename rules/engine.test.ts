@@ -364,6 +364,62 @@ describe('no-valid-data: a bed fed only unusable values is not silently unmonito
   });
 });
 
+describe('silence bounds per device: maxSilenceSeconds, not technical.noDataSeconds', () => {
+  const T = 1_700_000_000_000;
+  const at = (sec: number): number => T + sec * 1000;
+  const conds = (o: RulesOutput) => o.alarms.map((a) => `${a.deviceId}:${a.condition}:${a.transition}`);
+
+  it('a bound device with its own bound gets it as start-up grace and silence bound; others use noDataSeconds', () => {
+    const cfg = testConfig({ beds: [{ id: 'b1', devices: ['wear', 'mon'], deviceSilenceSeconds: { wear: 20 } }], technical: { noDataSeconds: 5 } });
+    const e = createRulesEngine(cfg, { newId: seqIds() });
+    const out: string[] = [];
+    for (let sec = 0; sec <= 19; sec++) out.push(...conds(e.tick(at(sec))));
+    expect(out).toEqual(['mon:no-data:raised']); // at 5 s: mon has no bound of its own
+    expect(conds(e.tick(at(20)))).toEqual(['wear:no-data:raised']); // not before its own 20 s
+    expect(e.activeAlarms().find((a) => a.deviceId === 'wear')?.message).toMatch(/no data for 20 s/);
+    expect(conds(e.observe(obs('b1', 'hr', 70, at(30), { deviceId: 'wear' })))).toEqual(['wear:no-data:cleared']);
+    for (let sec = 31; sec <= 49; sec++) expect(e.tick(at(sec)).alarms).toEqual([]);
+    expect(conds(e.tick(at(50)))).toEqual(['wear:no-data:raised']);
+  });
+
+  it('no-valid-data waits for the device\'s own bound; each device of a bed is judged on its own', () => {
+    const cfg = testConfig({ beds: [{ id: 'b1', devices: ['demo-mon', 'wear'], deviceSilenceSeconds: { 'demo-mon': 8, wear: 30 } }], technical: { noDataSeconds: 2 } });
+    const e = createRulesEngine(cfg, { newId: seqIds() });
+    const out: string[] = [];
+    for (let sec = 0; sec <= 10; sec++) {
+      out.push(...conds(e.observe(obs('b1', 'spo2', 70, at(sec), { deviceId: 'demo-mon', flags: ['demo'] }))));
+      out.push(...conds(e.observe(obs('b1', 'hr', 72, at(sec), { deviceId: 'wear' })))); // valid data from another device
+      if (sec === 7) expect(out).toEqual([]); // past noDataSeconds (2), short of its own 8
+      out.push(...conds(e.tick(at(sec))));
+    }
+    expect(out).toEqual(['demo-mon:no-valid-data:raised']);
+    expect(e.activeAlarms().find((a) => a.condition === 'no-valid-data')?.message).toMatch(/data received for 8 s, none of it scorable/);
+  });
+
+  it('data the rules cannot take (unusableData) is not silence: no-valid-data, not no-data; it clears a standing no-data', () => {
+    const cfg = testConfig({ beds: [{ id: 'b1', devices: ['w'], deviceSilenceSeconds: { w: 6 } }], technical: { noDataSeconds: 1 } });
+    const e = createRulesEngine(cfg, { newId: seqIds() });
+    const out: string[] = [];
+    for (let sec = 0; sec <= 6; sec++) out.push(...conds(e.tick(at(sec))));
+    expect(out).toEqual(['w:no-data:raised']);
+    out.length = 0;
+    for (let sec = 7; sec <= 14; sec++) {
+      out.push(...conds(e.unusableData('b1', 'w', at(sec))));
+      out.push(...conds(e.tick(at(sec))));
+    }
+    expect(out).toEqual(['w:no-data:cleared', 'w:no-valid-data:raised']); // raised at 13 s: 6 s after the first
+    expect(conds(e.observe(obs('b1', 'hr', 72, at(15), { deviceId: 'w' })))).toEqual(['w:no-valid-data:cleared']);
+  });
+
+  it('a reload that changes a device\'s bound applies it; a newly bound device gets its grace from the reload', () => {
+    const e = createRulesEngine(testConfig({ beds: [{ id: 'b1', devices: ['a'], deviceSilenceSeconds: { a: 10 } }] }), { newId: seqIds() });
+    e.tick(at(0));
+    e.reconfigure(testConfig({ beds: [{ id: 'b1', devices: ['a', 'b'], deviceSilenceSeconds: { a: 4, b: 3 } }] }), 'reload', at(1));
+    expect(conds(e.tick(at(3)))).toEqual([]);
+    expect(conds(e.tick(at(4)))).toEqual(['a:no-data:raised', 'b:no-data:raised']);
+  });
+});
+
 describe('alarm tracing', () => {
   it('an alarm carries the device message sequence and id of the observation that caused it', () => {
     const e = createRulesEngine(testConfig(), { newId: seqIds() });

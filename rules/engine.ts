@@ -28,6 +28,12 @@ export interface RulesEngine {
   /** `o.receivedAt` is the clock (the gateway clock at receipt; device clocks are not trusted for timing). */
   observe(o: Observation): RulesOutput;
   technical(t: TechnicalInput): RulesOutput;
+  /**
+   * A configured device sent something that carries no value the rules take (a payload or frame that did not
+   * decode, an implausible, unmapped or rejected value, a payload without a reading): it is not silent, and nothing
+   * it sends can be scored, so it counts toward `no-valid-data`, not `no-data`.
+   */
+  unusableData(bed: string, deviceId: string, at: number): RulesOutput;
   deviceEvent(bed: string, deviceId: string, event: 'fall', at: number): RulesOutput;
   tick(now: number): RulesOutput;
   acknowledge(alarmId: string, by: string, now: number): RulesOutput;
@@ -39,16 +45,20 @@ export interface RulesEngine {
   setBedLimits(bed: string, change: { profile?: string; overrides?: LimitOverrides }, by: string, now: number): RulesOutput;
   /** The limits the engine enforces on a bed: its profile and overrides (a nurse's change included). */
   bedLimits(bed: string): { profile: string; overrides: LimitOverrides };
-  /** Latest event of every alarm not yet cleared: high priority first, then oldest first. */
+  /** Latest event of every alarm not yet cleared: high priority first, then in raise order (`raiseSeq`). */
   activeAlarms(): AlarmEvent[];
   news2(bed: string, now: number): News2Result;
-  /** After a restart: the latest events of the alarms not cleared and of the incidents not closed, from the store. */
-  restore(alarms: AlarmEvent[], openIncidents: IncidentEvent[]): void;
+  /**
+   * After a restart: the latest events of the alarms not cleared and of the incidents not closed, from the store
+   * (alarms in the order they were first stored), and the `raiseSeq` of the last alarm raised before it (cleared or
+   * not), so raises go on numbering after it.
+   */
+  restore(alarms: AlarmEvent[], openIncidents: IncidentEvent[], lastRaiseSeq?: number): void;
   /**
    * A new configuration (SIGHUP): profiles, each bed's profile, overrides and bound devices, and the timing settings.
    * Live state (latest values, pending delays, manual inputs, pauses, open alarms and incidents) is kept; limits
-   * are re-evaluated against the latest values, and a device no longer bound to a bed stops raising `no-data`
-   * there. Throws `RulesInputError` (changing nothing) when a bed names an unknown profile.
+   * are re-evaluated against the latest values, a device no longer bound to a bed stops raising `no-data` and
+   * `no-valid-data` there, and each bound device takes its new silence bound (a newly bound one has it as grace). Throws `RulesInputError` (changing nothing) when a bed names an unknown profile.
    */
   reconfigure(config: RulesConfig, by: string, now: number): RulesOutput;
   /**
@@ -74,20 +84,30 @@ export interface ManualInputs {
 
 /**
  * `no-valid-data`: a bound device that keeps sending, but only values that may not be scored, for as long as a
- * silent one would take to raise `no-data` (`rules.technical.noDataSeconds`). Ends with a scorable value; gives way
- * to `no-data` when the device falls silent.
+ * silent one would take to raise `no-data` (its own silence bound: the device's `maxSilenceSeconds`). Judged per
+ * device: another device's valid data on the same bed does not end it, since what this device should measure is
+ * unmonitored. Ends with a scorable value from the device; gives way to `no-data` when the device falls silent.
  */
 function unusableOnly(s: EngineState, bed: BedState, dev: DeviceState, silent: boolean, at: number, out: RulesOutput): void {
-  const tr = s.technicalTracker(bed, 'no-valid-data', dev.id);
+  const tr = dev.noValidData;
   if (silent) {
     dev.unscorableSince = undefined;
     if (tr.alarm) conditionGone(s, tr.alarm, at, 'timer', out);
     return;
   }
-  if (!tr.alarm && dev.unscorableSince !== undefined && at - dev.unscorableSince >= s.noDataMs) {
+  if (!tr.alarm && dev.unscorableSince !== undefined && at - dev.unscorableSince >= s.silenceMs(dev)) {
     const rank = s.technicalRank('no-valid-data');
-    raise(s, bed, tr, { kind: 'technical', rank, latching: false, deviceId: dev.id, detail: 'data received, none of it scorable' }, at, 'timer', out);
+    const detail = `data received for ${seconds(s.silenceMs(dev))} s, none of it scorable`;
+    raise(s, bed, tr, { kind: 'technical', rank, latching: false, deviceId: dev.id, detail }, at, 'timer', out);
   }
+}
+
+const seconds = (ms: number): number => Math.round(ms / 100) / 10;
+
+/** Something from the device, scorable or not: it is not silent (a standing no-data clears). */
+function heard(s: EngineState, dev: DeviceState, at: number, out: RulesOutput): void {
+  dev.lastSeen = at;
+  if (dev.noData.alarm) conditionGone(s, dev.noData.alarm, at, dev.by, out);
 }
 
 function setInputs(bed: BedState, inputs: ManualInputs, at: number): void {
@@ -113,7 +133,7 @@ class Engine implements RulesEngine {
     const s = (this.s = new EngineState(config, newId));
     for (const b of config.beds) {
       const bed = s.bed(b.id);
-      for (const d of b.devices) s.device(bed, d).bound = true;
+      for (const d of b.devices) s.bind(bed, d, b.deviceSilenceSeconds?.[d]);
     }
   }
 
@@ -144,18 +164,20 @@ class Engine implements RulesEngine {
       }
       for (const dev of bed.devices.values()) {
         const stillBound = bound.get(bed.id)?.has(dev.id) ?? false;
-        if (dev.bound && !stillBound && dev.noData.alarm) conditionGone(s, dev.noData.alarm, at, by, out);
+        if (dev.bound && !stillBound) {
+          if (dev.noData.alarm) conditionGone(s, dev.noData.alarm, at, by, out);
+          const noValid = dev.noValidData.alarm;
+          if (noValid) conditionGone(s, noValid, at, by, out);
+        }
         dev.bound = stillBound;
       }
     }
     for (const b of config.beds) {
       const bed = s.bed(b.id);
       for (const d of b.devices) {
-        const dev = s.device(bed, d);
-        if (!dev.bound) {
-          dev.bound = true;
-          dev.lastSeen = at; // its silence clock starts now
-        }
+        const wasBound = s.device(bed, d).bound;
+        const dev = s.bind(bed, d, b.deviceSilenceSeconds?.[d]);
+        if (!wasBound) dev.lastSeen = at; // its silence clock (and grace) starts now
       }
     }
     return out;
@@ -169,9 +191,8 @@ class Engine implements RulesEngine {
     const at = s.advance(o.receivedAt);
     const bed = s.bed(o.bedId);
     const dev = s.device(bed, o.deviceId);
-    dev.lastSeen = at;
-    if (dev.noData.alarm) conditionGone(s, dev.noData.alarm, at, dev.by, out);
-    const noValid = s.technicalTracker(bed, 'no-valid-data', dev.id);
+    heard(s, dev, at, out);
+    const noValid = dev.noValidData;
     if (!Number.isFinite(o.value) || !isScorable(o.flags)) {
       // Shown, never scored (drivers/core/quality.ts); a bound device sending only such values raises no-valid-data.
       dev.unscorableSince ??= at;
@@ -215,13 +236,23 @@ class Engine implements RulesEngine {
     return out;
   }
 
+  unusableData(bedId: string, deviceId: string, at0: number): RulesOutput {
+    const s = this.s;
+    const out = emptyOutput();
+    const at = s.advance(at0);
+    const dev = s.device(s.bed(bedId), deviceId);
+    heard(s, dev, at, out);
+    dev.unscorableSince ??= at;
+    return out;
+  }
+
   deviceEvent(bedId: string, deviceId: string, event: 'fall', at0: number): RulesOutput {
     const s = this.s;
     const out = emptyOutput();
     const at = s.advance(at0);
     const bed = s.bed(bedId);
     const dev = s.device(bed, deviceId);
-    dev.lastSeen = at;
+    heard(s, dev, at, out);
     if (event !== 'fall') return out;
     const standing = bed.fall.alarm;
     if (standing) {
@@ -244,11 +275,14 @@ class Engine implements RulesEngine {
       if (s.config.news2.enabled) evaluateNews2(s, bed, at, 'timer', out);
       for (const dev of bed.devices.values()) {
         if (!dev.bound) continue;
-        if (dev.lastSeen === undefined) dev.lastSeen = at; // the silence clock starts with the engine
-        const silent = at - dev.lastSeen >= s.noDataMs;
+        // The silence clock starts with the engine: at start-up every bound device has a grace of its own bound.
+        if (dev.lastSeen === undefined) dev.lastSeen = at;
+        const bound = s.silenceMs(dev);
+        const silent = at - dev.lastSeen >= bound;
         if (!dev.noData.alarm && silent) {
           const rank = s.technicalRank('no-data');
-          raise(s, bed, dev.noData, { kind: 'technical', rank, latching: false, deviceId: dev.id }, at, 'timer', out);
+          const detail = `no data for ${seconds(bound)} s`;
+          raise(s, bed, dev.noData, { kind: 'technical', rank, latching: false, deviceId: dev.id, detail }, at, 'timer', out);
         }
         unusableOnly(s, bed, dev, silent, at, out);
       }
@@ -323,7 +357,8 @@ class Engine implements RulesEngine {
 
   activeAlarms(): AlarmEvent[] {
     const list = [...this.s.alarms.values()].filter((a) => a.last !== undefined);
-    list.sort((x, y) => y.rank - x.rank || x.raisedAt - y.raisedAt || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    // Within a priority, raise order (a sequence, not the wall clock: docs/operations.md, "The clock").
+    list.sort((x, y) => y.rank - x.rank || x.raiseSeq - y.raiseSeq);
     return list.map((a) => a.last as AlarmEvent);
   }
 
@@ -337,7 +372,7 @@ class Engine implements RulesEngine {
     primeNews2(this.s, observations);
   }
 
-  restore(alarms: AlarmEvent[], openIncidents: IncidentEvent[]): void {
-    restore(this.s, alarms, openIncidents);
+  restore(alarms: AlarmEvent[], openIncidents: IncidentEvent[], lastRaiseSeq = 0): void {
+    restore(this.s, alarms, openIncidents, lastRaiseSeq);
   }
 }

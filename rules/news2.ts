@@ -18,10 +18,10 @@ import type { News2Result } from './types.js';
  *   Consciousness                                     Alert                              CVPU
  *   Temperature (Cel)    <=35.0            35.1-36.0  36.1-38.0  38.1-39.0   >=39.1
  *
- * Chart 2 (clinical risk): aggregate 0-4 low; a score of 3 in any single parameter ("red score") low-medium;
- * aggregate 5-6 medium; aggregate 7 or more high.
+ * Chart 2 ("NEWS thresholds and triggers", clinical risk): aggregate 0-4 low; a score of 3 in any single parameter
+ * ("red score") low-medium; aggregate 5-6 medium; aggregate 7 or more high.
  *
- * The chart records whole numbers (temperature to 0.1 Cel). A measured value that falls between two bands (SpO2
+ * Chart 1's bands, like the rows of the observation chart (Chart 3), are whole numbers (temperature in 0.1 Cel). A measured value that falls between two bands (SpO2
  * 91.5 between 91 and 92, temperature 35.05 between 35.0 and 35.1) is scored in the more severe of the two: the
  * chart has no band for it, and rounding toward normal would under-score a deteriorating patient. A value on the
  * chart's resolution is scored exactly as the chart says.

@@ -63,6 +63,12 @@ export interface AlarmEvent extends AlarmSource {
   unit?: string;
   limit?: number;
   raisedAt: number;
+  /**
+   * Raise order on this gateway: 1, 2, 3 ... per alarm episode, kept from raise to clear and across restarts. Alarms
+   * are ordered by this, never by `raisedAt`: a Pi has no real-time clock, and its wall clock can step when NTP syncs.
+   * Always set by the engine; absent only in events stored by earlier releases (restore numbers those first).
+   */
+  raiseSeq?: number;
   /** Rules clock time of this transition (epoch ms). */
   at: number;
   /** Who or what caused the transition: `rules`, `device:<id>`, `staff:<id>`, `timer`. */

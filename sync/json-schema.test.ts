@@ -66,4 +66,14 @@ describe('the incident vitals', () => {
     const s = loadSchema('incident-event') as unknown as { $defs: { incident: { properties: { vitals: { properties: Record<string, unknown> } } } } };
     expect(Object.keys(s.$defs.incident.properties.vitals.properties).sort()).toEqual([...PARAM_NAMES].sort());
   });
+
+  it('unmapped numerics travel beside the vitals, as sent, and never inside them', () => {
+    const unmapped = [{ code: 'MDC:152872', label: 'MDC_CONC_MAC', value: 0.8, unit: 'MDC_DIM_PERCENT', channel: '1.6.1.152872', at: 1_700_000_000_000, deviceId: 'icu-mon' }];
+    const ev = incidentEventMessage(who, createUuidV7()(Date.now()), { ...incident, unmapped }, stamp);
+    expect(validateMessage('incident-event', ev)).toEqual([]);
+    expect(validateMessage('incident-event', { ...ev, incident: { ...incident, unmapped: [{ ...unmapped[0], value: '0.8' }] } }).map((e) => e.path)).toEqual(['/incident/unmapped/0/value']);
+    expect(validateMessage('incident-event', { ...ev, incident: { ...incident, unmapped: [{ code: 'MDC:1', value: 1, unit: '' }] } }).length).toBeGreaterThan(0);
+    // An unmapped code is not a parameter: the vitals refuse it.
+    expect(validateMessage('incident-event', { ...ev, incident: { ...incident, vitals: { 'unmapped:MDC:152872': 0.8 } } }).length).toBeGreaterThan(0);
+  });
 });

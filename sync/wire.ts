@@ -21,6 +21,23 @@ export interface ClockStamp {
 }
 
 /**
+ * A numeric the parameter table does not map (a device's own or unknown code), as the bed showed it when the incident
+ * event was made: sent beside `vitals`, never in it, and never scored (sync/schema/incident-event.v1.json).
+ */
+export interface WireUnmapped {
+  /** The code with its system, as the device sent it: 'MDC:152872', 'MDIL:0002-4bb0', 'NOM:0x4bb0'. */
+  code: string;
+  label?: string;
+  value: number;
+  /** The unit as the device sent it (not normalised). */
+  unit: string;
+  channel?: string;
+  /** Gateway time of the reading (epoch ms). */
+  at: number;
+  deviceId: string;
+}
+
+/**
  * An incident event as it goes upstream: the `incident` object of sync/schema/incident-event.v1.json. The rules'
  * IncidentEvent has this shape; sync keeps its own type so that it depends on the wire contract, not on rules/.
  */
@@ -39,6 +56,8 @@ export interface WireIncident {
   alarmId: string;
   deviceId?: string;
   vitals: { readonly [param: string]: number | undefined };
+  /** The bed's fresh unmapped numerics (absent when there are none). */
+  unmapped?: readonly WireUnmapped[];
   news2?: {
     total: number;
     subscores: { readonly [param: string]: number | undefined };

@@ -77,6 +77,11 @@ describe('BLE health devices through node-ble and a fake BlueZ, end to end to al
     expect(fake.isConnected(ADDR.stranger)).toBe(false);
   });
 
+  it('the BLE family is not degraded: its probe reached BlueZ (the fake) with a D-Bus call', async () => {
+    const ready = (await (await fetch(`http://127.0.0.1:${gw.screenPort}/readyz`)).json()) as { degraded?: Array<{ family: string }> };
+    expect((ready.degraded ?? []).map((d) => d.family)).not.toContain('ble');
+  });
+
   it('a link lost past its grace raises device-disconnected; the driver reconnects and re-subscribes by itself', async () => {
     const strapLost = (state: string, from = 0) => alarms.slice(from).find((a) => a.condition === 'device-disconnected' && a.deviceId === 'strap' && a.state === state);
     const beat = () => {

@@ -2,26 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from './helpers/gateway-process.js';
 import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { waitFor } from './helpers/wait.js';
+import { connectMqtt, wardConfig } from './helpers/ward-config.js';
 
 interface Received {
   eventId: string;
   gatewaySeq: number;
   incident: { incidentId: string; incidentSeq: number; type: string; bed: string; condition: string };
-}
-
-async function connectMqtt(url: string, opts: mqtt.IClientOptions): Promise<MqttClient> {
-  const c = mqtt.connect(url, { reconnectPeriod: 200, ...opts });
-  await new Promise<void>((resolve, reject) => {
-    c.once('connect', () => resolve());
-    c.once('error', reject);
-  });
-  return c;
 }
 
 describe('gateway end to end: MQTT vitals -> alarm on alarms/# and WebSocket -> incident on mosquitto', () => {
@@ -37,16 +29,16 @@ describe('gateway end to end: MQTT vitals -> alarm on alarms/# and WebSocket -> 
     central = await connectMqtt(upstream.url, { username: 'central', password: 'central-secret', clientId: 'central-e2e', clean: false, protocolVersion: 5, properties: { sessionExpiryInterval: 600 } });
     central.on('message', (_t, payload) => received.push(JSON.parse(payload.toString()) as Received));
     await central.subscribeAsync('wardgate/+/+/+/incidents', { qos: 1 });
-    configPath = writeConfig(dir, {
-      gateway: { id: 'gw-e2e', site: 'test-site', ward: 'ward-e2e' },
-      dataDir: join(dir, 'data'),
-      log: { level: 'info' },
-      broker: { host: '127.0.0.1', port: 0, users: [{ username: 'nursecall', password: 'nc-secret', subscribe: ['alarms/#'] }] },
-      screen: { host: '127.0.0.1', port: 0, staff: [{ id: 'n1', name: 'Nurse One', pin: '2468' }] },
-      beds: [{ id: 'bed-1', profile: 'adult', overrides: { hr: { delaySeconds: 0 } } }],
-      devices: [{ id: 'wear-1', bed: 'bed-1', transport: 'mqtt', password: 'dev-secret', maxSilenceSeconds: 60 }],
-      sync: { enabled: true, transport: 'mqtt', mqtt: { url: upstream.url, username: 'gw-e2e', password: 'gw-secret', protocolVersion: 5 }, retryMinMs: 100, retryMaxMs: 1000 },
-    });
+    configPath = writeConfig(
+      dir,
+      wardConfig(dir, {
+        gateway: { id: 'gw-e2e', site: 'test-site', ward: 'ward-e2e' },
+        nurseCall: { username: 'nursecall', password: 'nc-secret' },
+        beds: [{ id: 'bed-1', profile: 'adult', overrides: { hr: { delaySeconds: 0 } } }],
+        devices: [{ id: 'wear-1', bed: 'bed-1', transport: 'mqtt', password: 'dev-secret', maxSilenceSeconds: 60 }],
+        upstream: { url: upstream.url, username: 'gw-e2e', password: 'gw-secret' },
+      }),
+    );
     gw = await startGatewayProcess(configPath);
   });
 

@@ -5,14 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { pcd01Message } from '../drivers/serial/hl7/fixtures.js';
 import { encodeMllp } from '../drivers/serial/hl7/mllp.js';
+import { validateMessage } from '../sync/json-schema.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from './helpers/gateway-process.js';
 import { startMosquitto, type Mosquitto } from './helpers/mosquitto.js';
 import { waitFor } from './helpers/wait.js';
+import { connectMqtt, wardConfig } from './helpers/ward-config.js';
 
 const run = promisify(execFile);
 
@@ -40,20 +42,11 @@ function icuMessage(controlId: string): string {
   });
 }
 
-async function connectMqtt(url: string, opts: mqtt.IClientOptions): Promise<MqttClient> {
-  const c = mqtt.connect(url, { reconnectPeriod: 200, ...opts });
-  await new Promise<void>((resolve, reject) => {
-    c.once('connect', () => resolve());
-    c.once('error', reject);
-  });
-  return c;
-}
-
 describe('an ICU PCD-01 feed through the MLLP listener, on the high-dependency profile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wardgate-icu-'));
   let upstream: Mosquitto;
   let central: MqttClient;
-  const received: Array<{ incident: { condition: string; type: string; bed: string; vitals: Record<string, number> } }> = [];
+  const received: Array<{ incident: { condition: string; type: string; bed: string; vitals: Record<string, number>; unmapped?: Array<Record<string, unknown>> } }> = [];
   let gw: GatewayProcess;
 
   beforeAll(async () => {
@@ -62,17 +55,17 @@ describe('an ICU PCD-01 feed through the MLLP listener, on the high-dependency p
     central.on('message', (_t, p) => received.push(JSON.parse(p.toString()) as (typeof received)[number]));
     await central.subscribeAsync('wardgate/+/+/+/incidents', { qos: 1 });
     gw = await startGatewayProcess(
-      writeConfig(dir, {
-        gateway: { id: 'gw-icu', site: 's', ward: 'icu' },
-        dataDir: join(dir, 'data'),
-        log: { level: 'info' },
-        broker: { port: 0, users: [{ username: 'nc', password: 'nc-pw', subscribe: ['alarms/#'] }] },
-        screen: { port: 0, staff: [{ id: 'n1', name: 'Nurse', pin: '2468' }] },
-        hl7Listener: { enabled: true, port: 0 },
-        beds: [{ id: 'icu-1', profile: 'high-dependency', overrides: { abp_sys: { delaySeconds: 0 } } }],
-        devices: [{ id: 'icu-mon', bed: 'icu-1', transport: 'hl7-tcp', hl7: { bed: 'ICU-1' } }],
-        sync: { enabled: true, transport: 'mqtt', mqtt: { url: upstream.url, username: 'gw-icu', password: 'gw-secret', protocolVersion: 5 }, retryMinMs: 100, retryMaxMs: 1000 },
-      }),
+      writeConfig(
+        dir,
+        wardConfig(dir, {
+          gateway: { id: 'gw-icu', site: 's', ward: 'icu' },
+          nurseCall: { username: 'nc', password: 'nc-pw' },
+          beds: [{ id: 'icu-1', profile: 'high-dependency', overrides: { abp_sys: { delaySeconds: 0 } } }],
+          devices: [{ id: 'icu-mon', bed: 'icu-1', transport: 'hl7-tcp', hl7: { bed: 'ICU-1' } }],
+          upstream: { url: upstream.url, username: 'gw-icu', password: 'gw-secret' },
+          extra: { hl7Listener: { enabled: true, port: 0 } },
+        }),
+      ),
     );
   });
 
@@ -112,6 +105,12 @@ describe('an ICU PCD-01 feed through the MLLP listener, on the high-dependency p
     const opened = await waitFor(() => received.find((r) => r.incident.condition === 'abp_sys-low' && r.incident.type === 'opened'), 10_000, 'incident upstream');
     expect(opened.incident.vitals).toMatchObject({ abp_sys: 72, pap_mean: 22, cvp: 11, etco2: 36, pvc: 4 });
     expect(opened.incident.vitals.sbp).toBeUndefined(); // the arterial line is never taken for the cuff
+    // The code the table does not map travels beside the vitals, as sent, marked by where it is (never in vitals).
+    expect(opened.incident.unmapped).toEqual([
+      expect.objectContaining({ code: 'MDC:152872', label: 'MDC_CONC_MAC', value: 0.8, unit: 'MDC_DIM_PERCENT', channel: '1.6.1.152872', deviceId: 'icu-mon' }),
+    ]);
+    expect(Object.keys(opened.incident.vitals).some((k) => k.includes('152872'))).toBe(false);
+    expect(validateMessage('incident-event', opened)).toEqual([]);
 
     const metrics = await (await fetch(`http://127.0.0.1:${gw.screenPort}/metrics`)).text();
     expect(metrics).toMatch(/wardgate_unmapped_codes_total\{code="MDC:152872"\} 1/);
@@ -132,17 +131,13 @@ describe('an ICU PCD-01 feed through the MLLP listener, on the high-dependency p
     gw = await startGatewayProcess(
       writeConfig(
         dir,
-        {
+        wardConfig(dir, {
           gateway: { id: 'gw-icu2', site: 's', ward: 'icu' },
           dataDir: join(dir, 'data2'),
-          broker: { port: 0 },
-          screen: { port: 0, staff: [{ id: 'n1', name: 'Nurse', pin: '2468' }] },
-          hl7Listener: { enabled: true, port: 0 },
           beds: [{ id: 'icu-1', profile: 'high-dependency' }],
           devices: [{ id: 'icu-mon', bed: 'icu-1', transport: 'hl7-tcp', hl7: { bed: 'ICU-1' } }],
-          buzzer: { backend: 'record', record: { file: join(dir, 'buzzer2.jsonl') } },
-          sync: { enabled: false },
-        },
+          extra: { hl7Listener: { enabled: true, port: 0 }, buzzer: { backend: 'record', record: { file: join(dir, 'buzzer2.jsonl') } } },
+        }),
         'device-alarm.yaml',
       ),
     );

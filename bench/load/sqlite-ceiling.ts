@@ -1,6 +1,6 @@
 /**
- * The storage ceiling: bare better-sqlite3 inserts of the row the gateway writes per six-vital sample (the `readings`
- * table, one row per device message, the gateway's own schema and pragmas through gateway/store/database.ts: WAL, synchronous=NORMAL for the
+ * The storage ceiling: bare better-sqlite3 inserts of the row the gateway writes per six-vital sample (the
+ * `device_messages` table, one compact row per device message, the gateway's own schema and pragmas through gateway/store/database.ts: WAL, synchronous=NORMAL for the
  * batch, as Store.flushObservations does), in transactions of `batch` rows. Run in the bench process; CPU from
  * process.cpuUsage().
  */
@@ -21,7 +21,7 @@ export function sqliteCeiling(durationMs: number, batch: number, beds: number): 
   const { db } = openDatabase(dir);
   try {
     const insert = db.prepare(
-      `INSERT INTO readings (seq, received_at, source_ts, source_seq, bed, device, source, readings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO device_messages (seq, received_at, origin, source_ts_offset, source_seq, readings) VALUES (?, ?, ?, ?, ?, ?)`,
     );
     db.pragma('synchronous = NORMAL');
     let seq = 0;
@@ -30,8 +30,9 @@ export function sqliteCeiling(durationMs: number, batch: number, beds: number): 
         seq += 1;
         const b = seq % beds;
         const now = Date.now();
-        const readings = JSON.stringify([['hr', 70 + (seq % 21)], ['spo2', 97], ['rr', 16], ['temp', 36.8], ['sbp', 120], ['dbp', 78]]);
-        insert.run(seq, now, now + 0.123, seq, `bed-${b + 1}`, `wear-${b + 1}`, 'mqtt', readings);
+        // Six readings as "kind,value" pairs (kinds and origins are numbered once, gateway/store/reading-dictionary.ts).
+        const readings = `1,${70 + (seq % 21)},2,97,3,16,4,36.8,5,120,6,78`;
+        insert.run(seq, now, b + 1, 0.123, seq, readings);
       }
     });
     const cpu0 = process.cpuUsage();

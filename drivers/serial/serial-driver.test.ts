@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pcd01Message } from './hl7/fixtures.js';
 import { encodeMllp, MllpFramer } from './hl7/mllp.js';
+import { MllpListener } from '../tcp/mllp-listener.js';
 import { SerialDriver, type SerialPortConfig } from './serial-driver.js';
 import { registerSerialDialect } from './dialects.js';
 import { PtyPair } from './testing/pty-pair.js';
@@ -175,6 +177,50 @@ describe('SerialDriver over a real PTY (socat)', () => {
     await write(sim, pcd01Message({ controlId: 'P1' }));
     await sink.waitFor('8 readings', () => sink.readings.length >= 8);
     await sink.waitFor('ack', () => acked.includes('MSA|AA|P1'));
+  });
+
+  it('hl7: the serial port and the MLLP listener answer the same messages with the same ACKs (the dialect\'s answer hook)', async () => {
+    const messages = [
+      pcd01Message({ controlId: 'S1' }),
+      pcd01Message({ controlId: 'S2', msh15: 'AL', msh16: 'ER' }),
+      pcd01Message({ controlId: 'S3', obx: ['OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.2.1.147842|abc|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||F'] }),
+      pcd01Message({ controlId: 'S4', obx: ['OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.2.1.147842|72|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||F'] }).replace('ORU^R01', 'ADT^A01'),
+    ];
+    // MSH-7 is the time the ACK was built: the only field allowed to differ.
+    const withoutTime = (ack: string): string => ack.replace(/^(MSH\|[^|]*\|[^|]*\|[^|]*\|[^|]*\|[^|]*\|)[^|]*/, '$1');
+
+    const sink = new RecordingSink();
+    driver = new SerialDriver({ ports: [config('hl7')], sink });
+    await driver.start();
+    await sink.waitFor('connected', () => sink.lastState('dev-hl7') === 'connected');
+    sim = await openSim(pty.a);
+    const serialAcks: string[] = [];
+    const serialFramer = new MllpFramer();
+    sim.on('data', (b: Buffer) => serialAcks.push(...serialFramer.push(b).map(String)));
+    await write(sim, Buffer.concat(messages.map((m) => encodeMllp(m))));
+    await sink.waitFor('serial acks', () => serialAcks.length >= messages.length);
+
+    const listener = new MllpListener({ sink: new RecordingSink(), port: 0, maxSilenceMs: 5000 });
+    await listener.start();
+    try {
+      const socket = connect(listener.address().port, '127.0.0.1');
+      const tcpAcks: string[] = [];
+      const tcpFramer = new MllpFramer();
+      socket.on('data', (b: Buffer) => tcpAcks.push(...tcpFramer.push(b).map(String)));
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      socket.write(Buffer.concat(messages.map((m) => encodeMllp(m))));
+      await sink.waitFor('tcp acks', () => tcpAcks.length >= messages.length);
+      socket.destroy();
+      expect(serialAcks.map((a) => /MSA\|(\w+)\|(\w+)/.exec(a)?.slice(1))).toEqual([
+        ['AA', 'S1'],
+        ['CA', 'S2'],
+        ['AE', 'S3'],
+        ['AR', 'S4'],
+      ]);
+      expect(tcpAcks.map(withoutTime)).toEqual(serialAcks.map(withoutTime));
+    } finally {
+      await listener.stop();
+    }
   });
 
   it('a second byte-framed dialect (STX/ETX fixture) is framed, decoded and answered by its own parts, not as HL7', async () => {

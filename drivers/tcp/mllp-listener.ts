@@ -2,10 +2,12 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { createHash } from 'node:crypto';
 import { DeviceConnection } from '../core/connection.js';
 import type { Driver, DriverSink } from '../core/driver.js';
+import { closeServer, listen } from '../core/listen.js';
 import { RecentKeys } from '../core/recent-keys.js';
 import { buildUnreadableReject } from '../serial/hl7/ack.js';
 import { encodeMllp, MllpFramer } from '../serial/hl7/mllp.js';
-import { decodeHl7Message, hl7Answer, type Hl7Decoded, type Hl7Location } from '../serial/hl7/oru.js';
+import { hl7Dialect } from '../serial/hl7/dialect.js';
+import type { Hl7Decoded, Hl7Location } from '../serial/hl7/oru.js';
 import { rejectAck } from './reject-ack.js';
 
 /** Bytes without a start block after which a connection is answered and closed (it is not speaking MLLP). */
@@ -87,13 +89,7 @@ export class MllpListener implements Driver {
     const server = this.opts.createServer ? this.opts.createServer(accept) : createServer(accept);
     server.maxConnections = this.opts.maxConnections ?? 64;
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, this.opts.port, this.opts.host ?? '127.0.0.1');
     server.on('error', (err) => this.safe(() => this.opts.sink.decodeError('hl7', 'hl7-listener', `listener error: ${err.message}`)));
   }
 
@@ -110,8 +106,7 @@ export class MllpListener implements Driver {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server, this.sockets);
     for (const c of this.conns.values()) {
       c.disconnected('listener stopped');
       c.stop();
@@ -148,7 +143,7 @@ export class MllpListener implements Driver {
 
   private handle(socket: Socket, frame: Buffer, remote: string): void {
     this.stats.messages++;
-    const d: Hl7Decoded = decodeHl7Message(frame);
+    const d: Hl7Decoded = hl7Dialect.decodeMessage(frame);
     const info: Hl7MessageInfo = { remoteAddress: remote };
     if (d.sendingFacility) info.sendingFacility = d.sendingFacility;
     if (d.sendingApplication) info.sendingApplication = d.sendingApplication;
@@ -178,14 +173,15 @@ export class MllpListener implements Driver {
       this.safe(() => sink.rejected?.('hl7', deviceId, 'unknown-bed', `${text} (from ${remote}): add a device with transport hl7-tcp and hl7.bed ${JSON.stringify(d.bed ?? '')}, or correct the monitor's bed label`));
       d.verdict = 'error';
       d.errors = [{ segment: 'PV1', sequence: 1, field: 3, code: 204, text }];
-      d.ack = hl7Answer(d);
     } else if (this.isResend(deviceId, d, frame)) {
       this.stats.duplicates++;
       this.safe(() => sink.rejected?.('hl7', deviceId, 'duplicate', `message ${d.controlId ?? ''} resent: answered again, not delivered twice`));
     } else {
       this.deliver(deviceId, d, remote);
     }
-    if (d.ack) this.answer(socket, d.ack);
+    // The answer the verdict calls for, built by the HL7 dialect's hook as on a serial port.
+    const reply = hl7Dialect.answer(d, 'mllp');
+    if (reply) this.write(socket, reply);
   }
 
   private deliver(deviceId: string, d: Hl7Decoded, remote: string): void {
@@ -223,9 +219,14 @@ export class MllpListener implements Driver {
     return this.resent.seen(`${deviceId}\n${d.controlId}\n${digest}`);
   }
 
+  /** The listener's own refusals (sender not allowed, oversize frame, no MLLP): not a verdict on a message's content. */
   private answer(socket: Socket, ack: string): void {
+    this.write(socket, encodeMllp(ack));
+  }
+
+  private write(socket: Socket, bytes: Buffer): void {
     if (socket.destroyed || !socket.writable) return;
-    socket.write(encodeMllp(ack));
+    socket.write(bytes);
     this.stats.acks++;
   }
 

@@ -1,9 +1,10 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen } from '../../drivers/core/listen.js';
 import { Aedes, type Client, type AuthenticateError } from 'aedes';
 import { RateLimitedLog, type Logger } from '../log.js';
 import { topicAllowed, type Principal } from './acl.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
+import { TurnSlicer } from './turn-slicer.js';
 import { verifiedPeerName } from '../tls/peer-identity.js';
 import { TlsListener, type TlsListenerOptions } from '../tls/tls-server.js';
 
@@ -87,9 +88,12 @@ export class EmbeddedBroker {
   private readonly sockets = new Set<Socket>();
   private boundPort = 0;
   private tlsListener: TlsListener | undefined;
+  /** New sockets, CONNECTs and the refusals decided when a check resolves: a bounded slice per event-loop turn. */
+  private readonly slicer: TurnSlicer;
 
   constructor(private readonly opts: BrokerOptions) {
     this.limited = new RateLimitedLog(opts.log);
+    this.slicer = new TurnSlicer({ onError: (err) => opts.log.error({ err }, 'broker: handling a connection failed') });
   }
 
   get port(): number {
@@ -125,16 +129,28 @@ export class EmbeddedBroker {
       concurrency: 0,
       queueLimit: 100,
       connectTimeout: 10_000,
+      // The CONNECT of each client is taken up a slice per turn: a thousand clients that connect and then send their
+      // CONNECT packets at once would otherwise all be checked (and most refused) in one turn.
+      preConnect: (_client, _packet, callback) => this.slicer.run(() => callback(null, true)),
       authenticate: (client, username, password, done) => {
         const socket = client.conn as Socket;
-        const refuse = (returnCode: 3 | 4 | 5, message: string) => {
+        // A refusal is a CONNACK, then aedes closing the client. Decided here, at once, it is answered at once (this
+        // runs for at most one slice of CONNECTs per turn). Decided when a credential check resolves, it is queued on
+        // the slicer: the logins that shared one check all resolve together, and answering them all in that turn
+        // would hold the event loop that turns samples into alarms for as long as they take.
+        let inCall = true;
+        const answerRefusal = (returnCode: 3 | 4 | 5, message: string) => {
+          this.authenticated(socket);
           const err = new Error(message) as AuthenticateError;
           err.returnCode = returnCode;
           done(err, false);
         };
+        const refuse = (returnCode: 3 | 4 | 5, message: string) => {
+          if (inCall) answerRefusal(returnCode, message);
+          else this.slicer.run(() => answerRefusal(returnCode, message));
+        };
         const certName = verifiedPeerName(client.conn);
         if (!(username && password) && !certName) {
-          this.authenticated(socket);
           this.counters.authFailures += 1;
           this.limited.warn(`auth:${username ?? ''}`, { clientId: client.id, username }, 'broker: login without credentials refused');
           return refuse(4, 'bad username or password');
@@ -146,10 +162,7 @@ export class EmbeddedBroker {
           this.limited.warn(`full:${account}`, { username: account, sessions: this.accountSessions.get(account) ?? 0 }, 'broker: account has its maximum of sessions, login refused');
           refuse(3, 'too many sessions for this account');
         };
-        if (full()) {
-          this.authenticated(socket);
-          return refuseFull();
-        }
+        if (full()) return refuseFull();
         // Only logins that pass hold one of the account's sessions (until their socket closes): a flood of wrong
         // passwords on an account cannot use up its sessions.
         let held: string | undefined;
@@ -163,9 +176,9 @@ export class EmbeddedBroker {
         const check = socket.destroyed
           ? Promise.resolve<LoginResult | 'gone'>('gone')
           : o.authenticate(username ?? '', password?.toString('utf8') ?? '', certName, () => !socket.destroyed);
+        inCall = false;
         check.then(
           (result) => {
-            this.authenticated(socket);
             if (result === 'gone' || socket.destroyed) {
               this.counters.loginsAbandoned += 1;
               return refuse(3, 'client gone');
@@ -181,6 +194,7 @@ export class EmbeddedBroker {
               return refuse(4, 'bad username or password');
             }
             if (full(result.name)) return refuseFull();
+            this.authenticated(socket);
             held = result.name;
             this.accountSessions.set(held, (this.accountSessions.get(held) ?? 0) + 1);
             socket.once('close', release);
@@ -188,7 +202,6 @@ export class EmbeddedBroker {
             done(null, true);
           },
           (err: unknown) => {
-            this.authenticated(socket);
             o.log.error({ err }, 'broker: credential check failed');
             refuse(3, 'server error');
           },
@@ -253,17 +266,10 @@ export class EmbeddedBroker {
       if (s?.principal.kind === 'device') o.onDeviceConnection?.(s.principal.name, false);
     });
     this.aedes = aedes;
-    const server = createServer((socket) => this.accept(socket));
+    const server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
     server.maxConnections = o.maxConnections ?? 500;
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(o.port, o.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.boundPort = (server.address() as AddressInfo).port;
+    this.boundPort = await listen(server, o.port, o.host);
     if (o.tls) {
       this.tlsListener = new TlsListener({ ...o.tls, name: 'broker', log: o.log, maxConnections: o.maxConnections ?? 500, onRefused: () => (this.counters.tlsRefused += 1) }, (socket) => this.accept(socket));
       await this.tlsListener.start();
@@ -297,17 +303,22 @@ export class EmbeddedBroker {
       this.sockets.delete(socket);
       this.authenticated(socket);
     });
-    aedes.handle(socket);
-    // A passive tap (aedes reads in paused mode, so 'data' sees each chunk it reads, before it parses it):
-    // a packet declaring more than the limit is cut off at its header instead of being buffered whole.
-    const guard = new PacketSizeGuard(maxRemaining);
-    socket.on('data', (chunk: Buffer) => {
-      const verdict = guard.feed(chunk);
-      if (verdict === 'ok' || socket.destroyed) return;
-      this.counters.oversize += 1;
-      this.counters.disconnected += 1;
-      o.log.warn({ address, verdict, declaredBytes: guard.largestDeclared, counters: { ...this.counters } }, 'broker: packet over the size limit, disconnecting');
-      socket.destroy();
+    // Sockets are handed to aedes (which starts reading them) a slice per turn, so that a thousand connections accepted
+    // at once are not all set up and read in one turn; the plain listener accepts paused (pauseOnConnect) for this.
+    this.slicer.run(() => {
+      if (socket.destroyed || this.aedes !== aedes) return;
+      aedes.handle(socket);
+      // A passive tap (aedes reads in paused mode, so 'data' sees each chunk it reads, before it parses it):
+      // a packet declaring more than the limit is cut off at its header instead of being buffered whole.
+      const guard = new PacketSizeGuard(maxRemaining);
+      socket.on('data', (chunk: Buffer) => {
+        const verdict = guard.feed(chunk);
+        if (verdict === 'ok' || socket.destroyed) return;
+        this.counters.oversize += 1;
+        this.counters.disconnected += 1;
+        o.log.warn({ address, verdict, declaredBytes: guard.largestDeclared, counters: { ...this.counters } }, 'broker: packet over the size limit, disconnecting');
+        socket.destroy();
+      });
     });
   }
 
@@ -337,11 +348,7 @@ export class EmbeddedBroker {
     this.aedes = undefined;
     await this.tlsListener?.stop();
     this.tlsListener = undefined;
-    if (server) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of this.sockets) s.destroy();
-      await closed;
-    }
+    await closeServer(server, this.sockets);
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
   }
 }

@@ -1,6 +1,7 @@
 import type { AuditQuery, AuditRow } from '../store/audit.js';
 import type { PatientView } from './display.js';
 import type { Session } from './sessions.js';
+import type { StoredReadings } from './trend-history.js';
 
 /** What the screen server and the gateway agree on: the backend the screen calls and the setup it shows. */
 export interface ActionResult {
@@ -20,6 +21,8 @@ export interface ScreenBackend {
   audit?(q: AuditQuery): AuditRow[];
   /** The ward buzzer's state, shown with the gateway's health. */
   buzzer?(): BuzzerView;
+  /** The readings stored since `since` (epoch ms): the trend charts' hours before a restart, read in pages. */
+  storedReadings?(since: number): StoredReadings;
   /** The limits the rules engine enforces on a bed (one source of truth: a restored or reloaded change included). */
   bedLimits?(bed: string): { profile: string; overrides: Record<string, unknown> };
 }

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { closeServer, listen } from '../../drivers/core/listen.js';
 import type { Duplex } from 'node:stream';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import { RateLimitedLog, type Logger } from '../log.js';
@@ -109,9 +110,7 @@ export class ScreenHttps {
     const servers = [this.https, this.redirect].filter((s): s is HttpsServer | HttpServer => s !== undefined);
     this.https = undefined;
     this.redirect = undefined;
-    const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    for (const s of this.sockets) s.destroy();
-    await closed;
+    await Promise.all(servers.map((s) => closeServer(s, this.sockets)));
   }
 
   private track(server: HttpServer | HttpsServer): void {
@@ -120,14 +119,4 @@ export class ScreenHttps {
       s.on('close', () => this.sockets.delete(s));
     });
   }
-}
-
-function listen(server: HttpServer | HttpsServer, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

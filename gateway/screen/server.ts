@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { closeServer, listen } from '../../drivers/core/listen.js';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
@@ -8,7 +9,7 @@ import type { Logger } from '../log.js';
 import { auditCsv, auditLine } from './audit-text.js';
 import { DEFAULT_DISPLAY, presentPatient, redactMessage, redactState, type DisplaySettings } from './display.js';
 import { isStaticPath, serveStatic } from './static-files.js';
-import { TrendHistory } from './trend-history.js';
+import { TrendHistory, type StoredReadings } from './trend-history.js';
 import { buildVocabulary, type Vocabulary } from './vocabulary.js';
 import type { HealthHandler } from '../health/endpoints.js';
 import { cookieValue, sessionKey, Sessions, type Session, type StaffMember } from './sessions.js';
@@ -80,10 +81,14 @@ export class ScreenServer {
     this.display = { ...DEFAULT_DISPLAY, ...Object.fromEntries(Object.entries(o.display ?? {}).filter(([, v]) => v !== undefined)) };
     this.trends = new TrendHistory(this.display.trendHours);
     this.vocabulary = buildVocabulary(o.technicalLabels ?? {});
-    // After a restart the trend charts start from what the ward state restored from the store (its last 30 minutes).
-    const restored = (o.backend.snapshot() as { beds?: Array<{ id: string; trends?: Record<string, Array<[number, number]>> }> }).beds ?? [];
-    for (const b of restored) for (const [param, pts] of Object.entries(b.trends ?? {})) for (const [at, value] of pts) this.trends.add({ bedId: b.id, param, value, receivedAt: at });
+    // After a restart the charts' hours before it come from the store (loaded in pages once started); everything
+    // stored after this point reaches observe() live.
+    this.stored = o.backend.storedReadings?.(Date.now() - this.display.trendHours * 3600_000);
   }
+
+  private readonly stored: StoredReadings | undefined;
+  /** While the hours before the start are still being read from the store (the charts say so). */
+  private trendsLoading = false;
 
   /** Beds' settings, profiles and buzzer state, sent with every snapshot and after a limits change. */
   setup(): ScreenSetup {
@@ -144,14 +149,7 @@ export class ScreenServer {
     server.on('upgrade', upgrade);
     this.server = server;
     this.wss = wss;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.o.port, this.o.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.boundPort = (server.address() as AddressInfo).port;
+    this.boundPort = await listen(server, this.o.port, this.o.host);
     if (this.o.tls) {
       this.https = new ScreenHttps(this.o.tls, this.o.log);
       await this.https.start(handler, upgrade);
@@ -162,7 +160,22 @@ export class ScreenServer {
     // catches a half-open TCP connection (network cable out) that the browser would not report for minutes.
     this.heartbeatTimer = setInterval(() => this.broadcast({ type: 'heartbeat', now: Date.now(), buzzer: this.o.backend.buzzer?.() ?? null, security: this.o.security?.() ?? [] }), HEARTBEAT_MS);
     this.heartbeatTimer.unref();
+    if (this.stored) {
+      this.trendsLoading = true;
+      void this.loadTrends(this.stored).finally(() => (this.trendsLoading = false));
+    }
     return this.boundPort;
+  }
+
+  /** The trend history of the window before the start, from the store; the charts show what arrives live meanwhile. */
+  private async loadTrends(stored: StoredReadings): Promise<void> {
+    const t0 = Date.now();
+    try {
+      const readings = await this.trends.load(stored, (bed, param) => this.beds.has(bed) && !param.startsWith('unmapped:'), () => this.server === undefined);
+      this.o.log.info({ readings, ms: Date.now() - t0 }, 'screen: trend history loaded');
+    } catch (err) {
+      this.o.log.warn({ err }, 'screen: trend history not loaded from the store; the charts start from live values');
+    }
   }
 
   /** Sends a change to every connected screen; slow clients are dropped rather than buffered without bound. */
@@ -264,11 +277,12 @@ export class ScreenServer {
       if (req.method === 'GET' && (session || this.o.readOnlyView)) {
         if (path === '/api/vocabulary') return this.json(res, 200, this.vocabulary);
         const t = /^\/api\/beds\/([^/]+)\/trends$/.exec(path);
-        if (t && this.beds.has(decodeURIComponent(t[1]!))) return this.json(res, 200, this.trends.get(decodeURIComponent(t[1]!), Date.now()));
+        if (t && this.beds.has(decodeURIComponent(t[1]!))) return this.json(res, 200, { ...this.trends.get(decodeURIComponent(t[1]!), Date.now()), loading: this.trendsLoading });
       }
       if (!session) return this.json(res, 401, { error: 'log in first' });
-      // The full state for staff tools and integrations (a staff session is required); the page itself uses /ws.
-      if (req.method === 'GET' && path === '/api/state') return this.json(res, 200, this.o.backend.snapshot());
+      // The ward state for staff tools (a staff session is required; the page itself uses /ws), under the same
+      // patientDisplay policy as the page: a logged-in browser on a wall display is still seen by visitors.
+      if (req.method === 'GET' && path === '/api/state') return this.json(res, 200, redactState(this.display.patientDisplay, this.o.backend.snapshot()));
       if (req.method === 'GET' && (path === '/api/audit' || path === '/api/audit.csv') && this.o.backend.audit) return this.audit(url, res);
       if (req.method === 'POST') {
         if (!this.originAllowed(req)) return this.json(res, 403, { error: 'origin not allowed' });
@@ -337,11 +351,7 @@ export class ScreenServer {
     this.https = undefined;
     const server = this.server;
     this.server = undefined;
-    if (server) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of this.sockets) s.destroy();
-      await closed;
-    }
+    await closeServer(server, this.sockets);
   }
 }
 

@@ -3,6 +3,8 @@ export type TrendPoint = [number, number, number, number];
 
 export interface BedTrends {
   bed: string;
+  /** Set by the server: the hours before a restart are still being read from the store. */
+  loading?: boolean;
   from: number;
   to: number;
   stepMs: number;
@@ -11,6 +13,14 @@ export interface BedTrends {
 
 const BUCKETS = 720;
 const MIN_STEP_MS = 10_000;
+/** Stored rows (device messages) read per event-loop turn while the history loads after a restart. */
+const ROWS_PER_TURN = 500;
+
+/** Where the history of the hours before a restart comes from (the store; see ScreenBackend.storedReadings). */
+export interface StoredReadings {
+  /** Hands the next page's readings to `each`, oldest first; false once all are read. */
+  next(maxRows: number, each: (bed: string, param: string, value: number, receivedAt: number) => void): boolean;
+}
 
 /**
  * Per bed and parameter, the last `hours` of values in fixed buckets (720 per window, at least 10 s each): the
@@ -46,6 +56,53 @@ export class TrendHistory {
       while (drop < series.length && series[drop]![0] < oldest) drop += 1;
       if (drop > 0) series.splice(0, drop);
     }
+  }
+
+  /**
+   * Takes in `older`, a history of the same window filled from the store, under what this one received live: buckets
+   * only `older` has are added; a bucket both have keeps this one's last value and the lower low and higher high.
+   */
+  merge(older: TrendHistory): void {
+    for (const [bedId, params] of older.beds) {
+      let bed = this.beds.get(bedId);
+      if (!bed) this.beds.set(bedId, (bed = new Map()));
+      for (const [param, old] of params) {
+        const live = bed.get(param) ?? [];
+        const merged: TrendPoint[] = [];
+        let i = 0;
+        let j = 0;
+        while (i < old.length || j < live.length) {
+          const o = old[i];
+          const l = live[j];
+          if (l === undefined || (o !== undefined && o[0] < l[0])) merged.push([...(old[i++] as TrendPoint)]);
+          else if (o === undefined || l[0] < o[0]) merged.push(live[j++] as TrendPoint);
+          else {
+            merged.push([l[0], l[1], Math.min(l[2], o[2]), Math.max(l[3], o[3])]);
+            i += 1;
+            j += 1;
+          }
+        }
+        const oldest = (merged[merged.length - 1]?.[0] ?? 0) - this.windowMs;
+        bed.set(param, merged.filter((p) => p[0] >= oldest));
+      }
+    }
+  }
+
+  /**
+   * Fills in the window before now from `stored` (after a restart), a page per event-loop turn so that alarms are
+   * never held up behind it; `keep` says which beds' readings to take. Resolves with the readings taken in.
+   */
+  async load(stored: StoredReadings, keep: (bed: string, param: string) => boolean, stopped: () => boolean): Promise<number> {
+    const older = new TrendHistory(this.windowMs / 3600_000);
+    let n = 0;
+    const each = (bedId: string, param: string, value: number, receivedAt: number): void => {
+      if (!keep(bedId, param)) return;
+      older.add({ bedId, param, value, receivedAt });
+      n += 1;
+    };
+    while (!stopped() && stored.next(ROWS_PER_TURN, each)) await new Promise((r) => setImmediate(r));
+    if (!stopped()) this.merge(older);
+    return n;
   }
 
   get(bed: string, now: number): BedTrends {

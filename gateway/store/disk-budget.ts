@@ -53,9 +53,14 @@ export function enforceDiskBudget(db: Database.Database, path: string, now: numb
     prunedDelivered += db.prepare('DELETE FROM outbox WHERE delivered_at IS NOT NULL').run().changes;
     used = usedBytes(db, path);
   }
-  // What an earlier release wrote (migration 5 copied it into readings) goes first, all of it.
-  if (used > target) db.prepare('DELETE FROM observations').run();
-  const dropObs = db.prepare(`DELETE FROM readings WHERE seq IN (SELECT seq FROM readings ORDER BY seq LIMIT ${CHUNK})`);
+  // What earlier releases wrote goes first, all of it: observations (migration 5 copied it into readings), then
+  // readings (release 5's rows, and the previous release's after a rollback).
+  if (used > target) {
+    prunedObservations += db.prepare('DELETE FROM observations').run().changes;
+    prunedObservations += db.prepare('DELETE FROM readings').run().changes;
+    used = usedBytes(db, path);
+  }
+  const dropObs = db.prepare(`DELETE FROM device_messages WHERE seq IN (SELECT seq FROM device_messages ORDER BY seq LIMIT ${CHUNK})`);
   while (used > target) {
     const n = dropObs.run().changes;
     if (n === 0) break;

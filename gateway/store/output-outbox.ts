@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
+import type { StoredObservation } from '../../sync/ihe/observation-reporter.js';
 import type { Db } from './database.js';
-import { readingsSince } from './observation-rows.js';
+import { readingsSince } from './observation-reads.js';
 
 /** One HL7 message for a hospital system, as queued. */
 export interface OutputMessage {
@@ -27,19 +28,6 @@ export interface AlertDelivery {
   at: number;
   receivedAt: number;
   messageId: string;
-}
-
-/** Stored observation fields a periodic report reads (validated values only are chosen by the caller). */
-export interface StoredObservation {
-  seq: number;
-  receivedAt: number;
-  sourceTs: number | null;
-  bed: string;
-  device: string;
-  param: string;
-  value: number;
-  unit: string;
-  flags: string[];
 }
 
 /**
@@ -138,6 +126,7 @@ export class OutputOutbox {
     this.flushObservations();
     return readingsSince(this.db, seq, Number.NEGATIVE_INFINITY, limit).map((o) => ({
       seq: o.seq, receivedAt: o.receivedAt, sourceTs: o.sourceTs ?? null, bed: o.bedId, device: o.deviceId, param: o.param, value: o.value, unit: o.unit, flags: [...o.flags],
+      ...(o.site !== undefined ? { site: o.site } : {}),
     }));
   }
 

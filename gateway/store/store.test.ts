@@ -5,7 +5,9 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../drivers/core/observation.js';
 import type { AlarmEvent, IncidentEvent } from '../../rules/types.js';
+import { openDatabase } from './database.js';
 import { MIGRATIONS } from './migrations.js';
+import { OutputOutbox } from './output-outbox.js';
 import { Store } from './store.js';
 
 const obs = (seq: number, extra: Partial<Observation> = {}): Observation => ({
@@ -76,15 +78,24 @@ describe('store', () => {
     const message: Observation[] = [
       { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'hr', value: 72, unit: '/min' },
       { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'spo2', value: 97, unit: '%', channel: 'finger', flags: ['questionable'] },
-      { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'temp', value: 36.85, unit: 'Cel' },
+      { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'temp', value: 36.85, unit: 'Cel', site: 'oral' },
+      { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'tskin', value: 33.1, unit: 'Cel', site: 'skin' },
       { ...obs(s.nextSeq(), { receivedAt: at, sourceTs: 4999.5, sourceSeq: 7 }), param: 'sbp', value: 16, unit: 'kPa' }, // not the canonical unit: kept
     ];
     const other = obs(s.nextSeq(), { receivedAt: at, deviceId: 'd2' });
     for (const o of [...message, other]) s.queueObservation(o);
     s.flushObservations();
-    expect((s.db.prepare('SELECT COUNT(*) AS n FROM readings').get() as { n: number }).n).toBe(2);
-    expect((s.db.prepare('SELECT COUNT(*) AS n FROM observation_readings').get() as { n: number }).n).toBe(5);
+    expect((s.db.prepare('SELECT COUNT(*) AS n FROM device_messages').get() as { n: number }).n).toBe(2);
+    expect((s.db.prepare('SELECT COUNT(*) AS n FROM observation_readings').get() as { n: number }).n).toBe(6);
     expect(s.recentObservations(0)).toEqual([...message, other].map((o) => ({ ...o, gatewayId: '' })));
+    // The view: one row per reading, names and units spelt out, the site of each temperature.
+    expect(s.db.prepare('SELECT seq, received_at, source_ts, source_seq, bed, device, source, param, value, unit, channel, flags, site FROM observation_readings ORDER BY seq').all()).toEqual([
+      ...message.map((o) => ({
+        seq: o.seq, received_at: at, source_ts: 4999.5, source_seq: 7, bed: 'b1', device: 'd1', source: 'mqtt', param: o.param, value: o.value,
+        unit: o.param === 'sbp' ? 'kPa' : null, channel: o.channel ?? null, flags: o.flags.length ? o.flags.join(',') : null, site: o.site ?? null,
+      })),
+      { seq: other.seq, received_at: at, source_ts: null, source_seq: null, bed: 'b1', device: 'd2', source: 'mqtt', param: 'hr', value: other.value, unit: null, channel: null, flags: null, site: null },
+    ]);
     const last = s.lastSeq;
     s.close();
     const t = new Store(dir);
@@ -171,6 +182,89 @@ describe('store', () => {
 });
 
 describe('store migrations', () => {
+  it('carries a release-5 store (readings with names) into schema 6: old rows read back, new rows compact, one sequence', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
+    const raw = new Database(join(dir, 'wardgate.db'));
+    for (const m of MIGRATIONS.filter((x) => x.version <= 5)) raw.exec(m.sql);
+    raw.pragma('user_version = 5');
+    const v5Columns = raw.prepare('SELECT * FROM observation_readings').columns().map((c) => c.name);
+    // As release 5 writes them: [param, value] or [param, value, unit, channel, flags].
+    raw.prepare('INSERT INTO readings (seq, received_at, source_ts, source_seq, bed, device, source, readings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(1, 1000, 999, 5, 'b1', 'd1', 'mqtt', JSON.stringify([['hr', 72], ['spo2', 95, null, 'finger', 'questionable']]));
+    raw.close();
+    const s = new Store(dir);
+    expect(s.migrated).toEqual([6]);
+    // The view keeps every column it had (readers do not change) and adds the site.
+    expect(s.db.prepare('SELECT * FROM observation_readings').columns().map((c) => c.name)).toEqual([...v5Columns, 'site']);
+    expect(s.nextSeq()).toBe(3);
+    s.queueObservation({ ...obs(3), receivedAt: 2000, param: 'tskin', value: 33, unit: 'Cel', site: 'skin' });
+    s.flushObservations();
+    expect(s.recentObservations(0).map((o) => [o.seq, o.param, o.value, o.channel, o.flags, o.site])).toEqual([
+      [1, 'hr', 72, undefined, [], undefined],
+      [2, 'spo2', 95, 'finger', ['questionable'], undefined],
+      [3, 'tskin', 33, undefined, [], 'skin'],
+    ]);
+    expect(s.db.prepare('SELECT seq, param, site FROM observation_readings ORDER BY seq').all()).toEqual([
+      { seq: 1, param: 'hr', site: null }, { seq: 2, param: 'spo2', site: null }, { seq: 3, param: 'tskin', site: 'skin' },
+    ]);
+    s.close();
+  });
+
+  it('after a rollback the previous release writes readings again; back on this release nothing of it is lost', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
+    const s = new Store(dir);
+    s.queueObservation({ ...obs(s.nextSeq()), receivedAt: 1000 });
+    s.close();
+    // The previous release opens the store this one migrated (schema 6 > its 5: allowed, additive) and writes as it does.
+    const previous = openDatabase(dir, 'wardgate.db', MIGRATIONS.filter((m) => m.version <= 5));
+    expect(previous.schemaVersion).toBe(6);
+    // It takes its next sequence from meta, readings, marks and outbox (it does not know device_messages): the
+    // sequence this release left in meta at close keeps it from reusing one.
+    expect(previous.db.prepare("SELECT value FROM meta WHERE key = 'seq'").get()).toEqual({ value: '1' });
+    previous.db.prepare('INSERT INTO readings (seq, received_at, source_ts, source_seq, bed, device, source, readings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(2, 2000, null, null, 'b1', 'd1', 'mqtt', JSON.stringify([['hr', 80], ['rr', 20]]));
+    previous.db.close();
+    const again = new Store(dir, { pruneBatchMs: 0 });
+    expect(again.migrated).toEqual([]);
+    expect(again.nextSeq()).toBe(4); // after the previous release's last reading (seq 3)
+    again.queueObservation({ ...obs(4), receivedAt: 3000 });
+    again.flushObservations();
+    expect(again.recentObservations(0).map((o) => [o.seq, o.value])).toEqual([[1, 71], [2, 80], [3, 20], [4, 74]]);
+    expect((again.db.prepare('SELECT COUNT(*) AS n FROM observation_readings').get() as { n: number }).n).toBe(4);
+    // Retention empties both tables.
+    again.prune(5000, 0);
+    expect(again.prune(10_000, 1000).observations).toBe(3); // rows: seq 1 and 4 (compact), seq 2-3 (one legacy row)
+    expect((again.db.prepare('SELECT COUNT(*) AS n FROM observation_readings').get() as { n: number }).n).toBe(0);
+    again.close();
+  });
+
+  it('the PCD-01 report reads the temperature site back from the file (after a reopen)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
+    const s = new Store(dir);
+    s.queueObservation({ ...obs(s.nextSeq()), param: 'temp', value: 37.2, unit: 'Cel', site: 'oral' });
+    s.queueObservation({ ...obs(s.nextSeq()), deviceId: 'patch', param: 'tskin', value: 33, unit: 'Cel', site: 'skin' });
+    s.close();
+    const t = new Store(dir);
+    expect(new OutputOutbox(t.db).observationsAfter(0).map((o) => [o.device, o.param, o.value, o.site])).toEqual([
+      ['d1', 'temp', 37.2, 'oral'],
+      ['patch', 'tskin', 33, 'skin'],
+    ]);
+    t.close();
+  });
+
+  it('a group lost with a failed alarm commit does not lose the reading kinds it introduced', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
+    const s = new Store(dir);
+    s.queueObservation({ ...obs(s.nextSeq()), param: 'tskin', value: 33, unit: 'Cel', site: 'finger' });
+    const msg = { id: 'dup', kind: 'incident-event', createdAt: 1, body: () => '{}' };
+    expect(() => s.commitAlarmChange([], [], [msg, msg])).toThrow(); // rolled back, the queued group with it
+    s.queueObservation({ ...obs(s.nextSeq()), param: 'tskin', value: 34, unit: 'Cel', site: 'finger' });
+    s.flushObservations();
+    expect(s.recentObservations(0).map((o) => [o.param, o.value, o.site])).toEqual([['tskin', 34, 'finger']]);
+    s.close();
+  });
+
+
   it('carries observations stored one row per reading (schema 3) into one row per message (schema 5)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
     const raw = new Database(join(dir, 'wardgate.db'));

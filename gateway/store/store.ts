@@ -6,6 +6,7 @@ import { readAudit, type AuditQuery, type AuditRow } from './audit.js';
 import { openDatabase, type Db } from './database.js';
 import { enforceDiskBudget, type DiskBudgetOptions, type DiskBudgetReport } from './disk-budget.js';
 import { DownlinkStore } from './downlink.js';
+import { lastReadingSeq } from './observation-reads.js';
 import { insertReadingsSql, ObservationRows, ROWS_PER_INSERT } from './observation-rows.js';
 import { WalSync } from './wal-sync.js';
 
@@ -140,15 +141,16 @@ export class Store {
       addMark: d.prepare(`INSERT INTO observation_marks (at, seq) VALUES (?, ?)`),
       markBefore: d.prepare(`SELECT MAX(seq) AS seq, MAX(at) AS at FROM observation_marks WHERE at < ?`),
       oldestMark: d.prepare(`SELECT MIN(at) AS at FROM observation_marks`),
-      pruneObs: d.prepare(`DELETE FROM readings WHERE seq <= ?`),
-      // What an earlier release wrote (one row per reading), copied into readings by migration 5: emptied as it expires.
+      pruneObs: d.prepare(`DELETE FROM device_messages WHERE seq <= ?`),
+      // What earlier releases wrote (readings: also the previous release after a rollback; observations): emptied.
+      pruneLegacyReadings: d.prepare(`DELETE FROM readings WHERE seq <= ?`),
       pruneLegacyObs: d.prepare(`DELETE FROM observations WHERE seq <= ?`),
       pruneMarks: d.prepare(`DELETE FROM observation_marks WHERE at < ?`),
       pruneOutbox: d.prepare(`DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?`),
     };
     const fromMeta = Number((this.st.getMeta!.get('seq') as { value: string } | undefined)?.value ?? 0);
     // The newest row's last reading (its readings follow its key), and the newest mark if retention emptied the table.
-    const fromObs = (d.prepare('SELECT seq + json_array_length(readings) - 1 AS m FROM readings ORDER BY seq DESC LIMIT 1').get() as { m: number } | undefined)?.m ?? 0;
+    const fromObs = lastReadingSeq(d);
     const fromMarks = (d.prepare('SELECT MAX(seq) AS m FROM observation_marks').get() as { m: number | null }).m ?? 0;
     const fromOutbox = (d.prepare('SELECT MAX(gw_seq) AS m FROM outbox').get() as { m: number | null }).m ?? 0;
     this.seq = Math.max(fromMeta, fromObs, fromMarks, fromOutbox);
@@ -224,9 +226,10 @@ export class Store {
 
   private writeObservations(): void {
     const batch = this.rows.take();
-    // No meta row here: the sequence is recovered from the rows themselves (constructor), so a group touches
-    // only the table's last pages.
+    // No meta row here (the sequence is recovered from the rows): a group touches only the table's last pages.
     this.db.transaction(() => this.rows.write(batch))();
+    // Inside an alarm change's transaction this was a savepoint: committed only when that transaction is.
+    if (!this.db.inTransaction) this.rows.committed();
   }
 
   /**
@@ -258,6 +261,7 @@ export class Store {
       within?.(); // more rows that must commit with these (the hospital outputs' messages, gateway/outputs.ts)
       this.st.setMeta!.run('seq', String(this.seq));
     })());
+    this.rows.committed();
     return written;
   }
 
@@ -370,7 +374,7 @@ export class Store {
       // Deletes come in large batches (pruneBatchMs of expired data at once): the freed pages are then whole runs,
       // and the pages around the cut are rewritten once per batch instead of once a minute.
       if (mark.seq !== null && mark.at !== null && oldest !== null && mark.at - oldest >= this.pruneBatchMs) {
-        observations = this.st.pruneObs!.run(mark.seq).changes;
+        observations = this.st.pruneObs!.run(mark.seq).changes + this.st.pruneLegacyReadings!.run(mark.seq).changes;
         this.st.pruneLegacyObs!.run(mark.seq);
         this.st.pruneMarks!.run(mark.at);
       }
@@ -385,6 +389,8 @@ export class Store {
     this.flushObservations();
     this.closed = true;
     try {
+      // The previous release knows only meta, readings, marks and outbox for its sequence (not device_messages).
+      this.st.setMeta!.run('seq', String(this.seq));
       this.walSync.close();
     } catch (err) {
       this.onWriteError?.(err as Error, 'observations (WAL sync)');

@@ -1,4 +1,5 @@
 import type { AddressInfo, Socket } from 'node:net';
+import { closeServer, listen } from '../../drivers/core/listen.js';
 import { createServer, type SecureContextOptions, type Server, type TLSSocket } from 'node:tls';
 import { RateLimitedLog, type Logger } from '../log.js';
 import { describeHandshakeError, refusedPeerCertificate } from './peer-identity.js';
@@ -80,13 +81,7 @@ export class TlsListener {
   async start(): Promise<number> {
     const o = this.o;
     const server = this.createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(o.port, o.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, o.port, o.host);
     return this.port;
   }
 
@@ -98,9 +93,6 @@ export class TlsListener {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const s of this.sockets) s.destroy();
-    await closed;
+    await closeServer(server, this.sockets);
   }
 }

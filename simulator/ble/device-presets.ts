@@ -1,4 +1,4 @@
-import type { FakeDeviceSpec } from './fake-bluez.js';
+import type { FakeDeviceSpec } from './bluez-device.js';
 
 /**
  * GATT layouts of the standard health profiles, as a compliant device exposes them

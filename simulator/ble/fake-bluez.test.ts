@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import dbus from 'dbus-next';
 import NodeBle from 'node-ble';
 import { startPrivateBus, type PrivateBus } from './private-bus.js';
-import { BLESIM_INTERFACE, BLESIM_PATH, FakeBluez, parseServices } from './fake-bluez.js';
+import { BLESIM_INTERFACE, BLESIM_PATH, parseServices } from './blesim-control.js';
+import { FakeBluez } from './fake-bluez.js';
 import { uuid128 } from '../../drivers/ble/gatt/index.js';
 
 interface SimControl {

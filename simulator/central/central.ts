@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listen } from '../../drivers/core/listen.js';
 import { Aedes, type AuthenticateError } from 'aedes';
 import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -163,8 +163,7 @@ export class Central {
       aedes.handle(s);
     });
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(this.o.embeddedPort ?? 0, this.o.embeddedHost ?? '127.0.0.1', resolve));
-    this.port = (server.address() as AddressInfo).port;
+    this.port = await listen(server, this.o.embeddedPort ?? 0, this.o.embeddedHost ?? '127.0.0.1');
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
@@ -365,12 +364,7 @@ export class Central {
     this.timers.clear();
     const client = this.client;
     if (client) await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
-    if (this.server) {
-      const server = this.server;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of this.sockets) s.destroy();
-      await closed;
-    }
+    await closeServer(this.server, this.sockets);
     const aedes = this.aedes;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
     this.db?.close();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
+import { listen } from '../../drivers/core/listen.js';
 import { Central, type StaffOnCall } from './central.js';
 
 const USAGE = `wardgate-sim central --url mqtt://host:1883 [options]
@@ -65,7 +66,7 @@ export async function runCentralCli(argv: string[], out: (line: string) => void 
   out(`central: listening for incidents on ${values.url ?? `mqtt://127.0.0.1:${central.port}`} (prefix ${values.prefix})`);
   if (values['http-port']) {
     const server = createServer(central.httpHandler());
-    await new Promise<void>((resolve) => server.listen(Number(values['http-port']), resolve));
+    await listen(server, Number(values['http-port']));
     out(`central: HTTP intake on port ${values['http-port']}`);
   }
   const stop = () => {

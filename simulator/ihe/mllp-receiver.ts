@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { closeServer, listen } from '../../drivers/core/listen.js';
 import { get, parseHl7, type Hl7Message } from './hl7-reader.js';
 
 /** MLLP framing (HL7 v2.6 Appendix C): <VT> message <FS><CR>. */
@@ -61,11 +62,9 @@ export class MllpReceiver {
   async start(): Promise<number> {
     const server = createServer((s) => this.accept(s));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.o.port, this.o.host, () => resolve());
-    });
-    return (server.address() as AddressInfo).port;
+    const port = await listen(server, this.o.port, this.o.host);
+    server.on('error', () => undefined); // a failed accept: the sender reconnects
+    return port;
   }
 
   private accept(s: Socket): void {
@@ -129,8 +128,7 @@ export class MllpReceiver {
   }
 
   async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeServer(this.server, this.sockets);
   }
 }
 

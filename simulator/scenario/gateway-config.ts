@@ -94,9 +94,9 @@ export function gatewayDelaySeconds(s: Scenario, bed: string, condition: string)
   }
   if (condition === 'news2') return s.gateway.news2DelaySeconds ?? 0;
   if (!isTechnicalCondition(condition)) return 0;
-  // A silence the rules time (no-data) or the driver times (device-disconnected); devices report the rest at once.
+  // A silence the rules time (no-data, no-valid-data) or the driver times (device-disconnected), both by each
+  // device's maxSilenceSeconds (gateway/rules-config.ts); devices report the rest at once.
   const raisedBy = TECHNICAL_CONDITIONS[condition].raisedBy;
-  if (raisedBy === 'rules') return s.gateway.noDataSeconds ?? 30;
-  if (raisedBy === 'driver') return s.gateway.maxSilenceSeconds;
+  if (raisedBy === 'rules' || raisedBy === 'driver') return s.gateway.maxSilenceSeconds;
   return 0;
 }

@@ -136,8 +136,9 @@ export const scenarioSchema = z
       .object({
         /** Limit overrides (real seconds for delays) given to every bed of the generated config. */
         overrides: limitOverridesSchema.optional(),
-        /** Silence before a device counts as quiet, real seconds. */
+        /** Silence before a device counts as quiet and raises no-data, real seconds (every device's maxSilenceSeconds). */
         maxSilenceSeconds: z.number().positive().default(30),
+        /** rules.technical.noDataSeconds: only for bound devices without a silence bound of their own, so none here. */
         noDataSeconds: z.number().min(1).optional(),
         news2DelaySeconds: z.number().min(0).optional(),
         /** The gateway's incident rejoin window, real seconds (rules.incidents.rejoinWindowSeconds; default 300). */

@@ -75,8 +75,30 @@ export function unitOf(param: ParamName): string {
   return mdc ? `${mdc.code}^${mdc.ref}^MDC^${ucum}^${ucum}^UCUM` : `${ucum}^${ucum}^UCUM`;
 }
 
-/** OBX-3 for a parameter. */
-export function paramCode(param: ParamName): string {
+/**
+ * Site-specific temperature terms: IEEE 11073-10101 MDC_TEMP_TYMP (term 19320), MDC_TEMP_CORE (19296) and
+ * MDC_TEMP_SKIN (19316) in partition 2 (SCADA), and the sites IEEE Std 11073-10408-2010 (thermometer device
+ * specialization, section 6.6 and its nomenclature list) adds in the same partition: MDC_TEMP_RECT 57348,
+ * MDC_TEMP_ORAL 57352, MDC_TEMP_FINGER 57360, MDC_TEMP_TOE 57376, MDC_TEMP_AXILLA 57380, MDC_TEMP_GIT 57384.
+ * Code = 2 * 65536 + term. A site without its own term (body, oesophageal, nasopharyngeal, earlobe) keeps the
+ * parameter's code (MDC_TEMP_BODY or MDC_TEMP_SKIN).
+ */
+const TEMPERATURE_SITE_CODES: Readonly<Record<string, Code>> = {
+  tympanic: { code: 150392, ref: 'MDC_TEMP_TYMP' },
+  core: { code: 150368, ref: 'MDC_TEMP_CORE' },
+  skin: { code: 150388, ref: 'MDC_TEMP_SKIN' },
+  rectal: { code: 188420, ref: 'MDC_TEMP_RECT' },
+  oral: { code: 188424, ref: 'MDC_TEMP_ORAL' },
+  finger: { code: 188432, ref: 'MDC_TEMP_FINGER' },
+  toe: { code: 188448, ref: 'MDC_TEMP_TOE' },
+  axillary: { code: 188452, ref: 'MDC_TEMP_AXILLA' },
+  'gastro-intestinal': { code: 188456, ref: 'MDC_TEMP_GIT' },
+};
+
+/** OBX-3 for a parameter; a temperature with a known site gets the site's own term. */
+export function paramCode(param: ParamName, site?: string): string {
+  const bySite = (param === 'temp' || param === 'tskin') && site !== undefined ? TEMPERATURE_SITE_CODES[site] : undefined;
+  if (bySite) return code(bySite);
   const p = PARAMETERS[param];
   return `${p.mdc}^${p.mdcRef}^MDC`;
 }

@@ -8,7 +8,8 @@ export const EHR = 'ehr';
 /** Flags that mark a value as not validated: never reported (the same values the rules never score). */
 const NOT_VALIDATED = new Set(['invalid', 'demo', 'questionable', 'out-of-range']);
 
-export interface StoredValue {
+/** A stored observation as the periodic report reads it (the store's `observationsAfter` returns these). */
+export interface StoredObservation {
   seq: number;
   receivedAt: number;
   sourceTs: number | null;
@@ -16,12 +17,15 @@ export interface StoredValue {
   device: string;
   param: string;
   value: number;
+  unit: string;
   flags: string[];
+  /** Where a temperature was taken, when known (its OBX-3 then names the site). */
+  site?: string;
 }
 
 /** What the reporter needs of the store (gateway/store/output-outbox.ts, injected). */
 export interface ObservationSource extends OutputQueue {
-  observationsAfter(seq: number, limit?: number): StoredValue[];
+  observationsAfter(seq: number, limit?: number): StoredObservation[];
   mark(destination: string, key: string): string | undefined;
   enqueue(messages: Array<{ destination: string; messageId: string; stream: string; createdAt: number; body: string }>, mark?: { destination: string; key: string; value: string }): void;
 }
@@ -84,7 +88,7 @@ export class ObservationReporter {
     for (const r of rows) {
       last = Math.max(last, r.seq);
       if (!this.beds.has(r.bed) || !this.params.has(r.param) || r.flags.some((f) => NOT_VALIDATED.has(f))) continue;
-      const v: ReportedValue = { param: r.param, value: r.value, at: r.sourceTs ?? r.receivedAt, deviceId: r.device, flags: r.flags };
+      const v: ReportedValue = { param: r.param, value: r.value, at: r.sourceTs ?? r.receivedAt, deviceId: r.device, flags: r.flags, ...(r.site !== undefined ? { site: r.site } : {}) };
       const key = `${r.device}|${r.param}`;
       if (!fresh.has(r.bed)) fresh.set(r.bed, new Map());
       fresh.get(r.bed)!.set(key, v);

@@ -20,6 +20,8 @@ export interface ReportedValue {
   at: number;
   deviceId: string;
   flags: string[];
+  /** Where a temperature was taken (e.g. 'oral', 'skin'), when known. */
+  site?: string;
 }
 
 export interface ObservationContext {
@@ -71,7 +73,7 @@ export function encodeObservationsPcd01(values: ReportedValue[], ctx: Observatio
     list.forEach((v, i) => {
       segs.push(
         segment('OBX', [
-          String(++n), 'NM', paramCode(v.param), `${mds}.1.1.${i + 1}`, String(v.value), unitOf(v.param), undefined, measurementStatus(v.flags),
+          String(++n), 'NM', paramCode(v.param, v.site), `${mds}.1.1.${i + 1}`, String(v.value), unitOf(v.param), undefined, measurementStatus(v.flags),
           undefined, undefined, 'R', undefined, undefined, dtm(v.at), undefined, undefined, undefined, equipment,
         ]),
       );

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { closeServer, listen } from '../../drivers/core/listen.js';
 import { frame, MllpDeframer } from './hl7.js';
 import { encodeAck, readReply, type AlertStatusReply } from './replies.js';
 
@@ -18,11 +19,9 @@ export class StatusListener {
     const server = createServer((s) => this.accept(s));
     server.maxConnections = 8;
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.o.port, this.o.host, () => resolve());
-    });
-    return (server.address() as AddressInfo).port;
+    const port = await listen(server, this.o.port, this.o.host);
+    server.on('error', () => undefined); // a failed accept: the alarm manager reconnects
+    return port;
   }
 
   private accept(s: Socket): void {
@@ -45,7 +44,6 @@ export class StatusListener {
   }
 
   async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await closeServer(this.server, this.sockets);
   }
 }

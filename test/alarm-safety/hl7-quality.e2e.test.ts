@@ -83,7 +83,7 @@ describe('alarm safety through the daemon: HL7 over MLLP from mllp_send', () => 
       hl7Listener: { enabled: true, port: 0, maxSilenceSeconds: 120 },
       beds: [{ id: 'bed-demo' }, { id: 'bed-skin' }, { id: 'bed-rr' }, { id: 'bed-trace', overrides: { hr: { delaySeconds: 0 } } }],
       devices: [
-        { id: 'mon-demo', bed: 'bed-demo', transport: 'hl7-tcp', hl7: { bed: 'DEMO-1' }, maxSilenceSeconds: 60 },
+        { id: 'mon-demo', bed: 'bed-demo', transport: 'hl7-tcp', hl7: { bed: 'DEMO-1' }, maxSilenceSeconds: 10 },
         { id: 'mon-skin', bed: 'bed-skin', transport: 'hl7-tcp', hl7: { bed: 'SKIN-1' } },
         { id: 'mon-rr', bed: 'bed-rr', transport: 'hl7-tcp', hl7: { bed: 'RR-1' } },
         { id: 'mon-trace', bed: 'bed-trace', transport: 'hl7-tcp', hl7: { bed: 'TRACE-1' } },

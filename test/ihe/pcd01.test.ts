@@ -52,6 +52,25 @@ describe('PCD-01 Communicate PCD Data encoder', () => {
     expect(devices).toEqual(['1.0.0.0', '1.1.0.0', '2.0.0.0', '2.1.0.0']);
   });
 
+  it('names the site of a temperature with the site\'s own MDC term (read back by python3-hl7)', () => {
+    const sited = encodeObservationsPcd01([
+      { param: 'temp', value: 37.2, at: T0, deviceId: 'mon-1', flags: [], site: 'oral' },
+      { param: 'tskin', value: 33.1, at: T0, deviceId: 'patch-1', flags: [], site: 'skin' },
+      { param: 'tskin', value: 31.0, at: T0, deviceId: 'probe-1', flags: [], site: 'finger' },
+      { param: 'temp', value: 37.0, at: T0, deviceId: 'mon-2', flags: [], site: 'body' },
+      { param: 'temp', value: 36.9, at: T0, deviceId: 'mon-3', flags: [] },
+    ], ctx)!;
+    const c = checkPcd01(parseHl7(sited));
+    expect(c.errors).toEqual([]);
+    expect(c.reading!.values.map((v) => [v.code, v.name, v.value, v.equipment])).toEqual([
+      ['188424', 'MDC_TEMP_ORAL', 37.2, 'mon-1'], ['150388', 'MDC_TEMP_SKIN', 33.1, 'patch-1'], ['188432', 'MDC_TEMP_FINGER', 31, 'probe-1'],
+      ['150364', 'MDC_TEMP_BODY', 37, 'mon-2'], ['150364', 'MDC_TEMP_BODY', 36.9, 'mon-3'],
+    ]);
+    const [m] = readWithPythonHl7([sited]);
+    expect(pyObx(m!, '188424')[0]!.fields[5]?.[0]).toBe('37.2');
+    expect(pyObx(m!, '188432')[0]!.fields[6]?.slice(0, 3)).toEqual(['268192', 'MDC_DIM_DEGC', 'MDC']);
+  });
+
   it('sends nothing for an empty set, and filters parameters', () => {
     expect(encodeObservationsPcd01([], ctx)).toBeUndefined();
     expect([...reportable(['hr', 'spo2'])]).toEqual(['hr', 'spo2']);

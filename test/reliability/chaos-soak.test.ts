@@ -79,6 +79,7 @@ describe(`chaos soak: ${BEDS} beds at 1 Hz for ${SECONDS} s with drops, upstream
     const list = beds(BEDS);
     const config = gatewayConfig(dir, list, {
       sync: { enabled: true, transport: 'mqtt', mqtt: { url: upstream.url, username: 'gw-rel', password: 'gw-secret', protocolVersion: 5 }, retryMinMs: 200, retryMaxMs: 2000 },
+      maxSilenceSeconds: 30, // a drop-off over 30 s raises no-data (each device's own bound)
     });
     config.rules = { incidents: { rejoinWindowSeconds: 2 } };
     const configPath = writeConfig(dir, config);

@@ -5,14 +5,13 @@
  * test's own clients managed to send) (the broker logs its counters with every such act), while a well-behaved
  * wearable on another bed keeps its sample-to-alarm latency (p99 measured per phase, bound 250 ms).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
-import { beds, collectAlarms, connectMqtt, gatewayConfig, percentile, rssMb, sleep, type AlarmMessage } from './live-gateway.js';
+import type { GatewayProcess } from '../helpers/gateway-process.js';
+import { beds, connectMqtt, gatewayConfig, percentile, rssMb, sleep, startLiveWard, type LiveWard } from './live-gateway.js';
 import { figure } from './profile.js';
 
 const P99_BOUND_MS = 250;
@@ -22,35 +21,11 @@ const RATE_LIMIT = 50;
 describe('hostile devices against the real gateway', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wg-hostile-'));
   const [good, evil, victim] = beds(3);
+  let live: LiveWard;
   let gw: GatewayProcess;
-  let alarms: AlarmMessage[];
-  let observer: MqttClient;
-  let device: MqttClient;
-  let seq = 0;
-  /** Device timestamp (epoch ms) of every sample the good wearable sent: alarms carry it back as sourceTs. */
-  const sentTs = new Set<number>();
-  let lastTs = 0;
-  let probing = false;
-  let probe: Promise<void> | undefined;
-
-  /** The well-behaved wearable: 10 samples/s, alternating high and normal heart rate so alarms raise and clear. */
-  async function runProbe(): Promise<void> {
-    while (probing) {
-      seq += 1;
-      const hr = seq % 4 === 1 ? 150 : 80;
-      const t = (lastTs = Math.max(Date.now(), lastTs + 1));
-      sentTs.add(t);
-      device.publish(`vitals/${good!.device}`, JSON.stringify({ t, seq, hr }), { qos: 0 });
-      await sleep(100);
-    }
-  }
 
   /** Latencies (ms) of the good bed's alarms caused by samples sent in [fromTs, toTs). */
-  function latencies(fromTs: number, toTs: number): number[] {
-    return alarms
-      .filter((a) => a.bed === good!.bed && a.sourceTs !== undefined && a.sourceTs >= fromTs && a.sourceTs < toTs && sentTs.has(a.sourceTs))
-      .map((a) => a.receivedAtWallMs - a.sourceTs!);
-  }
+  const latencies = (fromTs: number, toTs: number): number[] => live.wearable.latencies(live.alarms, fromTs, toTs);
 
   async function phase(name: string, attack: () => Promise<void>): Promise<number[]> {
     const from = Date.now();
@@ -77,20 +52,13 @@ describe('hostile devices against the real gateway', () => {
   const lastCounters = () => [...gw.logs].reverse().find((l) => typeof l.counters === 'object')?.counters as Record<string, number> | undefined;
 
   beforeAll(async () => {
-    gw = await startGatewayProcess(writeConfig(dir, gatewayConfig(dir, [good!, evil!, victim!])));
-    ({ client: observer, alarms } = await collectAlarms(gw.brokerPort));
-    device = await connectMqtt(gw.brokerPort, { username: good!.device, password: good!.password, clientId: 'good' });
-    probing = true;
-    probe = runProbe();
+    // The well-behaved wearable: 10 samples/s, a high heart rate every 4th, so alarms raise and clear.
+    live = await startLiveWard(dir, gatewayConfig(dir, [good!, evil!, victim!]), good!, { highEvery: 4, qos: 0 });
+    gw = live.gw;
   }, 60_000);
 
   afterAll(async () => {
-    probing = false;
-    await probe;
-    device?.end(true);
-    observer?.end(true);
-    await gw?.kill();
-    rmSync(dir, { recursive: true, force: true });
+    await live?.stop();
   });
 
   it('baseline: the good bed raises and clears alarms', async () => {
@@ -212,7 +180,7 @@ describe('hostile devices against the real gateway', () => {
     const denied = logged('broker: publish denied by ACL, disconnecting').length - before;
     figure('foreign topic: publishes denied and disconnected', denied);
     expect(denied).toBeGreaterThanOrEqual(1);
-    expect(alarms.filter((a) => a.sourceTs === 999_999 || a.sourceTs === 999_998)).toEqual([]);
+    expect(live.alarms.filter((a) => a.sourceTs === 999_999 || a.sourceTs === 999_998)).toEqual([]);
     expect(percentile(l, 99)).toBeLessThan(P99_BOUND_MS);
   });
 });

@@ -11,14 +11,14 @@
  * Reliability suite only (config/vitest.reliability.config.ts), not `npm test`: it measures, it takes a minute.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../gateway/secrets.js';
-import { REPO, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
-import { beds, connectMqtt, gatewayConfig, percentile, sleep, type AlarmMessage } from './live-gateway.js';
+import { REPO, type GatewayProcess } from '../helpers/gateway-process.js';
+import { beds, connectMqtt, gatewayConfig, percentile, sleep, startLiveWard, type LiveWard } from './live-gateway.js';
 import { figure } from './profile.js';
 
 const NURSE = { username: 'nursecall', password: 'nurse-call-secret' };
@@ -51,30 +51,10 @@ describe('hostile logins against the real daemon configured as a ward', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wg-logins-'));
   const ward = beds(24);
   const [good, valid, flood, wrong] = ward;
+  let live: LiveWard;
   let gw: GatewayProcess;
-  let device: MqttClient;
-  let observer: MqttClient;
-  const alarms: AlarmMessage[] = [];
-  const highTs = new Set<number>();
-  const sentTs = new Set<number>();
-  let seq = 0;
-  let lastTs = 0;
-  let probing = false;
-  let probe: Promise<void> | undefined;
   const nurseLogins: Array<{ ok: boolean; ms: number; phase: string }> = [];
   let currentPhase = 'baseline';
-
-  async function runProbe(): Promise<void> {
-    while (probing) {
-      seq += 1;
-      const high = seq % 2 === 1;
-      const t = (lastTs = Math.max(Date.now(), lastTs + 1));
-      sentTs.add(t);
-      if (high) highTs.add(t);
-      device.publish(`vitals/${good!.device}`, JSON.stringify({ t, seq, hr: high ? 150 : 80 }), { qos: 1 });
-      await sleep(100);
-    }
-  }
 
   async function nurseLogin(): Promise<void> {
     const t0 = performance.now();
@@ -88,11 +68,7 @@ describe('hostile logins against the real daemon configured as a ward', () => {
     c.end(true);
   }
 
-  function latencies(fromTs: number, toTs: number): number[] {
-    return alarms
-      .filter((a) => a.bed === good!.bed && a.condition === 'hr-high' && a.sourceTs !== undefined && a.sourceTs >= fromTs && a.sourceTs < toTs && sentTs.has(a.sourceTs))
-      .map((a) => a.receivedAtWallMs - a.sourceTs!);
-  }
+  const latencies = (fromTs: number, toTs: number): number[] => live.wearable.latencies(live.alarms, fromTs, toTs, 'hr-high');
 
   async function phase(name: string, attack: () => Promise<void>): Promise<number[]> {
     currentPhase = name;
@@ -119,7 +95,7 @@ describe('hostile logins against the real daemon configured as a ward', () => {
     figure(`${name}: nurse-call logins ok / tried`, `${nurses.filter((n) => n.ok).length} / ${nurses.length}`);
     figure(`${name}: nurse-call login max`, Math.max(...nurses.map((n) => n.ms)), 'ms');
     // Every high sample sent in the phase raised its alarm (each normal one cleared the one before).
-    const missing = [...highTs].filter((t) => t >= from && t < to && !alarms.some((a) => a.bed === good!.bed && a.condition === 'hr-high' && a.state === 'active' && a.sourceTs === t));
+    const missing = [...live.wearable.highTs].filter((t) => t >= from && t < to && !live.alarms.some((a) => a.bed === good!.bed && a.condition === 'hr-high' && a.state === 'active' && a.sourceTs === t));
     figure(`${name}: legitimate alarms lost`, missing.length);
     expect(missing).toEqual([]);
     expect(nurses.length).toBeGreaterThan(0);
@@ -150,28 +126,12 @@ describe('hostile logins against the real daemon configured as a ward', () => {
       delete d.password;
       d.passwordHash = hashSecret(spec.password);
     }
-    gw = await startGatewayProcess(writeConfig(dir, config));
-    observer = await connectMqtt(gw.brokerPort, { username: 'observer', password: 'observer-secret', clientId: 'observer' });
-    observer.on('message', (_t, p) => {
-      try {
-        alarms.push({ ...(JSON.parse(p.toString()) as AlarmMessage), receivedAtMs: performance.now(), receivedAtWallMs: Date.now() });
-      } catch {
-        // not an alarm
-      }
-    });
-    await observer.subscribeAsync('alarms/#', { qos: 1 });
-    device = await connectMqtt(gw.brokerPort, { username: good!.device, password: good!.password, clientId: 'good' });
-    probing = true;
-    probe = runProbe();
+    live = await startLiveWard(dir, config, good!, { highEvery: 2, qos: 1 });
+    gw = live.gw;
   }, 60_000);
 
   afterAll(async () => {
-    probing = false;
-    await probe;
-    device?.end(true);
-    observer?.end(true);
-    await gw?.kill();
-    rmSync(dir, { recursive: true, force: true });
+    await live?.stop();
   });
 
   it('baseline', async () => {

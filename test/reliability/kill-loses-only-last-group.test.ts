@@ -93,7 +93,7 @@ describe('a SIGKILL costs at most the last observation group, never an alarm or 
         checkedAlarms = alarms.length;
 
         for (const b of list) {
-          const stored = new Set((db.prepare('SELECT source_seq AS s FROM readings WHERE device = ?').all(b.device) as Array<{ s: number }>).map((r) => r.s));
+          const stored = new Set((db.prepare('SELECT DISTINCT source_seq AS s FROM observation_readings WHERE device = ?').all(b.device) as Array<{ s: number }>).map((r) => r.s));
           const rows = db.prepare("SELECT COUNT(*) AS n FROM observation_readings WHERE device = ? AND param = 'hr'").get(b.device) as { n: number };
           expect(rows.n, 'one hr reading per stored sample').toBe(stored.size);
           const ackedHere = [...acked.get(b.device)!.entries()].filter(([, at]) => at < killedAt).sort((x, y) => x[0] - y[0]);

@@ -1,10 +1,12 @@
 /**
  * Helpers for the reliability tests that run the real daemon: a config for N MQTT beds, MQTT clients, an
- * alarms/# collector, the daemon's RSS, open file descriptors and event-loop lag.
+ * alarms/# collector, the daemon's RSS, open file descriptors and event-loop lag; the live ward a hostile test
+ * attacks (daemon, observer, a well-behaved wearable).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
 
 export interface BedSpec {
   bed: string;
@@ -145,3 +147,83 @@ export async function acknowledgeEverything(screenPort: number): Promise<number>
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+
+/**
+ * The well-behaved wearable of a hostile test: one sample every 100 ms on its bed, each with a device timestamp that
+ * its alarms carry back as sourceTs, the heart rate high (150) on every `highEvery`-th sample and normal (80) on the
+ * others, so that alarms raise and clear all along.
+ */
+export class GoodWearable {
+  /** Device timestamp (epoch ms) of every sample sent. */
+  readonly sentTs = new Set<number>();
+  /** Those of the high samples. */
+  readonly highTs = new Set<number>();
+  private seq = 0;
+  private lastTs = 0;
+  private running = true;
+  private readonly loop: Promise<void>;
+
+  private constructor(
+    private readonly client: MqttClient,
+    readonly spec: BedSpec,
+    private readonly o: { highEvery: number; qos: 0 | 1 },
+  ) {
+    this.loop = this.run();
+  }
+
+  static async start(brokerPort: number, spec: BedSpec, o: { highEvery: number; qos: 0 | 1 }): Promise<GoodWearable> {
+    const client = await connectMqtt(brokerPort, { username: spec.device, password: spec.password, clientId: 'good' });
+    return new GoodWearable(client, spec, o);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      this.seq += 1;
+      const high = this.seq % this.o.highEvery === 1;
+      const t = (this.lastTs = Math.max(Date.now(), this.lastTs + 1));
+      this.sentTs.add(t);
+      if (high) this.highTs.add(t);
+      this.client.publish(`vitals/${this.spec.device}`, JSON.stringify({ t, seq: this.seq, hr: high ? 150 : 80 }), { qos: this.o.qos });
+      await sleep(100);
+    }
+  }
+
+  /** Latencies (ms) of this bed's alarms (of `condition`, when given) caused by samples sent in [fromTs, toTs). */
+  latencies(alarms: AlarmMessage[], fromTs: number, toTs: number, condition?: string): number[] {
+    return alarms
+      .filter((a) => a.bed === this.spec.bed && (condition === undefined || a.condition === condition) && a.sourceTs !== undefined && a.sourceTs >= fromTs && a.sourceTs < toTs && this.sentTs.has(a.sourceTs))
+      .map((a) => a.receivedAtWallMs - a.sourceTs!);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    this.client.end(true);
+  }
+}
+
+/** A live ward under attack: the daemon on `config`, the alarms/# observer, and the good wearable sending. */
+export interface LiveWard {
+  gw: GatewayProcess;
+  alarms: AlarmMessage[];
+  wearable: GoodWearable;
+  /** Stops the wearable and the observer, kills the daemon and removes `dir`. */
+  stop(): Promise<void>;
+}
+
+export async function startLiveWard(dir: string, config: Record<string, unknown>, good: BedSpec, probe: { highEvery: number; qos: 0 | 1 }): Promise<LiveWard> {
+  const gw = await startGatewayProcess(writeConfig(dir, config));
+  const { client: observer, alarms } = await collectAlarms(gw.brokerPort);
+  const wearable = await GoodWearable.start(gw.brokerPort, good, probe);
+  return {
+    gw,
+    alarms,
+    wearable,
+    async stop() {
+      await wearable.stop();
+      observer.end(true);
+      await gw.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

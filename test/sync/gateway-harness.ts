@@ -1,8 +1,11 @@
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { validateMessage, type SchemaName } from '../../sync/json-schema.js';
 import { writeConfig } from '../helpers/gateway-process.js';
 import type { Mosquitto } from '../helpers/mosquitto.js';
+import { connectMqtt } from '../helpers/ward-config.js';
+
+export { connectMqtt };
 
 export const BEDS = ['bed-1', 'bed-2', 'bed-3', 'bed-4'];
 
@@ -23,17 +26,6 @@ export function gatewayConfig(dir: string, upstream: Mosquitto, gatewayId: strin
     },
     ...extra,
   });
-}
-
-export async function connectMqtt(url: string, opts: mqtt.IClientOptions): Promise<MqttClient> {
-  const c = mqtt.connect(url, { reconnectPeriod: 200, ...opts });
-  await new Promise<void>((resolve, reject) => {
-    c.once('connect', () => resolve());
-    c.once('error', reject);
-    // Without reconnects, a broker that dies mid-CONNECT ends in 'close' with no 'error': fail instead of waiting forever.
-    if (opts.reconnectPeriod === 0) c.once('close', () => reject(new Error(`connection to ${url} closed before CONNACK`)));
-  });
-  return c;
 }
 
 /** The schema every topic of the layout must carry. */

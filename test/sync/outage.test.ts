@@ -60,12 +60,14 @@ describe('upstream outage: a burst while mosquitto is down arrives once each, in
   it('an admission from the centre binds the patient to the bed on the screen and in the next incident', async () => {
     const login = await fetch(`http://127.0.0.1:${gw.screenPort}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ staffId: 'n1', pin: '2468' }) });
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-    const beds = async () => ((await (await fetch(`http://127.0.0.1:${gw.screenPort}/api/state`, { headers: { cookie } })).json()) as { beds: Array<{ id: string; patient?: { id: string } }> }).beds;
+    const beds = async () => ((await (await fetch(`http://127.0.0.1:${gw.screenPort}/api/state`, { headers: { cookie } })).json()) as { beds: Array<{ id: string; patient?: { id?: string; name?: string; initials?: string } }> }).beds;
     const bed = (await beds())[1]!.id;
     const who = { gatewayId: 'gw-outage', site: 'test-site', ward: 'ward-s' };
     central.admission(who, 'admit', bed, { id: 'MRN-7731', name: 'Test Patient' });
     central.admission(who, 'admit', bed, { id: 'MRN-7731', name: 'Test Patient' }); // a duplicate changes nothing
-    await waitFor(async () => (await beds()).find((b) => b.id === bed)?.patient?.id === 'MRN-7731', 10_000, 'patient on the bed');
+    // the screen's state follows patientDisplay (initials by default): neither the name nor the id, the initials
+    await waitFor(async () => (await beds()).find((b) => b.id === bed)?.patient?.initials === 'T. P.', 10_000, 'patient on the bed');
+    expect((await beds()).find((b) => b.id === bed)?.patient).toEqual({ initials: 'T. P.' });
     const device = await connectMqtt(`mqtt://127.0.0.1:${gw.brokerPort}`, { username: 'wear-2', password: 'dev-secret', protocolVersion: 4 });
     device.publish('vitals/wear-2', JSON.stringify({ seq: 1, hr: 32 }), { qos: 1 }, () => device.end());
     const db = () => new Database(join(dir, 'data', 'wardgate.db'), { readonly: true });

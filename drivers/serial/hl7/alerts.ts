@@ -4,7 +4,7 @@ import { component, repetitions, type Hl7Message, type Hl7Segment } from './mess
 /**
  * OBX rows that carry the device's own alarms rather than a measurement.
  *
- * Sources: IHE PCD Technical Framework vol. 2, PCD-04 Report Alert (OBX-3 the alert's MDC event code, MDC_EVT_*;
+ * Sources: IHE PCD Technical Framework vol. 2 (PCD TF-2) section 3.4, Report Alert [PCD-04] (OBX-3 the alert's MDC event code, MDC_EVT_*;
  * OBX-8 abnormal flags carry the priority PH / PM / PL / PN and the alert type SP physiological / ST technical /
  * SA advisory); Philips IntelliVue HL7 output, whose alert rows use the coding system MDIL-ALERT and the IntelliVue
  * alarm-text convention of a leading "***" (red, high), "**" (yellow, medium) or "*" (short yellow, low).

@@ -1,5 +1,5 @@
 /**
- * HL7 test messages shaped like the IHE PCD-01 examples (IHE PCD Technical Framework vol. 2, ORU^R01 with
+ * HL7 test messages shaped like the IHE PCD-01 examples (IHE PCD Technical Framework vol. 2 section 3.1, ORU^R01 with
  * MDC-coded OBX, dotted OBX-4 containment and EUI-64 equipment ids) and like plain bedside-monitor ORU feeds.
  * Shared by the codec tests, the driver tests and the benchmark.
  */

@@ -4,10 +4,12 @@ import type { QualityFlag } from '../../core/observation.js';
  * OBX-8 (Abnormal Flags, HL7 v2.x table 0078) and OBX-11 (Observation Result Status, table 0085) as IHE PCD-01
  * devices use them.
  *
- * Sources: IHE PCD Technical Framework vol. 2, OBX-8 "Abnormal Flags" (a device puts its ISO/IEEE 11073-10201
+ * Sources: IHE PCD Technical Framework vol. 2 (PCD TF-2, Rev. 8.0, 2018), section 3.1 Communicate PCD Data
+ * [PCD-01] and the OBX segment of its Appendix B: OBX-8 "Abnormal Flags" (a device puts its ISO/IEEE 11073-10201
  * MeasurementStatus there, with OBX-11 `R`) and the IHE PCD "Null Flavors in PCD" table (OBX-8 for a missing
- * value); the HL7 PoCD implementation guide's measurement-status code system (its v2 mapping); HL7 v2.5.1 ch. 7,
- * tables 0078 and 0085. Which flags block scoring: drivers/core/quality.ts.
+ * value); the HL7 PoCD implementation guide's measurement-status code system (its v2 mapping); HL7 v2.5 ch. 7,
+ * OBX segment 7.4.2: OBX-8 7.4.2.8 (table 0078), OBX-11 7.4.2.11 (table 0085). Which flags block scoring:
+ * drivers/core/quality.ts.
  */
 
 /** Measurement status and null flavours in OBX-8: the value is not a clinical measurement to act on. */

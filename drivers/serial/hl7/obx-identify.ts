@@ -12,12 +12,15 @@ export interface Identified {
 const MDIL_RE = /^([0-9a-f]{1,4})-([0-9a-f]{1,4})$/i;
 
 /**
- * An invasive pressure reference id (MDC_PRESS_BLD_*, MDC_PRESS_CUFF* other than the cuff's NONINV terms): it maps
- * to its own parameter or to nothing, never through its numeric code or the alternate triplet to cuff sbp/dbp/map
- * (the rules score NEWS2 on cuff BP).
+ * An invasive pressure reference id (MDC_PRESS_BLD_* other than the cuff's NONINV terms): it maps to its own
+ * parameter or to nothing, never through its numeric code or the alternate triplet to cuff sbp/dbp/map (the rules
+ * score NEWS2 on cuff BP). The older cuff terms MDC_PRESS_CUFF_SYS/_DIA/_MEAN (150301-150303, which Mindray
+ * monitors send, see vocabulary.ts) are the cuff, not an invasive line; any other MDC_PRESS_CUFF term (the
+ * inflation pressure itself) maps to nothing.
  */
 function isInvasivePressure(refid: string): boolean {
-  return (refid.startsWith('MDC_PRESS_BLD') || refid.startsWith('MDC_PRESS_CUFF')) && !refid.startsWith('MDC_PRESS_BLD_NONINV_');
+  if (/^MDC_PRESS_CUFF/.test(refid)) return !/^MDC_PRESS_CUFF_(SYS|DIA|MEAN)$/.test(refid);
+  return /^MDC_PRESS_BLD/.test(refid) && !/^MDC_PRESS_BLD_NONINV_/.test(refid);
 }
 
 /**
@@ -27,7 +30,7 @@ function isInvasivePressure(refid: string): boolean {
  */
 export function identify(c: readonly string[]): Identified {
   const out: Identified = {};
-  for (let first = 0; first <= 3; first += 3) {
+  for (const first of [0, 3]) {
     const code = (c[first] ?? '').trim();
     const text = (c[first + 1] ?? '').trim();
     let system = (c[first + 2] ?? '').trim().toUpperCase();

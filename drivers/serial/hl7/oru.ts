@@ -10,9 +10,10 @@ import { lookupUnit, UNIT_OPTIONAL } from './vocabulary.js';
 
 /**
  * HL7 v2 ORU^R01 as bedside monitors and IHE PCD-01 (Communicate PCD Data) send it.
- * Sources: HL7 v2.5.1 ch. 7 (ORU^R01, OBX field definitions), IHE PCD Technical Framework vol. 2
- * (PCD-01: OBX-3 MDC triplet, OBX-4 dotted containment "MDS.VMD.channel.metric", OBX-11 status,
- * OBX-18 equipment instance), HL7 v2.5.1 ch. 2 (DTM format, escape sequences).
+ * Sources: HL7 v2.5 ch. 7 (ORU^R01 7.3.1; OBX field definitions 7.4.2.1-7.4.2.19), IHE PCD Technical Framework
+ * vol. 2 (PCD TF-2) section 3.1, Communicate PCD Data [PCD-01] (OBX-3 MDC triplet, OBX-4 dotted containment
+ * "MDS.VMD.channel.metric", OBX-11 status, OBX-18 equipment instance), HL7 v2.5.1 ch. 2 (DTM format, escape
+ * sequences).
  *
  * Decisions (documented contract):
  *  - OBX-11 accepted: F (final), C (corrected), R (results entered, not verified: PCD-01 devices send R for
@@ -36,6 +37,8 @@ import { lookupUnit, UNIT_OPTIONAL } from './vocabulary.js';
  *    label, value and unit as sent. Device-hierarchy rows (GE's MDC_DEV_* rows with OBX-11 X and no value) carry
  *    no measurement and are skipped.
  *  - Device alarm rows (see alerts.ts) become the device's own alarm list.
+ *  - Attribute rows (MDC_ATTR_*, and rows nested under a waveform row's OBX-4) describe another row and are
+ *    skipped (isAttributeRow).
  */
 export interface Hl7Location {
   pointOfCare?: string;
@@ -115,6 +118,7 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
   }
   const fallbackTs = parseDtm(component(msg, msh, 7));
   let obrTs: number | undefined;
+  let waveform: string | undefined;
   for (const seg of msg.segments) {
     if (seg.id === 'OBR') obrTs = parseDtm(component(msg, seg, 7));
     else if (seg.id === 'OBX') {
@@ -123,6 +127,9 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
         if (eq) out.equipmentId = eq;
       }
       const id3 = obx3(msg, seg);
+      const subId = component(msg, seg, 4);
+      if (component(msg, seg, 2).toUpperCase() === 'NA') waveform = subId ? `${subId}.` : undefined;
+      if (isAttributeRow(id3.c, subId, waveform)) continue;
       const alert = id3.alert ? decodeAlertObx(msg, seg, id3.c, parseDtm(component(msg, seg, 14)) ?? obrTs ?? fallbackTs) : undefined;
       if (alert !== undefined) {
         out.deviceAlarms ??= [];
@@ -224,6 +231,20 @@ function unsupported(msg: Hl7Message): Hl7Error | undefined {
   const version = component(msg, msh, 12);
   if (version !== '' && !/^2\.[1-9]/.test(version)) return { segment: 'MSH', sequence: 1, field: 12, code: 203, text: `unsupported version ${JSON.stringify(version)}` };
   return undefined;
+}
+
+/**
+ * A row that describes another row rather than measuring the patient: an MDC attribute (MDC_ATTR_*, partition 1,
+ * e.g. a waveform's MDC_ATTR_SAMP_RATE and MDC_ATTR_NU_MSMT_RES) or any row nested under a waveform (NA) row's
+ * OBX-4 (`1.7.6.131329` then `1.7.6.131329.3`), such as the MDC_EVT_INOP status Mindray's eGateway sends there
+ * (value 32767, not an alarm). Seen in a Mindray capture (test/fixtures/captures/PROVENANCE.md); IHE PCD TF vol. 2
+ * (PCD-01 waveform OBX: the metric's attributes follow it as OBX rows one level deeper). Alarm attributes
+ * (MDC_ATTR_ALERT*) stay with the alarm rows.
+ */
+function isAttributeRow(c3: readonly string[], subId: string, waveform: string | undefined): boolean {
+  const ref = (c3[1] ?? '').trim();
+  if (ref.startsWith('MDC_ATTR_') && !ref.startsWith('MDC_ATTR_ALERT')) return true;
+  return waveform !== undefined && subId.startsWith(waveform);
 }
 
 function decodeObx(msg: Hl7Message, seg: Hl7Segment, id: Identified, groupTs: number | undefined, warnings: string[], rejected: Hl7Decoded['rejected']): Decoded | undefined {

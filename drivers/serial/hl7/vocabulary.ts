@@ -28,6 +28,23 @@ export interface CodeMapping {
   site?: TemperatureSite;
 }
 
+/**
+ * The older MDC terms Mindray's HL7 output uses where IHE PCD-01 has newer ones: the cuff as MDC_PRESS_CUFF_SYS /
+ * _DIA / _MEAN (150301 / 150302 / 150303: partition 2, term 0x4B1D-0x4B1F, the cuff-pressure terms of IEEE
+ * 11073-10101 that MDC_PRESS_BLD_NONINV_* superseded) and end-tidal CO2 as the concentration term
+ * MDC_CONC_AWAY_CO2_ET. Source: a receiver of Mindray PDS / eGateway HL7, github.com/caowm/pds-server,
+ * api/device/services/device-item.js @ 3506da23a8ddcc7b62e2de4e4b04620f8951bb98 (its table of the OBX-3 texts the
+ * monitors send: MDC_PRESS_CUFF_SYS, MDC_PRESS_CUFF_DIA, MDC_CONC_AWAY_CO2_ET, MDC_TEMP, MDC_TTHOR_RESP_RATE beside
+ * MDC_PRESS_BLD_ART_ABP_*, MDC_PRESS_BLD_VEN_CENT_MEAN). The cuff terms are the cuff (sbp/dbp/map), never an
+ * invasive line (obx-identify.ts).
+ */
+const MINDRAY_REFIDS: Readonly<Record<string, CodeMapping>> = {
+  MDC_PRESS_CUFF_SYS: { param: 'sbp' },
+  MDC_PRESS_CUFF_DIA: { param: 'dbp' },
+  MDC_PRESS_CUFF_MEAN: { param: 'map' },
+  MDC_CONC_AWAY_CO2_ET: { param: 'etco2' },
+};
+
 /** MDC reference ids (OBX-3.2 with coding system MDC) beyond each parameter's own. */
 const MDC_REFID_ALIASES: Readonly<Record<string, CodeMapping>> = {
   MDC_PULS_RATE: { param: 'pr' },
@@ -46,6 +63,7 @@ const MDC_REFID_ALIASES: Readonly<Record<string, CodeMapping>> = {
   MDC_TEMP_ESOPH: { param: 'temp', source: 'oesophageal', site: 'oesophageal' },
   MDC_TEMP_NASOPH: { param: 'temp', source: 'nasopharyngeal', site: 'nasopharyngeal' },
   MDC_TEMP_CORE: { param: 'temp', source: 'core', site: 'core' },
+  ...MINDRAY_REFIDS,
 };
 
 /**
@@ -67,6 +85,10 @@ const MDC_CODE_ALIASES: Readonly<Record<string, CodeMapping>> = {
   '188424': { param: 'temp', source: 'oral', site: 'oral' },
   '188428': { param: 'temp', source: 'tympanic', site: 'tympanic' },
   '188452': { param: 'temp', source: 'axillary', site: 'axillary' },
+  // The older cuff terms (MINDRAY_REFIDS above).
+  '150301': { param: 'sbp' },
+  '150302': { param: 'dbp' },
+  '150303': { param: 'map' },
 };
 
 /**

@@ -3,7 +3,7 @@
 // with value and unit, since when, the centre's status for this alarm, and Acknowledge.
 import { centralText, conditionText, marker, num, patientText, priorityLabel, unitText } from './format.js';
 import { el, keyed, since } from './render.js';
-import { topAlarm } from './tiles.js';
+import { raiseOrder, topAlarm } from './tiles.js';
 
 const RANK = { high: 3, medium: 2, low: 1 };
 
@@ -57,7 +57,7 @@ export function renderAlarmPanel(ctx, listEl, countEl, noneEl) {
   for (const a of alarms) (groups.get(a.bed) ?? groups.set(a.bed, []).get(a.bed)).push(a);
   const ordered = [...groups.entries()].sort(([, x], [, y]) => {
     const tx = topAlarm(x), ty = topAlarm(y);
-    return (tx.state === 'active' ? 0 : 1) - (ty.state === 'active' ? 0 : 1) || RANK[ty.priority] - RANK[tx.priority] || tx.raisedAt - ty.raisedAt;
+    return (tx.state === 'active' ? 0 : 1) - (ty.state === 'active' ? 0 : 1) || RANK[ty.priority] - RANK[tx.priority] || raiseOrder(tx, ty);
   });
   keyed(listEl, ordered, ([bed]) => bed, ([bed, list]) => JSON.stringify([list.length, ctx.bedLabel(bed), ctx.patientOf(bed)]), ([bed, list]) => {
     const patient = ctx.patientOf(bed);
@@ -68,7 +68,7 @@ export function renderAlarmPanel(ctx, listEl, countEl, noneEl) {
   });
   for (const g of listEl.children) {
     const list = groups.get(g.dataset.key) ?? [];
-    const sorted = [...list].sort((a, b) => (a.state === 'active' ? 0 : 1) - (b.state === 'active' ? 0 : 1) || RANK[b.priority] - RANK[a.priority] || a.raisedAt - b.raisedAt);
+    const sorted = [...list].sort((a, b) => (a.state === 'active' ? 0 : 1) - (b.state === 'active' ? 0 : 1) || RANK[b.priority] - RANK[a.priority] || raiseOrder(a, b));
     keyed(g.querySelector('ol.rows'), sorted, (a) => a.id,
       (a) => JSON.stringify([a.state, a.priority, a.value, a.audible, a.escalated, a.latched, ctx.state.central.find((x) => x.incidentId === a.incidentId), pageFor(a, ctx), ctx.acting]),
       (a) => row(a, ctx));

@@ -9,7 +9,7 @@ import { initDetail, openDetail, refreshDetail } from './detail.js';
 import { startFlashing } from './flash.js';
 import { age, clockTime, configure, deviceState } from './format.js';
 import { $, el, since, tickTimes } from './render.js';
-import { LIST_QUERY, renderTiles } from './tiles.js';
+import { LIST_QUERY, raiseOrder, renderTiles } from './tiles.js';
 
 const RANK = { high: 3, medium: 2, low: 1 };
 const RETRY_MIN_MS = 500;
@@ -256,7 +256,7 @@ function effectivePriority(a) {
 }
 
 function ctx() {
-  const alarms = state ? [...state.alarms].sort((a, b) => RANK[b.priority] - RANK[a.priority] || a.raisedAt - b.raisedAt || (a.id < b.id ? -1 : 1)) : [];
+  const alarms = state ? [...state.alarms].sort((a, b) => RANK[b.priority] - RANK[a.priority] || raiseOrder(a, b)) : [];
   return { state, setup, alarms, now: Date.now(), acting: canAct(), act, api, toast, bedLabel, patientOf, openDetail };
 }
 

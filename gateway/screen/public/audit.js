@@ -1,6 +1,6 @@
 // The audit trail as a table a ward manager reads: time, staff, action and detail in words, filtered by bed and
 // time, exported as CSV by the gateway (same filter).
-import { dateTime } from './format.js';
+import { dateTime, timeZoneName, zonedEpoch } from './format.js';
 import { $, el } from './render.js';
 
 let app = null;
@@ -18,15 +18,18 @@ function query() {
   const q = new URLSearchParams({ limit: '200' });
   const bed = $('audit-bed').value;
   if (bed) q.set('bed', bed);
-  const from = $('audit-from').value;
-  const to = $('audit-to').value;
-  if (from) q.set('since', String(new Date(from).getTime()));
-  if (to) q.set('until', String(new Date(to).getTime()));
+  // From and To are wall times in the screen's time zone (screen.timeZone), as the table shows them; To includes
+  // its whole minute.
+  const from = zonedEpoch($('audit-from').value);
+  const to = zonedEpoch($('audit-to').value);
+  if (Number.isFinite(from)) q.set('since', String(from));
+  if (Number.isFinite(to)) q.set('until', String(to + 59_999));
   return q;
 }
 
 async function openAudit() {
   const { state } = app.ctx();
+  $('audit-zone').textContent = `Times in ${timeZoneName().replace(/_/g, ' ')}`;
   const sel = $('audit-bed');
   const current = sel.value;
   sel.replaceChildren(el('option', { value: '' }, 'All beds'), ...state.beds.map((b) => el('option', { value: b.id, selected: b.id === current }, b.label)));

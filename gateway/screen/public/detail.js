@@ -104,19 +104,24 @@ async function loadTrends(bedId) {
   }
   if (dialogBed !== bedId) return;
   const params = words().paramOrder.filter((p) => data.params[p]?.length);
-  $('trends-title').textContent = `Trends, last ${settings().trendHours} h`;
+  $('trends-title').textContent = `Trends, last ${settings().trendHours} h${data.loading ? ' (earlier hours still loading after a restart)' : ''}`;
   if (!params.length) {
     $('trends').replaceChildren(el('p', { class: 'none' }, 'No values in this window yet'));
     return;
   }
-  const boxes = params.map((p) => el('figure', { class: 'trend', 'data-param': p }, el('figcaption', {}, `${paramLabel(p)} (${unitText(p)})`), el('div', { class: 'chart' })));
-  $('trends').replaceChildren(...boxes);
-  const tz = settings().timeZone;
   const bed = app.ctx().state.beds.find((x) => x.id === bedId);
-  for (const [i, p] of params.entries()) {
+  const series = params.map((p) => {
     // While the history is younger than the live 30-minute trend (10 s steps), the live trend is the finer picture.
     const live = (bed?.trends?.[p] ?? []).map(([t, v]) => [t, v, v, v]);
-    const pts = live.length >= 2 && data.to - data.params[p][0][0] <= 30 * 60_000 ? live : data.params[p];
+    return live.length >= 2 && data.to - data.params[p][0][0] <= 30 * 60_000 ? live : data.params[p];
+  });
+  // data-first / data-points: what the chart holds, for tests and diagnosis (the chart itself is a canvas)
+  const boxes = params.map((p, i) => el('figure', { class: 'trend', 'data-param': p, 'data-first': String(series[i][0][0]), 'data-points': String(series[i].length) },
+    el('figcaption', {}, `${paramLabel(p)} (${unitText(p)})`), el('div', { class: 'chart' })));
+  $('trends').replaceChildren(...boxes);
+  const tz = settings().timeZone;
+  for (const [i, p] of params.entries()) {
+    const pts = series[i];
     const limits = bandsOf(bedId, p);
     const xs = pts.map((q) => q[0] / 1000);
     const values = pts.flatMap((q) => [q[2], q[3]]).concat(limits.map((l) => l.value));

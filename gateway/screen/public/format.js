@@ -22,6 +22,27 @@ configure();
 export const words = () => vocab;
 export const settings = () => display;
 
+/** The screen's time zone: the configured one, else the browser's. */
+export const timeZoneName = () => display.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/** Wall time in the screen's time zone minus UTC at the instant `t` (ms). */
+function zoneOffset(t) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: timeZoneName(), hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(t).map((p) => [p.type, p.value]));
+  return Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second) - Math.floor(t / 1000) * 1000;
+}
+
+/**
+ * A datetime-local value ("2026-12-04T10:30") read as wall time in the screen's time zone (not the browser's), as
+ * epoch ms; NaN if it is not one. A wall time that a DST change skips reads with the offset before the change.
+ */
+export function zonedEpoch(value) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(value ?? '');
+  if (!m) return Number.NaN;
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0));
+  const guess = wall - zoneOffset(wall);
+  return wall - zoneOffset(guess);
+}
+
 export const clockTime = (t) => timeFmt.format(t);
 export const shortTime = (t) => shortTimeFmt.format(t);
 export const dateTime = (t) => dateTimeFmt.format(t);

@@ -20,9 +20,17 @@ export function gridFor(n, w, h) {
   return best;
 }
 
-/** The bed's most severe alarm: unacknowledged before acknowledged, then by priority, then oldest. */
+/**
+ * Raise order: the gateway's raise sequence, never `raisedAt` (a Pi's wall clock can step backwards when NTP syncs;
+ * docs/operations.md, "The clock").
+ */
+export function raiseOrder(a, b) {
+  return (a.raiseSeq ?? 0) - (b.raiseSeq ?? 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** The bed's most severe alarm: unacknowledged before acknowledged, then by priority, then the first raised. */
 export function topAlarm(bedAlarms) {
-  return [...bedAlarms].sort((a, b) => (a.state === 'active' ? 0 : 1) - (b.state === 'active' ? 0 : 1) || RANK[b.priority] - RANK[a.priority] || a.raisedAt - b.raisedAt)[0];
+  return [...bedAlarms].sort((a, b) => (a.state === 'active' ? 0 : 1) - (b.state === 'active' ? 0 : 1) || RANK[b.priority] - RANK[a.priority] || raiseOrder(a, b))[0];
 }
 
 export function severity(bedAlarms, news2) {
