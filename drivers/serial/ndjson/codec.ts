@@ -44,15 +44,16 @@ export function decodeNdjsonLine(line: string): DecodeResult {
   }
 
   // Walk the line's own keys (a handful), not the whole parameter table, and keep the table's order.
-  let found: number[] | undefined;
+  const found: number[] = [];
   const order = paramOrder();
   for (const key in obj) {
     const at = order.get(key);
-    if (at !== undefined) (found ??= []).push(at);
+    if (at === undefined) continue;
+    let i = found.length; // insertion in table order (a line holds a handful of fields)
+    while (i > 0 && found[i - 1]! > at) i--;
+    found.splice(i, 0, at);
   }
   const items: Decoded[] = [];
-  if (found === undefined) return { items };
-  if (found.length > 1) found.sort((a, b) => a - b);
   for (const at of found) {
     const param = PARAM_NAMES[at]!;
     const v = obj[param];
