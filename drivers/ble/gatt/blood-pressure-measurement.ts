@@ -89,6 +89,7 @@ export function decodeBloodPressureMeasurement(bytes: Uint8Array): DecodeResult 
   const q: QualityFlag[] = s && (s.bodyMovement || s.cuffTooLoose || s.improperPosition) ? ['questionable'] : [];
   const flags = withFlags(q);
   const kpa = f.unit === 'kPa';
+  const extra = { ...ts, ...flags }; // once per frame: reading() copies from it
   const specials = new SpecialValues();
   const items: Decoded[] = [];
   const pressures: Array<['sbp' | 'dbp' | 'map', MedFloat]> = [
@@ -98,11 +99,11 @@ export function decodeBloodPressureMeasurement(bytes: Uint8Array): DecodeResult 
   ];
   for (const [param, mf] of pressures) {
     const v = specials.value(param, mf);
-    if (v !== undefined) items.push(reading(param, kpa ? kpaToMmHg(v) : v, { ...ts, ...flags }));
+    if (v !== undefined) items.push(reading(param, kpa ? kpaToMmHg(v) : v, extra));
   }
   if (f.pulseRate) {
     const pr = specials.value('pr', f.pulseRate);
-    if (pr !== undefined) items.push(reading('pr', pr, { ...ts, ...flags }));
+    if (pr !== undefined) items.push(reading('pr', pr, extra));
   }
   items.push(specials.report(sourceTs));
   if (s) {

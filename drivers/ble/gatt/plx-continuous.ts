@@ -63,12 +63,12 @@ export function decodePlxContinuous(bytes: Uint8Array): DecodeResult {
   ];
   for (const [pair, channel] of pairs) {
     if (!pair) continue;
-    const ch = channel ? { channel } : {};
+    const extra = channel ? { channel, ...flags } : flags; // once per pair: reading() copies from it
     const suffix = channel ? `.${channel}` : '';
     const spo2 = specials.value(`spo2${suffix}`, pair.spo2);
-    if (spo2 !== undefined) items.push(reading('spo2', spo2, { ...ch, ...flags }));
+    if (spo2 !== undefined) items.push(reading('spo2', spo2, extra));
     const pr = specials.value(`pr${suffix}`, pair.pulseRate);
-    if (pr !== undefined) items.push(reading('pr', pr, { ...ch, ...flags }));
+    if (pr !== undefined) items.push(reading('pr', pr, extra));
   }
   if (f.pulseAmplitudeIndex) {
     const pi = specials.value('pi', f.pulseAmplitudeIndex);

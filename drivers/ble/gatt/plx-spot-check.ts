@@ -48,15 +48,16 @@ export function decodePlxSpotCheck(bytes: Uint8Array): DecodeResult {
   const sourceTs = f.timestamp && !f.deviceClockNotSet ? dateTimeToEpochMs(f.timestamp) : undefined;
   const ts = sourceTs !== undefined ? { sourceTs } : {};
   const flags = withFlags(measurementStatusFlags(f.measurementStatus, f.deviceAndSensorStatus));
+  const extra = { ...ts, ...flags }; // once per frame: reading() copies from it
   const specials = new SpecialValues();
   const items: Decoded[] = [];
   const spo2 = specials.value('spo2', f.spo2);
-  if (spo2 !== undefined) items.push(reading('spo2', spo2, { ...ts, ...flags }));
+  if (spo2 !== undefined) items.push(reading('spo2', spo2, extra));
   const pr = specials.value('pr', f.pulseRate);
-  if (pr !== undefined) items.push(reading('pr', pr, { ...ts, ...flags }));
+  if (pr !== undefined) items.push(reading('pr', pr, extra));
   if (f.pulseAmplitudeIndex) {
     const pi = specials.value('pi', f.pulseAmplitudeIndex);
-    if (pi !== undefined) items.push(reading('pi', pi, { ...ts, ...flags }));
+    if (pi !== undefined) items.push(reading('pi', pi, extra));
   }
   items.push(specials.report(sourceTs, measurementStatusInvalid(f.measurementStatus)));
   items.push(...deviceSensorConditions(f.deviceAndSensorStatus, sourceTs));

@@ -11,7 +11,7 @@
  * Temperature Type values: 1 armpit, 2 body (general), 3 ear (usually earlobe), 4 finger, 5 gastro-intestinal
  * tract, 6 mouth, 7 rectum, 8 toe, 9 tympanum (ear drum); 0 and 10..255 reserved.
  */
-import type { DecodeResult, Decoded } from '../../core/observation.js';
+import type { DecodeResult, Decoded, Reading } from '../../core/observation.js';
 import { isCoreSite, type TemperatureSite } from '../../core/temperature-site.js';
 import type { MedFloat } from '../ieee11073-float.js';
 import { FrameReader, parseSafely, type Parsed } from './frame-reader.js';
@@ -85,7 +85,11 @@ export function decodeTemperatureMeasurement(bytes: Uint8Array): DecodeResult {
     const cel = f.unit === 'Cel' ? v : fahrenheitToCelsius(v, f.temperature.exponent);
     const site = f.temperatureType !== undefined ? TEMPERATURE_TYPE_SITES[f.temperatureType] : undefined;
     const param = site !== undefined && !isCoreSite(site) ? 'tskin' : 'temp';
-    items.push(reading(param, cel, { ...(channel ? { channel } : {}), ...(site ? { site } : {}), ...(sourceTs !== undefined ? { sourceTs } : {}) }));
+    const extra: Omit<Reading, 'param' | 'value' | 'unit'> = {};
+    if (channel) extra.channel = channel;
+    if (site) extra.site = site;
+    if (sourceTs !== undefined) extra.sourceTs = sourceTs;
+    items.push(reading(param, cel, extra));
   }
   items.push(specials.report(sourceTs));
   return { items };

@@ -54,16 +54,25 @@ export function obx8Flags(repetitions: readonly string[]): QualityFlag[] {
  * `X` (no result could be obtained) is kept only as an invalid value, to be shown greyed; `D` (deleted) and every
  * other status (P, W, I, N, S, U) yield no reading.
  */
-export function obx11Verdict(status: string): { accept: boolean; flag?: QualityFlag } {
+export function obx11Verdict(status: string): Obx11Verdict {
   switch (status.trim().toUpperCase()) {
     case 'F':
     case 'C':
     case 'R':
     case '':
-      return { accept: true };
+      return RESULT;
     case 'X':
-      return { accept: true, flag: 'invalid' };
+      return RESULT_INVALID;
     default:
-      return { accept: false };
+      return NO_RESULT;
   }
 }
+
+export interface Obx11Verdict {
+  readonly accept: boolean;
+  readonly flag?: QualityFlag;
+}
+// Shared answers: the verdict is asked once per OBX.
+const RESULT: Obx11Verdict = { accept: true };
+const RESULT_INVALID: Obx11Verdict = { accept: true, flag: 'invalid' };
+const NO_RESULT: Obx11Verdict = { accept: false };

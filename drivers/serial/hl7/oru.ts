@@ -2,10 +2,11 @@ import type { Decoded, DecodeResult, DeviceAlarmReport, QualityFlag } from '../.
 import { canonicalUnit, isPlausible } from '../../core/parameters.js';
 import { ackCodeFor, buildAck, buildUnreadableReject, type AckOptions, type AckVerdict, type Hl7Error } from './ack.js';
 import { component, components, findSegment, parseHl7, repetitions, type Hl7Message, type Hl7Segment } from './message.js';
-import { decodeAlertObx, isAlertId } from './alerts.js';
+import { decodeAlertObx } from './alerts.js';
 import { decodeAlertReport, type AlertEvent } from './alert-report.js';
 import { obx11Verdict, obx8Flags } from './measurement-status.js';
-import { identify, type Identified } from './obx-identify.js';
+import type { Identified } from './obx-identify.js';
+import { obx3 } from './obx3-memo.js';
 import { lookupUnit, UNIT_OPTIONAL } from './vocabulary.js';
 
 /**
@@ -86,6 +87,7 @@ export type ObxRejection = 'value-type' | 'not-a-number' | 'no-unit' | 'wrong-un
 const NUMERIC_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 const DTM_RE = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(?:\.(\d{1,4}))?([+-])(\d{2})(\d{2})$/;
 const MAX_MESSAGE = 1024 * 1024;
+const NOT_IDENTIFIED: Identified = {};
 
 export interface Hl7DecodeOptions extends AckOptions {
   /** Build the ACK the sender asks for (default true; the decode tool turns it off). */
@@ -95,18 +97,13 @@ export interface Hl7DecodeOptions extends AckOptions {
 export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions = {}): Hl7Decoded {
   const warnings: string[] = [];
   const rejected: Hl7Decoded['rejected'] = [];
-  const unreadable = (error: string): Hl7Decoded => {
-    const out: Hl7Decoded = { result: { items: [], error: `hl7: ${error}` }, warnings, rejected, verdict: 'reject', errors: [] };
-    if (opts.ack !== false) out.ack = buildUnreadableReject(error, opts.now);
-    return out;
-  };
   const text = typeof input === 'string' ? input : input.toString('utf8');
-  if (text.length > MAX_MESSAGE) return unreadable('message too large');
+  if (text.length > MAX_MESSAGE) return unreadable('message too large', warnings, rejected, opts);
   const parsed = parseHl7(text);
   if ('error' in parsed) {
     // A readable MSH with a broken segment after it: answered with its control id (AE/CE, ERR naming the segment).
     const header = readHeader(text);
-    if (!header) return unreadable(parsed.error);
+    if (!header) return unreadable(parsed.error, warnings, rejected, opts);
     const out = describe(header, warnings, rejected);
     out.result.error = `hl7: ${parsed.error}`;
     out.verdict = 'error';
@@ -134,17 +131,17 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
         const eq = component(msg, seg, 18);
         if (eq) out.equipmentId = eq;
       }
-      const c3 = components(msg, seg, 3);
+      const id3 = obx3(msg, seg);
       const subId = component(msg, seg, 4);
       if (component(msg, seg, 2).toUpperCase() === 'NA') waveform = subId ? `${subId}.` : undefined;
-      if (isAttributeRow(c3, subId, waveform)) continue;
-      const alert = isAlertId(c3) ? decodeAlertObx(msg, seg, c3, parseDtm(component(msg, seg, 14)) ?? obrTs ?? fallbackTs) : undefined;
+      if (isAttributeRow(id3.c, subId, waveform)) continue;
+      const alert = id3.alert ? decodeAlertObx(msg, seg, id3.c, parseDtm(component(msg, seg, 14)) ?? obrTs ?? fallbackTs) : undefined;
       if (alert !== undefined) {
         out.deviceAlarms ??= [];
         if (alert) out.deviceAlarms.push(alert);
         continue;
       }
-      const item = decodeObx(msg, seg, c3, obrTs ?? fallbackTs, warnings, rejected);
+      const item = decodeObx(msg, seg, id3.id ?? NOT_IDENTIFIED, obrTs ?? fallbackTs, warnings, rejected);
       if (item?.kind === 'reading' && out.controlId !== undefined) item.sourceMessageId = out.controlId; // traced to MSH-10 on its alarms
       if (item) out.result.items.push(item);
     }
@@ -175,6 +172,13 @@ function alertReport(out: Hl7Decoded, msg: Hl7Message, fallbackTs: number | unde
     out.errors = report.errors;
     out.result.error = `hl7: ${report.errors[0]!.text}`;
   }
+  return out;
+}
+
+// Module-level rather than closures in the decoder: it runs per message and per OBX.
+function unreadable(error: string, warnings: string[], rejected: Hl7Decoded['rejected'], opts: Hl7DecodeOptions): Hl7Decoded {
+  const out: Hl7Decoded = { result: { items: [], error: `hl7: ${error}` }, warnings, rejected, verdict: 'reject', errors: [] };
+  if (opts.ack !== false) out.ack = buildUnreadableReject(error, opts.now);
   return out;
 }
 
@@ -268,27 +272,21 @@ function isAttributeRow(c3: readonly string[], subId: string, waveform: string |
   return waveform !== undefined && subId.startsWith(waveform);
 }
 
-function decodeObx(msg: Hl7Message, seg: Hl7Segment, c3: readonly string[], groupTs: number | undefined, warnings: string[], rejected: Hl7Decoded['rejected']): Decoded | undefined {
+function decodeObx(msg: Hl7Message, seg: Hl7Segment, id: Identified, groupTs: number | undefined, warnings: string[], rejected: Hl7Decoded['rejected']): Decoded | undefined {
   const setId = component(msg, seg, 1) || '?';
-  const sequence = Number.parseInt(setId, 10);
-  const reject = (reason: ObxRejection, field: number, code: Hl7Error['code'], text: string): undefined => {
-    rejected.push({ segment: 'OBX', ...(Number.isFinite(sequence) ? { sequence } : {}), field, code, reason, text });
-    return undefined;
-  };
   const status = obx11Verdict(component(msg, seg, 11));
   if (!status.accept) return undefined;
-  const id = identify(c3);
   const mapping = id.mapping;
   if (!mapping) return unmapped(msg, seg, id, groupTs); // counted as taken (AA): stored and shown, never scored
   const { param } = mapping;
   const valueType = component(msg, seg, 2).toUpperCase();
   if (valueType !== 'NM') {
-    return reject('value-type', 2, 102, `OBX ${setId}: ${param} with value type ${JSON.stringify(valueType)} skipped`);
+    return rejectObx(rejected, setId, 'value-type', 2, 102, `OBX ${setId}: ${param} with value type ${JSON.stringify(valueType)} skipped`);
   }
   const rawValue = component(msg, seg, 5).trim();
   if (rawValue === '') return undefined; // no value
   if (!NUMERIC_RE.test(rawValue)) {
-    return reject('not-a-number', 5, 102, `OBX ${setId}: ${param} value ${JSON.stringify(rawValue.slice(0, 20))} is not a number`);
+    return rejectObx(rejected, setId, 'not-a-number', 5, 102, `OBX ${setId}: ${param} value ${JSON.stringify(rawValue.slice(0, 20))} is not a number`);
   }
   let value = Number(rawValue);
 
@@ -297,37 +295,40 @@ function decodeObx(msg: Hl7Message, seg: Hl7Segment, c3: readonly string[], grou
   const unitText = unitParts[1] ?? '';
   if (unitCode === '' && unitText === '') {
     if (!UNIT_OPTIONAL.has(param)) {
-      return reject('no-unit', 6, 101, `OBX ${setId}: ${param} without a unit skipped`);
+      return rejectObx(rejected, setId, 'no-unit', 6, 101, `OBX ${setId}: ${param} without a unit skipped`);
     }
   } else {
     const unit = lookupUnit(unitCode) ?? lookupUnit(unitText);
     if (!unit || unit.ucum !== canonicalUnit(param)) {
       const text = `OBX ${setId}: unit ${JSON.stringify((unitCode || unitText).slice(0, 20))} not valid for ${param}`;
-      if (unit !== undefined) return reject('wrong-unit', 6, 103, text);
+      if (unit !== undefined) return rejectObx(rejected, setId, 'wrong-unit', 6, 103, text);
       warnings.push(text); // a unit we cannot read at all: the value is kept as sent, unmapped
       return unmapped(msg, seg, id, groupTs);
     }
     if (unit.toCanonical) value = unit.toCanonical(value);
   }
   if (!isPlausible(param, value)) {
-    return reject('implausible', 5, 102, `OBX ${setId}: ${param} ${value} outside the plausible range`);
+    return rejectObx(rejected, setId, 'implausible', 5, 102, `OBX ${setId}: ${param} ${value} outside the plausible range`);
   }
 
   const flags: QualityFlag[] = obx8Flags(repetitions(msg, seg, 8));
   if (status.flag && !flags.includes(status.flag)) flags.push(status.flag);
   const channel = component(msg, seg, 4) || mapping.source;
   const sourceTs = parseDtm(component(msg, seg, 14)) ?? groupTs;
-  return {
-    kind: 'reading',
-    param,
-    value,
-    unit: canonicalUnit(param),
-    ...(channel ? { channel } : {}),
-    ...(mapping.site ? { site: mapping.site } : {}),
-    ...(id.code ? { code: id.code } : {}),
-    ...(sourceTs !== undefined ? { sourceTs } : {}),
-    ...(flags.length ? { flags } : {}),
-  };
+  // Optional keys assigned in this order (not spread per OBX): the same keys, in the same order, as spreads gave.
+  const reading: Decoded = { kind: 'reading', param, value, unit: canonicalUnit(param) };
+  if (channel) reading.channel = channel;
+  if (mapping.site) reading.site = mapping.site;
+  if (id.code) reading.code = id.code;
+  if (sourceTs !== undefined) reading.sourceTs = sourceTs;
+  if (flags.length) reading.flags = flags;
+  return reading;
+}
+
+function rejectObx(rejected: Hl7Decoded['rejected'], setId: string, reason: ObxRejection, field: number, code: Hl7Error['code'], text: string): undefined {
+  const sequence = Number.parseInt(setId, 10);
+  rejected.push({ segment: 'OBX', ...(Number.isFinite(sequence) ? { sequence } : {}), field, code, reason, text });
+  return undefined;
 }
 
 /** A numeric with a code nothing maps: passed on as sent, never dropped (a non-numeric row has no value to keep). */
@@ -338,15 +339,12 @@ function unmapped(msg: Hl7Message, seg: Hl7Segment, id: Identified, groupTs: num
   const unitParts = components(msg, seg, 6);
   const channel = component(msg, seg, 4);
   const sourceTs = parseDtm(component(msg, seg, 14)) ?? groupTs;
-  return {
-    kind: 'unmapped',
-    code: id.code,
-    ...(id.label ? { label: id.label } : {}),
-    value: Number(raw),
-    unit: (unitParts[1] || unitParts[0] || '').trim(),
-    ...(channel ? { channel } : {}),
-    ...(sourceTs !== undefined ? { sourceTs } : {}),
-  };
+  const value = Number(raw);
+  const unit = (unitParts[1] || unitParts[0] || '').trim();
+  const item: Decoded = id.label ? { kind: 'unmapped', code: id.code, label: id.label, value, unit } : { kind: 'unmapped', code: id.code, value, unit };
+  if (channel) item.channel = channel;
+  if (sourceTs !== undefined) item.sourceTs = sourceTs;
+  return item;
 }
 
 /** HL7 DTM with a UTC offset to epoch ms; undefined without an offset or when malformed. */

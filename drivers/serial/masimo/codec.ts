@@ -91,6 +91,12 @@ export const MASIMO_ALARM_BITS: readonly (BitDef & { param?: ParamName })[] = [
   { bit: 0x0040, name: 'Low battery', condition: 'low-battery' },
 ];
 
+/** Per value field, the ALARM limit bits that flag it (built once from the table above). */
+const LIMIT_BITS: Readonly<Record<string, number>> = MASIMO_ALARM_BITS.reduce<Record<string, number>>((acc, d) => {
+  if (d.param) acc[d.param] = (acc[d.param] ?? 0) | d.bit;
+  return acc;
+}, { spo2: 0, pr: 0, pi: 0 });
+
 const EXC_CONDITIONS = uniqueConditions(MASIMO_EXC_BITS);
 const ALARM_CONDITIONS = uniqueConditions(MASIMO_ALARM_BITS);
 
@@ -116,10 +122,16 @@ const EXC_BY_NAME = new Map<string, number>([
 
 /** `hex` or `hex:NAME,NAME` (Rad-8 trend style): the bits, or an error naming the bad part. */
 function parseExc(raw: string): number | string {
-  const [hex, names] = raw.split(':', 2) as [string, string | undefined];
+  const colon = raw.indexOf(':');
+  const hex = colon < 0 ? raw : raw.slice(0, colon);
   if (!HEX_RE.test(hex)) return `bad EXC field ${clip(raw)}`;
   let bits = parseInt(hex, 16);
-  for (const name of (names ?? '').split(',').map((n) => n.replace(/[\s_-]+/g, '').toUpperCase()).filter(Boolean)) {
+  if (colon < 0) return bits; // the usual line: no names, nothing to split
+  const next = raw.indexOf(':', colon + 1); // a third ':'-part is ignored
+  const names = raw.slice(colon + 1, next < 0 ? raw.length : next);
+  for (const part of names.split(',')) {
+    const name = part.replace(/[\s_-]+/g, '').toUpperCase();
+    if (name === '') continue;
     const bit = EXC_BY_NAME.get(name);
     if (bit === undefined) return `unknown exception name ${clip(name)}`;
     bits |= bit;
@@ -186,11 +198,14 @@ export function decodeMasimoLine(line: string): DecodeResult {
   const noSensor = exc !== undefined && (exc & NO_SENSOR_BITS) !== 0;
   for (const { param, value } of values) {
     if (noSensor && value === 0) continue;
-    const flags = [...frameFlags];
-    if (alarm !== undefined) {
-      for (const d of MASIMO_ALARM_BITS) if (d.param === param && alarm & d.bit && !flags.includes('device-alarm')) flags.push('device-alarm');
+    const reading: Decoded = { kind: 'reading', param, value, unit: canonicalUnit(param) };
+    const limitAlarm = alarm !== undefined && (alarm & (LIMIT_BITS[param] ?? 0)) !== 0;
+    if (frameFlags.length > 0 || limitAlarm) {
+      const flags = frameFlags.slice();
+      if (limitAlarm && !flags.includes('device-alarm')) flags.push('device-alarm');
+      reading.flags = flags;
     }
-    items.push({ kind: 'reading', param, value, unit: canonicalUnit(param), ...(flags.length ? { flags } : {}) });
+    items.push(reading);
   }
   if (exc !== undefined) pushConditions(items, exc, MASIMO_EXC_BITS, EXC_CONDITIONS);
   if (alarm !== undefined) pushConditions(items, alarm, MASIMO_ALARM_BITS, ALARM_CONDITIONS);
@@ -200,7 +215,8 @@ export function decodeMasimoLine(line: string): DecodeResult {
 /** One report per condition the table knows: active with the set bits' names, or cleared. */
 function pushConditions(items: Decoded[], field: number, defs: readonly BitDef[], conditions: readonly TechnicalCondition[]): void {
   for (const condition of conditions) {
-    const names = defs.filter((d) => d.condition === condition && field & d.bit).map((d) => d.name);
+    const names: string[] = [];
+    for (const d of defs) if (d.condition === condition && field & d.bit) names.push(d.name);
     items.push(
       names.length
         ? { kind: 'condition', condition, active: true, detail: names.join(', ') }

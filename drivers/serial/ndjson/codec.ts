@@ -13,6 +13,13 @@ import { lineDialect } from '../dialect.js';
  */
 const MAX_LINE = 4096;
 
+/** Parameter name -> its position in the table; rebuilt if the table grows (registerParameter). */
+let orderIndex = new Map<string, number>();
+function paramOrder(): ReadonlyMap<string, number> {
+  if (orderIndex.size !== PARAM_NAMES.length) orderIndex = new Map(PARAM_NAMES.map((n, i) => [n, i]));
+  return orderIndex;
+}
+
 export function decodeNdjsonLine(line: string): DecodeResult {
   if (typeof line !== 'string') return { items: [], error: 'ndjson: not a string' };
   if (line.length > MAX_LINE) return { items: [], error: `ndjson: line longer than ${MAX_LINE} characters` };
@@ -36,20 +43,26 @@ export function decodeNdjsonLine(line: string): DecodeResult {
     sourceSeq = obj.seq;
   }
 
+  // Walk the line's own keys (a handful), not the whole parameter table, and keep the table's order.
+  const found: number[] = [];
+  const order = paramOrder();
+  for (const key in obj) {
+    const at = order.get(key);
+    if (at === undefined) continue;
+    let i = found.length; // insertion in table order (a line holds a handful of fields)
+    while (i > 0 && found[i - 1]! > at) i--;
+    found.splice(i, 0, at);
+  }
   const items: Decoded[] = [];
-  for (const param of PARAM_NAMES) {
-    if (!Object.prototype.hasOwnProperty.call(obj, param)) continue;
+  for (const at of found) {
+    const param = PARAM_NAMES[at]!;
     const v = obj[param];
     if (v === null) continue;
     if (typeof v !== 'number' || !isPlausible(param, v)) return { items: [], error: `ndjson: bad ${param} value ${JSON.stringify(v)?.slice(0, 24)}` };
-    items.push({
-      kind: 'reading',
-      param,
-      value: v,
-      unit: canonicalUnit(param),
-      ...(sourceTs !== undefined ? { sourceTs } : {}),
-      ...(sourceSeq !== undefined ? { sourceSeq } : {}),
-    });
+    const reading: Decoded = { kind: 'reading', param, value: v, unit: canonicalUnit(param) };
+    if (sourceTs !== undefined) reading.sourceTs = sourceTs;
+    if (sourceSeq !== undefined) reading.sourceSeq = sourceSeq;
+    items.push(reading);
   }
   return { items };
 }
