@@ -1,4 +1,5 @@
 import type { Observation } from '../drivers/core/observation.js';
+import type { ParamName } from '../drivers/core/parameters.js';
 import { conditionGone, raise, stillPresent } from './engine-lifecycle.js';
 import { score, vitalSubscore } from './engine-news2-score.js';
 import { isScorable } from '../drivers/core/quality.js';
@@ -38,13 +39,19 @@ export function evaluateNews2(s: EngineState, bed: BedState, at: number, by: str
 }
 
 /** A new scored value of a NEWS2 parameter: re-evaluated only when it was stale before or its subscore changed. */
-export function news2Value(s: EngineState, bed: BedState, o: Observation, at: number, by: string, out: RulesOutput): void {
-  const vital = NEWS2_OF[o.param];
+export function news2Value(s: EngineState, bed: BedState, param: ParamName, value: number, at: number, by: string, out: RulesOutput): void {
+  const vital = NEWS2_OF[param];
   if (!vital || !s.config.news2.enabled) return;
   const prev = bed.news2Vitals[vital];
   const wasFresh = prev !== undefined && at - prev.at <= s.freshMs;
-  bed.news2Vitals[vital] = vital === 'sbp' ? { v: o.value, at, from: o.param } : { v: o.value, at };
-  const sub = vitalSubscore(s, bed, vital, o.value, at);
+  if (prev === undefined) bed.news2Vitals[vital] = vital === 'sbp' ? { v: value, at, from: param } : { v: value, at };
+  else {
+    // Updated in place: one object per bed and vital for its lifetime, not one per reading.
+    prev.v = value;
+    prev.at = at;
+    if (vital === 'sbp') prev.from = param;
+  }
+  const sub = vitalSubscore(s, bed, vital, value, at);
   if (!wasFresh || sub !== bed.news2Sub[vital]) evaluateNews2(s, bed, at, by, out);
 }
 

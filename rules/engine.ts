@@ -1,12 +1,13 @@
 import type { LimitOverrides, RulesConfig } from './config.js';
 import { createUuidV7 } from './ids.js';
 import { acknowledge, conditionGone, lifecycleTimers, pauseAudio, pauseExpiry, raise } from './engine-lifecycle.js';
-import { evaluateParam, limitsChanged, pendingOnsets } from './engine-limits.js';
+import { limitsChanged, pendingOnsets } from './engine-limits.js';
+import { applyReading } from './engine-observe.js';
 import { incidentEvent } from './engine-events.js';
-import { evaluateNews2, news2Value, primeNews2 } from './engine-news2.js';
+import { evaluateNews2, primeNews2 } from './engine-news2.js';
 import { score } from './engine-news2-score.js';
 import { restore } from './engine-restore.js';
-import { isScorable } from '../drivers/core/quality.js';
+import type { ObservationMessage, Reading } from '../drivers/core/observation.js';
 import { EngineState, emptyOutput, RulesInputError, unknownProfiles, type Acvpu, type BedState, type DeviceState } from './engine-state.js';
 import { resolveLimits } from './limits.js';
 import { scoreNews2 } from './news2.js';
@@ -27,6 +28,11 @@ export { RulesInputError, type Acvpu } from './engine-state.js';
 export interface RulesEngine {
   /** `o.receivedAt` is the clock (the gateway clock at receipt; device clocks are not trusted for timing). */
   observe(o: Observation): RulesOutput;
+  /**
+   * The readings of one device message, in order, into one output: the same events, in the same order, as `observe`
+   * called for each of them (`firstSeq + k` being reading k's sequence), without one call and one output per reading.
+   */
+  observeMessage(m: ObservationMessage): RulesOutput;
   technical(t: TechnicalInput): RulesOutput;
   /**
    * A configured device sent something that carries no value the rules take (a payload or frame that did not
@@ -191,30 +197,20 @@ class Engine implements RulesEngine {
     const at = s.advance(o.receivedAt);
     const bed = s.bed(o.bedId);
     const dev = s.device(bed, o.deviceId);
-    heard(s, dev, at, out);
-    const noValid = dev.noValidData;
-    if (!Number.isFinite(o.value) || !isScorable(o.flags)) {
-      // Shown, never scored (drivers/core/quality.ts); a bound device sending only such values raises no-valid-data.
-      dev.unscorableSince ??= at;
-      return out;
-    }
-    dev.unscorableSince = undefined;
-    if (noValid.alarm) conditionGone(s, noValid.alarm, at, dev.by, out);
+    dev.lastSeen = at;
+    applyReading(s, bed, dev, o, o.seq, at, out);
+    return out;
+  }
 
-    let ps = bed.params.get(o.param);
-    if (!ps) {
-      ps = s.addParam(bed, o.param, o.value, at, o.deviceId, o.sourceTs, o.seq);
-    } else {
-      ps.value = o.value;
-      ps.at = at;
-      ps.deviceId = o.deviceId;
-      ps.sourceTs = o.sourceTs;
-      ps.sourceSeq = o.seq;
-    }
-    ps.deviceSeq = o.sourceSeq;
-    ps.deviceMessageId = o.sourceMessageId;
-    evaluateParam(s, bed, ps, at, dev.by, out);
-    news2Value(s, bed, o, at, dev.by, out);
+  observeMessage(m: ObservationMessage): RulesOutput {
+    const s = this.s;
+    const out = emptyOutput();
+    const at = s.advance(m.receivedAt);
+    const bed = s.bed(m.bedId);
+    const dev = s.device(bed, m.deviceId);
+    dev.lastSeen = at;
+    const readings = m.readings;
+    for (let k = 0; k < readings.length; k++) applyReading(s, bed, dev, readings[k] as Reading, m.firstSeq + k, at, out);
     return out;
   }
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { canonicalUnit, isParamName, isPlausible, PARAM_NAMES, type ParamName } from '../drivers/core/parameters.js';
-import type { QualityFlag } from '../drivers/core/observation.js';
+import type { ObservationMessage, QualityFlag, Reading } from '../drivers/core/observation.js';
 import type { RulesConfig } from './config.js';
 import { createRulesEngine, type RulesEngine } from './engine.js';
 import { createUuidV7 } from './ids.js';
 import { TECHNICAL_CONDITION_NAMES } from './technical.js';
-import type { Observation, RulesOutput } from './types.js';
+import type { RulesOutput } from './types.js';
 
 /**
  * `wardgate replay --config FILE < input.ndjson`: runs the rules over recorded input and prints every alarm and
@@ -79,7 +79,17 @@ function seededRandom(seed: number): (bytes: Uint8Array) => void {
 
 const TICK_MS = 1000;
 
-export function replayNdjson(lines: Iterable<string>, config: RulesConfig): { out: string[]; errors: string[] } {
+export interface ReplayOptions {
+  /**
+   * Consecutive observations of one device with the same `receivedAt` and consecutive `seq` go to the engine as one
+   * device message (`observeMessage`), as the gateway gives them. The events are the same in both modes and each
+   * list (alarm transitions; incident events) keeps its order, but a message's events come as one output, so its
+   * incident events follow all of its alarm transitions rather than each the one that caused it. Default false.
+   */
+  messages?: boolean;
+}
+
+export function replayNdjson(lines: Iterable<string>, config: RulesConfig, opts: ReplayOptions = {}): { out: string[]; errors: string[] } {
   const engine: RulesEngine = createRulesEngine(config, { newId: createUuidV7(seededRandom(0x5eed)) });
   const out: string[] = [];
   const errors: string[] = [];
@@ -90,6 +100,11 @@ export function replayNdjson(lines: Iterable<string>, config: RulesConfig): { ou
   };
   let lastTick = Number.NEGATIVE_INFINITY;
   let seq = 0;
+  let message: (ObservationMessage & { readings: Reading[] }) | undefined;
+  const flush = (): void => {
+    if (message) print(engine.observeMessage(message));
+    message = undefined;
+  };
   let n = 0;
   const clock = (t: number): void => {
     if (t - lastTick >= TICK_MS) {
@@ -120,25 +135,20 @@ export function replayNdjson(lines: Iterable<string>, config: RulesConfig): { ou
       const flags = d.flags as QualityFlag[];
       if (!isPlausible(param, d.value) && !flags.includes('out-of-range')) flags.push('out-of-range');
       seq = d.seq ?? seq + 1;
-      const o: Observation = {
-        gatewayId: d.gatewayId,
-        deviceId: d.deviceId,
-        bedId: d.bedId,
-        source: d.source,
-        receivedAt: d.receivedAt,
-        seq,
-        param,
-        value: d.value,
-        unit: canonicalUnit(param),
-        flags,
-      };
-      if (d.sourceTs !== undefined) o.sourceTs = d.sourceTs;
-      if (d.sourceSeq !== undefined) o.sourceSeq = d.sourceSeq;
-      if (d.channel !== undefined) o.channel = d.channel;
-      clock(o.receivedAt);
-      print(engine.observe(o));
+      const r: Reading = { param, value: d.value, unit: canonicalUnit(param), flags };
+      if (d.sourceTs !== undefined) r.sourceTs = d.sourceTs;
+      if (d.sourceSeq !== undefined) r.sourceSeq = d.sourceSeq;
+      if (d.channel !== undefined) r.channel = d.channel;
+      if (message && opts.messages === true && sameMessage(message, d, seq)) {
+        message.readings.push(r);
+        continue;
+      }
+      flush();
+      clock(d.receivedAt);
+      message = { gatewayId: d.gatewayId, deviceId: d.deviceId, bedId: d.bedId, source: d.source, receivedAt: d.receivedAt, firstSeq: seq, readings: [r] };
       continue;
     }
+    flush();
     const c = commandLine.safeParse(json);
     if (!c.success) {
       errors.push(`line ${n}: ${issues(c.error)}`);
@@ -172,7 +182,15 @@ export function replayNdjson(lines: Iterable<string>, config: RulesConfig): { ou
       }
     }
   }
+  flush();
   return { out, errors };
+}
+
+function sameMessage(m: ObservationMessage, d: { gatewayId: string; deviceId: string; bedId: string; source: string; receivedAt: number }, seq: number): boolean {
+  return (
+    seq === m.firstSeq + m.readings.length && d.receivedAt === m.receivedAt && d.deviceId === m.deviceId && d.bedId === m.bedId &&
+    d.source === m.source && d.gatewayId === m.gatewayId
+  );
 }
 
 function issues(e: z.ZodError): string {

@@ -132,3 +132,45 @@ export interface Observation extends Reading {
   seq: number;
   flags: QualityFlag[];
 }
+
+/** The flags of a reading that carries none: shared, never to be modified. */
+export const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
+
+/**
+ * The readings of one device message as the gateway accepted them (a wearable's six vitals, a monitor's numerics of
+ * one frame): one record through ingest, the store, the ward view and the rules, instead of one observation record
+ * per reading. Reading k has the gateway sequence `firstSeq + k` (readings of one message get consecutive ones).
+ */
+export interface ObservationMessage {
+  gatewayId: string;
+  deviceId: string;
+  bedId: string;
+  /** Which transport delivered it: 'mqtt', 'serial', 'ble', 'hl7-tcp', 'replay'. */
+  source: string;
+  /** Gateway wall clock, epoch ms, at receipt. */
+  receivedAt: number;
+  firstSeq: number;
+  readings: readonly Reading[];
+}
+
+/** Reading `k` of a message as a standalone observation (for code that wants one record per reading). */
+export function observationOf(m: ObservationMessage, k: number): Observation {
+  const r = m.readings[k] as Reading;
+  return {
+    param: r.param,
+    value: r.value,
+    unit: r.unit,
+    channel: r.channel,
+    site: r.site,
+    sourceTs: r.sourceTs,
+    sourceSeq: r.sourceSeq,
+    sourceMessageId: r.sourceMessageId,
+    flags: r.flags ?? [],
+    gatewayId: m.gatewayId,
+    deviceId: m.deviceId,
+    bedId: m.bedId,
+    source: m.source,
+    receivedAt: m.receivedAt,
+    seq: m.firstSeq + k,
+  };
+}

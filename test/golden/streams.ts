@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { parseConfig } from '../../config/load.js';
 import { rulesConfigFrom } from '../../gateway/rules-config.js';
-import { replayNdjson } from '../../rules/replay.js';
+import { replayNdjson, type ReplayOptions } from '../../rules/replay.js';
 import { loadScenarioFile, scenarioGatewayConfig, scenarioReplayInput } from './scenario-input.js';
 
 /**
@@ -42,16 +42,16 @@ export interface GoldenRun {
   errors: string[];
 }
 
-export function runSource(source: GoldenSource): GoldenRun {
+export function runSource(source: GoldenSource, opts: ReplayOptions = {}): GoldenRun {
   if (source === WARD_SOURCE) {
     const config = rulesConfigFrom(parseConfig(parse(readFileSync(WARD_CONFIG, 'utf8')), WARD_CONFIG, {}));
     const input = readFileSync(WARD_INPUT, 'utf8').split('\n');
-    return { input, ...replayNdjson(input, config) };
+    return { input, ...replayNdjson(input, config, opts) };
   }
   const scenario = loadScenarioFile(here(`../../simulator/scenarios/${source}.yaml`));
   const config = rulesConfigFrom(parseConfig(scenarioGatewayConfig(scenario), `${source}.yaml`, {}));
   const input = scenarioReplayInput(scenario);
-  return { input, ...replayNdjson(input, config) };
+  return { input, ...replayNdjson(input, config, opts) };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
