@@ -4,7 +4,7 @@ import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import type { ConnectionState } from '../drivers/core/connection.js';
 import { RecentKeys } from '../drivers/core/recent-keys.js';
 import type { DriverSink } from '../drivers/core/driver.js';
-import type { ConditionReport, DeviceAlarmReport, DeviceEvent, Observation, Reading, UnmappedReading } from '../drivers/core/observation.js';
+import { NO_FLAGS, type ConditionReport, type Decoded, type DeviceAlarmReport, type DeviceEvent, type Observation, type ObservationMessage, type Reading, type UnmappedReading } from '../drivers/core/observation.js';
 import type { ParamName } from '../drivers/core/parameters.js';
 import { isPlausible } from '../drivers/core/parameters.js';
 import { isScorable } from '../drivers/core/quality.js';
@@ -19,7 +19,7 @@ import type { WardgateMetrics } from './metrics/registry.js';
 import type { ScreenServer } from './screen/server.js';
 import { SecretVerifier } from './secret-verifier.js';
 import type { Store } from './store/store.js';
-import type { WardState } from './ward-state.js';
+import type { VitalValue, WardState } from './ward-state.js';
 
 export interface GatewayCounters {
   observations: number;
@@ -144,17 +144,33 @@ export class Ingest implements DriverSink {
       this.rejected('mqtt', deviceId, 'duplicate', 'sample redelivered (same seq, same payload): stored and scored once');
       return;
     }
-    for (const item of result.items) {
-      if (item.kind === 'reading') this.acceptReading(deviceId, item, 'mqtt');
-      else if (item.kind === 'condition') this.condition(deviceId, item);
+    this.take(deviceId, result.items, 'mqtt');
+  }
+
+  /**
+   * The items of one decoded message, in order. Consecutive readings go on together as one message (one record, one
+   * row, one rules call); a condition, event or unmapped value between them is handled in its place.
+   */
+  private take(deviceId: string, items: readonly Decoded[], source: string): void {
+    let readings: Reading[] | undefined;
+    for (const item of items) {
+      if (item.kind === 'reading') {
+        (readings ??= []).push(item);
+        continue;
+      }
+      if (readings) this.acceptReadings(deviceId, readings, source);
+      readings = undefined;
+      if (item.kind === 'condition') this.condition(deviceId, item);
       else if (item.kind === 'event') this.event(deviceId, item);
       else this.unmapped(deviceId, item);
     }
+    if (readings) this.acceptReadings(deviceId, readings, source);
   }
 
   /** A QoS 1 redelivery: the same `seq` with the same bytes from the same device within the window. */
   private isRedelivery(deviceId: string, items: readonly { kind: string; sourceSeq?: number }[], payload: Buffer): boolean {
-    const seq = items.find((i) => i.sourceSeq !== undefined)?.sourceSeq;
+    let seq: number | undefined;
+    for (const i of items) if ((seq = i.sourceSeq) !== undefined) break;
     if (seq === undefined) return false;
     return this.recentSamples.seen(`${deviceId}\n${seq}\n${createHash('sha1').update(payload).digest('base64')}`);
   }
@@ -163,57 +179,76 @@ export class Ingest implements DriverSink {
   reading(deviceId: string, reading: Reading): void {
     this.presence.data(deviceId);
     const d = this.devices.get(deviceId);
-    this.acceptReading(deviceId, reading, d?.transport ?? 'unknown');
+    this.acceptReadings(deviceId, [reading], d?.transport ?? 'unknown');
   }
 
-  private acceptReading(deviceId: string, raw: Reading, source: string): void {
+  /**
+   * Readings that arrived together: those from a configured device with a plausible value become one observation
+   * message, stored as one row, shown, and judged by the rules in one call.
+   */
+  private acceptReadings(deviceId: string, raw: readonly Reading[], source: string): void {
+    if (raw.length === 0) return;
     const { counters, metrics, limited } = this.opts;
     const device = this.devices.get(deviceId);
     if (!device) {
-      counters.unknownDevice += 1;
-      metrics.recordDrop('unknown-device');
+      counters.unknownDevice += raw.length;
+      for (let k = 0; k < raw.length; k++) metrics.recordDrop('unknown-device');
       limited.warn(`unknown:${deviceId}`, { deviceId }, 'ingest: reading from an unconfigured device dropped');
       return;
     }
-    const reading = withTemperatureSite(raw, device.temperatureSite); // skin/peripheral sites never feed NEWS2
-    if (!isPlausible(reading.param, reading.value)) {
-      this.unusable(deviceId);
-      counters.implausible += 1;
-      metrics.recordDrop('implausible');
-      limited.warn(`implausible:${deviceId}`, { deviceId, param: reading.param, value: reading.value }, 'ingest: implausible value dropped');
+    const readings: Reading[] = [];
+    /** Where implausible readings were, as counts of readings taken before each (rare: usually undefined). */
+    let cuts: number[] | undefined;
+    let scorable = false;
+    for (const r of raw) {
+      const reading = withTemperatureSite(r, device.temperatureSite); // skin/peripheral sites never feed NEWS2
+      if (!isPlausible(reading.param, reading.value)) {
+        (cuts ??= []).push(readings.length);
+        counters.implausible += 1;
+        metrics.recordDrop('implausible');
+        limited.warn(`implausible:${deviceId}`, { deviceId, param: reading.param, value: reading.value }, 'ingest: implausible value dropped');
+        continue;
+      }
+      readings.push(reading);
+      metrics.recordObservation(source, reading.param);
+      scorable ||= isScorable(reading.flags ?? NO_FLAGS);
+    }
+    const store = this.opts.store;
+    const firstSeq = readings.length > 0 ? store.nextSeq() : 0;
+    for (let k = 1; k < readings.length; k++) store.nextSeq(); // one sequence per reading, consecutive
+    const m: ObservationMessage = { gatewayId: this.opts.gatewayId, deviceId, bedId: device.bed, source, receivedAt: this.opts.now(), firstSeq, readings };
+    if (readings.length > 0) {
+      counters.observations += readings.length;
+      for (let shed = store.queueMessage(m); shed > 0; shed--) metrics.recordDrop('queue-full');
+      const screen = this.opts.screen();
+      const shown: VitalValue[] | undefined = screen && screen.clientCount > 0 ? [] : undefined;
+      this.opts.ward.message(m, shown);
+      screen?.observeMessage(m);
+      if (screen && shown) shown.forEach((vital, k) => screen.broadcast({ type: 'vitals', bed: m.bedId, param: readings[k]?.param, vital }));
+    }
+    this.judge(m, cuts);
+    if (scorable) this.opts.news2Soon(m.bedId);
+  }
+
+  /**
+   * The rules see every reading (a device sending only unusable values is not silent, it raises no-valid-data) and
+   * score only those drivers/core/quality.ts allows: the message in one call, unless implausible readings were
+   * dropped from it, which count as unusable data in their place between the parts before and after them.
+   */
+  private judge(m: ObservationMessage, cuts: readonly number[] | undefined): void {
+    const { apply, rules } = this.opts;
+    if (cuts === undefined) {
+      apply(rules.observeMessage(m));
       return;
     }
-    const now = this.opts.now();
-    // Fields listed, not spread: one object shape for every observation keeps this hot path monomorphic
-    // (the spread cost ~6 us per sample at saturation; bench/load, docs/performance.md).
-    const o: Observation = {
-      param: reading.param,
-      value: reading.value,
-      unit: reading.unit,
-      channel: reading.channel,
-      site: reading.site,
-      sourceTs: reading.sourceTs,
-      sourceSeq: reading.sourceSeq,
-      sourceMessageId: reading.sourceMessageId,
-      flags: reading.flags ?? [],
-      gatewayId: this.opts.gatewayId,
-      deviceId,
-      bedId: device.bed,
-      source,
-      receivedAt: now,
-      seq: this.opts.store.nextSeq(),
-    };
-    counters.observations += 1;
-    metrics.recordObservation(source, o.param);
-    if (!this.opts.store.queueObservation(o)) metrics.recordDrop('queue-full');
-    const vital = this.opts.ward.observation(o);
-    const screen = this.opts.screen();
-    screen?.observe(o);
-    if (vital && screen && screen.clientCount > 0) screen.broadcast({ type: 'vitals', bed: o.bedId, param: o.param, vital });
-    // The engine sees every reading (a device sending only unusable values is not silent, it raises no-valid-data);
-    // it scores only those drivers/core/quality.ts allows.
-    this.opts.apply(this.opts.rules.observe(o));
-    if (isScorable(o.flags)) this.opts.news2Soon(o.bedId);
+    const part = (from: number, to: number): ObservationMessage => ({ ...m, firstSeq: m.firstSeq + from, readings: m.readings.slice(from, to) });
+    let start = 0;
+    for (const cut of cuts) {
+      if (cut > start) apply(rules.observeMessage(part(start, cut)));
+      this.unusable(m.deviceId);
+      start = cut;
+    }
+    if (m.readings.length > start) apply(rules.observeMessage(part(start, m.readings.length)));
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { ConnectionState } from '../drivers/core/connection.js';
-import type { Observation } from '../drivers/core/observation.js';
+import { NO_FLAGS, type Observation, type ObservationMessage, type Reading } from '../drivers/core/observation.js';
 import { unscoredReason } from '../drivers/core/quality.js';
 import type { AlarmEvent, News2Result } from '../rules/types.js';
 
@@ -8,7 +8,7 @@ export interface VitalValue {
   unit: string;
   at: number;
   deviceId: string;
-  flags: string[];
+  flags: readonly string[];
   /** Why the value is not scored (demo data, invalid ...), from drivers/core/quality.ts: shown greyed with it. */
   unscored?: string;
   /** Where a temperature was taken. */
@@ -98,6 +98,21 @@ export interface PageView {
 const TREND_WINDOW_MS = 30 * 60_000;
 const TREND_STEP_MS = 10_000;
 
+/** A reading becomes the bed's latest value of its parameter (returned) and a point of its trend. */
+function keep(bed: BedView, r: Reading, deviceId: string, receivedAt: number): VitalValue {
+  const flags = r.flags ?? NO_FLAGS;
+  const vital: VitalValue = { value: r.value, unit: r.unit, at: receivedAt, deviceId, flags };
+  const unscored = unscoredReason(flags);
+  if (unscored !== undefined) vital.unscored = unscored;
+  if (r.site !== undefined) vital.site = r.site;
+  bed.vitals[r.param] = vital;
+  const trend = (bed.trends[r.param] ??= []);
+  const last = trend[trend.length - 1];
+  if (!last || receivedAt - last[0] >= TREND_STEP_MS) trend.push([receivedAt, r.value]);
+  while (trend.length > 0 && receivedAt - trend[0]![0] > TREND_WINDOW_MS) trend.shift();
+  return vital;
+}
+
 /** The live picture of the ward that the screen shows: latest vitals, trends, devices, alarms, centre status. */
 export class WardState {
   private readonly beds = new Map<string, BedView>();
@@ -137,17 +152,17 @@ export class WardState {
   /** Keeps the bed's latest value of the parameter (returned, for the screen) and its trend. */
   observation(o: Observation): VitalValue | undefined {
     const bed = this.beds.get(o.bedId);
-    if (!bed) return undefined;
-    const vital: VitalValue = { value: o.value, unit: o.unit, at: o.receivedAt, deviceId: o.deviceId, flags: o.flags };
-    const unscored = unscoredReason(o.flags);
-    if (unscored !== undefined) vital.unscored = unscored;
-    if (o.site !== undefined) vital.site = o.site;
-    bed.vitals[o.param] = vital;
-    const trend = (bed.trends[o.param] ??= []);
-    const last = trend[trend.length - 1];
-    if (!last || o.receivedAt - last[0] >= TREND_STEP_MS) trend.push([o.receivedAt, o.value]);
-    while (trend.length > 0 && o.receivedAt - trend[0]![0] > TREND_WINDOW_MS) trend.shift();
-    return vital;
+    return bed ? keep(bed, o, o.deviceId, o.receivedAt) : undefined;
+  }
+
+  /** The readings of one device message, the bed looked up once; `shown` (if given) receives each new value. */
+  message(m: ObservationMessage, shown?: VitalValue[]): void {
+    const bed = this.beds.get(m.bedId);
+    if (!bed) return;
+    for (const r of m.readings) {
+      const vital = keep(bed, r, m.deviceId, m.receivedAt);
+      shown?.push(vital);
+    }
   }
 
   /** An unmapped numeric: the bed's "more" row keeps the latest per code and channel. */

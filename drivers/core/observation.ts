@@ -153,6 +153,11 @@ export interface ObservationMessage {
   readings: readonly Reading[];
 }
 
+/** An observation as a message of one reading. */
+export function messageOf(o: Observation): ObservationMessage {
+  return { gatewayId: o.gatewayId, deviceId: o.deviceId, bedId: o.bedId, source: o.source, receivedAt: o.receivedAt, firstSeq: o.seq, readings: [o] };
+}
+
 /** Reading `k` of a message as a standalone observation (for code that wants one record per reading). */
 export function observationOf(m: ObservationMessage, k: number): Observation {
   const r = m.readings[k] as Reading;

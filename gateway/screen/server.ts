@@ -103,6 +103,11 @@ export class ScreenServer {
     this.trends.add(o);
   }
 
+  /** The readings of one device message, for the trend charts. */
+  observeMessage(m: { bedId: string; receivedAt: number; readings: readonly { param: string; value: number }[] }): void {
+    this.trends.addAll(m.bedId, m.receivedAt, m.readings);
+  }
+
   get port(): number {
     return this.boundPort;
   }

@@ -38,19 +38,33 @@ export class TrendHistory {
   }
 
   add(o: { bedId: string; param: string; value: number; receivedAt: number }): void {
-    if (!Number.isFinite(o.value)) return;
-    let bed = this.beds.get(o.bedId);
-    if (!bed) this.beds.set(o.bedId, (bed = new Map()));
-    let series = bed.get(o.param);
-    if (!series) bed.set(o.param, (series = []));
-    const start = o.receivedAt - (o.receivedAt % this.stepMs);
+    this.addTo(this.bedSeries(o.bedId), o.param, o.value, o.receivedAt);
+  }
+
+  /** The readings of one device message (one bed, one receipt time): the bed looked up once. */
+  addAll(bedId: string, receivedAt: number, readings: readonly { param: string; value: number }[]): void {
+    const bed = this.bedSeries(bedId);
+    for (const r of readings) this.addTo(bed, r.param, r.value, receivedAt);
+  }
+
+  private bedSeries(bedId: string): Map<string, TrendPoint[]> {
+    let bed = this.beds.get(bedId);
+    if (!bed) this.beds.set(bedId, (bed = new Map()));
+    return bed;
+  }
+
+  private addTo(bed: Map<string, TrendPoint[]>, param: string, value: number, receivedAt: number): void {
+    if (!Number.isFinite(value)) return;
+    let series = bed.get(param);
+    if (!series) bed.set(param, (series = []));
+    const start = receivedAt - (receivedAt % this.stepMs);
     const last = series[series.length - 1];
     if (last && last[0] === start) {
-      last[1] = o.value;
-      last[2] = Math.min(last[2], o.value);
-      last[3] = Math.max(last[3], o.value);
+      last[1] = value;
+      last[2] = Math.min(last[2], value);
+      last[3] = Math.max(last[3], value);
     } else if (!last || start > last[0]) {
-      series.push([start, o.value, o.value, o.value]);
+      series.push([start, value, value, value]);
       const oldest = start - this.windowMs;
       let drop = 0;
       while (drop < series.length && series[drop]![0] < oldest) drop += 1;

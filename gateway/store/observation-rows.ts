@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { Observation } from '../../drivers/core/observation.js';
+import type { Observation, ObservationMessage, Reading } from '../../drivers/core/observation.js';
 import type { Db } from './database.js';
 import { readingsSince } from './observation-reads.js';
 import { ReadingDictionary } from './reading-dictionary.js';
@@ -25,14 +25,6 @@ export const ROWS_PER_INSERT = 64;
 export const insertReadingsSql = (rows: number): string =>
   `INSERT INTO device_messages (seq, received_at, origin, source_ts_offset, source_seq, readings) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`;
 
-/** Observations of one message (same device, receipt time, source time and sequence, consecutive seq) share a row. */
-function sameMessage(a: Observation, b: Observation): boolean {
-  return (
-    b.seq === a.seq + 1 && b.deviceId === a.deviceId && b.receivedAt === a.receivedAt && b.sourceTs === a.sourceTs &&
-    b.sourceSeq === a.sourceSeq && b.bedId === a.bedId && b.source === a.source
-  );
-}
-
 /**
  * The queue of observations not yet written, kept as rows (one per message) rather than as observation objects:
  * an observation can die young once queued, and a group held for a second does not fill V8's old generation
@@ -41,9 +33,17 @@ function sameMessage(a: Observation, b: Observation): boolean {
 export class ObservationRows {
   /** Parameters of the queued rows, COLUMNS per row; the last row's readings text is still open. */
   private args: unknown[] = [];
-  private last: Observation | undefined;
+  private open = false;
   private readings = '';
   private readonly dictionary: ReadingDictionary;
+  /** What identifies the open row's message; a reading joins it only with the next sequence and the same values. */
+  private lastSeq = 0;
+  private lastReceivedAt = 0;
+  private lastSourceTs: number | undefined;
+  private lastSourceSeq: number | undefined;
+  private lastBed = '';
+  private lastDevice = '';
+  private lastSource = '';
   /** Observations queued (not rows). */
   count = 0;
 
@@ -56,26 +56,45 @@ export class ObservationRows {
     this.dictionary = new ReadingDictionary(db);
   }
 
-  /** Queues an observation: into the open row when it belongs to the same message, else into a new row. */
-  add(o: Observation): void {
+  /**
+   * Queues a device message's readings in order, as long as fewer than `max` observations are queued: each into the
+   * open row when it continues that row's message (next sequence, same device, times and device sequence), else into
+   * a new row. Returns how many did not fit.
+   */
+  addMessage(m: ObservationMessage, max: number): number {
+    const n = Math.min(m.readings.length, Math.max(0, max - this.count));
+    for (let k = 0; k < n; k++) this.push(m, m.readings[k] as Reading, m.firstSeq + k);
+    return m.readings.length - n;
+  }
+
+  private push(m: ObservationMessage, r: Reading, seq: number): void {
     this.count += 1;
-    const reading = `${this.dictionary.kind(o)},${o.value}`;
-    if (this.last !== undefined && sameMessage(this.last, o)) {
+    const reading = `${this.dictionary.kind(r)},${r.value}`;
+    const same =
+      this.open && seq === this.lastSeq + 1 && m.deviceId === this.lastDevice && m.receivedAt === this.lastReceivedAt &&
+      r.sourceTs === this.lastSourceTs && r.sourceSeq === this.lastSourceSeq && m.bedId === this.lastBed && m.source === this.lastSource;
+    this.lastSeq = seq;
+    if (same) {
       this.readings += `,${reading}`;
-      this.last = o;
       return;
     }
     this.closeRow();
-    const offset = o.sourceTs === undefined ? null : o.sourceTs - o.receivedAt;
-    this.args.push(o.seq, o.receivedAt, this.dictionary.origin(o), offset, o.sourceSeq ?? null, null);
+    const offset = r.sourceTs === undefined ? null : r.sourceTs - m.receivedAt;
+    this.args.push(seq, m.receivedAt, this.dictionary.origin(m), offset, r.sourceSeq ?? null, null);
     this.readings = reading;
-    this.last = o;
+    this.open = true;
+    this.lastReceivedAt = m.receivedAt;
+    this.lastSourceTs = r.sourceTs;
+    this.lastSourceSeq = r.sourceSeq;
+    this.lastBed = m.bedId;
+    this.lastDevice = m.deviceId;
+    this.lastSource = m.source;
   }
 
   private closeRow(): void {
-    if (this.last === undefined) return;
+    if (!this.open) return;
     this.args[this.args.length - 1] = this.readings;
-    this.last = undefined;
+    this.open = false;
   }
 
   /** Takes the queue (nothing queued afterwards belongs to it). */

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { Observation } from '../../drivers/core/observation.js';
+import type { Observation, Reading } from '../../drivers/core/observation.js';
 import { canonicalUnit, isParamName } from '../../drivers/core/parameters.js';
 import type { Db } from './database.js';
 
@@ -34,10 +34,10 @@ export class ReadingDictionary {
     this.insertOrigin = db.prepare('INSERT OR IGNORE INTO message_origins (id, bed, device, source) VALUES (?, ?, ?, ?)');
   }
 
-  /** The number of the observation's kind (everything about a reading but its value and its message). */
-  kind(o: Observation): number {
+  /** The number of the reading's kind (everything about a reading but its value and its message). */
+  kind(o: Reading): number {
     const unit = o.unit === canonical(o.param) ? null : o.unit;
-    const flags = o.flags.length > 0 ? o.flags.join(',') : null;
+    const flags = o.flags !== undefined && o.flags.length > 0 ? o.flags.join(',') : null;
     const channel = o.channel ?? null;
     const site = o.site ?? null;
     const key = kindKey(o.param, unit, channel, flags, site);
@@ -50,8 +50,8 @@ export class ReadingDictionary {
     return id;
   }
 
-  /** The number of the observation's origin (bed, device, transport). */
-  origin(o: Observation): number {
+  /** The number of an observation's or a message's origin (bed, device, transport). */
+  origin(o: Pick<Observation, 'bedId' | 'deviceId' | 'source'>): number {
     const key = originKey(o.bedId, o.deviceId, o.source);
     let id = this.origins.get(key);
     if (id === undefined) {

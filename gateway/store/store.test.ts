@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { Observation } from '../../drivers/core/observation.js';
+import { observationOf, type Observation, type ObservationMessage, type Reading } from '../../drivers/core/observation.js';
 import type { AlarmEvent, IncidentEvent } from '../../rules/types.js';
 import { openDatabase } from './database.js';
 import { MIGRATIONS } from './migrations.js';
@@ -101,6 +101,43 @@ describe('store', () => {
     const t = new Store(dir);
     expect(t.nextSeq()).toBe(last + 1);
     t.close();
+  });
+
+  it('queues a device message as one record: the same rows and readings as its observations queued one by one', () => {
+    const at = 5000;
+    const readings: Reading[] = [
+      { param: 'hr', value: 72, unit: '/min', sourceTs: 4999, sourceSeq: 7 },
+      { param: 'spo2', value: 97, unit: '%', channel: 'finger', flags: ['questionable'], sourceTs: 4999, sourceSeq: 7 },
+      { param: 'temp', value: 36.85, unit: 'Cel', site: 'tympanic', sourceTs: 4999, sourceSeq: 7 },
+      { param: 'rr', value: 16, unit: '/min', sourceTs: 5001, sourceSeq: 8 }, // another device sample: a row of its own
+    ];
+    const stores = [new Store(mkdtempSync(join(tmpdir(), 'wg-store-'))), new Store(mkdtempSync(join(tmpdir(), 'wg-store-')))];
+    const [byMessage, byObservation] = stores as [Store, Store];
+    const m: ObservationMessage = { gatewayId: 'gw', deviceId: 'd1', bedId: 'b1', source: 'mqtt', receivedAt: at, firstSeq: byMessage.nextSeq(), readings };
+    for (let k = 1; k < readings.length; k++) byMessage.nextSeq();
+    expect(byMessage.queueMessage(m)).toBe(0);
+    for (let k = 0; k < readings.length; k++) byObservation.queueObservation({ ...observationOf(m, k), seq: byObservation.nextSeq() });
+    for (const s of stores) s.flushObservations();
+    const rows = (s: Store) => s.db.prepare('SELECT * FROM device_messages ORDER BY seq').all();
+    expect(rows(byMessage)).toHaveLength(2);
+    expect(rows(byMessage)).toEqual(rows(byObservation));
+    expect(byMessage.recentObservations(0)).toEqual(byObservation.recentObservations(0));
+    expect(byMessage.recentObservations(0).map((o) => [o.seq, o.param])).toEqual([[1, 'hr'], [2, 'spo2'], [3, 'temp'], [4, 'rr']]);
+    for (const s of stores) s.close();
+  });
+
+  it('sheds the readings of a message past the queue bound, counted', () => {
+    const s = new Store(mkdtempSync(join(tmpdir(), 'wg-store-')), { maxPending: 4, commitIntervalMs: 60_000 });
+    const readings: Reading[] = [70, 71, 72].map((value) => ({ param: 'hr', value, unit: '/min' }));
+    const message = (): ObservationMessage => ({ gatewayId: 'gw', deviceId: 'd1', bedId: 'b1', source: 'mqtt', receivedAt: 1, firstSeq: s.nextSeq(), readings });
+    expect(s.queueMessage(message())).toBe(0);
+    expect(s.queueMessage(message())).toBe(2);
+    expect(s.queueMessage(message())).toBe(3);
+    expect(s.pendingObservations).toBe(4);
+    expect(s.droppedObservations).toBe(5);
+    s.close();
+    expect(s.queueMessage(message())).toBe(3); // closed: nothing taken
+    expect(s.droppedObservations).toBe(8);
   });
 
   it('commits alarms, incidents, outbox and pending observations in one transaction', () => {

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { Observation } from '../../drivers/core/observation.js';
+import { messageOf, type Observation, type ObservationMessage } from '../../drivers/core/observation.js';
 import type { AlarmEvent, IncidentEvent } from '../../rules/types.js';
 import type { OutboxPort } from '../../sync/upstream.js';
 import { readAudit, type AuditQuery, type AuditRow } from './audit.js';
@@ -80,7 +80,7 @@ export class Store {
   private readonly pruneBatchMs: number;
   private closed = false;
   private readonly st: Record<string, Statement>;
-  /** Observations dropped because the queue was over its bound (load shedding). */
+  /** Observations dropped because the queue was over its bound (load shedding) or the store closed. */
   droppedObservations = 0;
   /** What the centre sent down (incident status, admissions), applied idempotently. */
   readonly downlink: DownlinkStore;
@@ -174,21 +174,21 @@ export class Store {
     return this.seq;
   }
 
-  /** Queues an observation; written with the others of its group (see StoreOptions.commitIntervalMs). Returns false when shed. */
   queueObservation(o: Observation): boolean {
-    if (this.closed) return false;
-    if (this.rows.count >= this.maxPending) {
-      this.droppedObservations += 1;
-      return false;
-    }
-    this.rows.add(o);
+    return this.queueMessage(messageOf(o)) === 0;
+  }
+
+  /** Queues a device message's readings as one row, committed with its group. Returns how many were shed. */
+  queueMessage(m: ObservationMessage): number {
+    const shed = this.rows.addMessage(m, this.closed ? 0 : this.maxPending);
+    this.droppedObservations += shed;
     if (this.rows.count >= this.maxBatch) {
       if (this.flushTimer) clearTimeout(this.flushTimer);
       this.flushTimer = setImmediate(() => this.flushObservations()) as unknown as NodeJS.Timeout;
-    } else if (!this.flushTimer) {
+    } else if (!this.flushTimer && !this.closed) {
       this.flushTimer = this.commitIntervalMs > 0 ? setTimeout(() => this.flushObservations(), this.commitIntervalMs) : (setImmediate(() => this.flushObservations()) as unknown as NodeJS.Timeout);
     }
-    return true;
+    return shed;
   }
 
   get pendingObservations(): number {
