@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { Counter } from 'prom-client';
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import type { ConnectionState } from '../drivers/core/connection.js';
+import { fingerprint } from '../drivers/core/fingerprint.js';
 import { RecentKeys } from '../drivers/core/recent-keys.js';
 import type { DriverSink } from '../drivers/core/driver.js';
 import { NO_FLAGS, type ConditionReport, type Decoded, type DeviceAlarmReport, type DeviceEvent, type Observation, type ObservationMessage, type Reading, type UnmappedReading } from '../drivers/core/observation.js';
@@ -172,7 +172,7 @@ export class Ingest implements DriverSink {
     let seq: number | undefined;
     for (const i of items) if ((seq = i.sourceSeq) !== undefined) break;
     if (seq === undefined) return false;
-    return this.recentSamples.seen(`${deviceId}\n${seq}\n${createHash('sha1').update(payload).digest('base64')}`);
+    return this.recentSamples.seen(`${deviceId}\n${seq}\n${fingerprint(payload)}`);
   }
 
   /** DriverSink: a decoded value from any driver. */

@@ -22,8 +22,11 @@ export function decodeVitalsJson(obj: Record<string, unknown>): DecodeResult {
     if (typeof obj.seq !== 'number' || !Number.isInteger(obj.seq)) return { items: [], error: 'seq: must be an integer' };
     sourceSeq = obj.seq;
   }
-  for (const [key, value] of Object.entries(obj)) {
+  // for...in rather than Object.entries: the same keys in the same order (a parsed JSON object has no inherited
+  // enumerable ones), without a [key, value] array per field of every sample.
+  for (const key in obj) {
     if (key === 't' || key === 'seq') continue;
+    const value = obj[key];
     if (key === 'battery') {
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) return { items: [], error: 'battery: must be a percentage 0-100' };
       items.push({ kind: 'condition', condition: 'low-battery', active: value < LOW_BATTERY_PERCENT, detail: `${value}%`, sourceTs });
