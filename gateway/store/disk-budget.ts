@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
+import { OutboxMarks } from './outbox-marks.js';
 
 export interface DiskBudgetOptions {
   budgetBytes: number;
@@ -39,18 +40,18 @@ const CHUNK = 5000;
  * observations (oldest first, in chunks). Alarm history, audit and undelivered incident events are never
  * pruned here: if they alone fill the budget the level stays 'over' and the caller raises the alarm.
  */
-export function enforceDiskBudget(db: Database.Database, path: string, now: number, o: DiskBudgetOptions): DiskBudgetReport {
+export function enforceDiskBudget(db: Database.Database, path: string, now: number, o: DiskBudgetOptions, outbox = new OutboxMarks(db)): DiskBudgetReport {
   const near = o.budgetBytes * (o.nearFraction ?? 0.9);
   const target = o.budgetBytes * (o.targetFraction ?? 0.8);
   let prunedDelivered = 0;
   let prunedObservations = 0;
   let used = usedBytes(db, path);
   if (used > target) {
-    prunedDelivered += db.prepare('DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?').run(now - (o.keepDeliveredMs ?? 3600_000)).changes;
+    prunedDelivered += outbox.pruneDelivered(now - (o.keepDeliveredMs ?? 3600_000));
     used = usedBytes(db, path);
   }
   if (used > target) {
-    prunedDelivered += db.prepare('DELETE FROM outbox WHERE delivered_at IS NOT NULL').run().changes;
+    prunedDelivered += outbox.pruneDelivered();
     used = usedBytes(db, path);
   }
   // What earlier releases wrote goes first, all of it: observations (migration 5 copied it into readings), then
@@ -69,7 +70,7 @@ export function enforceDiskBudget(db: Database.Database, path: string, now: numb
   }
   if (prunedDelivered + prunedObservations > 0) db.pragma('wal_checkpoint(TRUNCATE)');
   used = usedBytes(db, path);
-  const undelivered = (db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL').get() as { n: number }).n;
+  const undelivered = outbox.undelivered();
   const level = used >= o.budgetBytes ? 'over' : used >= near ? 'near' : 'ok';
   return { usedBytes: used, budgetBytes: o.budgetBytes, prunedDelivered, prunedObservations, undelivered, level, belowTarget: used < target };
 }

@@ -289,6 +289,29 @@ export const MIGRATIONS: ReadonlyArray<Migration> = [
         WHERE j.key % 2 = 0;
     `,
   },
+  {
+    version: 7,
+    name: 'outbox-delivery-marks',
+    sql: `
+      -- Delivery marks of the upstream outbox, one narrow row per delivered event. With 1 KiB pages an outbox row
+      -- (about 540 bytes) has a page to itself, so setting its delivered_at rewrote a page per event (and its entry
+      -- in outbox_pending); about 60 marks share a page, appended in order.
+      -- Additive: outbox.delivered_at stays. This release reads a mark in either place (the column's: written
+      -- before this migration, copied here too, or by the previous release after a rollback) and writes only
+      -- here; the previous release reads only the column, so after a rollback it sends again the events this
+      -- release delivered that are still in the outbox, and the centre de-duplicates them on eventId.
+      CREATE TABLE outbox_delivered (
+        gw_seq INTEGER PRIMARY KEY,
+        delivered_at INTEGER NOT NULL
+      );
+      INSERT INTO outbox_delivered (gw_seq, delivered_at) SELECT gw_seq, delivered_at FROM outbox WHERE delivered_at IS NOT NULL;
+      -- For diagnosis (nothing writes through it): every outbox row with its delivery time, NULL while pending.
+      CREATE VIEW outbox_deliveries AS
+        SELECT o.gw_seq, o.id, o.kind, o.incident_id, o.incident_seq, o.created_at, o.body,
+          COALESCE(d.delivered_at, o.delivered_at) AS delivered_at
+        FROM outbox o LEFT JOIN outbox_delivered d ON d.gw_seq = o.gw_seq;
+    `,
+  },
 ];
 
 /** The newest schema this release knows (`wardgate --version`, /healthz). */

@@ -230,7 +230,7 @@ describe('store migrations', () => {
       .run(1, 1000, 999, 5, 'b1', 'd1', 'mqtt', JSON.stringify([['hr', 72], ['spo2', 95, null, 'finger', 'questionable']]));
     raw.close();
     const s = new Store(dir);
-    expect(s.migrated).toEqual([6]);
+    expect(s.migrated).toEqual([6, 7]);
     // The view keeps every column it had (readers do not change) and adds the site.
     expect(s.db.prepare('SELECT * FROM observation_readings').columns().map((c) => c.name)).toEqual([...v5Columns, 'site']);
     expect(s.nextSeq()).toBe(3);
@@ -252,9 +252,9 @@ describe('store migrations', () => {
     const s = new Store(dir);
     s.queueObservation({ ...obs(s.nextSeq()), receivedAt: 1000 });
     s.close();
-    // The previous release opens the store this one migrated (schema 6 > its 5: allowed, additive) and writes as it does.
+    // The previous release opens the store this one migrated (schema 7 > its 5: allowed, additive) and writes as it does.
     const previous = openDatabase(dir, 'wardgate.db', MIGRATIONS.filter((m) => m.version <= 5));
-    expect(previous.schemaVersion).toBe(6);
+    expect(previous.schemaVersion).toBe(SCHEMA_VERSION);
     // It takes its next sequence from meta, readings, marks and outbox (it does not know device_messages): the
     // sequence this release left in meta at close keeps it from reusing one.
     expect(previous.db.prepare("SELECT value FROM meta WHERE key = 'seq'").get()).toEqual({ value: '1' });

@@ -8,6 +8,7 @@ import { enforceDiskBudget, type DiskBudgetOptions, type DiskBudgetReport } from
 import { DownlinkStore } from './downlink.js';
 import { lastReadingSeq } from './observation-reads.js';
 import { insertReadingsSql, ObservationRows, ROWS_PER_INSERT } from './observation-rows.js';
+import { OutboxMarks, type OutboxRow } from './outbox-marks.js';
 import { WalSync } from './wal-sync.js';
 
 export interface StoreOptions {
@@ -28,16 +29,7 @@ export interface StoreOptions {
   pruneBatchMs?: number;
 }
 
-/** A message waiting in (or delivered from) the outbox. `body` is the JSON sent upstream. */
-export interface OutboxRow {
-  gwSeq: number;
-  id: string;
-  kind: string;
-  incidentId: string | null;
-  incidentSeq: number | null;
-  createdAt: number;
-  body: string;
-}
+export type { OutboxRow };
 
 export interface NewOutboxMessage {
   id: string;
@@ -84,6 +76,7 @@ export class Store {
   droppedObservations = 0;
   /** What the centre sent down (incident status, admissions), applied idempotently. */
   readonly downlink: DownlinkStore;
+  private readonly marks: OutboxMarks;
   /** The outbox as the upstream relay (sync/) sees it: undelivered rows in order, and delivery marks. */
   readonly outbox: OutboxPort = {
     pending: (limit, afterGwSeq) => this.pendingOutbox(limit, afterGwSeq),
@@ -123,13 +116,6 @@ export class Store {
       insertOutbox: d.prepare(
         `INSERT INTO outbox (gw_seq, id, kind, incident_id, incident_seq, created_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
-      pendingOutbox: d.prepare(
-        `SELECT gw_seq AS gwSeq, id, kind, incident_id AS incidentId, incident_seq AS incidentSeq, created_at AS createdAt, body
-         FROM outbox WHERE delivered_at IS NULL AND gw_seq > ? ORDER BY gw_seq LIMIT ?`,
-      ),
-      markDelivered: d.prepare(`UPDATE outbox SET delivered_at = ? WHERE gw_seq = ? AND delivered_at IS NULL`),
-      markDeliveredMany: d.prepare(`UPDATE outbox SET delivered_at = ? WHERE gw_seq IN (SELECT value FROM json_each(?)) AND delivered_at IS NULL`),
-      outboxDepth: d.prepare(`SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE delivered_at IS NULL`),
       insertAudit: d.prepare(`INSERT INTO audit (at, actor, action, bed, detail) VALUES (?, ?, ?, ?, ?)`),
       // Commit order (rowid; an upsert keeps it), never wall time: a Pi's clock can jump at boot when NTP syncs.
       openAlarms: d.prepare(`SELECT body FROM alarms WHERE state != 'cleared' ORDER BY rowid`),
@@ -146,7 +132,6 @@ export class Store {
       pruneLegacyReadings: d.prepare(`DELETE FROM readings WHERE seq <= ?`),
       pruneLegacyObs: d.prepare(`DELETE FROM observations WHERE seq <= ?`),
       pruneMarks: d.prepare(`DELETE FROM observation_marks WHERE at < ?`),
-      pruneOutbox: d.prepare(`DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?`),
     };
     const fromMeta = Number((this.st.getMeta!.get('seq') as { value: string } | undefined)?.value ?? 0);
     // The newest row's last reading (its readings follow its key), and the newest mark if retention emptied the table.
@@ -155,6 +140,7 @@ export class Store {
     const fromOutbox = (d.prepare('SELECT MAX(gw_seq) AS m FROM outbox').get() as { m: number | null }).m ?? 0;
     this.seq = Math.max(fromMeta, fromObs, fromMarks, fromOutbox);
     this.downlink = new DownlinkStore(d);
+    this.marks = new OutboxMarks(d);
     this.rows = new ObservationRows(d, this.st.insertObs!, this.st.insertObsMany!);
     this.walSync = new WalSync(`${this.path}-wal`, (err) => this.onWriteError?.(err, 'observations (WAL sync)'));
   }
@@ -289,12 +275,12 @@ export class Store {
 
   /** Prunes to stay inside `o.budgetBytes` (see disk-budget.ts for what is sacrificed first) and reports the level. */
   enforceDiskBudget(now: number, o: DiskBudgetOptions): DiskBudgetReport {
-    return enforceDiskBudget(this.db, this.path, now, o);
+    return enforceDiskBudget(this.db, this.path, now, o, this.marks);
   }
 
   /** Undelivered outbox messages in gateway order, after `afterGwSeq`. */
   pendingOutbox(limit: number, afterGwSeq = 0): OutboxRow[] {
-    return this.st.pendingOutbox!.all(afterGwSeq, limit) as OutboxRow[];
+    return this.marks.pending(limit, afterGwSeq);
   }
 
   /**
@@ -302,8 +288,7 @@ export class Store {
    * the latest marks, and those events are then sent again, which the centre de-duplicates.
    */
   markDelivered(gwSeqs: number[], at: number): void {
-    if (gwSeqs.length === 0) return;
-    this.st.markDeliveredMany!.run(at, JSON.stringify(gwSeqs));
+    this.marks.markDelivered(gwSeqs, at);
   }
 
   /**
@@ -327,8 +312,7 @@ export class Store {
   private lastSyncAt = Number.NEGATIVE_INFINITY;
 
   outboxStats(): { depth: number; oldestCreatedAt: number | null } {
-    const r = this.st.outboxDepth!.get() as { n: number; oldest: number | null };
-    return { depth: r.n, oldestCreatedAt: r.oldest };
+    return this.marks.stats();
   }
 
   openAlarms(): AlarmEvent[] {
@@ -379,7 +363,7 @@ export class Store {
         this.st.pruneMarks!.run(mark.at);
       }
     })();
-    const outbox = this.st.pruneOutbox!.run(now - deliveredKeepMs).changes;
+    const outbox = this.marks.pruneDelivered(now - deliveredKeepMs);
     return { observations, outbox };
   }
 
