@@ -91,7 +91,7 @@ describe('gateway end to end: MQTT vitals -> alarm on alarms/# and WebSocket -> 
     // Every outbox row reached the centre once; no eventId twice; per-incident sequences have no gap.
     await new Promise((r) => setTimeout(r, 500));
     const db = new Database(join(dir, 'data', 'wardgate.db'), { readonly: true });
-    const rows = db.prepare('SELECT id, delivered_at FROM outbox ORDER BY gw_seq').all() as Array<{ id: string; delivered_at: number | null }>;
+    const rows = db.prepare('SELECT id, delivered_at FROM outbox_deliveries ORDER BY gw_seq').all() as Array<{ id: string; delivered_at: number | null }>;
     db.close();
     expect(rows.length).toBeGreaterThan(1);
     expect(rows.every((r) => r.delivered_at !== null)).toBe(true);

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { observationOf, type Observation, type ObservationMessage, type Reading } from '../../drivers/core/observation.js';
 import type { AlarmEvent, IncidentEvent } from '../../rules/types.js';
-import { openDatabase } from './database.js';
+import { openDatabase, SCHEMA_VERSION } from './database.js';
 import { MIGRATIONS } from './migrations.js';
 import { OutputOutbox } from './output-outbox.js';
 import { Store } from './store.js';

@@ -180,7 +180,7 @@ describe(`chaos soak: ${BEDS} beds at 1 Hz for ${SECONDS} s with drops, upstream
     const pending = () => {
       const db = new Database(dbPath, { readonly: true });
       try {
-        const p = (db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL').get() as { n: number }).n;
+        const p = (db.prepare('SELECT COUNT(*) AS n FROM outbox_deliveries WHERE delivered_at IS NULL').get() as { n: number }).n;
         const open = db.prepare("SELECT bed, condition FROM incidents WHERE status <> 'closed'").all() as Array<{ bed: string; condition: string }>;
         return { p, open: open.length, conditions: [...new Set(open.map((o) => o.condition))] };
       } finally {

@@ -149,7 +149,7 @@ describe(`crash consistency: ${KILLS} SIGKILLs of the real gateway under load`, 
         const events = new Set((db.prepare('SELECT alarm_id, transition, at FROM alarm_events').all() as Array<{ alarm_id: string; transition: string; at: number }>).map((r) => `${r.alarm_id} ${r.transition} ${r.at}`));
         const alarmIds = new Set((db.prepare('SELECT id FROM alarms').all() as Array<{ id: string }>).map((r) => r.id));
         const outbox = new Map<string, Array<{ id: string; delivered: boolean }>>();
-        for (const r of db.prepare('SELECT id, incident_id, delivered_at FROM outbox').all() as Array<{ id: string; incident_id: string; delivered_at: number | null }>) {
+        for (const r of db.prepare('SELECT id, incident_id, delivered_at FROM outbox_deliveries').all() as Array<{ id: string; incident_id: string; delivered_at: number | null }>) {
           outbox.set(r.incident_id, [...(outbox.get(r.incident_id) ?? []), { id: r.id, delivered: r.delivered_at !== null }]);
         }
         const seen = [...alarms];
@@ -170,7 +170,7 @@ describe(`crash consistency: ${KILLS} SIGKILLs of the real gateway under load`, 
     const pending = () => {
       const db = new Database(dbPath, { readonly: true });
       try {
-        const p = (db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL').get() as { n: number }).n;
+        const p = (db.prepare('SELECT COUNT(*) AS n FROM outbox_deliveries WHERE delivered_at IS NULL').get() as { n: number }).n;
         const open = (db.prepare("SELECT COUNT(*) AS n FROM incidents WHERE status <> 'closed'").get() as { n: number }).n;
         return { undelivered: p, openIncidents: open };
       } finally {
@@ -183,7 +183,7 @@ describe(`crash consistency: ${KILLS} SIGKILLs of the real gateway under load`, 
       return s.undelivered === 0 && s.openIncidents === 0;
     }, 180_000, () => `every incident to close and the outbox to drain: ${JSON.stringify(pending())}`);
     const db = new Database(dbPath, { readonly: true });
-    const delivered = (db.prepare('SELECT id FROM outbox WHERE delivered_at IS NOT NULL').all() as Array<{ id: string }>).map((r) => r.id);
+    const delivered = (db.prepare('SELECT id FROM outbox_deliveries WHERE delivered_at IS NOT NULL').all() as Array<{ id: string }>).map((r) => r.id);
     const alarmRows = (db.prepare('SELECT COUNT(*) AS n FROM alarm_events').get() as { n: number }).n;
     const storedAlarmIds = [...new Set((db.prepare('SELECT alarm_id FROM alarm_events').all() as Array<{ alarm_id: string }>).map((r) => r.alarm_id))];
     const incidents = db.prepare('SELECT id, status, last_seq FROM incidents').all() as Array<{ id: string; status: string; last_seq: number }>;

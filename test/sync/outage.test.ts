@@ -13,7 +13,7 @@ import { sleep, waitFor } from './helpers.js';
 function outbox(dir: string): Array<{ id: string; delivered: number | null; incidentId: string; incidentSeq: number }> {
   const db = new Database(join(dir, 'data', 'wardgate.db'), { readonly: true });
   try {
-    return db.prepare('SELECT id, delivered_at AS delivered, incident_id AS incidentId, incident_seq AS incidentSeq FROM outbox ORDER BY gw_seq').all() as never;
+    return db.prepare('SELECT id, delivered_at AS delivered, incident_id AS incidentId, incident_seq AS incidentSeq FROM outbox_deliveries ORDER BY gw_seq').all() as never;
   } finally {
     db.close();
   }

@@ -77,7 +77,7 @@ describe(`SIGKILL the gateway at random moments under load, ${KILLS} times`, () 
     const undelivered = () => {
       const db = new Database(dbPath, { readonly: true });
       try {
-        return (db.prepare('SELECT COUNT(*) AS n FROM outbox WHERE delivered_at IS NULL').get() as { n: number }).n;
+        return (db.prepare('SELECT COUNT(*) AS n FROM outbox_deliveries WHERE delivered_at IS NULL').get() as { n: number }).n;
       } finally {
         db.close();
       }

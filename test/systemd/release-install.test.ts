@@ -340,7 +340,7 @@ describe.skipIf(skipReason !== undefined)('release tarball in a debootstrapped D
     }
     expect(ready.checks?.sync?.detail).toBe('online, outbox 0');
     const db = new Database(join(root, 'var/lib/wardgate/wardgate.db'), { readonly: true, fileMustExist: true });
-    const outbox = db.prepare('SELECT COUNT(*) AS n, SUM(delivered_at IS NULL) AS pending FROM outbox').get() as { n: number; pending: number };
+    const outbox = db.prepare('SELECT COUNT(*) AS n, SUM(delivered_at IS NULL) AS pending FROM outbox_deliveries').get() as { n: number; pending: number };
     db.close();
     expect(outbox.n).toBeGreaterThan(0);
     expect(outbox.pending).toBe(0);
