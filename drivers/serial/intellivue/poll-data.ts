@@ -115,6 +115,17 @@ function objectTime(attrs: Ava[], poll: PollResult, ctx: PollDecodeContext): num
   return decodeAbsoluteTime(poll.absTime, ctx.utcOffsetMinutes);
 }
 
+/** `NOM:0x....`, the source code each reading carries; built once per physiological id (a few dozen on a ward). */
+const NOM_CODES = new Map<number, string>();
+function nomCode(physioId: number): string {
+  let c = NOM_CODES.get(physioId);
+  if (c === undefined) {
+    c = `NOM:0x${physioId.toString(16).padStart(4, '0')}`;
+    if (NOM_CODES.size < 4096) NOM_CODES.set(physioId, c);
+  }
+  return c;
+}
+
 function toReading(r: ByteReader, labelTextId: number | undefined, ts: number | undefined, seq: number | undefined, out: PollDecodeOutput): void {
   const physioId = r.u16();
   const state = r.u16();
@@ -133,7 +144,7 @@ function toReading(r: ByteReader, labelTextId: number | undefined, ts: number | 
       out.skipped++;
       return;
     }
-    const u: UnmappedReading = { code: `NOM:0x${physioId.toString(16).padStart(4, '0')}`, value: fv.value, unit: UNIT_UCUM.get(unitCode) ?? `NOM_DIM:0x${unitCode.toString(16)}` };
+    const u: UnmappedReading = { code: nomCode(physioId), value: fv.value, unit: UNIT_UCUM.get(unitCode) ?? `NOM_DIM:0x${unitCode.toString(16)}` };
     if (labelTextId !== undefined) u.label = `0x${labelTextId.toString(16).padStart(8, '0')}`;
     if (ts !== undefined) u.sourceTs = ts;
     out.unmapped.push(u);
@@ -144,13 +155,13 @@ function toReading(r: ByteReader, labelTextId: number | undefined, ts: number | 
     out.skipped++;
     return;
   }
-  const reading: Reading = { param: map.param, value: canon.value, unit: canon.unit, code: `NOM:0x${physioId.toString(16).padStart(4, '0')}` };
+  const reading: Reading = { param: map.param, value: canon.value, unit: canon.unit, code: nomCode(physioId) };
   if (map.channel !== undefined) reading.channel = map.channel;
   if (ts !== undefined) reading.sourceTs = ts;
   if (seq !== undefined) reading.sourceSeq = seq;
-  const flags = [...verdict.flags];
-  if (!isPlausible(map.param, canon.value)) flags.push('out-of-range');
-  if (flags.length) reading.flags = flags;
+  let flags = verdict.flags.length > 0 ? [...verdict.flags] : undefined;
+  if (!isPlausible(map.param, canon.value)) (flags ??= []).push('out-of-range');
+  if (flags) reading.flags = flags;
   out.readings.push(reading);
 }
 
