@@ -31,7 +31,9 @@ interface Probe {
 /** Wraps every prepared statement of the store so each run() records the pragmas in effect. */
 function probeStore(store: Store): Probe[] {
   const seen: Probe[] = [];
-  const statements = (store as unknown as { st: Record<string, Statement> }).st;
+  const inner = store as unknown as { st: Record<string, Statement>; marks: { st: Record<string, Statement> } };
+  // The store's own statements, and the delivery marks' (gateway/store/outbox-marks.ts) under `marks.`.
+  const statements = { ...inner.st, ...Object.fromEntries(Object.entries(inner.marks.st).map(([k, v]) => [`marks.${k}`, v])) };
   for (const [name, st] of Object.entries(statements)) {
     const run = st.run.bind(st);
     (st as { run: Statement['run'] }).run = (...args: unknown[]) => {
@@ -150,7 +152,7 @@ describe('power-loss durability: settings in effect at each kind of commit', () 
       const p = seen.find((x) => x.statement === name);
       expect(p?.synchronous, name).toBe(FULL);
     }
-    expect(seen.find((x) => x.statement === 'markDeliveredMany')?.synchronous).toBe(NORMAL);
+    expect(seen.find((x) => x.statement === 'marks.mark')?.synchronous).toBe(NORMAL);
     expect(s.db.pragma('synchronous', { simple: true })).toBe(NORMAL);
     s.close();
   });
