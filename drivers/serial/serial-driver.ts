@@ -35,7 +35,10 @@ export interface SerialPortConfig {
   maxSilenceMs: number;
   /** For framers whose records end at an idle gap (HL7 without MLLP): the gap, default 300 ms. */
   idleFlushMs?: number;
-  /** Reopen pacing; defaults 500 ms .. 30 s. */
+  /**
+   * Reopen pacing; defaults 500 ms .. 5 s. Opening a missing device path costs next to nothing, and a monitor
+   * plugged back in should be seen (and its device-disconnected alarm cleared) within seconds, not half a minute.
+   */
   backoffMinMs?: number;
   backoffMaxMs?: number;
 }
@@ -123,7 +126,7 @@ class PortRunner {
     private readonly resolve: (id: UsbSerialId) => Promise<string>,
   ) {
     this.conn = new DeviceConnection({ deviceId: cfg.deviceId, sink, maxSilenceMs: cfg.maxSilenceMs });
-    this.backoff = new Backoff(cfg.backoffMinMs ?? 500, cfg.backoffMaxMs ?? 30_000);
+    this.backoff = new Backoff(cfg.backoffMinMs ?? 500, cfg.backoffMaxMs ?? 5_000);
   }
 
   start(): void {
