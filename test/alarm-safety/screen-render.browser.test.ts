@@ -6,9 +6,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.js';
 import { Gateway } from '../../gateway/daemon.js';
+import { CHROMIUM, CHROMIUM_ARGS, logIn } from '../helpers/screen-browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-dev-shm-usage'];
 
 /** The ward screen in Debian's chromium: an unscored value greyed with its reason; a latched NEWS2 peak beside the score. */
 describe.skipIf(!existsSync(CHROMIUM))('the ward screen shows what is true now', () => {
@@ -34,13 +33,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the ward screen shows what is true now',
     );
     gw = new Gateway({ config, log: pino({ level: 'silent' }) });
     await gw.start();
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, args: ARGS, viewport: { width: 1600, height: 1000 } });
+    context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width: 1600, height: 1000 } });
     page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`http://127.0.0.1:${gw.screen.port}/`);
-    await page.fill('#staff-id', 'n1');
-    await page.fill('#pin', '2468');
-    await page.click('#login-form button[type=submit]');
-    await page.locator('#ward-view').waitFor({ state: 'visible' });
+    await logIn(page, `http://127.0.0.1:${gw.screen.port}/`);
   }, 60_000);
 
   afterAll(async () => {

@@ -7,9 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load.js';
 import { Gateway } from '../../gateway/daemon.js';
 import { freePort } from '../helpers/ports.js';
+import { CHROMIUM, CHROMIUM_ARGS, logIn } from '../helpers/screen-browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-dev-shm-usage'];
 const BEDS = Array.from({ length: 12 }, (_, i) => `bed-${String(i + 1).padStart(2, '0')}`);
 const HOUR = 3600_000;
 
@@ -53,13 +52,9 @@ describe.skipIf(!existsSync(CHROMIUM))('alarm order with the wall clock stepping
   beforeAll(async () => {
     screenPort = await freePort();
     gw = await start();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-    await page.goto(`http://127.0.0.1:${screenPort}/`);
-    await page.fill('#staff-id', 'n1');
-    await page.fill('#pin', '2468');
-    await page.click('#login-form button[type=submit]');
-    await page.locator('#ward-view').waitFor({ state: 'visible' });
+    await logIn(page, `http://127.0.0.1:${screenPort}/`);
   }, 60_000);
 
   afterAll(async () => {

@@ -8,11 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pcd01Message } from '../../drivers/serial/hl7/fixtures.js';
 import { encodeMllp } from '../../drivers/serial/hl7/mllp.js';
 import { REPO, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
+import { CHROMIUM, CHROMIUM_ARGS, logIn } from '../helpers/screen-browser.js';
 
 const run = promisify(execFile);
-const CHROMIUM = '/usr/bin/chromium';
 const MLLP_SEND = '/usr/bin/mllp_send';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 const SHOTS = join(REPO, 'test-artifacts', 'screen');
 
 /**
@@ -43,13 +42,9 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(MLLP_SEND))("the bed's more
         sync: { enabled: false },
       }),
     );
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, args: ARGS, viewport: { width: 1600, height: 1000 } });
+    context = await chromium.launchPersistentContext(join(dir, 'profile'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width: 1600, height: 1000 } });
     page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`http://127.0.0.1:${gw.screenPort}/`);
-    await page.fill('#staff-id', 'n1');
-    await page.fill('#pin', '2468');
-    await page.click('#login-form button[type=submit]');
-    await page.locator('#ward-view').waitFor({ state: 'visible' });
+    await logIn(page, `http://127.0.0.1:${gw.screenPort}/`);
   }, 60_000);
 
   afterAll(async () => {

@@ -10,6 +10,7 @@ import { Store } from '../../gateway/store/store.js';
 import { Central } from '../../simulator/central/central.js';
 import { REPO, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/ports.js';
+import { CHROMIUM, CHROMIUM_ARGS, logIn } from '../helpers/screen-browser.js';
 
 /**
  * The ward screen in Debian's chromium against the real daemon, with the browser in another time zone than the
@@ -19,8 +20,6 @@ import { freePort } from '../helpers/ports.js';
  *  - after a restart a bed's trend chart has the hours before it (from the store), not only what arrived since.
  * Screenshots go to test-artifacts/screen-restart/.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 const SHOTS = join(REPO, 'test-artifacts', 'screen-restart');
 const SCREEN_TZ = 'Asia/Tokyo';
 const BROWSER_TZ = 'America/New_York';
@@ -42,12 +41,7 @@ describe.skipIf(!existsSync(CHROMIUM))('ward screen: trends across a restart, ti
   const frames: string[] = [];
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`) });
-  const login = async () => {
-    await page.fill('#staff-id', 'n1');
-    await page.fill('#pin', '2468');
-    await page.click('#login-form button[type=submit]');
-    await page.locator('#ward-view').waitFor({ state: 'visible' });
-  };
+  const login = () => logIn(page);
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -86,7 +80,7 @@ describe.skipIf(!existsSync(CHROMIUM))('ward screen: trends across a restart, ti
       device.once('error', reject);
     });
     url = `http://127.0.0.1:${gw.screenPort}/`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, timezoneId: BROWSER_TZ });
     page = await context.newPage();
     page.on('websocket', (ws) => ws.on('framereceived', (f) => frames.push(typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8'))));

@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { hashSecret } from '../../gateway/secrets.js';
 import { REPO, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/ports.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/screen-browser.js';
 
 /**
  * The ward screen in Debian's chromium (headless, playwright-core) against the real daemon with the `record` buzzer:
@@ -15,8 +16,6 @@ import { freePort } from '../helpers/ports.js';
  * record change), NEWS2 inputs and limits from the bed dialog, audit trail, gateway stopped (offline banner) and
  * restarted on the same ports (full resync). Screenshots go to test-artifacts/screen/.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 const SHOTS = join(REPO, 'test-artifacts', 'screen');
 
 type BuzzerLine = { at: number; on?: boolean; priority?: string | null; sounding?: string | null };
@@ -73,7 +72,7 @@ describe.skipIf(!existsSync(CHROMIUM))('ward screen in chromium against the real
     gw = await startGatewayProcess(configPath);
     url = `http://127.0.0.1:${gw.screenPort}/`;
     device = await connectDevice();
-    context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), { executablePath: CHROMIUM, args: ARGS, viewport: { width: 1920, height: 1080 } });
+    context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width: 1920, height: 1080 } });
     page = context.pages()[0] ?? (await context.newPage());
   }, 60_000);
 

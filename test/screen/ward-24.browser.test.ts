@@ -9,6 +9,7 @@ import { hashSecret } from '../../gateway/secrets.js';
 import { Central } from '../../simulator/central/central.js';
 import { REPO, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
 import { freePort } from '../helpers/ports.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/screen-browser.js';
 
 /**
  * A 24-bed ward on a 1920x1080 wall display, in Debian's chromium against the real daemon and a stand-in central
@@ -17,8 +18,6 @@ import { freePort } from '../helpers/ports.js';
  * patient name with `patientDisplay: initials` (the default); axe-core on the overview, the detail and the login;
  * keyboard use; the tablet list. Screenshots go to test-artifacts/screen-24/.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 const SHOTS = join(REPO, 'test-artifacts', 'screen-24');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const BEDS = Array.from({ length: 24 }, (_, i) => `bed-${String(i + 1).padStart(2, '0')}`);
@@ -115,7 +114,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
     BEDS.forEach((bed, i) => central.admission(who, 'admit', bed, { id: `MRN-${1000 + i}`, name: NAMES[i]! }));
     for (const [i] of BEDS.entries()) await normal(i);
     url = `http://127.0.0.1:${gw.screenPort}/`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
   }, 90_000);
 

@@ -7,14 +7,13 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
 import { makeWardPki, type WardPki } from '../helpers/tls-pki.js';
+import { CHROMIUM, CHROMIUM_ARGS, logIn } from '../helpers/screen-browser.js';
 
 /**
  * The ward screen over HTTPS in Debian's chromium: with the ward CA in the browser's NSS database (made with certutil
  * from libnss3-tools) the page loads, logs in with a Secure cookie and shows an alarm a wearable sent over MQTTS;
  * without the CA chromium refuses the page. The plain broker listener opted into the network shows on the status line.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 const SHOTS = join(REPO, 'test-artifacts', 'tls');
 
 /** A HOME whose ~/.pki/nssdb trusts `ca` for TLS servers (chromium on Linux reads its trust store there). */
@@ -35,7 +34,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync('/usr/bin/certutil'))('ward
   const contexts: BrowserContext[] = [];
 
   const launch = async (home: string) => {
-    const c = await chromium.launchPersistentContext(join(home, 'profile'), { executablePath: CHROMIUM, args: ARGS, env: { ...process.env, HOME: home }, viewport: { width: 1600, height: 1000 } });
+    const c = await chromium.launchPersistentContext(join(home, 'profile'), { executablePath: CHROMIUM, args: CHROMIUM_ARGS, env: { ...process.env, HOME: home }, viewport: { width: 1600, height: 1000 } });
     contexts.push(c);
     return c;
   };
@@ -78,10 +77,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync('/usr/bin/certutil'))('ward
     expect(response?.status()).toBe(200);
     expect(await response?.headerValue('strict-transport-security')).toBe('max-age=15552000');
     await page.locator('#login').waitFor({ state: 'visible' });
-    await page.fill('#staff-id', 'n1');
-    await page.fill('#pin', '2468');
-    await page.click('#login-form button[type=submit]');
-    await page.locator('#ward-view').waitFor({ state: 'visible' });
+    await logIn(page);
     const cookie = (await context.cookies(page.url())).find((c) => c.name === 'wardgate_session');
     expect(cookie).toMatchObject({ secure: true, httpOnly: true, sameSite: 'Strict' });
 
