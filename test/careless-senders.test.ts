@@ -3,12 +3,13 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pcd01Message } from '../drivers/serial/hl7/fixtures.js';
 import { PtyPair } from '../drivers/serial/testing/pty-pair.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from './helpers/gateway-process.js';
 import { waitFor } from './helpers/wait.js';
+import { connectMqtt } from './helpers/ward-config.js';
 
 /**
  * Careless senders, driven by real third-party clients: Debian's mosquitto_pub / mosquitto_sub and python3-hl7's
@@ -90,9 +91,8 @@ describe('careless senders with real clients (mosquitto_pub, mosquitto_sub, mllp
     monitor = setInterval(() => writeSync(tty, '02/01/24 10:15:00 SN=0000012345 SPO2=097% BPM=072 PI=02.10% SPCO=--.-% SPMET=--.-% DESAT=-- PIDELTA=+-- ALARM=0000 EXC=000000\r\n'), 200);
     hl7Port = (gw.logs.find((l) => l.msg === 'hl7: MLLP listener listening')?.port as number) ?? 0;
     expect(hl7Port).toBeGreaterThan(0);
-    nurse = mqtt.connect(`mqtt://127.0.0.1:${gw.brokerPort}`, { username: 'nc', password: 'nc-pw', protocolVersion: 4 });
+    nurse = await connectMqtt(`mqtt://127.0.0.1:${gw.brokerPort}`, { username: 'nc', password: 'nc-pw', protocolVersion: 4 });
     nurse.on('message', (_t, p) => alarms.push(JSON.parse(p.toString()) as Alarm));
-    await new Promise<void>((r) => nurse.once('connect', () => r()));
     await nurse.subscribeAsync('alarms/#', { qos: 1 });
   }, 30_000);
 

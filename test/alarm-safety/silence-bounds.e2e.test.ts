@@ -3,13 +3,14 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pcd01Message } from '../../drivers/serial/hl7/fixtures.js';
 import { encodeMllp } from '../../drivers/serial/hl7/mllp.js';
 import { PtyPair } from '../../drivers/serial/testing/pty-pair.js';
 import { startGatewayProcess, writeConfig, type GatewayProcess } from '../helpers/gateway-process.js';
 import { waitFor } from '../helpers/wait.js';
+import { connectMqtt } from '../helpers/ward-config.js';
 
 const run = promisify(execFile);
 
@@ -97,9 +98,8 @@ describe('silence bounds: each device by its maxSilenceSeconds, from start-up on
     spawnedAt = Date.now();
     gw = await startGatewayProcess(config);
     hl7Port = (await gw.waitForLog((l) => l.msg === 'hl7: MLLP listener listening')).port as number;
-    nurse = mqtt.connect(`mqtt://127.0.0.1:${gw.brokerPort}`, { username: 'nc', password: 'nc-pw', protocolVersion: 4 });
+    nurse = await connectMqtt(`mqtt://127.0.0.1:${gw.brokerPort}`, { username: 'nc', password: 'nc-pw', protocolVersion: 4 });
     nurse.on('message', (_t, p) => alarms.push(JSON.parse(p.toString()) as Alarm));
-    await new Promise<void>((r) => nurse.once('connect', () => r()));
     await nurse.subscribeAsync('alarms/#', { qos: 1 });
   }, 30_000);
 
