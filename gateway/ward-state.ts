@@ -2,6 +2,7 @@ import type { ConnectionState } from '../drivers/core/connection.js';
 import { NO_FLAGS, type Observation, type ObservationMessage, type Reading } from '../drivers/core/observation.js';
 import { unscoredReason } from '../drivers/core/quality.js';
 import type { AlarmEvent, News2Result } from '../rules/types.js';
+import type { WireUnmapped } from '../sync/wire.js';
 
 export interface VitalValue {
   value: number;
@@ -31,16 +32,8 @@ export interface CentralView {
   at: number;
 }
 
-/** One unmapped numeric as last received: shown as sent, never scored. */
-export interface MoreValue {
-  code: string;
-  label?: string;
-  value: number;
-  unit: string;
-  channel?: string;
-  at: number;
-  deviceId: string;
-}
+/** One unmapped numeric as last received: shown as sent, never scored; the same fields travel upstream. */
+export type MoreValue = WireUnmapped;
 
 export interface BedView {
   id: string;
