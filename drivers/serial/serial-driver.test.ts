@@ -50,6 +50,15 @@ function config(dialect: SerialPortConfig['dialect'], extra: Partial<SerialPortC
   return { deviceId: `dev-${dialect}`, path: pty.b, baudRate: 9600, dialect, maxSilenceMs: 1500, backoffMinMs: 100, backoffMaxMs: 400, ...extra };
 }
 
+/** A driver on `port` with a recording sink, started and connected, and the simulated device's end of the PTY. */
+async function connectedDriver(port: SerialPortConfig): Promise<[RecordingSink, SerialPort]> {
+  const sink = new RecordingSink();
+  driver = new SerialDriver({ ports: [port], sink });
+  await driver.start();
+  await sink.waitFor('connected', () => sink.lastState(port.deviceId) === 'connected');
+  return [sink, await openSim(pty.a)];
+}
+
 describe('SerialDriver over a real PTY (socat)', () => {
   it('masimo: readings and conditions flow; unplug -> disconnected; replug -> reconnects by itself', async () => {
     const sink = new RecordingSink();
@@ -87,11 +96,8 @@ describe('SerialDriver over a real PTY (socat)', () => {
   });
 
   it('goes quiet after maxSilenceMs without valid frames (noise does not count) and recovers on data', async () => {
-    const sink = new RecordingSink();
-    driver = new SerialDriver({ ports: [config('masimo', { maxSilenceMs: 600 })], sink });
-    await driver.start();
-    await sink.waitFor('connected', () => sink.lastState('dev-masimo') === 'connected');
-    sim = await openSim(pty.a);
+    const [sink, opened] = await connectedDriver(config('masimo', { maxSilenceMs: 600 }));
+    sim = opened;
     await write(sim, MASIMO_OK);
     await sink.waitFor('reading', () => sink.readings.length >= 3);
     const t0 = Date.now();
@@ -105,23 +111,17 @@ describe('SerialDriver over a real PTY (socat)', () => {
   });
 
   it('drops an overlong line and keeps going', async () => {
-    const sink = new RecordingSink();
-    driver = new SerialDriver({ ports: [config('masimo')], sink });
-    await driver.start();
-    await sink.waitFor('connected', () => sink.lastState('dev-masimo') === 'connected');
-    sim = await openSim(pty.a);
+    const [sink, opened] = await connectedDriver(config('masimo'));
+    sim = opened;
     await write(sim, `SPO2=097% ${'X'.repeat(5000)}\r\n` + MASIMO_OK);
     await sink.waitFor('reading', () => sink.readings.length >= 3);
     expect(sink.errors.some((e) => /longer than 512 bytes/.test(e.error))).toBe(true);
-    expect(driver.stats('dev-masimo')!.overlong).toBe(1);
+    expect(driver!.stats('dev-masimo')!.overlong).toBe(1);
   });
 
   it('ndjson: readings with t and seq', async () => {
-    const sink = new RecordingSink();
-    driver = new SerialDriver({ ports: [config('ndjson')], sink });
-    await driver.start();
-    await sink.waitFor('connected', () => sink.lastState('dev-ndjson') === 'connected');
-    sim = await openSim(pty.a);
+    const [sink, opened] = await connectedDriver(config('ndjson'));
+    sim = opened;
     await write(sim, '{"hr":72,"spo2":97,"t":1700000000000,"seq":1}\n{"hr":"bad"}\n{"rr":18,"temp":37.5}\n');
     await sink.waitFor('4 readings', () => sink.readings.length >= 4);
     expect(sink.readings.map((r) => [r.reading.param, r.reading.value, r.reading.sourceSeq])).toEqual([
@@ -134,11 +134,8 @@ describe('SerialDriver over a real PTY (socat)', () => {
   });
 
   it('hl7: MLLP frames split and merged across writes; ACKs written back to the port', async () => {
-    const sink = new RecordingSink();
-    driver = new SerialDriver({ ports: [config('hl7')], sink });
-    await driver.start();
-    await sink.waitFor('connected', () => sink.lastState('dev-hl7') === 'connected');
-    sim = await openSim(pty.a);
+    const [sink, opened] = await connectedDriver(config('hl7'));
+    sim = opened;
     const acks: string[] = [];
     const framer = new MllpFramer();
     sim.on('data', (b: Buffer) => acks.push(...framer.push(b).map(String)));
@@ -158,7 +155,7 @@ describe('SerialDriver over a real PTY (socat)', () => {
       ['AA', 'C2'],
     ]); // C3 asked for no ACK
     expect(sink.readings.filter((r) => r.reading.param === 'sbp').map((r) => r.reading.value)).toEqual([128, 128, 128]);
-    expect(driver.stats('dev-hl7')!.replies).toBe(2);
+    expect(driver!.stats('dev-hl7')!.replies).toBe(2);
     // a message whose only reading is not a number: AE with an ERR, and the rejection reaches the gateway
     await write(sim, encodeMllp(pcd01Message({ controlId: 'C4', obx: ['OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.2.1.147842|abc|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||F'] })));
     await sink.waitFor('3 acks', () => acks.length >= 3);
@@ -167,11 +164,8 @@ describe('SerialDriver over a real PTY (socat)', () => {
   });
 
   it('hl7: plain CR segments without MLLP, ended by the idle gap', async () => {
-    const sink = new RecordingSink();
-    driver = new SerialDriver({ ports: [config('hl7', { idleFlushMs: 150 })], sink });
-    await driver.start();
-    await sink.waitFor('connected', () => sink.lastState('dev-hl7') === 'connected');
-    sim = await openSim(pty.a);
+    const [sink, opened] = await connectedDriver(config('hl7', { idleFlushMs: 150 }));
+    sim = opened;
     let acked = '';
     sim.on('data', (b: Buffer) => (acked += b.toString()));
     await write(sim, pcd01Message({ controlId: 'P1' }));
@@ -180,11 +174,8 @@ describe('SerialDriver over a real PTY (socat)', () => {
   });
 
   it('hl7: ORU^R40 alert reports (IHE PCD-04) reach the gateway as the device\'s alarm list, kept across a replug, answered AA as ACK^R40', async () => {
-    const sink = new RecordingSink();
-    driver = new SerialDriver({ ports: [config('hl7')], sink });
-    await driver.start();
-    await sink.waitFor('connected', () => sink.lastState('dev-hl7') === 'connected');
-    sim = await openSim(pty.a);
+    const [sink, opened] = await connectedDriver(config('hl7'));
+    sim = opened;
     const acks: string[] = [];
     const framer = new MllpFramer();
     sim.on('data', (b: Buffer) => acks.push(...framer.push(b).map(String)));
@@ -229,11 +220,8 @@ describe('SerialDriver over a real PTY (socat)', () => {
     // MSH-7 is the time the ACK was built: the only field allowed to differ.
     const withoutTime = (ack: string): string => ack.replace(/^(MSH\|[^|]*\|[^|]*\|[^|]*\|[^|]*\|[^|]*\|)[^|]*/, '$1');
 
-    const sink = new RecordingSink();
-    driver = new SerialDriver({ ports: [config('hl7')], sink });
-    await driver.start();
-    await sink.waitFor('connected', () => sink.lastState('dev-hl7') === 'connected');
-    sim = await openSim(pty.a);
+    const [sink, opened] = await connectedDriver(config('hl7'));
+    sim = opened;
     const serialAcks: string[] = [];
     const serialFramer = new MllpFramer();
     sim.on('data', (b: Buffer) => serialAcks.push(...serialFramer.push(b).map(String)));
@@ -266,11 +254,8 @@ describe('SerialDriver over a real PTY (socat)', () => {
   it('a second byte-framed dialect (STX/ETX fixture) is framed, decoded and answered by its own parts, not as HL7', async () => {
     const unregister = registerSerialDialect(stxEtxDialect());
     try {
-      const sink = new RecordingSink();
-      driver = new SerialDriver({ ports: [config('stx-etx-fixture')], sink });
-      await driver.start();
-      await sink.waitFor('connected', () => sink.lastState('dev-stx-etx-fixture') === 'connected');
-      sim = await openSim(pty.a);
+      const [sink, opened] = await connectedDriver(config('stx-etx-fixture'));
+      sim = opened;
       const answers: number[] = [];
       sim.on('data', (b: Buffer) => answers.push(...b));
       const frame = (text: string) => Buffer.concat([Buffer.of(STX), Buffer.from(text, 'latin1'), Buffer.of(ETX)]);
@@ -289,7 +274,7 @@ describe('SerialDriver over a real PTY (socat)', () => {
       ]);
       expect(sink.errors).toEqual([{ codec: 'stx-etx-fixture', deviceId: 'dev-stx-etx-fixture', error: 'stx-etx: bad pair "hr=abc"' }]);
       expect(answers).toEqual([ACK, ACK, NAK, ACK]);
-      expect(driver.stats('dev-stx-etx-fixture')).toMatchObject({ frames: 3, decodeErrors: 1, replies: 4 });
+      expect(driver!.stats('dev-stx-etx-fixture')).toMatchObject({ frames: 3, decodeErrors: 1, replies: 4 });
     } finally {
       await driver?.stop();
       driver = undefined;
