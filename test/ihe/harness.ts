@@ -3,18 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { followLogLines } from '../../gateway/log-lines.js';
 import { REPO } from '../helpers/gateway-process.js';
+import type { Received } from '../../simulator/ihe/mllp-receiver.js';
 
 /** One message as the reference counterpart recorded it (simulator/ihe/mllp-receiver.ts `Received`). */
-export interface Recorded {
-  at: number;
-  controlId: string;
-  type: string;
-  ok: boolean;
-  errors: string[];
-  resend: boolean;
-  raw: string;
+export type Recorded = Omit<Received, 'reading'> & {
   reading?: Record<string, unknown> & { alertId?: string; phase?: string; watchdog?: boolean; state?: string; bed?: string };
-}
+};
 
 export function readRecord(file: string): Recorded[] {
   if (!existsSync(file)) return [];
