@@ -3,6 +3,7 @@ import { closeServer, listen } from '../../drivers/core/listen.js';
 import { Aedes, type Client, type AuthenticateError } from 'aedes';
 import { RateLimitedLog, type Logger } from '../log.js';
 import { topicAllowed, type Principal } from './acl.js';
+import { useUncachedPacketNumbers } from './packet-number-cache.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
 import { TurnSlicer } from './turn-slicer.js';
 import { verifiedPeerName } from '../tls/peer-identity.js';
@@ -92,6 +93,7 @@ export class EmbeddedBroker {
   private readonly slicer: TurnSlicer;
 
   constructor(private readonly opts: BrokerOptions) {
+    useUncachedPacketNumbers();
     this.limited = new RateLimitedLog(opts.log);
     this.slicer = new TurnSlicer({ onError: (err) => opts.log.error({ err }, 'broker: handling a connection failed') });
   }
