@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { createIntellivueDecoder, type IntellivueDecodeResult } from './codec.js';
 import { ATTR, OBJ, parseMessage, type PollResult } from './messages.js';
 import { FrameReader, EOF } from './framing.js';
+import { IntellivueSession, type SessionAction } from './session.js';
 
 const capture = readFileSync(new URL('../../../test/fixtures/captures/intellivue-m8000-jvscapture.bin', import.meta.url));
 
@@ -56,6 +57,8 @@ describe('IntelliVue: a real MP-series capture (JVSCapture MPRawoutput1.raw)', (
   it('holds 40 whole frames whose FCS our CRC accepts, and no noise', () => {
     expect(capture.length).toBe(20107);
     expect(frames).toHaveLength(40);
+    // 21 transparency escapes (7D E0, 7D E1, 7D 5D) in the monitor's own bytes: the FCS check below covers them.
+    expect(capture.filter((b) => b === 0x7d)).toHaveLength(21);
     const reader = new FrameReader({ maxUserData: 1500 });
     const evs = reader.push(capture);
     expect(evs.every((e) => e.kind === 'frame')).toBe(true);
@@ -152,5 +155,32 @@ describe('IntelliVue: a real MP-series capture (JVSCapture MPRawoutput1.raw)', (
     }
     expect(res[6]).toEqual([]);
     expect(res[7]).toEqual([]);
+  });
+
+  it('drives the session state machine: real accept, real MDS Create (answered with its invoke id), real numerics', () => {
+    const s = new IntellivueSession({ silenceMs: 60_000 });
+    const all: SessionAction[] = [];
+    const step = (acts: SessionAction[]): SessionAction[] => (all.push(...acts), acts);
+    step(s.handle({ type: 'start', now: 0 }));
+    expect(s.state).toBe('ASSOCIATING');
+    step(s.handle({ type: 'frame', userData: userData(frames[0]!), now: 100 }));
+    expect(s.state).toBe('WAIT_MDS');
+    const onMds = step(s.handle({ type: 'frame', userData: userData(frames[1]!), now: 200 }));
+    expect(s.state).toBe('POLLING');
+    const sent = onMds.flatMap((a) => (a.type === 'send' ? [a] : []));
+    expect(sent.map((a) => a.what)).toEqual(['mds-create-result', 'extended-poll']);
+    // RORS: e1 00 | 00 02 | ro_type 00 02 | length | invoke_id 00 01 (the MDS Create's) | CONFIRMED_EVENT_REPORT 00 01
+    expect(sent[0]!.bytes.subarray(0, 6).toString('hex')).toBe('e10000020002');
+    expect(sent[0]!.bytes.subarray(8, 12).toString('hex')).toBe('00010001');
+    for (let i = 2; i < frames.length; i++) step(s.handle({ type: 'frame', userData: userData(frames[i]!), now: 200 + i * 100 }));
+    expect(all.filter((a) => a.type === 'decode-error')).toEqual([]);
+    const readings = all.flatMap((a) => (a.type === 'readings' ? a.readings : []));
+    // Five numerics polls carry values in these 40 frames (relative times 0x001DF400 ... 0x001E7400), each with HR 60.
+    expect(readings.filter((r) => r.param === 'hr').map((r) => r.value)).toEqual([60, 60, 60, 60, 60]);
+    expect(readings.filter((r) => r.param === 'spo2' || r.param === 'sbp')).toEqual([]);
+    // The real accept's min_poll_period, 0x0FA0 ticks = 500 ms, gives a 10 s monitor timeout [OI]: so the keep-alive
+    // goes 9 s after our last transmission (the extended poll at t = 200 ms).
+    expect(s.handle({ type: 'tick', now: 200 + 8_999 }).some((a) => a.type === 'send' && a.what === 'keep-alive')).toBe(false);
+    expect(s.handle({ type: 'tick', now: 200 + 9_000 }).some((a) => a.type === 'send' && a.what === 'keep-alive')).toBe(true);
   });
 });
