@@ -138,7 +138,10 @@ describe('IntelliVue: a real MP-series capture (JVSCapture MPRawoutput1.raw)', (
     for (const [first, rel] of [[13, 1971200], [20, 1979392]] as const) {
       expect((parseMessage(userData(frames[first]!)) as PollResult).relTimeTicks).toBe(rel);
       const items = [first, first + 1, first + 2, first + 3].flatMap((i) => res[i]!.flatMap((r) => r.items));
-      const value = (code: string): number | undefined => items.find((it) => it.code === code)?.value;
+      const value = (code: string): number | undefined => {
+        const it = items.find((x) => (x.kind === 'reading' || x.kind === 'unmapped') && x.code === code);
+        return it && (it.kind === 'reading' || it.kind === 'unmapped') ? it.value : undefined;
+      };
       // CSV: nomEcgCardBeatRate 60.0, nomEcgAmplStI -0.9, StIi -1.5, StIii -0.5, StAvr 1.2, StAvl -0.1,
       // StAvf -1.0, StV 0.7, StMcl 0.8, nomEcgVPCCnt 0.0; NBP, SpO2, pleth pulse and perfusion 0.0 (no value).
       expect(['0x4182', '0x0301', '0x0302', '0x033d', '0x033e', '0x033f', '0x0340', '0x0343', '0x034b', '0x4261'].map((c) => value(`NOM:${c}`)))
