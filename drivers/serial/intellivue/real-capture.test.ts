@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { createIntellivueDecoder, type IntellivueDecodeResult } from './codec.js';
 import { ATTR, OBJ, parseMessage, type PollResult } from './messages.js';
 import { FrameReader, EOF } from './framing.js';
@@ -185,5 +186,30 @@ describe('IntelliVue: a real MP-series capture (JVSCapture MPRawoutput1.raw)', (
     // goes 9 s after our last transmission (the extended poll at t = 200 ms).
     expect(s.handle({ type: 'tick', now: 200 + 8_999 }).some((a) => a.type === 'send' && a.what === 'keep-alive')).toBe(false);
     expect(s.handle({ type: 'tick', now: 200 + 9_000 }).some((a) => a.type === 'send' && a.what === 'keep-alive')).toBe(true);
+  });
+
+  it('gives the same results however the serial port splits the bytes (escapes cut in two included)', () => {
+    const whole = JSON.stringify(createIntellivueDecoder().push(capture));
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: capture.length - 1 }), { maxLength: 40 }), (cuts) => {
+        const at = [0, ...cuts.sort((a, b) => a - b), capture.length];
+        const dec = createIntellivueDecoder();
+        const got = at.slice(1).flatMap((end, i) => dec.push(capture.subarray(at[i], end)));
+        expect(JSON.stringify(got)).toBe(whole);
+      }),
+      { numRuns: 150 },
+    );
+    // One cut right after each escape byte, so every escaped pair arrives split.
+    const dec = createIntellivueDecoder();
+    let start = 0;
+    const got: IntellivueDecodeResult[] = [];
+    capture.forEach((b, i) => {
+      if (b === 0x7d) {
+        got.push(...dec.push(capture.subarray(start, i + 1)));
+        start = i + 1;
+      }
+    });
+    got.push(...dec.push(capture.subarray(start)));
+    expect(JSON.stringify(got)).toBe(whole);
   });
 });
