@@ -1,6 +1,6 @@
 /** The processes under test, each run apart from the bench: the real gateway from dist/, and the ceiling broker. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { followLogLines } from '../../gateway/log-lines.js';
@@ -55,6 +55,9 @@ export function startGateway(configPath: string, nodeArgs: string[] = [], timeou
         reject(new Error(`gateway exited (${String(code)}) before ready: ${stderr.join('').slice(-2000)}`));
       }
     });
+    // BENCH_GATEWAY_STDOUT=FILE keeps the gateway's whole stdout (e.g. with --trace-gc in BENCH_GATEWAY_NODE_ARGS).
+    const keep = process.env.BENCH_GATEWAY_STDOUT;
+    if (keep) child.stdout!.pipe(createWriteStream(keep, { flags: 'a' }));
     followLogLines(child.stdout!, (l) => {
       if (ready) return;
       if (l.msg === 'broker: listening') brokerPort = l.port as number;

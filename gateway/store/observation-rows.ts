@@ -26,15 +26,30 @@ export const insertReadingsSql = (rows: number): string =>
   `INSERT INTO device_messages (seq, received_at, origin, source_ts_offset, source_seq, readings) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`;
 
 /**
- * The queue of observations not yet written, kept as rows (one per message) rather than as observation objects:
- * an observation can die young once queued, and a group held for a second does not fill V8's old generation
- * with six objects per sample (garbage collection time and resident memory).
+ * The queue of observations not yet written, held as numbers in typed arrays (one slot per row, one per reading)
+ * until the group is written: the parameters and the readings text of each row are built only then, and die at
+ * once. A group waits up to a second, and queued JavaScript objects or strings that outlive a young-generation
+ * collection are copied and promoted, then die in the old generation: at saturation that copying was most of the
+ * gateway's garbage-collection time.
  */
 export class ObservationRows {
-  /** Parameters of the queued rows, COLUMNS per row; the last row's readings text is still open. */
-  private args: unknown[] = [];
+  private rowCap = 256;
+  private readingCap = 1024;
+  private rows = 0;
+  private readingsQueued = 0;
+  private rowSeq = new Float64Array(this.rowCap);
+  private rowReceivedAt = new Float64Array(this.rowCap);
+  private rowOrigin = new Int32Array(this.rowCap);
+  /** Source time minus receipt time; NaN for none (NULL). */
+  private rowOffset = new Float64Array(this.rowCap);
+  /** The device's own sequence; NaN for none (NULL). */
+  private rowSourceSeq = new Float64Array(this.rowCap);
+  /** Index of the row's first reading in kinds/values; a row's readings are contiguous. */
+  private rowFirst = new Int32Array(this.rowCap);
+  private rowReadings = new Int32Array(this.rowCap);
+  private kinds = new Int32Array(this.readingCap);
+  private values = new Float64Array(this.readingCap);
   private open = false;
-  private readings = '';
   private readonly dictionary: ReadingDictionary;
   /** What identifies the open row's message; a reading joins it only with the next sequence and the same values. */
   private lastSeq = 0;
@@ -44,6 +59,7 @@ export class ObservationRows {
   private lastBed = '';
   private lastDevice = '';
   private lastSource = '';
+  private lastOrigin = 0;
   /** Observations queued (not rows). */
   count = 0;
 
@@ -69,19 +85,28 @@ export class ObservationRows {
 
   private push(m: ObservationMessage, r: Reading, seq: number): void {
     this.count += 1;
-    const reading = `${this.dictionary.kind(r)},${r.value}`;
+    if (this.readingsQueued === this.readingCap) this.growReadings();
+    this.kinds[this.readingsQueued] = this.dictionary.kind(r);
+    this.values[this.readingsQueued] = r.value;
+    this.readingsQueued += 1;
     const same =
       this.open && seq === this.lastSeq + 1 && m.deviceId === this.lastDevice && m.receivedAt === this.lastReceivedAt &&
       r.sourceTs === this.lastSourceTs && r.sourceSeq === this.lastSourceSeq && m.bedId === this.lastBed && m.source === this.lastSource;
     this.lastSeq = seq;
     if (same) {
-      this.readings += `,${reading}`;
+      this.rowReadings[this.rows - 1] = (this.rowReadings[this.rows - 1] as number) + 1;
       return;
     }
-    this.closeRow();
-    const offset = r.sourceTs === undefined ? null : r.sourceTs - m.receivedAt;
-    this.args.push(seq, m.receivedAt, this.dictionary.origin(m), offset, r.sourceSeq ?? null, null);
-    this.readings = reading;
+    if (this.rows === this.rowCap) this.growRows();
+    const row = this.rows++;
+    if (m.bedId !== this.lastBed || m.deviceId !== this.lastDevice || m.source !== this.lastSource || !this.open) this.lastOrigin = this.dictionary.origin(m);
+    this.rowSeq[row] = seq;
+    this.rowReceivedAt[row] = m.receivedAt;
+    this.rowOrigin[row] = this.lastOrigin;
+    this.rowOffset[row] = r.sourceTs === undefined ? NaN : r.sourceTs - m.receivedAt;
+    this.rowSourceSeq[row] = r.sourceSeq ?? NaN;
+    this.rowFirst[row] = this.readingsQueued - 1;
+    this.rowReadings[row] = 1;
     this.open = true;
     this.lastReceivedAt = m.receivedAt;
     this.lastSourceTs = r.sourceTs;
@@ -91,32 +116,71 @@ export class ObservationRows {
     this.lastSource = m.source;
   }
 
-  private closeRow(): void {
-    if (!this.open) return;
-    this.args[this.args.length - 1] = this.readings;
-    this.open = false;
+  private growRows(): void {
+    this.rowCap *= 2;
+    this.rowSeq = grown(this.rowSeq, this.rowCap);
+    this.rowReceivedAt = grown(this.rowReceivedAt, this.rowCap);
+    this.rowOrigin = grown(this.rowOrigin, this.rowCap);
+    this.rowOffset = grown(this.rowOffset, this.rowCap);
+    this.rowSourceSeq = grown(this.rowSourceSeq, this.rowCap);
+    this.rowFirst = grown(this.rowFirst, this.rowCap);
+    this.rowReadings = grown(this.rowReadings, this.rowCap);
   }
 
-  /** Takes the queue (nothing queued afterwards belongs to it). */
-  take(): unknown[] {
-    this.closeRow();
-    const args = this.args;
-    this.args = [];
-    this.count = 0;
-    return args;
+  private growReadings(): void {
+    this.readingCap *= 2;
+    this.kinds = grown(this.kinds, this.readingCap);
+    this.values = grown(this.values, this.readingCap);
   }
 
   /**
-   * Writes rows taken from the queue and any new dictionary entries (call inside a transaction), 64 rows per
-   * statement. Call `committed()` once that transaction has committed. Returns rows written.
+   * Writes the queued rows and any new dictionary entries (call inside a transaction), 64 rows per statement, and
+   * empties the queue whether or not the write succeeds (a failed group is counted by the caller). Call
+   * `committed()` once that transaction has committed. Returns rows written.
    */
-  write(args: unknown[]): number {
-    this.dictionary.writePending();
-    const many = ROWS_PER_INSERT * COLUMNS;
-    let k = 0;
-    for (; k + many <= args.length; k += many) this.insertMany.run(args.slice(k, k + many));
-    for (; k < args.length; k += COLUMNS) this.insertOne.run(args.slice(k, k + COLUMNS));
-    return args.length / COLUMNS;
+  write(): number {
+    const rows = this.rows;
+    try {
+      this.dictionary.writePending();
+      let row = 0;
+      for (; row + ROWS_PER_INSERT <= rows; row += ROWS_PER_INSERT) this.insertMany.run(this.parameters(row, ROWS_PER_INSERT));
+      for (; row < rows; row++) this.insertOne.run(this.parameters(row, 1));
+    } finally {
+      this.clear();
+    }
+    return rows;
+  }
+
+  /** The statement parameters of `n` rows from `first`: built just before the statement runs, garbage right after. */
+  private parameters(first: number, n: number): unknown[] {
+    const args = new Array<unknown>(n * COLUMNS);
+    for (let k = 0, row = first; k < args.length; k += COLUMNS, row++) {
+      const offset = this.rowOffset[row] as number;
+      const sourceSeq = this.rowSourceSeq[row] as number;
+      args[k] = this.rowSeq[row];
+      args[k + 1] = this.rowReceivedAt[row];
+      args[k + 2] = this.rowOrigin[row];
+      args[k + 3] = Number.isNaN(offset) ? null : offset;
+      args[k + 4] = Number.isNaN(sourceSeq) ? null : sourceSeq;
+      args[k + 5] = this.readingsText(row);
+    }
+    return args;
+  }
+
+  /** "kind,value,kind,value..." of a row (a JSON array of numbers without its brackets). */
+  private readingsText(row: number): string {
+    const from = this.rowFirst[row] as number;
+    const to = from + (this.rowReadings[row] as number);
+    let text = `${this.kinds[from] as number},${this.values[from] as number}`;
+    for (let i = from + 1; i < to; i++) text += `,${this.kinds[i] as number},${this.values[i] as number}`;
+    return text;
+  }
+
+  private clear(): void {
+    this.rows = 0;
+    this.readingsQueued = 0;
+    this.count = 0;
+    this.open = false;
   }
 
   /** The transaction of the last `write` committed (its new dictionary entries are in the file). */
@@ -128,4 +192,10 @@ export class ObservationRows {
   since(afterSeq: number, since: number, limit: number): Observation[] {
     return readingsSince(this.db, afterSeq, since, limit);
   }
+}
+
+function grown<T extends Float64Array | Int32Array>(from: T, length: number): T {
+  const to = new (from.constructor as new (n: number) => T)(length);
+  to.set(from);
+  return to;
 }

@@ -126,6 +126,36 @@ describe('store', () => {
     for (const s of stores) s.close();
   });
 
+  it('a group larger than the queue\'s first allocation (rows, readings, several 64-row statements) reads back exactly', () => {
+    const s = new Store(mkdtempSync(join(tmpdir(), 'wg-store-')), { commitIntervalMs: 60_000, maxBatch: 100_000 });
+    const params = ['hr', 'spo2', 'rr', 'temp', 'sbp', 'dbp'] as const;
+    const units = { hr: '/min', spo2: '%', rr: '/min', temp: 'Cel', sbp: 'mm[Hg]', dbp: 'mm[Hg]' } as const;
+    const expected: Observation[] = [];
+    for (let i = 0; i < 401; i++) {
+      const device = `d${i % 3}`;
+      const bed = `b${i % 5}`;
+      const timed = i % 4 !== 0; // every fourth message has no device time and no device sequence (NULLs)
+      const readings: Reading[] = params.map((param, k) => ({
+        param, value: k === 3 ? 36 + (i % 10) / 7 : 50 + ((i * 7 + k) % 90), unit: units[param], ...(timed ? { sourceTs: 1_700_000_000_000 + i * 1000 - 0.25, sourceSeq: i } : {}),
+      }));
+      const m: ObservationMessage = { gatewayId: 'gw', deviceId: device, bedId: bed, source: i % 2 ? 'mqtt' : 'serial', receivedAt: 1_700_000_000_500 + i * 1000, firstSeq: s.nextSeq(), readings };
+      for (let k = 1; k < readings.length; k++) s.nextSeq();
+      expect(s.queueMessage(m)).toBe(0);
+      for (let k = 0; k < readings.length; k++) expected.push({ ...observationOf(m, k), gatewayId: '' });
+    }
+    expect(s.pendingObservations).toBe(401 * 6);
+    s.flushObservations();
+    expect(s.pendingObservations).toBe(0);
+    expect((s.db.prepare('SELECT COUNT(*) AS n FROM device_messages').get() as { n: number }).n).toBe(401);
+    expect(s.recentObservations(0, 10_000)).toEqual(expected);
+    // The queue starts afresh after a group: the next message is a row of its own.
+    const next: ObservationMessage = { gatewayId: 'gw', deviceId: 'd0', bedId: 'b0', source: 'mqtt', receivedAt: 1, firstSeq: s.nextSeq(), readings: [{ param: 'hr', value: 61, unit: '/min' }] };
+    s.queueMessage(next);
+    s.flushObservations();
+    expect(s.recentObservations(0, 10_000).at(-1)).toEqual({ ...observationOf(next, 0), gatewayId: '' });
+    s.close();
+  });
+
   it('sheds the readings of a message past the queue bound, counted', () => {
     const s = new Store(mkdtempSync(join(tmpdir(), 'wg-store-')), { maxPending: 4, commitIntervalMs: 60_000 });
     const readings: Reading[] = [70, 71, 72].map((value) => ({ param: 'hr', value, unit: '/min' }));

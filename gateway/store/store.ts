@@ -211,9 +211,9 @@ export class Store {
   onWriteError: ((err: Error, what: string) => void) | undefined;
 
   private writeObservations(): void {
-    const batch = this.rows.take();
     // No meta row here (the sequence is recovered from the rows): a group touches only the table's last pages.
-    this.db.transaction(() => this.rows.write(batch))();
+    // The queue is emptied even if the write fails (the caller counts the group as lost).
+    this.db.transaction(() => this.rows.write())();
     // Inside an alarm change's transaction this was a savepoint: committed only when that transaction is.
     if (!this.db.inTransaction) this.rows.committed();
   }
