@@ -93,12 +93,12 @@ describe("Philips IntelliVue Information Center HL7 export (a capture of the Inf
       ['abp_sys', 112, 'mm[Hg]', 'MDIL:0002-4a15'],
       ['abp_dia', 62, 'mm[Hg]', 'MDIL:0002-4a16'],
       ['spo2', 99, '%', 'MDIL:0002-4bb8'],
+      ['pr', 80, '/min', 'MDIL:0002-4822'], // "Pulse (SpO2)": the pleth pulse rate
       ['icp', -1, 'mm[Hg]', 'MDIL:0002-580b'],
     ]);
-    // Numerics nothing here maps come through as sent, never dropped: the SpO2 pulse rate, Philips' relative
-    // perfusion (unit 0004-0200, dimensionless), the cerebral perfusion pressure.
+    // Numerics nothing here maps come through as sent, never dropped: Philips' relative perfusion (unit
+    // 0004-0200, dimensionless; not a perfusion index in %) and the cerebral perfusion pressure.
     expect(d.result.items.filter((i) => i.kind === 'unmapped')).toEqual([
-      { kind: 'unmapped', code: 'MDIL:0002-4822', label: 'Pulse (SpO2)', value: 80, unit: 'bpm', channel: '0' },
       { kind: 'unmapped', code: 'MDIL:0002-4bb0', label: 'Perf', value: 3.9, unit: '0004-0200', channel: '0' },
       { kind: 'unmapped', code: 'MDIL:0002-5804', label: 'CPP', value: 86, unit: 'mmHg', channel: '0' },
     ]);
@@ -106,6 +106,7 @@ describe("Philips IntelliVue Information Center HL7 export (a capture of the Inf
     // no UTC offset, so no source time.
     expect(d.deviceAlarms).toEqual([{ kind: 'physiological', priority: 'medium', text: 'ICPm   -1  <0' }]);
     expect(d.result.items.every((i) => i.kind !== 'reading' || i.sourceMessageId === 'HP0802104901784B02WIN893')).toBe(true);
+    expect(d.warnings).toEqual([]);
   });
 
   it('takes a hard INOP (MDIL-ALERT 5) as a technical alarm, not a physiological one', () => {
@@ -113,11 +114,10 @@ describe("Philips IntelliVue Information Center HL7 export (a capture of the Inf
     const d = decodeHl7Message(asProduction(raw));
     expect(d.bed).toBe('pDemo6');
     expect(d.deviceAlarms).toEqual([{ kind: 'technical', priority: 'medium', text: 'SpO2T  No Pulse' }]);
-    // SpO2T (0002-f09c, a Philips private term) is not mapped to SpO2: it comes through unmapped when present.
-    const withSpo2t = oru.find((f) => f.includes('pDemo6') && f.includes('0002-f09c^SpO2T^MDIL|0|'));
-    if (withSpo2t) {
-      expect(decodeHl7Message(asProduction(withSpo2t)).result.items).toContainEqual(expect.objectContaining({ kind: 'unmapped', code: 'MDIL:0002-f09c', label: 'SpO2T', unit: '%' }));
-    }
+    // SpO2T (0002-f09c, a Philips private term) is not mapped to SpO2: it comes through unmapped, as sent.
+    const withSpo2t = oru.find((f) => f.includes('OBX||NM|0002-f09c^SpO2T^MDIL|0|99|0004-0220^%^MDIL|'));
+    expect(withSpo2t).toBeDefined();
+    expect(decodeHl7Message(asProduction(withSpo2t!)).result.items).toContainEqual({ kind: 'unmapped', code: 'MDIL:0002-f09c', label: 'SpO2T', value: 99, unit: '%', channel: '0' });
   });
 
   it('reads each MDIL-ALERT code as its priority (rows as the same Information Center sent them for its other demo beds)', () => {
