@@ -12,15 +12,20 @@ export interface Identified {
 const MDIL_RE = /^([0-9a-f]{1,4})-([0-9a-f]{1,4})$/i;
 
 /**
- * SCADA terms whose IntelliVue meaning is not the IEEE 11073 term of the same number (the same exceptions as the
- * IntelliVue driver's table, drivers/serial/intellivue/physio-ids.ts): 0x4822 is the pleth pulse rate (labelled
- * "Pulse (SpO2)" in a Philips Information Center capture, test/fixtures/captures/PROVENANCE.md), not 149538;
- * 0x4BB0 "Perf" is Philips' relative perfusion (unit 0004-0200, dimensionless), not the perfusion index in %, so it
- * maps to nothing and comes through unmapped.
+ * SCADA terms whose Philips meaning is not the IEEE 11073 term of the same number, or that the MDC table lacks:
+ *  - 0x4822 is the pleth pulse rate (labelled "Pulse (SpO2)" in a Philips Information Center capture,
+ *    test/fixtures/captures/PROVENANCE.md), not 149538; as in the IntelliVue driver (drivers/serial/intellivue/physio-ids.ts).
+ *  - 0x4BB0 "Perf" is Philips' relative perfusion (unit 0004-0200, dimensionless), not the perfusion index in %: it
+ *    maps to nothing and comes through unmapped (as in the IntelliVue driver).
+ *  - 0x5000 "Resp" is the ECG (impedance) respiration rate and 0xF0C7 "T1" a temperature: Philips Efficia CM Series
+ *    Data Export Guide, p. 3-17 ("ECG respiration (20 rpm)", "Predictive temperature (37.4°C)" for the rows
+ *    `0002-5000^Resp^MDIL` and `0002-f0c7`); the IntelliVue driver maps 0xF0C7 to temperature as well.
  */
 const MDIL_SCADA: ReadonlyMap<number, CodeMapping | null> = new Map([
   [0x4822, { param: 'pr', source: 'spo2' }],
   [0x4bb0, null],
+  [0x5000, { param: 'rr', source: 'impedance' }],
+  [0xf0c7, { param: 'temp' }],
 ]);
 
 /**
