@@ -29,7 +29,7 @@ describe('Philips Efficia CM ORF^R04 (serial data export), the example of its Da
     expect(d.verdict).toBe('accept');
     expect(d.location).toEqual({ bed: 'LOCATION34' });
     expect(d.patientId).toBe('MRN1234');
-    const items = d.result.items.map((i) => (i.kind === 'reading' ? [i.param, i.value, i.unit, i.code] : [i.kind, i.code]));
+    const items = d.result.items.map((i) => (i.kind === 'reading' ? [i.param, i.value, i.unit, i.code] : i.kind === 'unmapped' ? [i.kind, i.code] : [i.kind]));
     expect(items).toEqual([
       ['spo2', 98, '%', 'MDIL:0002-4bb8'],
       ['sbp', 122, 'mm[Hg]', 'MDIL:0002-4a05'],
