@@ -57,4 +57,11 @@ describe('Philips Efficia CM ORF^R04 (serial data export), the example of its Da
     expect(d.result.items).toEqual([]);
     expect(d.rejected).toEqual([]);
   });
+
+  it('takes the guide\'s alarm row (p. 2-16, "a medium-level physiological alarm") as a medium physiological alarm', () => {
+    const head = message.split('\r').slice(0, 6).join('\r');
+    const d = decodeHl7Message(`${head}\rOBR||||ALARM|||20140510124500|||OPERATOR12\rOBX||TX|2^Yellow Alarm^MDIL-ALERT||HR Low, HR=55 /min||||||F\r`);
+    expect(d.deviceAlarms).toEqual([{ kind: 'physiological', priority: 'medium', text: 'HR Low, HR=55 /min' }]);
+    expect(d.result.items).toEqual([]);
+  });
 });
