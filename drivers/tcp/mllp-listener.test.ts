@@ -174,4 +174,19 @@ describe('MllpListener: a central station forwarding many beds on one connection
     expect(sink.rejections).toEqual([]);
     expect(sink.readings).toEqual([]);
   });
+
+  it('answers every block of the Philips Information Center capture sent as one stream: AR for each demo (MSH-11 T) message, AA for each keep-alive', async () => {
+    const capture = readFileSync(new URL('../../test/fixtures/captures/philips-iic-hl7-export.hl7', import.meta.url));
+    const sink = new RecordingSink();
+    listener = new MllpListener({ sink, port: 0, maxSilenceMs: 5000 });
+    await listener.start();
+    const { socket, acks } = await client(listener.address().port);
+    socket.write(capture);
+    await sink.waitFor('105 answers', () => acks.length >= 105);
+    const codes = acks.map((a) => /\rMSA\|(\w+)\|/.exec(a)?.[1]);
+    expect(codes.filter((c) => c === 'AR')).toHaveLength(101);
+    expect(codes.filter((c) => c === 'AA')).toHaveLength(4);
+    expect(sink.readings).toEqual([]);
+    expect(listener.stats).toMatchObject({ messages: 105, decodeErrors: 101 });
+  });
 });
