@@ -39,8 +39,8 @@ export function decodeAlertObx(msg: Hl7Message, seg: Hl7Segment, c: readonly str
 /**
  * Philips MDIL-ALERT codes (OBX-3.1; OBX-3.2 names the priority: Philips Efficia CM Series Data Export Guide,
  * "Alarms", p. 2-16, where `2^Yellow Alarm^MDIL-ALERT` is a medium-level physiological alarm). Red, yellow and
- * short-yellow alarms are the IntelliVue's ***, ** and * alarms (IntelliVue MP60-90 Instructions for Use, "Visual
- * Alarm Indicators"); a hard INOP disables the measurement and sounds at the Information Center, a soft INOP leaves
+ * short-yellow alarms are the IntelliVue's ***, ** and * alarms (IntelliVue MP5 Instructions for Use, "Visual Alarm
+ * Indicators": "*** for red alarms, ** for yellow alarms, * for short yellow alarms"); a hard INOP disables the measurement and sounds at the Information Center, a soft INOP leaves
  * monitoring on and is silent there (IntelliVue MX40 User's Manual, "Technical Alarms (INOPs)"). Codes seen in a
  * Philips Information Center capture (test/fixtures/captures/PROVENANCE.md): 1 RedAlarm, 2 YellowAlarm,
  * 3 ShortYellowAlarm, 5 HardInop, 6 SoftInop.
