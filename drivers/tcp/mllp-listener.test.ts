@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pcd01Message } from '../serial/hl7/fixtures.js';
@@ -153,5 +154,39 @@ describe('MllpListener: a central station forwarding many beds on one connection
       ['hl7:WARD7:00AA00FFFE000002', 'MDC:152872'],
     ]);
     expect(sink.alarmLists).toEqual([{ deviceId: 'hl7:WARD7:pid-PAT-9', alarms: [expect.objectContaining({ priority: 'high', text: 'Asystole' })] }]);
+  });
+
+  it("answers a Philips Information Center's NMD keep-alive with AA, not as a message from an unknown bed", async () => {
+    // The capture's NMD block as the Information Center sent it (test/fixtures/captures/PROVENANCE.md).
+    const capture = readFileSync(new URL('../../test/fixtures/captures/philips-iic-hl7-export.hl7', import.meta.url));
+    const start = capture.indexOf('\x0bMSH|^~\\&|||||||NMD|');
+    const block = capture.subarray(start, capture.indexOf('\x1c\r', start) + 2);
+    expect(block.toString('latin1')).toMatch(/^\x0bMSH\|[^\r]*\|NMD\|HP0802104856591B02WIN879\|P\|2\.3\|\|\|\|\|\|8859\/1\rNCK\|20160802104856\r\x1c\r$/);
+    const sink = new RecordingSink();
+    // As the gateway configures it: only a configured bed is a device.
+    listener = new MllpListener({ sink, port: 0, maxSilenceMs: 5000, deviceIdOf: (info) => (info.bed === 'iDemo4' ? 'icu-4' : undefined) });
+    await listener.start();
+    const { socket, acks } = await client(listener.address().port);
+    socket.write(block);
+    await sink.waitFor('1 ack', () => acks.length >= 1);
+    expect(acks[0]).toMatch(/\rMSA\|AA\|HP0802104856591B02WIN879\r$/);
+    expect(sink.errors).toEqual([]);
+    expect(sink.rejections).toEqual([]);
+    expect(sink.readings).toEqual([]);
+  });
+
+  it('answers every block of the Philips Information Center capture sent as one stream: AR for each demo (MSH-11 T) message, AA for each keep-alive', async () => {
+    const capture = readFileSync(new URL('../../test/fixtures/captures/philips-iic-hl7-export.hl7', import.meta.url));
+    const sink = new RecordingSink();
+    listener = new MllpListener({ sink, port: 0, maxSilenceMs: 5000 });
+    await listener.start();
+    const { socket, acks } = await client(listener.address().port);
+    socket.write(capture);
+    await sink.waitFor('105 answers', () => acks.length >= 105);
+    const codes = acks.map((a) => /\rMSA\|(\w+)\|/.exec(a)?.[1]);
+    expect(codes.filter((c) => c === 'AR')).toHaveLength(101);
+    expect(codes.filter((c) => c === 'AA')).toHaveLength(4);
+    expect(sink.readings).toEqual([]);
+    expect(listener.stats).toMatchObject({ messages: 105, decodeErrors: 101 });
   });
 });

@@ -30,7 +30,8 @@ const RESEND_WINDOW_MS = 10 * 60_000;
  * per message), so it changes no device's state.
  *
  * Every frame is answered (HL7 v2.5.1 2.9): unreadable ones with AR and an empty MSA-2, the rest as the decoder
- * decides; a message for a bed `deviceIdOf` does not know (it returns undefined) with AE and an ERR naming PV1-3.
+ * decides; a message for a bed `deviceIdOf` does not know (it returns undefined) with AE and an ERR naming PV1-3,
+ * except an NMD keep-alive, which names no bed and is answered AA.
  * After a bad frame the connection stays open and the framer re-synchronises on the next start block; only 1 MB
  * without any start block is answered and then closed. A message resent with the same MSH-10 and the same bytes
  * is answered AA again and not delivered twice.
@@ -169,6 +170,9 @@ export class MllpListener implements Driver {
     if (d.result.error !== undefined) {
       this.stats.decodeErrors++;
       this.safe(() => sink.decodeError('hl7', deviceId, d.result.error!));
+    } else if (d.messageType === 'NMD') {
+      // A central station's keep-alive (a Philips Information Center sends one a minute): no bed, nothing to
+      // deliver; answered as the decoder decided (AA).
     } else if (known === undefined) {
       this.stats.unknownBed++;
       const where = `bed ${JSON.stringify(d.bed ?? '')}${d.sendingFacility ? ` of facility ${JSON.stringify(d.sendingFacility)}` : ''}`;

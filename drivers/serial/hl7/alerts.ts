@@ -22,16 +22,36 @@ export function decodeAlertObx(msg: Hl7Message, seg: Hl7Segment, c: readonly str
   if (text === '' || /^MDC_EVT_ALARM_NONE$/i.test(text) || ref === 'MDC_EVT_ALARM_NONE') return null;
   const flags = repetitions(msg, seg, 8).map((f) => f.trim().toUpperCase());
   const stars = /^(\*{1,3})\s*/.exec(text);
+  const mdil = (c[2] ?? '').trim().toUpperCase() === 'MDIL-ALERT' ? MDIL_ALERT[code] : undefined;
   let priority: DeviceAlarmReport['priority'] = 'medium';
   if (flags.includes('PH')) priority = 'high';
   else if (flags.includes('PM')) priority = 'medium';
   else if (flags.includes('PL')) priority = 'low';
   else if (flags.includes('PN')) priority = 'none';
+  else if (mdil) priority = mdil.priority;
   else if (stars) priority = stars[1]!.length === 3 ? 'high' : stars[1]!.length === 2 ? 'medium' : 'low';
-  const kind: DeviceAlarmReport['kind'] = flags.includes('ST') || flags.includes('SA') ? 'technical' : 'physiological';
+  const technical = flags.includes('ST') || flags.includes('SA') || (flags.length === 0 && mdil?.kind === 'technical');
+  const kind: DeviceAlarmReport['kind'] = technical ? 'technical' : 'physiological';
   const label = (stars ? text.slice(stars[0].length) : text) || ref || code;
   return { kind, priority, text: label, ...(ts !== undefined ? { sourceTs: ts } : {}) };
 }
+
+/**
+ * Philips MDIL-ALERT codes (OBX-3.1; OBX-3.2 names the priority: Philips Efficia CM Series Data Export Guide,
+ * "Alarms", p. 2-16, where `2^Yellow Alarm^MDIL-ALERT` is a medium-level physiological alarm). Red, yellow and
+ * short-yellow alarms are the IntelliVue's ***, ** and * alarms (IntelliVue MP5 Instructions for Use, "Visual Alarm
+ * Indicators": "*** for red alarms, ** for yellow alarms, * for short yellow alarms"); a hard INOP disables the measurement and sounds at the Information Center, a soft INOP leaves
+ * monitoring on and is silent there (IntelliVue MX40 User's Manual, "Technical Alarms (INOPs)"). Codes seen in a
+ * Philips Information Center capture (test/fixtures/captures/PROVENANCE.md): 1 RedAlarm, 2 YellowAlarm,
+ * 3 ShortYellowAlarm, 5 HardInop, 6 SoftInop.
+ */
+const MDIL_ALERT: Readonly<Record<string, Pick<DeviceAlarmReport, 'kind' | 'priority'>>> = {
+  '1': { kind: 'physiological', priority: 'high' },
+  '2': { kind: 'physiological', priority: 'medium' },
+  '3': { kind: 'physiological', priority: 'low' },
+  '5': { kind: 'technical', priority: 'medium' },
+  '6': { kind: 'technical', priority: 'low' },
+};
 
 /** Whether OBX-3 (its components) names an alarm row rather than a measurement. */
 export function isAlertId(c: readonly string[]): boolean {

@@ -39,6 +39,8 @@ import { lookupUnit, UNIT_OPTIONAL } from './vocabulary.js';
  *    no measurement and are skipped.
  *  - Device alarm rows (see alerts.ts) become the device's own alarm list.
  *  - ORU^R40 (IHE PCD-04 Report Alert, alert-report.ts) carries alert events, no readings; the ACK is ACK^R40.
+ *  - NMD (HL7 v2.5 ch. 14, network management data; the Philips IntelliVue Information Center sends one a minute
+ *    with an NCK system clock) is accepted and acknowledged; it carries nothing to decode.
  *  - Attribute rows (MDC_ATTR_*, and rows nested under a waveform row's OBX-4) describe another row and are
  *    skipped (isAttributeRow).
  */
@@ -120,6 +122,7 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
     out.errors = [refusal];
     return withAck(out, opts);
   }
+  if (component(msg, msh, 9, 1) === 'NMD') return withAck(out, opts);
   const fallbackTs = parseDtm(component(msg, msh, 7));
   if (component(msg, msh, 9, 2) === 'R40') return withAck(alertReport(out, msg, fallbackTs), opts);
   let obrTs: number | undefined;
@@ -225,9 +228,11 @@ function describe(msg: Hl7Message, warnings: string[], rejected: Hl7Decoded['rej
   };
   const pv1 = findSegment(msg, 'PV1');
   const location: Hl7Location = {};
-  const poc = component(msg, pv1, 3, 1);
-  const room = component(msg, pv1, 3, 2);
-  const bed = component(msg, pv1, 3, 3);
+  // Each PV1-3 component's first subcomponent: the Philips Information Center sends the bed as "iDemo4&0&0" (HL7
+  // v2.7 PL: point of care, room and bed are HD, whose first subcomponent is the name).
+  const poc = component(msg, pv1, 3, 1, 1);
+  const room = component(msg, pv1, 3, 2, 1);
+  const bed = component(msg, pv1, 3, 3, 1);
   if (poc) location.pointOfCare = poc;
   if (room) location.room = room;
   if (bed) location.bed = bed;
@@ -242,13 +247,14 @@ function describe(msg: Hl7Message, warnings: string[], rejected: Hl7Decoded['rej
 
 /**
  * What the gateway does not take at all (HL7 v2.5.1 2.9.2, 2.9.3: AR/CR for an unsupported message type, version
- * or processing id): only ORU^R01, ORU^R40 and ORF^R04, HL7 version 2.x, processing id P (production) or empty. A training (T) or
+ * or processing id): only ORU^R01, ORU^R40, ORF^R04 and NMD, HL7 version 2.x, processing id P (production) or empty. A training (T) or
  * debugging (D) message must never raise a patient's alarm.
  */
 function unsupported(msg: Hl7Message): Hl7Error | undefined {
   const msh = findSegment(msg, 'MSH');
   const type = component(msg, msh, 9, 1);
   const event = component(msg, msh, 9, 2);
+  if (type === 'NMD') return undefined; // a keep-alive: answered, nothing in it decoded (decodeHl7Message)
   if (type !== 'ORU' && type !== 'ORF') return { segment: 'MSH', sequence: 1, field: 9, code: 200, text: `unsupported message type ${JSON.stringify([type, event].filter(Boolean).join('^') || '(none)')}` };
   if (type === 'ORF' ? event !== 'R04' : event !== 'R01' && event !== 'R40') return { segment: 'MSH', sequence: 1, field: 9, code: 201, text: `unsupported event ${JSON.stringify(event || '(none)')}` };
   const pid = component(msg, msh, 11).toUpperCase();
