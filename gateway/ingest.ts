@@ -2,7 +2,6 @@ import { Counter } from 'prom-client';
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import type { ConnectionState } from '../drivers/core/connection.js';
 import { fingerprint } from '../drivers/core/fingerprint.js';
-import { RecentKeys } from '../drivers/core/recent-keys.js';
 import type { DriverSink } from '../drivers/core/driver.js';
 import { NO_FLAGS, type ConditionReport, type Decoded, type DeviceAlarmReport, type DeviceEvent, type Observation, type ObservationMessage, type Reading, type UnmappedReading } from '../drivers/core/observation.js';
 import type { ParamName } from '../drivers/core/parameters.js';
@@ -14,6 +13,7 @@ import type { RulesEngine } from '../rules/engine.js';
 import type { RulesOutput } from '../rules/types.js';
 import type { Principal } from './broker/broker.js';
 import { DevicePresence } from './device-presence.js';
+import { RedeliveryFilter } from './redelivery-filter.js';
 import type { Logger, RateLimitedLog } from './log.js';
 import type { WardgateMetrics } from './metrics/registry.js';
 import type { ScreenServer } from './screen/server.js';
@@ -63,9 +63,9 @@ export class Ingest implements DriverSink {
   private readonly unmappedLogged = new Set<string>();
   private readonly presence: DevicePresence;
   private readonly rejections: Counter<'source' | 'reason'>;
-  /** Samples seen in the last 10 minutes, for de-duplication of redelivered ones. */
   private readonly verifier = new SecretVerifier();
-  private readonly recentSamples = new RecentKeys(10 * 60_000, 16_384);
+  /** Samples seen in the last 10 minutes (the last 1,024 per device), for de-duplication of redelivered ones. */
+  private readonly redeliveries = new RedeliveryFilter(10 * 60_000, 1024);
 
   constructor(private readonly opts: IngestOptions) {
     for (const d of opts.devices) this.devices.set(d.id, d);
@@ -103,6 +103,7 @@ export class Ingest implements DriverSink {
     }
     for (const d of removed) {
       this.presence.remove(d.id);
+      this.redeliveries.forget(d.id);
       this.opts.ward.removeDevice(d.id);
     }
   }
@@ -172,7 +173,7 @@ export class Ingest implements DriverSink {
     let seq: number | undefined;
     for (const i of items) if ((seq = i.sourceSeq) !== undefined) break;
     if (seq === undefined) return false;
-    return this.recentSamples.seen(`${deviceId}\n${seq}\n${fingerprint(payload)}`);
+    return this.redeliveries.seen(deviceId, seq, fingerprint(payload));
   }
 
   /** DriverSink: a decoded value from any driver. */
