@@ -6,7 +6,7 @@ import { MIGRATIONS, type Migration } from './migrations.js';
 export type Db = Database.Database;
 
 /** The WAL size at which SQLite checkpoints it into the database file. */
-const WAL_BYTES = 4 * 1024 * 1024;
+export const WAL_BYTES = 4 * 1024 * 1024;
 
 export interface OpenedDatabase {
   db: Db;
@@ -26,7 +26,7 @@ export { SCHEMA_VERSION } from './migrations.js';
  * alarm, audit and outbox commit (Store.durably): in WAL mode telemetry reaches the disk with the next FULL commit
  * or checkpoint, so a power cut can lose only the last moments of telemetry, never an alarm.
  */
-export function openDatabase(dataDir: string, fileName = 'wardgate.db', migrations: ReadonlyArray<Migration> = MIGRATIONS): OpenedDatabase {
+export function openDatabase(dataDir: string, fileName = 'wardgate.db', migrations: ReadonlyArray<Migration> = MIGRATIONS, walBytes = WAL_BYTES): OpenedDatabase {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, fileName);
   const existed = existsSync(path);
@@ -42,9 +42,8 @@ export function openDatabase(dataDir: string, fileName = 'wardgate.db', migratio
   db.pragma('busy_timeout = 5000');
   // Checkpoint once the WAL holds about 4 MiB, whatever the page size: a page rewritten by many commits reaches the
   // database file once per checkpoint, and the WAL file is reused from its start after each one (not grown).
-  const pageSize = db.pragma('page_size', { simple: true }) as number;
-  db.pragma(`wal_autocheckpoint = ${Math.round(WAL_BYTES / pageSize)}`);
-  db.pragma(`journal_size_limit = ${WAL_BYTES * 2}`);
+  db.pragma(`wal_autocheckpoint = ${walCheckpointPages(db, walBytes)}`);
+  db.pragma(`journal_size_limit = ${walBytes * 2}`);
   // better-sqlite3 sets a 16 MB page cache; the hot path only appends, so 4 MB is plenty, and on a Pi the
   // difference is resident memory (it showed as slow RSS growth over a 10-minute soak as the cache filled).
   db.pragma('cache_size = -4000');
@@ -89,4 +88,9 @@ export function openDatabase(dataDir: string, fileName = 'wardgate.db', migratio
     })();
   }
   return { db, path, migrated: pending.map((m) => m.version), backupPath, schemaVersion: db.pragma('user_version', { simple: true }) as number };
+}
+
+/** The automatic checkpoint threshold in pages for a WAL of about `walBytes`, whatever the page size. */
+export function walCheckpointPages(db: Db, walBytes = WAL_BYTES): number {
+  return Math.round(walBytes / (db.pragma('page_size', { simple: true }) as number));
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -153,6 +153,25 @@ describe('store', () => {
     s.queueMessage(next);
     s.flushObservations();
     expect(s.recentObservations(0, 10_000).at(-1)).toEqual({ ...observationOf(next, 0), gatewayId: '' });
+    s.close();
+  });
+
+  it('an alarm commit never runs the WAL checkpoint; the next observation group does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-store-'));
+    const s = new Store(dir, { walCheckpointBytes: 64 * 1024, commitIntervalMs: 60_000 });
+    const dbFile = join(dir, 'wardgate.db');
+    const walFrames = () => (statSync(`${dbFile}-wal`).size - 32) / (1024 + 24); // header 32 bytes, frames of page + 24
+    s.db.pragma('wal_checkpoint(TRUNCATE)');
+    const before = statSync(dbFile).size;
+    for (let k = 0; walFrames() < 200 && k < 500; k++) {
+      const a = { ...alarm(`a${k}`, 'active'), message: 'x'.repeat(2000) };
+      s.commitAlarmChange([a], [incident(`i${k}`, 1, 'opened')], []);
+    }
+    expect(walFrames()).toBeGreaterThanOrEqual(200); // well past the 64-page threshold, not checkpointed
+    expect(statSync(dbFile).size).toBe(before); // only a checkpoint writes the database file in WAL mode
+    s.queueObservation(obs(s.nextSeq()));
+    s.flushObservations();
+    expect(statSync(dbFile).size).toBeGreaterThan(before);
     s.close();
   });
 
