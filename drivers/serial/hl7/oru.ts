@@ -1,6 +1,7 @@
 import type { Decoded, DecodeResult, DeviceAlarmReport, QualityFlag } from '../../core/observation.js';
 import { canonicalUnit, isPlausible } from '../../core/parameters.js';
 import { ackCodeFor, buildAck, buildUnreadableReject, type AckOptions, type AckVerdict, type Hl7Error } from './ack.js';
+import { hl7Text } from './charset.js';
 import { component, components, findSegment, parseHl7, repetitions, type Hl7Message, type Hl7Segment } from './message.js';
 import { decodeAlertObx } from './alerts.js';
 import { decodeAlertReport, type AlertEvent } from './alert-report.js';
@@ -99,7 +100,7 @@ export interface Hl7DecodeOptions extends AckOptions {
 export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions = {}): Hl7Decoded {
   const warnings: string[] = [];
   const rejected: Hl7Decoded['rejected'] = [];
-  const text = typeof input === 'string' ? input : input.toString('utf8');
+  const text = typeof input === 'string' ? input : hl7Text(input);
   if (text.length > MAX_MESSAGE) return unreadable('message too large', warnings, rejected, opts);
   const parsed = parseHl7(text);
   if ('error' in parsed) {
