@@ -43,6 +43,8 @@ export interface AlarmCommitOptions {
   patientOf: (bed: string) => string | undefined;
   /** The bed's fresh unmapped numerics at `at`, sent upstream beside the incident's vitals (never scored). */
   unmappedOf?: (bed: string, at: number) => WireUnmapped[];
+  /** How long each successful durable commit took, in seconds (the /metrics histogram). */
+  timed?: (seconds: number) => void;
   /** Publishes one alarm transition (broker, screen, log); called after its commit was attempted. */
   publish: (alarm: AlarmEvent) => void;
   /** After each commit attempt, once the alarms are published. */
@@ -128,8 +130,10 @@ export class AlarmCommit {
       : change;
     let storeFailed = false;
     try {
+      const started = performance.now();
       this.opts.store.commitAlarmChange(all.alarms, all.incidents, all.outbox, all.audit, this.opts.within?.(all.alarms));
       this.lastCommitAt = performance.now();
+      this.opts.timed?.((this.lastCommitAt - started) / 1000);
       this.unpersisted = undefined;
     } catch (err) {
       storeFailed = true;

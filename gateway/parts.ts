@@ -139,6 +139,7 @@ export function buildParts(x: PartsContext): GatewayParts {
     // Unmapped numerics travel with the incident as the vitals do: those of the NEWS2 freshness window.
     unmappedOf: (bed, at) => ward.freshMore(bed, at, x.config().rules.news2.freshnessSeconds * 1000),
     publish: (a) => outputs.publishAlarm(a),
+    timed: (seconds) => metrics.recordAlarmCommit(seconds),
     onStoreFailure: () => (x.counters.storeFailures += 1),
     committed: (r) => {
       selfAlarms.setStoreFault(r.storeFailed, 'alarm changes are not being persisted');

@@ -75,6 +75,7 @@ describe('running as a ward appliance', () => {
     expect(text).toMatch(/wardgate_observations_total\{[^}]*param="hr"[^}]*\} 1/);
     expect(text).toMatch(/wardgate_decode_errors_total\{codec="mqtt-vitals"\} 1/);
     expect(text).toMatch(/wardgate_alarms_total\{[^}]*priority="medium"[^}]*\} 1/);
+    expect(text).toMatch(/^wardgate_alarm_commit_seconds_count [1-9]/m); // the alarm's durable commit, timed
     expect(text).toMatch(/nodejs_eventloop_lag_seconds/);
     expect(text).toMatch(/wardgate_build_info\{/);
     expect(text).toMatch(/wardgate_broker_refused_total\{reason="authFailures"\} 1/);

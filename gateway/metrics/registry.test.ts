@@ -164,6 +164,9 @@ describe('createMetrics', () => {
     m.recordSyncLatency(0.3);
     m.recordSyncLatency(2);
     m.recordSyncLatency(Number.NaN); // ignored
+    m.recordAlarmCommit(0.003);
+    m.recordAlarmCommit(0.015);
+    m.recordAlarmCommit(-1); // ignored
     outbox = { depth: 17, oldestAgeSeconds: 93.5 };
     // Let the event-loop delay monitor take samples.
     await new Promise((r) => setTimeout(r, 100));
@@ -180,6 +183,9 @@ describe('createMetrics', () => {
     expect(value(f, 'wardgate_alarms_total', { priority: 'high', state: 'acknowledged' })).toBe(1);
     expect(value(f, 'wardgate_alarms_total', { priority: 'high', state: 'cleared' })).toBe(1);
     expect(value(f, 'wardgate_alarm_time_to_ack_seconds_sum', { priority: 'high' })).toBe(42);
+    expect(value(f, 'wardgate_alarm_commit_seconds_count')).toBe(2); // the negative one is not a duration
+    expect(value(f, 'wardgate_alarm_commit_seconds_bucket', { le: '0.005' })).toBe(1);
+    expect(value(f, 'wardgate_alarm_commit_seconds_bucket', { le: '0.02' })).toBe(2);
     expect(value(f, 'wardgate_alarm_time_to_ack_seconds_count', { priority: 'high' })).toBe(1);
     expect(value(f, 'wardgate_alarm_time_to_ack_seconds_bucket', { priority: 'high', le: '30' })).toBe(0);
     expect(value(f, 'wardgate_alarm_time_to_ack_seconds_bucket', { priority: 'high', le: '60' })).toBe(1);

@@ -40,6 +40,7 @@ export interface WardgateMetrics {
   readonly outboxDepth: Gauge;
   readonly outboxOldestAge: Gauge;
   readonly syncLatency: Histogram;
+  readonly alarmCommit: Histogram;
   readonly buildInfo: Gauge<'version' | 'node'>;
   recordObservation(driver: string, param: ParamName): void;
   recordDecodeError(codec: string): void;
@@ -53,6 +54,8 @@ export interface WardgateMetrics {
   recordAlarm(event: AlarmEvent): void;
   /** Seconds from an incident being written to the outbox to the upstream broker's acknowledgement. */
   recordSyncLatency(seconds: number): void;
+  /** Seconds one durable alarm commit took (mostly the disk's sync): alarms are published only after it. */
+  recordAlarmCommit(seconds: number): void;
   setOutboxProbe(probe: () => OutboxSnapshot): void;
   /** The exposition text, as /metrics serves it. */
   scrape(): Promise<string>;
@@ -150,6 +153,12 @@ export function createMetrics(options: MetricsOptions): WardgateMetrics {
     buckets: SYNC_BUCKETS,
     registers,
   });
+  const alarmCommit = new Histogram({
+    name: 'wardgate_alarm_commit_seconds',
+    help: 'Time one durable commit of alarm changes took (mostly the disk sync); alarms are published after it. A slow or wearing SD card shows here first.',
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 5],
+    registers,
+  });
   const buildInfo = new Gauge({
     name: 'wardgate_build_info',
     help: 'Always 1; the labels carry the wardgate and Node versions.',
@@ -177,6 +186,7 @@ export function createMetrics(options: MetricsOptions): WardgateMetrics {
     outboxDepth,
     outboxOldestAge,
     syncLatency,
+    alarmCommit,
     buildInfo,
     recordObservation(driver, param) {
       let params = unreported.get(driver);
@@ -208,6 +218,9 @@ export function createMetrics(options: MetricsOptions): WardgateMetrics {
     },
     recordSyncLatency(seconds) {
       if (Number.isFinite(seconds) && seconds >= 0) syncLatency.observe(seconds);
+    },
+    recordAlarmCommit(seconds) {
+      if (Number.isFinite(seconds) && seconds >= 0) alarmCommit.observe(seconds);
     },
     setOutboxProbe(probe) {
       outboxProbe = probe;
