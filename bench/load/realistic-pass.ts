@@ -24,7 +24,14 @@ export interface VariantRun {
   vitals: Vitals;
   round: number;
   saturation: PhaseResult & { cpuUsPerSample: number; rssMaxMB: number; load1: number };
-  steady: PhaseResult & { cpuUsPerSample: number; rssMaxMB: number; load1: number };
+  steady: PhaseResult & { cpuUsPerSample: number; rssMaxMB: number; load1: number; alarmCommits?: AlarmCommits };
+}
+
+/** The gateway's durable alarm commits during a phase (its wardgate_alarm_commit_seconds histogram). */
+export interface AlarmCommits {
+  count: number;
+  over10ms: number;
+  over5ms: number;
 }
 
 export interface PassOptions {
@@ -64,7 +71,25 @@ export const PASS_DEFAULTS: Omit<PassOptions, 'log'> = {
 const cpuOf = (pids: number[]): number => pids.reduce((s, p) => s + cpuSeconds(p), 0);
 const rssOf = (pids: number[]): number => pids.reduce((s, p) => s + (rssMB(p) ?? 0), 0);
 
-async function start(variant: VariantName, dir: string, o: PassOptions): Promise<{ pids: number[]; port: number; stop: () => Promise<unknown> }> {
+/** Reads the alarm commit histogram from the gateway's /metrics; undefined for a build without it, or no gateway. */
+async function alarmCommitsSoFar(screenPort: number | undefined): Promise<AlarmCommits | undefined> {
+  if (!screenPort) return undefined;
+  const text = await (await fetch(`http://127.0.0.1:${screenPort}/metrics`)).text();
+  const read = (suffix: string): number | undefined => {
+    const line = text.split('\n').find((l) => l.startsWith(`wardgate_alarm_commit_seconds${suffix} `));
+    return line === undefined ? undefined : Number(line.split(' ').at(-1));
+  };
+  const count = read('_count');
+  const upTo10 = read('_bucket{le="0.01"}');
+  const upTo5 = read('_bucket{le="0.005"}');
+  if (count === undefined || upTo10 === undefined || upTo5 === undefined) return undefined;
+  return { count, over10ms: count - upTo10, over5ms: count - upTo5 };
+}
+
+const commitsBetween = (a: AlarmCommits | undefined, b: AlarmCommits | undefined): AlarmCommits | undefined =>
+  a && b ? { count: b.count - a.count, over10ms: b.over10ms - a.over10ms, over5ms: b.over5ms - a.over5ms } : undefined;
+
+async function start(variant: VariantName, dir: string, o: PassOptions): Promise<{ pids: number[]; port: number; screenPort?: number; stop: () => Promise<unknown> }> {
   const config = writeBenchConfig(join(dir, 'cfg'), o.beds);
   if (variant === 'ceiling') {
     const p = await startCeiling(config);
@@ -74,7 +99,7 @@ async function start(variant: VariantName, dir: string, o: PassOptions): Promise
     const root = variant === 'baseline' ? process.env.BENCH_BASELINE : undefined;
     if (variant === 'baseline' && !root) throw new Error('the baseline variant needs BENCH_BASELINE=<a checkout with dist/>');
     const p = await startGateway(config, o.gatewayNodeArgs, 20_000, root);
-    return { pids: [p.pid], port: p.brokerPort, stop: p.stop };
+    return { pids: [p.pid], port: p.brokerPort, screenPort: p.screenPort, stop: p.stop };
   }
   const p = await startNodeRedPeer(config, join(dir, 'peer'), o.log);
   return { pids: p.pids, port: p.brokerPort, stop: p.stop };
@@ -111,10 +136,13 @@ export async function runRealisticPass(opts: Partial<PassOptions> = {}): Promise
               g.run({ mode: { kind: 'paced', window: o.window }, vitals: v.vitals, durationMs: (o.warmupS + o.saturationS) * 1000, warmupMs: o.warmupS * 1000, abnormalEvery: o.abnormalEvery, drainMs: 30_000, onWindow }),
             );
             o.log(`round ${round}: ${v.variant} (${v.vitals}): ${Math.round(saturation.samplesPerS)} samples/s, ${saturation.cpuUsPerSample.toFixed(1)} us/sample, load ${saturation.load1.toFixed(1)}; ${o.steadyPerS}/s for ${o.steadyS} s`);
-            const steady = await measure(p.pids, g, (onWindow) =>
+            const commitsBefore = await alarmCommitsSoFar(p.screenPort);
+            const steadyRun = await measure(p.pids, g, (onWindow) =>
               g.run({ mode: { kind: 'rate', perSecond: o.steadyPerS, maxInFlight: 100 }, qos: 0, vitals: v.vitals, durationMs: (o.steadyS + 2) * 1000, warmupMs: 2000, abnormalEvery: o.abnormalEvery, onWindow }),
             );
-            o.log(`round ${round}: ${v.variant} (${v.vitals}): p99 ${steady.latencyMs.p99.toFixed(1)} ms at ${o.steadyPerS}/s, load ${steady.load1.toFixed(1)}`);
+            const alarmCommits = commitsBetween(commitsBefore, await alarmCommitsSoFar(p.screenPort));
+            const steady = alarmCommits ? { ...steadyRun, alarmCommits } : steadyRun;
+            o.log(`round ${round}: ${v.variant} (${v.vitals}): p99 ${steady.latencyMs.p99.toFixed(1)} ms at ${o.steadyPerS}/s, load ${steady.load1.toFixed(1)}${alarmCommits ? `; durable alarm commits over 5 / 10 ms: ${alarmCommits.over5ms} / ${alarmCommits.over10ms} of ${alarmCommits.count}` : ''}`);
             runs.push({ variant: v.variant, vitals: v.vitals, round, saturation, steady });
           } finally {
             await g.close();
