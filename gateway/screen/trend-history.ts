@@ -1,5 +1,6 @@
-/** One bucket of a trend: [start (epoch ms), last value, lowest, highest]. */
-export type TrendPoint = [number, number, number, number];
+import { TrendBuckets, type TrendPoint } from './trend-buckets.js';
+
+export type { TrendPoint };
 
 export interface BedTrends {
   bed: string;
@@ -25,16 +26,20 @@ export interface StoredReadings {
 /**
  * Per bed and parameter, the last `hours` of values in fixed buckets (720 per window, at least 10 s each): the
  * last value of a bucket with its low and high, so a brief dip stays visible on an 8-hour chart. Held in memory
- * (24 beds x 9 parameters x 720 buckets is a few MB at most) and filled from the observations the gateway takes in.
+ * (trend-buckets.ts: 20 bytes a bucket, about 4 MB for 50 beds x 6 parameters over 8 hours) and filled from the
+ * observations the gateway takes in.
  */
 export class TrendHistory {
   readonly stepMs: number;
   private readonly windowMs: number;
-  private readonly beds = new Map<string, Map<string, TrendPoint[]>>();
+  private readonly beds = new Map<string, Map<string, TrendBuckets>>();
+  /** Buckets a series can hold: the window's, and one more for the bucket under way. */
+  private readonly capacity: number;
 
   constructor(hours: number) {
     this.windowMs = Math.round(hours * 3600_000);
     this.stepMs = Math.max(MIN_STEP_MS, Math.ceil(this.windowMs / BUCKETS / 1000) * 1000);
+    this.capacity = Math.ceil(this.windowMs / this.stepMs) + 2;
   }
 
   add(o: { bedId: string; param: string; value: number; receivedAt: number }): void {
@@ -47,28 +52,22 @@ export class TrendHistory {
     for (const r of readings) this.addTo(bed, r.param, r.value, receivedAt);
   }
 
-  private bedSeries(bedId: string): Map<string, TrendPoint[]> {
+  private bedSeries(bedId: string): Map<string, TrendBuckets> {
     let bed = this.beds.get(bedId);
     if (!bed) this.beds.set(bedId, (bed = new Map()));
     return bed;
   }
 
-  private addTo(bed: Map<string, TrendPoint[]>, param: string, value: number, receivedAt: number): void {
+  private addTo(bed: Map<string, TrendBuckets>, param: string, value: number, receivedAt: number): void {
     if (!Number.isFinite(value)) return;
     let series = bed.get(param);
-    if (!series) bed.set(param, (series = []));
+    if (!series) bed.set(param, (series = new TrendBuckets(this.capacity)));
     const start = receivedAt - (receivedAt % this.stepMs);
-    const last = series[series.length - 1];
-    if (last && last[0] === start) {
-      last[1] = value;
-      last[2] = Math.min(last[2], value);
-      last[3] = Math.max(last[3], value);
-    } else if (!last || start > last[0]) {
-      series.push([start, value, value, value]);
-      const oldest = start - this.windowMs;
-      let drop = 0;
-      while (drop < series.length && series[drop]![0] < oldest) drop += 1;
-      if (drop > 0) series.splice(0, drop);
+    const newest = series.length > 0 ? series.startAt(series.length - 1) : undefined;
+    if (newest === start) series.updateNewest(value);
+    else if (newest === undefined || start > newest) {
+      series.push(start, value, value, value);
+      series.dropBefore(start - this.windowMs);
     }
   }
 
@@ -80,15 +79,16 @@ export class TrendHistory {
     for (const [bedId, params] of older.beds) {
       let bed = this.beds.get(bedId);
       if (!bed) this.beds.set(bedId, (bed = new Map()));
-      for (const [param, old] of params) {
-        const live = bed.get(param) ?? [];
+      for (const [param, oldBuckets] of params) {
+        const old = points(oldBuckets);
+        const live = points(bed.get(param));
         const merged: TrendPoint[] = [];
         let i = 0;
         let j = 0;
         while (i < old.length || j < live.length) {
           const o = old[i];
           const l = live[j];
-          if (l === undefined || (o !== undefined && o[0] < l[0])) merged.push([...(old[i++] as TrendPoint)]);
+          if (l === undefined || (o !== undefined && o[0] < l[0])) merged.push(old[i++] as TrendPoint);
           else if (o === undefined || l[0] < o[0]) merged.push(live[j++] as TrendPoint);
           else {
             merged.push([l[0], l[1], Math.min(l[2], o[2]), Math.max(l[3], o[3])]);
@@ -97,7 +97,9 @@ export class TrendHistory {
           }
         }
         const oldest = (merged[merged.length - 1]?.[0] ?? 0) - this.windowMs;
-        bed.set(param, merged.filter((p) => p[0] >= oldest));
+        const series = new TrendBuckets(this.capacity);
+        for (const p of merged) if (p[0] >= oldest) series.push(p[0], p[1], p[2], p[3]);
+        bed.set(param, series);
       }
     }
   }
@@ -123,9 +125,16 @@ export class TrendHistory {
     const from = now - this.windowMs;
     const params: Record<string, TrendPoint[]> = {};
     for (const [param, series] of this.beds.get(bed) ?? []) {
-      const pts = series.filter((p) => p[0] >= from - this.stepMs);
-      if (pts.length > 0) params[param] = pts.map((p) => [...p] as TrendPoint);
+      const pts = points(series).filter((p) => p[0] >= from - this.stepMs);
+      if (pts.length > 0) params[param] = pts;
     }
     return { bed, from, to: now, stepMs: this.stepMs, params };
   }
+}
+
+/** A series' buckets as new [start, last, low, high] arrays, oldest first. */
+function points(series: TrendBuckets | undefined): TrendPoint[] {
+  const out: TrendPoint[] = [];
+  for (let i = 0; i < (series?.length ?? 0); i++) out.push((series as TrendBuckets).at(i));
+  return out;
 }
