@@ -118,6 +118,17 @@ describe(`chaos soak: ${BEDS} beds at 1 Hz for ${SECONDS} s with drops, upstream
         // exiting
       }
     }, 2000);
+    // The V8 heap beside RSS, from the gateway's /metrics: tells a growing heap from native memory finding its size.
+    const heap: Array<{ atS: number; usedMb: number; totalMb: number; externalMb: number }> = [];
+    const heapTimer = setInterval(() => {
+      void fetch(`http://127.0.0.1:${gw!.screenPort}/metrics`)
+        .then((r) => r.text())
+        .then((text) => {
+          const read = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]) / 1048576;
+          heap.push({ atS: elapsed(), usedMb: read('nodejs_heap_size_used_bytes'), totalMb: read('nodejs_heap_size_total_bytes'), externalMb: read('nodejs_external_memory_bytes') });
+        })
+        .catch(() => undefined);
+    }, 30_000);
 
     // Chaos loops, each on its own period until the end.
     let drops = 0;
@@ -195,6 +206,7 @@ describe(`chaos soak: ${BEDS} beds at 1 Hz for ${SECONDS} s with drops, upstream
     // The wearables keep sending until here: stopped earlier, every bed would raise no-data.
     clearInterval(sampler);
     clearInterval(rssTimer);
+    clearInterval(heapTimer);
     const realSeconds = elapsed();
     await gw.stop();
 
@@ -249,6 +261,7 @@ describe(`chaos soak: ${BEDS} beds at 1 Hz for ${SECONDS} s with drops, upstream
     figure(`chaos: sample->alarm p99 last ${CHAOS.window} s (n=${last.length})`, percentile(last, 99), 'ms');
     figure('chaos: sample->alarm p50 / p99 / max over the run', `${percentile(lat(0, 1e9), 50)} / ${percentile(lat(0, 1e9), 99)} / ${Math.max(...lat(0, 1e9))}`, 'ms');
     for (let i = 0; i < rss.length; i += Math.max(1, Math.floor(rss.length / 20))) figure('chaos: rss sample', `t=${rss[i]!.atS.toFixed(0)} s ${rss[i]!.mb.toFixed(1)} MB`);
+    for (const h of heap) figure('chaos: V8 heap used / committed, external', `t=${h.atS.toFixed(0)} s ${h.usedMb.toFixed(1)} / ${h.totalMb.toFixed(1)} MB, ${h.externalMb.toFixed(1)} MB`);
 
     expect(integrity).toBe('ok');
     expect(bursts).toBeGreaterThanOrEqual(LONG ? 9 : 2);
