@@ -12,15 +12,11 @@ import { join } from 'node:path';
 import { bedId, DEVICE_PASSWORD, deviceId, SUBSCRIBER, writeBenchConfig } from './bench-config.js';
 import { LoadGenerator } from './generator.js';
 import { startGateway } from './processes.js';
+import { metricValue } from './metrics-text.js';
 import { rssMB } from './procfs.js';
 
 const BEDS = 50;
 const MB = 1024 * 1024;
-
-function metric(text: string, name: string, labels = ''): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `) || (labels === '' && l.startsWith(`${name} `)));
-  return line === undefined ? undefined : Number(line.split(' ').at(-1));
-}
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 20);
@@ -42,9 +38,9 @@ async function main(): Promise<void> {
         ['RSS at ready, before any load', rssIdle * MB],
         ['RSS now', (rssMB(gw.pid) ?? 0) * MB],
         ['RSS max during the run', rssMax * MB],
-        ['V8 heap total (committed)', metric(text, 'nodejs_heap_size_total_bytes')],
-        ['V8 heap used', metric(text, 'nodejs_heap_size_used_bytes')],
-        ['external (C++ objects tied to JS, buffers)', metric(text, 'nodejs_external_memory_bytes')],
+        ['V8 heap total (committed)', metricValue(text, 'nodejs_heap_size_total_bytes')],
+        ['V8 heap used', metricValue(text, 'nodejs_heap_size_used_bytes')],
+        ['external (C++ objects tied to JS, buffers)', metricValue(text, 'nodejs_external_memory_bytes')],
       ];
       for (const m of text.matchAll(/^nodejs_heap_space_size_total_bytes\{space="(\w+)"\} (\S+)$/gm)) rows.push([`heap space ${m[1]!} (committed)`, Number(m[2])]);
       process.stdout.write(`${Math.round(r.samplesPerS)} samples/s for ${seconds} s\n| part | MB |\n|---|---:|\n`);

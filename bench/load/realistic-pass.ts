@@ -12,6 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bedId, DEVICE_PASSWORD, deviceId, SUBSCRIBER, writeBenchConfig } from './bench-config.js';
 import { LoadGenerator, type PhaseResult, type Vitals } from './generator.js';
+import { metricValue } from './metrics-text.js';
 import { startNodeRedPeer } from './node-red-peer.js';
 import { startCeiling, startGateway } from './processes.js';
 import { cpuSeconds, rssMB } from './procfs.js';
@@ -75,10 +76,7 @@ const rssOf = (pids: number[]): number => pids.reduce((s, p) => s + (rssMB(p) ??
 async function alarmCommitsSoFar(screenPort: number | undefined): Promise<AlarmCommits | undefined> {
   if (!screenPort) return undefined;
   const text = await (await fetch(`http://127.0.0.1:${screenPort}/metrics`)).text();
-  const read = (suffix: string): number | undefined => {
-    const line = text.split('\n').find((l) => l.startsWith(`wardgate_alarm_commit_seconds${suffix} `));
-    return line === undefined ? undefined : Number(line.split(' ').at(-1));
-  };
+  const read = (suffix: string): number | undefined => metricValue(text, `wardgate_alarm_commit_seconds${suffix}`);
   const count = read('_count');
   const upTo10 = read('_bucket{le="0.01"}');
   const upTo5 = read('_bucket{le="0.005"}');
