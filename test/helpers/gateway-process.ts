@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { followLogLines } from '../../gateway/log-lines.js';
+import { serviceNodeArgs } from './service-node-args.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -27,12 +28,23 @@ export function writeConfig(dir: string, config: Record<string, unknown>, name =
   return path;
 }
 
+export interface GatewayProcessOptions {
+  /**
+   * Run the built daemon (dist/, from `npm run build`) with the Node.js flags of the systemd unit, as a ward runs
+   * it, instead of the sources through tsx. For tests that measure memory: tsx's loader and V8's default young
+   * generation are not what a ward runs.
+   */
+  asInstalled?: boolean;
+}
+
 /**
- * Runs the real daemon (`wardgate run --config FILE`) from source through tsx, on the ports in the config
- * (use 0: the actual ports are read from its start-up log). Resolves when it logs 'wardgate: ready'.
+ * Runs the real daemon (`wardgate run --config FILE`) from source through tsx (or built, see `asInstalled`), on
+ * the ports in the config (use 0: the actual ports are read from its start-up log). Resolves when it logs
+ * 'wardgate: ready'.
  */
-export async function startGatewayProcess(configPath: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'gateway/cli.ts'), 'run', '--config', configPath], {
+export async function startGatewayProcess(configPath: string, env: Record<string, string> = {}, timeoutMs = 20_000, options: GatewayProcessOptions = {}): Promise<GatewayProcess> {
+  const entry = options.asInstalled ? [...serviceNodeArgs(), builtCli()] : ['--import', 'tsx', join(REPO, 'gateway/cli.ts')];
+  const child = spawn(process.execPath, [...entry, 'run', '--config', configPath], {
     cwd: REPO,
     env: { ...process.env, WARDGATE_LOG_JSON: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -93,4 +105,11 @@ export async function startGatewayProcess(configPath: string, env: Record<string
       await exited;
     },
   };
+}
+
+/** dist/gateway/cli.js; `npm test` and `npm run test:reliability` build it first. */
+function builtCli(): string {
+  const cli = join(REPO, 'dist/gateway/cli.js');
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
+  return cli;
 }
