@@ -14,6 +14,7 @@ import { runLoadBench, type LoadReport } from './load/load-bench.js';
 import { passTable } from './load/pass-table.js';
 import { runRealisticPass } from './load/realistic-pass.js';
 import { REPO } from './load/processes.js';
+import { serviceNodeArgs } from '../test/helpers/service-node-args.js';
 
 const args = new Set(process.argv.slice(2));
 const long = args.has('--long') || process.env.BENCH_LONG === '1';
@@ -92,7 +93,7 @@ const pass = await runRealisticPass({ rounds, saturationS: 8, steadyS: 15, log }
 const disk: DiskWear[] = [];
 for (const abnormalEvery of [460, 200]) {
   log(`disk: 50 beds x 1 Hz, six vitals, 120 s, one abnormal sample per ${abnormalEvery} per bed`);
-  disk.push(await measureDiskWear({ seconds: 120, beds: 50, abnormalEvery, nodeArgs: ['--max-old-space-size=384', '--max-semi-space-size=2'] }));
+  disk.push(await measureDiskWear({ seconds: 120, beds: 50, abnormalEvery, nodeArgs: serviceNodeArgs() }));
 }
 
 // 3. The load bench (gateway phases: overload, soak, start-up).

@@ -12,6 +12,7 @@ import { LoadGenerator } from './generator.js';
 import { startGateway } from './processes.js';
 import Database from 'better-sqlite3';
 import { writeBytes } from './procfs.js';
+import { serviceNodeArgs } from '../../test/helpers/service-node-args.js';
 
 /**
  * Checkpoints the gateway's WAL into its database file from this process and returns the bytes that took (this
@@ -121,6 +122,6 @@ if (process.argv[1]?.endsWith('disk-wear.ts') || process.argv[1]?.endsWith('disk
   const beds = Number(process.argv[3] ?? 50);
   const commit = process.env.WARDGATE_BENCH_COMMIT_MS;
   const abnormalEvery = Number(process.argv[4] ?? 200);
-  const r = await measureDiskWear({ seconds, beds, abnormalEvery, nodeArgs: ['--max-old-space-size=384', '--max-semi-space-size=2'], ...(commit ? { commitIntervalMs: Number(commit) } : {}) });
+  const r = await measureDiskWear({ seconds, beds, abnormalEvery, nodeArgs: serviceNodeArgs(), ...(commit ? { commitIntervalMs: Number(commit) } : {}) });
   console.log(JSON.stringify(r, null, 2));
 }

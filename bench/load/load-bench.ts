@@ -11,6 +11,7 @@ import { LoadGenerator, type LoadMode, type PhaseResult } from './generator.js';
 import { cpuSeconds, mean, RssSampler } from './procfs.js';
 import { scrapeCounter, startCeiling, startGateway, type RunningProcess } from './processes.js';
 import { sqliteCeiling, type SqliteCeiling } from './sqlite-ceiling.js';
+import { serviceNodeArgs } from '../../test/helpers/service-node-args.js';
 
 export interface LoadBenchOptions {
   beds: number;
@@ -41,7 +42,7 @@ export const DEFAULTS: Omit<LoadBenchOptions, 'log'> = {
   ceilingSteadyS: 20,
   overloadS: 10,
   /** The V8 flags of systemd/wardgate.service, so the figures are those of the gateway as installed. */
-  gatewayNodeArgs: ['--max-old-space-size=384', '--max-semi-space-size=2'],
+  gatewayNodeArgs: serviceNodeArgs(),
 };
 
 export interface Saturation extends PhaseResult {

@@ -14,6 +14,7 @@ import { LoadGenerator } from './generator.js';
 import { startGateway } from './processes.js';
 import { metricValue } from './metrics-text.js';
 import { rssMB } from './procfs.js';
+import { serviceNodeArgs } from '../../test/helpers/service-node-args.js';
 
 const BEDS = 50;
 const MB = 1024 * 1024;
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   const snapshot = process.argv.includes('--snapshot');
   const dir = mkdtempSync(join(tmpdir(), 'wardgate-memory-'));
   const config = writeBenchConfig(join(dir, 'cfg'), BEDS);
-  const args = ['--max-old-space-size=384', '--max-semi-space-size=2', ...(snapshot ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`] : [])];
+  const args = [...serviceNodeArgs(), ...(snapshot ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`] : [])];
   const gw = await startGateway(config, args);
   const rssIdle = rssMB(gw.pid) ?? 0;
   let rssMax = 0;

@@ -16,6 +16,7 @@ import { metricValue } from './metrics-text.js';
 import { startNodeRedPeer } from './node-red-peer.js';
 import { startCeiling, startGateway } from './processes.js';
 import { cpuSeconds, rssMB } from './procfs.js';
+import { serviceNodeArgs } from '../../test/helpers/service-node-args.js';
 
 /** 'baseline': another build of the gateway (BENCH_BASELINE=<checkout with dist/>), e.g. the commit before a change. */
 export type VariantName = 'ceiling' | 'gateway' | 'node-red' | 'baseline';
@@ -59,7 +60,7 @@ export const PASS_DEFAULTS: Omit<PassOptions, 'log'> = {
   saturationS: 10,
   steadyPerS: 500,
   steadyS: 20,
-  gatewayNodeArgs: ['--max-old-space-size=384', '--max-semi-space-size=2'],
+  gatewayNodeArgs: serviceNodeArgs(),
   variants: [
     { variant: 'ceiling', vitals: 'six' },
     { variant: 'gateway', vitals: 'six' },
