@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TEMPERATURE_SITES } from '../drivers/core/temperature-site.js';
 import { bleProfileNames } from '../drivers/ble/profiles.js';
 import { serialDialectNames } from '../drivers/serial/dialects.js';
+import { HL7_QUERY_FILTERS } from '../drivers/serial/hl7/query.js';
 import { limitOverridesSchema, rulesConfigSchema } from '../rules/config.js';
 import { outputsSchema } from './outputs-schema.js';
 import { getUpstreamTransport, httpsSettingsSchema, mqttSettingsSchema, upstreamTransportNames } from '../sync/transports.js';
@@ -39,6 +40,16 @@ const serialSettings = z.strictObject({
   parity: z.enum(['none', 'even', 'odd', 'mark', 'space']).default('none'),
   stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)]).default(1),
   dialect: registered(serialDialectNames),
+  /**
+   * Opt-in, dialect hl7: query the device (QRY^R02) every `everySeconds` with QRD-9 `filter`, for monitors whose
+   * serial export only answers queries (Philips Efficia CM; drivers/serial/hl7/query.ts, docs/device-families.md).
+   */
+  hl7Query: z
+    .strictObject({
+      everySeconds: z.number().min(1).max(3600).default(60),
+      filter: z.enum(HL7_QUERY_FILTERS),
+    })
+    .optional(),
 });
 
 const bleSettings = z.strictObject({
@@ -84,6 +95,8 @@ export const deviceSchema = z
       if (!d.serial) ctx.addIssue({ code: 'custom', path: ['serial'], message: 'required for a serial device' });
       else if (!d.serial.path && !(d.serial.vendorId && d.serial.productId))
         ctx.addIssue({ code: 'custom', path: ['serial', 'path'], message: 'required (or vendorId and productId)' });
+      if (d.serial?.hl7Query && d.serial.dialect !== 'hl7')
+        ctx.addIssue({ code: 'custom', path: ['serial', 'hl7Query'], message: 'only for dialect hl7' });
     }
     if (d.transport === 'ble' && !d.ble) ctx.addIssue({ code: 'custom', path: ['ble'], message: 'required for a ble device' });
     if (d.transport === 'hl7-tcp' && !d.hl7) ctx.addIssue({ code: 'custom', path: ['hl7'], message: 'required for an hl7-tcp device' });

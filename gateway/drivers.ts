@@ -1,6 +1,7 @@
 import type { DeviceConfig, GatewayConfig } from '../config/schema.js';
 import type { Driver, DriverSink } from '../drivers/core/driver.js';
 import { getSerialDialect } from '../drivers/serial/dialects.js';
+import { hl7QueryPoll } from '../drivers/serial/hl7/query.js';
 import { intellivueDialect } from '../drivers/serial/intellivue/codec.js';
 import type { SerialPortConfig } from '../drivers/serial/serial-driver.js';
 import { ConfigError } from '../config/load.js';
@@ -37,6 +38,7 @@ async function serialDrivers(devices: DeviceConfig[], sink: DriverSink): Promise
       stopBits: s.stopBits,
       dialect,
       maxSilenceMs: d.maxSilenceSeconds * 1000,
+      ...(s.hl7Query ? { poll: hl7QueryPoll(s.hl7Query) } : {}),
     });
   }
   if (ports.length === 0) return [];

@@ -62,6 +62,16 @@ export interface ByteDialect<F extends ByteFramer = ByteFramer> {
   reply?(frame: Buffer, framer: F): FrameExchange;
 }
 
+/**
+ * A request the driver writes on an open port, first at once and then every `everyMs`, for devices that send only
+ * when asked (the Efficia CM's serial export answers HL7 queries: drivers/serial/hl7/query.ts).
+ */
+export interface PortPoll {
+  everyMs: number;
+  /** The next request, framed for the wire. */
+  next(): Buffer;
+}
+
 /** A stateful stream decoder for the `wardgate decode` tool (session dialects). */
 export interface StreamDecoder {
   push(chunk: Uint8Array): (DecodeResult & { deviceAlarms?: unknown[] })[];

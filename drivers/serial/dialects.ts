@@ -5,7 +5,7 @@ import { intellivueDialect } from './intellivue/codec.js';
 import { masimoDialect } from './masimo/codec.js';
 import { ndjsonDialect } from './ndjson/codec.js';
 
-export type { ByteDialect, ByteFramer, FrameExchange, LineDialect, SerialDialect, SessionDialect } from './dialect.js';
+export type { ByteDialect, ByteFramer, FrameExchange, LineDialect, PortPoll, SerialDialect, SessionDialect } from './dialect.js';
 
 /**
  * The serial dialects: the one list. The config schema (`serial.dialect`), `wardgate decode --codec`, the

@@ -6,7 +6,7 @@ import type { Driver, DriverSink } from '../core/driver.js';
 import type { LineFramer } from '../core/line-framer.js';
 import type { DecodeResult } from '../core/observation.js';
 import { describeUsbId, resolveSerialPath, type UsbSerialId } from '../core/serial-resolver.js';
-import { getSerialDialect, type ByteDialect, type ByteFramer, type LineDialect } from './dialects.js';
+import { getSerialDialect, type ByteDialect, type ByteFramer, type LineDialect, type PortPoll } from './dialects.js';
 
 /**
  * Serial bedside monitors: one independent reader per configured port (serialport 13).
@@ -19,7 +19,8 @@ import { getSerialDialect, type ByteDialect, type ByteFramer, type LineDialect }
  * Only frames that decode without error count as data for the silence watchdog: noise at the wrong baud
  * keeps the device quiet. Undecodable frames and overlong lines go to sink.decodeError.
  * The dialect (drivers/serial/dialects.ts) brings its framer and decoder; a dialect that answers the device
- * (the HL7 ACK) does so through its reply() hook, and the driver writes what it returns.
+ * (the HL7 ACK) does so through its reply() hook, and the driver writes what it returns. A port with `poll` (opt-in:
+ * a device that sends only when asked) gets the poll's request at once on open and then at its interval.
  */
 export interface SerialPortConfig {
   deviceId: string;
@@ -41,6 +42,8 @@ export interface SerialPortConfig {
    */
   backoffMinMs?: number;
   backoffMaxMs?: number;
+  /** Opt-in: a request written while the port is open, at once and then at its interval (an HL7 query). */
+  poll?: PortPoll;
 }
 
 export interface SerialDriverOptions {
@@ -57,6 +60,8 @@ export interface SerialPortStats {
   overlong: number;
   /** Replies written back to the device (HL7 ACKs). */
   replies: number;
+  /** Poll requests written (HL7 queries). */
+  polls: number;
 }
 
 type StreamDialect = LineDialect | ByteDialect;
@@ -105,7 +110,7 @@ function closePort(port: SerialPort): Promise<void> {
 }
 
 class PortRunner {
-  readonly stats: SerialPortStats = { opens: 0, frames: 0, decodeErrors: 0, overlong: 0, replies: 0 };
+  readonly stats: SerialPortStats = { opens: 0, frames: 0, decodeErrors: 0, overlong: 0, replies: 0, polls: 0 };
   private readonly conn: DeviceConnection;
   private readonly backoff: Backoff;
   private stopped = false;
@@ -114,6 +119,7 @@ class PortRunner {
   private wake: (() => void) | undefined;
   private sleepTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
   private lineFramer: LineFramer | undefined;
   private byteFramer: ByteFramer | undefined;
   /** The device's own alarms across reconnects (a reconnect must not forget an alert the device still has). */
@@ -147,6 +153,7 @@ class PortRunner {
     await this.loop;
     this.loop = undefined;
     this.clearIdle();
+    this.stopPolling();
     this.conn.stop();
   }
 
@@ -178,7 +185,9 @@ class PortRunner {
         this.stats.opens++;
         this.resetFramers();
         this.conn.opened(`port ${path} open at ${this.cfg.baudRate} baud`);
+        this.startPolling(port);
         reason = await ended;
+        this.stopPolling();
         this.port = undefined;
         port.removeAllListeners('data');
         await closePort(port); // always closed and awaited before any reopen
@@ -205,6 +214,27 @@ class PortRunner {
         void closePort(port);
       });
     });
+  }
+
+  /** The opt-in poll: a request at once, then one per interval, while this port stays open. */
+  private startPolling(port: SerialPort): void {
+    const poll = this.cfg.poll;
+    if (!poll) return;
+    const send = (): void => {
+      if (!port.isOpen || this.port !== port) return;
+      port.write(poll.next(), (err) => {
+        if (err) this.safe(() => this.sink.decodeError(this.dialect.name, this.cfg.deviceId, `poll write failed: ${err.message}`));
+      });
+      this.stats.polls++;
+    };
+    send();
+    this.pollTimer = setInterval(send, poll.everyMs);
+    this.pollTimer.unref();
+  }
+
+  private stopPolling(): void {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
   }
 
   private resetFramers(): void {

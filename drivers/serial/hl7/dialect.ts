@@ -1,6 +1,7 @@
 import type { ByteDialect } from '../dialect.js';
 import { encodeMllp } from './mllp.js';
 import { decodeHl7Message, hl7Answer, type Hl7Decoded } from './oru.js';
+import { readIncomingAck } from './query.js';
 import { Hl7StreamFramer } from './stream-framer.js';
 
 const MAX_FRAME_BYTES = 256 * 1024;
@@ -48,6 +49,14 @@ export const hl7Dialect: Hl7Dialect = {
     return framing === 'mllp' ? encodeMllp(ack) : Buffer.from(ack);
   },
   reply(frame, framer) {
+    // An ACK from the device (a monitor refusing a query: Efficia CM Data Export Guide, "Flow of Events", p. 3-2) is
+    // never answered (HL7 v2.5.1 2.9: an acknowledgment is not acknowledged); a negative one is reported, and the
+    // port goes on.
+    const ack = frame.length < 4096 ? readIncomingAck(frame.toString('latin1')) : undefined;
+    if (ack) {
+      const refused = ack.code !== 'AA' && ack.code !== 'CA';
+      return { result: { items: [] }, rejected: refused ? [{ reason: 'query-refused', text: `${ack.code || '(no MSA-1)'} to ${ack.controlId || '(no MSA-2)'}${ack.text ? `: ${ack.text}` : ''}` }] : [] };
+    }
     const d = this.decodeMessage(frame);
     const rejected = d.rejected.map((r) => ({ reason: r.reason, text: r.text }));
     const out = {
