@@ -61,10 +61,11 @@ describe('config/default.yaml shows every key', () => {
     for (const key of objectKeys(configSchema.shape.hl7Listener)) expect(hl7, key).toMatch(new RegExp(`\\b${key}:`));
   });
 
-  it('of a device, the hl7-tcp transport and its hl7 block included', () => {
+  it('of a device, the hl7-tcp transport, its hl7 block and the serial block included', () => {
     const devices = section(/^# Devices and the bed/m, /^# Triage settings/m);
     for (const key of Object.keys(deviceSchema.shape)) expect(devices, key).toMatch(new RegExp(`\\b${key}\\b`));
     for (const key of objectKeys(deviceSchema.shape.hl7)) expect(devices, `hl7.${key}`).toMatch(new RegExp(`\\b${key}\\b`));
+    for (const key of objectKeys(deviceSchema.shape.serial)) expect(devices, `serial.${key}`).toMatch(new RegExp(`\\b${key}\\b`));
     expect(devices).toMatch(/transport: hl7-tcp/);
   });
 });
