@@ -136,6 +136,21 @@ describe('monitor messages as the driver parses them', () => {
     ]);
     expect(items.filter((i) => i.kind === 'unmapped')).toEqual([{ kind: 'unmapped', code: 'NOM:0x4bb0', label: '0x00024bb0', value: 1.4, unit: '1' }]);
   });
+  it("the CO2 label's compound value gives EtCO2 and inspired CO2 in mmHg; a ventilator's FICO2 in % comes through unmapped", () => {
+    // "CO2" (NLS_NOM_AWAY_CO2 0x000250AC): NOM_AWAY_CO2_ET 0x50B0 and NOM_AWAY_CO2_INSP_MIN 0x50BA in NOM_DIM_MMHG;
+    // "FICO2" is NOM_VENT_CONC_AWAY_CO2_INSP 0x5160 in NOM_DIM_PERCENT [BR PhysioLabels.txt; OI data/ObservedValue.java].
+    const objects: ObjectSpec[] = [
+      { kind: 'compound', handle: 1, label: 0x000250ac, unit: 0x0f20, parts: [{ physioId: 0x50b0, value: 38 }, { physioId: 0x50ba, value: 2 }] },
+      { kind: 'numeric', handle: 2, physioId: 0x5160, unit: 0x0220, value: 0.3 },
+    ];
+    const res = createIntellivueDecoder().push(monitorFrame(monitorPollResult({ invokeId: 1, extended: false, pollNumber: 1, sequenceNo: 0, relTicks: 0, objClass: 6, attrGroup: 0, objects })));
+    const items = res[0]!.items;
+    expect(items.flatMap((i) => (i.kind === 'reading' ? [[i.param, i.value, i.unit, i.code]] : []))).toEqual([
+      ['etco2', 38, 'mm[Hg]', 'NOM:0x50b0'],
+      ['fico2', 2, 'mm[Hg]', 'NOM:0x50ba'],
+    ]);
+    expect(items.filter((i) => i.kind === 'unmapped')).toEqual([{ kind: 'unmapped', code: 'NOM:0x5160', label: '0x00025160', value: 0.3, unit: '%' }]);
+  });
   it('linked results: each RORLS frame and the closing RORS is decoded on its own', () => {
     const frames = [
       monitorPollResult({ invokeId: 3, extended: true, pollNumber: 1, sequenceNo: 1, relTicks: 0, objClass: 6, attrGroup: 0, objects: NUMERICS.slice(0, 2), linked: { state: 1, count: 1 } }),
