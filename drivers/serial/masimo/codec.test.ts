@@ -174,9 +174,27 @@ describe('Masimo: Rad-8 trend-style exceptions and no-sensor filler', () => {
     const set = decodeMasimoLine(line('800:SET'));
     expect(set.error).toBeUndefined();
     expect(active(set)).toEqual([]);
-    expect(active(decodeMasimoLine(line('000:LOW PERFUSION'.replace(' ', '_'))))).toEqual(['low-perfusion']);
+    expect(active(decodeMasimoLine(line('000:LOW PERFUSION')))).toEqual(['low-perfusion']);
     expect(active(decodeMasimoLine(line('004:LowPerfusion,PulseSearch')))).toEqual(['low-perfusion', 'pulse-search']);
     expect(decodeMasimoLine(line('800:NOTANAME')).error).toMatch(/unknown exception name/);
+  });
+
+  it('reads exception names with spaces in them: the line is cut at each KEY=, not at white space', () => {
+    const r = decodeMasimoLine(line('021:NO SENSOR,SENSOR OFF', '000', '000', '00.00'));
+    expect(r.error).toBeUndefined();
+    expect(active(r).sort()).toEqual(['no-sensor', 'sensor-off']);
+    expect(r.items.filter((i) => i.kind === 'reading')).toEqual([]);
+    // names without the bits, in any case and spacing, and the field after them still read as its own field
+    const named = decodeMasimoLine('SPO2=095% BPM=080 EXC=000:Low Perfusion, pulse  search ALARM=0020');
+    expect(named.error).toBeUndefined();
+    expect(active(named).sort()).toEqual(['device-alarm-silenced', 'low-perfusion', 'pulse-search']);
+    expect(named.items.filter((i) => i.kind === 'reading').map((i) => (i.kind === 'reading' ? i.flags : []))).toEqual([
+      ['low-perfusion', 'questionable'],
+      ['low-perfusion', 'questionable'],
+    ]);
+    // a name that is not a name is still refused, and white space inside a number still spoils it
+    expect(decodeMasimoLine(line('021:NO SENSOR,NOT A NAME')).error).toMatch(/unknown exception name "NOTANAME"/);
+    expect(decodeMasimoLine('SPO2=09 8% BPM=080 EXC=000').error).toMatch(/bad SPO2 value "09 8%"/);
   });
 
   it('maps every documented exception bit to a condition or a quality flag (Masimo SET is informational)', () => {

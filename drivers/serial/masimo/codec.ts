@@ -1,6 +1,7 @@
 import type { Decoded, DecodeResult, QualityFlag, TechnicalCondition } from '../../core/observation.js';
 import { canonicalUnit, isPlausible, type ParamName } from '../../core/parameters.js';
 import { lineDialect } from '../dialect.js';
+import { splitMasimoLine } from './fields.js';
 
 /**
  * Masimo Rad-8 / Radical-7 / Radical-5 serial "ASCII 1" output: one line per second, e.g.
@@ -20,7 +21,7 @@ import { lineDialect } from '../dialect.js';
  * Two spellings of EXC: the hex bit field alone (Radical-7 / Rad-97 style, `EXC=000820`), or the Rad-8 trend
  * style with the exception names after the bits (`EXC=800:SET`, `EXC=021:NO SENSOR`-style names joined by commas):
  * the bits decide; a name must be one of the table's (spaces dropped, case ignored; "SET" is Masimo SET), else the
- * line is refused. While the exceptions say there is no sensor on the patient (No Sensor, Sensor Off, No Cable),
+ * line is refused. Names hold spaces, so a line is cut into fields at each `KEY=` (fields.ts), not at white space. While the exceptions say there is no sensor on the patient (No Sensor, Sensor Off, No Cable),
  * a zero SpO2 / pulse rate / PI is the monitor's filler, not a measurement, and is not passed on.
  * Missing values are printed as dashes filling the field (`---%`, `--.--%`, `--.-%`, `--`, `+--`):
  * they mean "no value" and never produce a reading (never a zero).
@@ -33,9 +34,6 @@ const VALUE_FIELDS: Readonly<Record<string, ParamName>> = {
   BPM: 'pr',
   PI: 'pi',
 };
-
-/** Fields printed but not mapped (no canonical parameter): accepted and ignored. */
-const KNOWN_UNMAPPED = new Set(['SN', 'SPCO', 'SPMET', 'SPHB', 'SPOC', 'RESVD', 'DESAT', 'PIDELTA', 'PVI', 'EXC1']);
 
 interface BitDef {
   bit: number;
@@ -156,16 +154,13 @@ export function decodeMasimoLine(line: string): DecodeResult {
   let exc: number | undefined;
   let recognised = 0;
 
-  const tokens = text.split(/\s+/);
-  for (let i = 0; i < tokens.length; i++) {
-    const tok = tokens[i]!;
-    const eq = tok.indexOf('=');
-    if (eq < 0) {
-      if (i < 2 && (DATE_RE.test(tok) || TIME_RE.test(tok))) continue;
-      return { items: [], error: `masimo: unexpected token ${clip(tok)}` };
-    }
-    const key = tok.slice(0, eq).toUpperCase();
-    const raw = tok.slice(eq + 1);
+  const { prefix, fields } = splitMasimoLine(text);
+  for (let i = 0; i < prefix.length; i++) {
+    const tok = prefix[i]!;
+    if (i < 2 && (DATE_RE.test(tok) || TIME_RE.test(tok))) continue;
+    return { items: [], error: `masimo: unexpected token ${clip(tok)}` };
+  }
+  for (const { key, raw } of fields) {
     const param = VALUE_FIELDS[key];
     if (param) {
       recognised++;
@@ -183,10 +178,8 @@ export function decodeMasimoLine(line: string): DecodeResult {
       recognised++;
       if (!HEX_RE.test(raw)) return { items: [], error: `masimo: bad ${key} field ${clip(raw)}` };
       alarm = parseInt(raw, 16);
-    } else if (!KNOWN_UNMAPPED.has(key)) {
-      // Unknown fields from newer firmware are tolerated, but a line needs known ones (checked below).
-      if (!/^[A-Z][A-Z0-9]{0,11}$/.test(key)) return { items: [], error: `masimo: bad field name ${clip(key)}` };
     }
+    // Other fields (known but unmapped, or new in newer firmware) are tolerated; a line needs known ones (below).
   }
   if (recognised === 0) return { items: [], error: 'masimo: no SPO2/BPM/PI/ALARM/EXC field' };
 
