@@ -27,9 +27,17 @@ describe('decodeMasimoLine', () => {
     const r = decodeMasimoLine(RADICAL7);
     expect(r.error).toBeUndefined();
     expect(readings(r.items)).toEqual([
-      { kind: 'reading', param: 'spo2', value: 98, unit: '%' },
-      { kind: 'reading', param: 'pr', value: 240, unit: '/min' },
-      { kind: 'reading', param: 'pi', value: 20, unit: '%' },
+      { kind: 'reading', param: 'spo2', value: 98, unit: '%', code: 'MASIMO:SPO2' },
+      { kind: 'reading', param: 'pr', value: 240, unit: '/min', code: 'MASIMO:BPM' },
+      { kind: 'reading', param: 'pi', value: 20, unit: '%', code: 'MASIMO:PI' },
+    ]);
+    // the fields with no canonical parameter are not dropped: unmapped, with the unit the line prints (or none)
+    expect(r.items.filter((i) => i.kind === 'unmapped')).toEqual([
+      { kind: 'unmapped', code: 'MASIMO:SPCO', value: 1, unit: '%' },
+      { kind: 'unmapped', code: 'MASIMO:SPMET', value: 0.5, unit: '%' },
+      { kind: 'unmapped', code: 'MASIMO:DESAT', value: 1, unit: '' },
+      { kind: 'unmapped', code: 'MASIMO:PIDELTA', value: -2, unit: '' },
+      { kind: 'unmapped', code: 'MASIMO:PVI', value: 27, unit: '' },
     ]);
     // EXC 0x820 = Sensor Off + Masimo SET (SET is informational)
     expect(active(r.items)).toEqual(['sensor-off']);
@@ -60,6 +68,30 @@ describe('decodeMasimoLine', () => {
       expect(readings(decodeMasimoLine(`SPO2=${p} BPM=${p} PI=${p} EXC=000`).items), p).toEqual([]);
     }
     for (const v of ['098%', '000', '00.00%', '-02', '1-2']) expect(isMasimoPlaceholder(v), v).toBe(false);
+  });
+
+  it('passes every numeric field it does not map on as unmapped, never a placeholder or no-sensor filler', () => {
+    const r = decodeMasimoLine('SPO2=097% BPM=072 PI=02.10% SPCO=02.5% SPMET=01.1% SPHB=13.4 SPOC=19 PVI=014 DESAT=03 PIDELTA=+05 RRA=16/min XYZ=abc ALARM=0000 EXC=000000');
+    expect(r.error).toBeUndefined();
+    expect(r.items.filter((i) => i.kind === 'unmapped').map((i) => (i.kind === 'unmapped' ? [i.code, i.value, i.unit] : []))).toEqual([
+      ['MASIMO:SPCO', 2.5, '%'],
+      ['MASIMO:SPMET', 1.1, '%'],
+      ['MASIMO:SPHB', 13.4, ''],
+      ['MASIMO:SPOC', 19, ''],
+      ['MASIMO:PVI', 14, ''],
+      ['MASIMO:DESAT', 3, ''],
+      ['MASIMO:PIDELTA', 5, ''],
+      ['MASIMO:RRA', 16, '/min'], // a field no source names, from newer firmware: still kept
+    ]);
+    // dashes are no value; the Radical-7 "no data" line has nothing unmapped
+    expect(decodeMasimoLine(RADICAL7_NO_DATA).items.filter((i) => i.kind === 'unmapped')).toEqual([]);
+    // zeros while the exceptions say no sensor are filler, for unmapped fields as for mapped ones
+    const off = decodeMasimoLine('SPO2=000% BPM=000 PI=00.00% SPCO=00.0% PVI=000 DESAT=00 ALARM=0000 EXC=000020');
+    expect(off.items.filter((i) => i.kind === 'reading' || i.kind === 'unmapped')).toEqual([]);
+    // a field the sources name must hold a number or dashes
+    expect(decodeMasimoLine('SPO2=097% BPM=072 SPCO=0?.5% EXC=000').error).toMatch(/bad SPCO value/);
+    // the serial number and EXC1 are not measurements
+    expect(decodeMasimoLine(RADICAL7_COLOUR).items.filter((i) => i.kind === 'unmapped')).toEqual([]);
   });
 
   it('reads the Radical-7 colour line: PI without %, 6-digit ALARM, 7-digit EXC', () => {

@@ -1,0 +1,109 @@
+import type { QualityFlag, TechnicalCondition } from '../../core/observation.js';
+import type { ParamName } from '../../core/parameters.js';
+
+/**
+ * What the fields and bits of a Masimo serial line mean. Sources:
+ *  [R8]  Masimo, *Rad-8 Signal Extraction Pulse Oximeter Operator's Manual*: section 4, "Trend data format"
+ *        (p. 4-24: exception bits 001..800 as 3 hex digits, and its "Sample trend output" lines); section 7,
+ *        "Serial interface specifications" (p. 7-3/7-4: ASCII 1 / ASCII 2 output, 9600 8N1). A public copy:
+ *        github.com/remkolems/masimo-datacapture, `Masimo Rad-8/Masimo Rad-8 Operator's Manual.pdf` @
+ *        `0638401c2b66723da8c9743cb48368ba2f582aaf`.
+ *  [PX]  The MD PnP adapter header for the Masimo Radical-5/-7 serial output, which cites the "Radical Signal
+ *        Extraction Pulse Oximeter Operator's Manual" (in `dd_pox_rad.h`): github.com/mdpnp/mdpnp,
+ *        `other/pox_rad/src/poxrad_discrete.h` @ `76ce3a4f3c13065eb41f8c18ca7c45d578396723` (LGPL-3.0):
+ *        field names (SN, SPO2, BPM, PI, SPCO, SPMET, DESAT, PIDELTA, PVI, ALARM, EXC), ALARM bits 0x0001..0x2000
+ *        (`alarmmessage`) and EXC bits 0x000001..0x800000 (`exceptionmessage`).
+ */
+
+/** Fields that map to canonical parameters. SPO2 %, BPM /min, PI % [PX]; the trend format prints PR for BPM [R8]. */
+export const VALUE_FIELDS: Readonly<Record<string, ParamName>> = {
+  SPO2: 'spo2',
+  BPM: 'pr',
+  PR: 'pr',
+  PI: 'pi',
+};
+
+/**
+ * Fields that are not measurements: the device serial number, and EXC1, a second exception word printed by
+ * Radical-7 colour-screen units whose bits no public source defines. Every other field with a number (SPCO, SPMET,
+ * SPHB, SPOC, PVI, DESAT, PIDELTA, RESVD, and any field newer firmware adds) comes through as unmapped.
+ */
+export const NOT_MEASUREMENTS: ReadonlySet<string> = new Set(['SN', 'EXC1']);
+
+/** Fields the sources name [PX] (and the colour-screen Radical-7's SPHB, SPOC, RESVD): a bad value spoils the line. */
+export const KNOWN_FIELDS: ReadonlySet<string> = new Set([
+  ...Object.keys(VALUE_FIELDS),
+  ...NOT_MEASUREMENTS,
+  'SPCO',
+  'SPMET',
+  'SPHB',
+  'SPOC',
+  'RESVD',
+  'DESAT',
+  'PIDELTA',
+  'PVI',
+  'ALARM',
+  'EXC',
+]);
+
+export interface BitDef {
+  bit: number;
+  name: string;
+  condition?: TechnicalCondition;
+  /** Quality flag attached to every reading of the frame while the bit is set. */
+  flag?: QualityFlag;
+}
+
+/**
+ * EXC exception bits: 0x001..0x800 from [R8] p. 4-24 (001 No Sensor, 002 Defective Sensor, 004 Low Perfusion,
+ * 008 Pulse Search, 010 Interference, 020 Sensor Off, 040 Ambient Light, 080 Unrecognized Sensor, 100/200 reserved,
+ * 400 Low Signal IQ, 800 Masimo SET); 0x100 Incompatible Sensor and 0x1000..0x400000 from [PX].
+ */
+export const MASIMO_EXC_BITS: readonly BitDef[] = [
+  { bit: 0x000001, name: 'No Sensor', condition: 'no-sensor' },
+  { bit: 0x000002, name: 'Defective Sensor', condition: 'sensor-fault' },
+  { bit: 0x000004, name: 'Low Perfusion', condition: 'low-perfusion', flag: 'low-perfusion' },
+  { bit: 0x000008, name: 'Pulse Search', condition: 'pulse-search', flag: 'questionable' },
+  { bit: 0x000010, name: 'Interference', condition: 'interference', flag: 'interference' },
+  { bit: 0x000020, name: 'Sensor Off', condition: 'sensor-off' },
+  { bit: 0x000040, name: 'Ambient Light', condition: 'interference', flag: 'interference' },
+  { bit: 0x000080, name: 'Unrecognized Sensor', condition: 'sensor-fault' },
+  { bit: 0x000100, name: 'Incompatible Sensor', condition: 'sensor-fault' },
+  { bit: 0x000400, name: 'Low Signal IQ', condition: 'low-signal', flag: 'questionable' },
+  { bit: 0x000800, name: 'Masimo SET' }, // informational: full SET mode running
+  { bit: 0x001000, name: 'No Cable Connected', condition: 'no-sensor' },
+  { bit: 0x002000, name: 'Cable Life Expired', condition: 'sensor-fault' },
+  { bit: 0x004000, name: 'Incompatible Cable', condition: 'sensor-fault' },
+  { bit: 0x008000, name: 'Unrecognized Cable', condition: 'sensor-fault' },
+  { bit: 0x010000, name: 'Defective Cable', condition: 'sensor-fault' },
+  { bit: 0x020000, name: 'Sensor Calibrating', flag: 'calibration' },
+  { bit: 0x040000, name: 'Sensor Life Expired', condition: 'sensor-fault' },
+  { bit: 0x080000, name: 'Emitter Temp Out of Range', condition: 'sensor-fault' },
+  { bit: 0x100000, name: 'Sensor Current Limit Exceeded', condition: 'sensor-fault' },
+  { bit: 0x200000, name: 'SpCO Low Confidence' }, // SpCO is not a canonical parameter
+  { bit: 0x400000, name: 'SpMET Low Confidence' }, // SpMet is not a canonical parameter
+];
+
+/** Bits that mean no sensor is on the patient (No Sensor, Sensor Off, No Cable Connected): zeros then are filler. */
+export const NO_SENSOR_BITS = 0x000001 | 0x000020 | 0x001000;
+
+/**
+ * ALARM status bits from [PX] (0001 SpO2 high limit, 0002 SpO2 low limit, 0004 pulse rate high limit, 0008 pulse
+ * rate low limit, 0010 alarm active, 0020 alarm silenced, 0040 low battery). Limit bits put the 'device-alarm' flag
+ * on the matching reading.
+ */
+export const MASIMO_ALARM_BITS: readonly (BitDef & { param?: ParamName })[] = [
+  { bit: 0x0001, name: 'SpO2 high limit', param: 'spo2' },
+  { bit: 0x0002, name: 'SpO2 low limit', param: 'spo2' },
+  { bit: 0x0004, name: 'Pulse rate high limit', param: 'pr' },
+  { bit: 0x0008, name: 'Pulse rate low limit', param: 'pr' },
+  { bit: 0x0010, name: 'Alarm active' },
+  { bit: 0x0020, name: 'Alarm silenced', condition: 'device-alarm-silenced' },
+  { bit: 0x0040, name: 'Low battery', condition: 'low-battery' },
+];
+
+/** Exception names as the Rad-8 trend style prints them after the bits, upper-cased, spaces dropped. */
+export const EXC_BY_NAME: ReadonlyMap<string, number> = new Map<string, number>([
+  ...MASIMO_EXC_BITS.map((d) => [d.name.replace(/\s+/g, '').toUpperCase(), d.bit] as [string, number]),
+  ['SET', 0x000800],
+]);
