@@ -127,6 +127,7 @@ describe('decodeMasimoLine', () => {
     const r = decodeMasimoLine(`SPO2=095% BPM=080 PI=03.10% ALARM=${hex} EXC=000000`);
     expect(r.error).toBeUndefined();
     expect(active(r.items)).toEqual(d.condition ? [d.condition] : []);
+    expect(r.deviceAlarms).toEqual(d.device ? [{ ...d.device, text: d.name }] : []);
     for (const i of readings(r.items)) {
       if (i.kind !== 'reading') continue;
       expect(i.flags ?? []).toEqual(d.param === i.param ? ['device-alarm'] : []);
@@ -139,6 +140,35 @@ describe('decodeMasimoLine', () => {
     const off = decodeMasimoLine('SPO2=097% BPM=070 PI=02.00% ALARM=0000 EXC=000800');
     expect(active(off.items)).toEqual([]);
     expect(conditions(off.items).length).toBeGreaterThanOrEqual(8);
+  });
+
+  it("lists the device's own alarms at the Rad-8's priorities, and an empty list once the bits clear", () => {
+    const alarmsOf = (alarm: string, exc = '000000') => decodeMasimoLine(`SPO2=085% BPM=130 PI=01.20% ALARM=${alarm} EXC=${exc}`).deviceAlarms;
+    // Rad-8 manual, "Alarm identification": low SpO2 and high/low pulse rate high priority, high saturation low
+    expect(alarmsOf('0012')).toEqual([{ kind: 'physiological', priority: 'high', text: 'SpO2 low limit' }]);
+    expect(alarmsOf('0011')).toEqual([{ kind: 'physiological', priority: 'low', text: 'SpO2 high limit' }]);
+    expect(alarmsOf('0016')).toEqual([
+      { kind: 'physiological', priority: 'high', text: 'SpO2 low limit' },
+      { kind: 'physiological', priority: 'high', text: 'Pulse rate high limit' },
+    ]);
+    expect(alarmsOf('001C').map((a) => a.text)).toEqual(['Pulse rate high limit', 'Pulse rate low limit']);
+    // still the device's alarm while its sound is silenced (0x20): it keeps alarming on its screen
+    expect(alarmsOf('0032')).toEqual([{ kind: 'physiological', priority: 'high', text: 'SpO2 low limit' }]);
+    // Radical-7 rainbow alarms: medium (our choice, no source gives one)
+    expect(alarmsOf('1100')).toEqual([
+      { kind: 'physiological', priority: 'medium', text: 'SpCO high limit' },
+      { kind: 'physiological', priority: 'medium', text: 'Desaturation index alarm' },
+    ]);
+    // sensor off / no sensor: the device's high-priority alarm only while it says an alarm is active
+    expect(alarmsOf('0000', '000020')).toEqual([]);
+    expect(alarmsOf('0010', '000020')).toEqual([{ kind: 'technical', priority: 'high', text: 'Sensor Off' }]);
+    expect(alarmsOf('0010', '001001')).toEqual([{ kind: 'technical', priority: 'high', text: 'No Sensor, No Cable Connected' }]);
+    // an active alarm with no bit naming it, or a limit bit's alarm gone: nothing listed
+    expect(alarmsOf('0010')).toEqual([]);
+    expect(alarmsOf('0000')).toEqual([]);
+    // a line without ALARM (the Rad-8 trend style) says nothing about the device's alarms; a bad line neither
+    expect(decodeMasimoLine('SPO2=085% BPM=130 EXC=000').deviceAlarms).toBeUndefined();
+    expect(decodeMasimoLine('SPO2=0?5% BPM=130 ALARM=0012 EXC=000').deviceAlarms).toBeUndefined();
   });
 
   it('rejects corrupt lines whole', () => {

@@ -1,14 +1,16 @@
-import type { Decoded, DecodeResult, QualityFlag, TechnicalCondition } from '../../core/observation.js';
+import type { Decoded, DecodeResult, DeviceAlarmReport, QualityFlag, TechnicalCondition } from '../../core/observation.js';
 import { canonicalUnit, isPlausible, type ParamName } from '../../core/parameters.js';
 import { lineDialect } from '../dialect.js';
 import { splitMasimoLine } from './fields.js';
 import {
+  ALARM_ACTIVE_BIT,
   EXC_BY_NAME,
   KNOWN_FIELDS,
   MASIMO_ALARM_BITS,
   MASIMO_EXC_BITS,
   NO_SENSOR_BITS,
   NOT_MEASUREMENTS,
+  SENSOR_ALARM,
   VALUE_FIELDS,
   type BitDef,
 } from './tables.js';
@@ -35,7 +37,15 @@ export { MASIMO_ALARM_BITS, MASIMO_EXC_BITS } from './tables.js';
  * `--`, `+--`), and while the exceptions say there is no sensor on the patient (No Sensor, Sensor Off, No Cable)
  * a zero is the monitor's filler, not a measurement; neither produces an item.
  * The device clock is printed without a time zone, so no sourceTs is derived from it.
+ *
+ * The device's own alarms: a line with an ALARM field lists them whole in `deviceAlarms` (empty once the bits
+ * clear): each set limit bit (SpO2, pulse rate, SpCO, SpMet, desat, PI delta) and low battery at the priority the
+ * table gives, and sensor off / no sensor while ALARM says an alarm is active. A line without ALARM (the trend
+ * style) says nothing about them.
  */
+
+/** One decoded line, with the device's own alarm list when the line has an ALARM field. */
+export type MasimoDecodeResult = DecodeResult & { deviceAlarms?: DeviceAlarmReport[] };
 
 /** Per value field, the ALARM limit bits that flag it (built once from the table). */
 const LIMIT_BITS: Readonly<Record<string, number>> = MASIMO_ALARM_BITS.reduce<Record<string, number>>((acc, d) => {
@@ -94,7 +104,7 @@ interface Numeric {
 }
 
 /** Decodes one ASCII 1 line (without its line ending). Never throws. */
-export function decodeMasimoLine(line: string): DecodeResult {
+export function decodeMasimoLine(line: string): MasimoDecodeResult {
   if (typeof line !== 'string') return { items: [], error: 'masimo: not a string' };
   if (line.length > MAX_LINE) return { items: [], error: `masimo: line longer than ${MAX_LINE} characters` };
   const text = line.trim();
@@ -157,8 +167,20 @@ export function decodeMasimoLine(line: string): DecodeResult {
     items.push(reading);
   }
   if (exc !== undefined) pushConditions(items, exc, MASIMO_EXC_BITS, EXC_CONDITIONS);
-  if (alarm !== undefined) pushConditions(items, alarm, MASIMO_ALARM_BITS, ALARM_CONDITIONS);
-  return { items };
+  if (alarm === undefined) return { items };
+  pushConditions(items, alarm, MASIMO_ALARM_BITS, ALARM_CONDITIONS);
+  return { items, deviceAlarms: deviceAlarms(alarm, exc ?? 0) };
+}
+
+/** The device's own alarms that the ALARM (and EXC) bits of one line show. */
+function deviceAlarms(alarm: number, exc: number): DeviceAlarmReport[] {
+  const out: DeviceAlarmReport[] = [];
+  for (const d of MASIMO_ALARM_BITS) if (d.device && alarm & d.bit) out.push({ ...d.device, text: d.name });
+  if (alarm & ALARM_ACTIVE_BIT && exc & NO_SENSOR_BITS) {
+    const names = MASIMO_EXC_BITS.filter((d) => d.bit & NO_SENSOR_BITS && exc & d.bit).map((d) => d.name);
+    out.push({ ...SENSOR_ALARM, text: names.join(', ') });
+  }
+  return out;
 }
 
 /** One report per condition the table knows: active with the set bits' names, or cleared. */

@@ -1,4 +1,4 @@
-import type { QualityFlag, TechnicalCondition } from '../../core/observation.js';
+import type { DeviceAlarmReport, QualityFlag, TechnicalCondition } from '../../core/observation.js';
 import type { ParamName } from '../../core/parameters.js';
 
 /**
@@ -13,6 +13,11 @@ import type { ParamName } from '../../core/parameters.js';
  *        `other/pox_rad/src/poxrad_discrete.h` @ `76ce3a4f3c13065eb41f8c18ca7c45d578396723` (LGPL-3.0):
  *        field names (SN, SPO2, BPM, PI, SPCO, SPMET, DESAT, PIDELTA, PVI, ALARM, EXC), ALARM bits 0x0001..0x2000
  *        (`alarmmessage`) and EXC bits 0x000001..0x800000 (`exceptionmessage`).
+ *  [MC]  An independent reading of the ALARM bits on a Rad-8, by setting its limits beyond the patient's values:
+ *        github.com/remkolems/masimo-datacapture, `masimo-capture.py` (`_parse_alarm`) @
+ *        `5739b3e9543bb952512a20c300abab07f467d60d` (BSD 2-Clause): 0x11 SpO2 above its high limit, 0x12 below its
+ *        low limit, 0x14 pulse rate above, 0x18 below; 0x10 accompanies every audible, flashing alarm; 0x20 is
+ *        set while the alarm is silenced. It agrees with [PX].
  */
 
 /** Fields that map to canonical parameters. SPO2 %, BPM /min, PI % [PX]; the trend format prints PR for BPM [R8]. */
@@ -87,20 +92,60 @@ export const MASIMO_EXC_BITS: readonly BitDef[] = [
 /** Bits that mean no sensor is on the patient (No Sensor, Sensor Off, No Cable Connected): zeros then are filler. */
 export const NO_SENSOR_BITS = 0x000001 | 0x000020 | 0x001000;
 
+type Priority = Pick<DeviceAlarmReport, 'kind' | 'priority'>;
+
+/**
+ * The priorities of the Rad-8's own alarms: [R8] section 5, "Alarm identification" (p. 5-1), alarm priority table:
+ * high for low arterial oxygen saturation, high pulse rate, low pulse rate, sensor off and no sensor, and system
+ * failures; low for high saturation and low battery.
+ * SpCO, SpMet, desaturation-index and PI-delta alarms (Radical-7 rainbow parameters the Rad-8 does not measure) have
+ * no priority in any source found; medium is our choice, not a fact: IEC 60601-1-8 Table 1 ranks an alarm by the
+ * potential harm of failing to respond and how soon it comes, and these are neither as urgent as a low SpO2 (high
+ * above) nor as slow as a high SpO2 (low above).
+ */
+const HIGH_PHYSIOLOGICAL: Priority = { kind: 'physiological', priority: 'high' };
+const MEDIUM_PHYSIOLOGICAL: Priority = { kind: 'physiological', priority: 'medium' };
+
+export interface AlarmBitDef extends BitDef {
+  /** The reading the bit flags 'device-alarm'. */
+  param?: ParamName;
+  /** While the bit is set the device itself is alarming: its own alarm, of this kind and priority. */
+  device?: Priority;
+}
+
 /**
  * ALARM status bits from [PX] (0001 SpO2 high limit, 0002 SpO2 low limit, 0004 pulse rate high limit, 0008 pulse
- * rate low limit, 0010 alarm active, 0020 alarm silenced, 0040 low battery). Limit bits put the 'device-alarm' flag
- * on the matching reading.
+ * rate low limit, 0010 alarm active, 0020 alarm silenced, 0040 low battery, 0080 reserved, 0100/0200 SpCO high/low
+ * limit, 0400/0800 SpMet high/low limit, 1000 desaturation index, 2000 PI rate of change), the first six confirmed
+ * on a Rad-8 by [MC]. Limit bits put the 'device-alarm' flag on the matching reading and are the device's own
+ * alarms (priorities above); low battery is a technical condition and, being the device's low-priority alarm [R8],
+ * a device alarm too.
  */
-export const MASIMO_ALARM_BITS: readonly (BitDef & { param?: ParamName })[] = [
-  { bit: 0x0001, name: 'SpO2 high limit', param: 'spo2' },
-  { bit: 0x0002, name: 'SpO2 low limit', param: 'spo2' },
-  { bit: 0x0004, name: 'Pulse rate high limit', param: 'pr' },
-  { bit: 0x0008, name: 'Pulse rate low limit', param: 'pr' },
+export const MASIMO_ALARM_BITS: readonly AlarmBitDef[] = [
+  { bit: 0x0001, name: 'SpO2 high limit', param: 'spo2', device: { kind: 'physiological', priority: 'low' } },
+  { bit: 0x0002, name: 'SpO2 low limit', param: 'spo2', device: HIGH_PHYSIOLOGICAL },
+  { bit: 0x0004, name: 'Pulse rate high limit', param: 'pr', device: HIGH_PHYSIOLOGICAL },
+  { bit: 0x0008, name: 'Pulse rate low limit', param: 'pr', device: HIGH_PHYSIOLOGICAL },
   { bit: 0x0010, name: 'Alarm active' },
   { bit: 0x0020, name: 'Alarm silenced', condition: 'device-alarm-silenced' },
-  { bit: 0x0040, name: 'Low battery', condition: 'low-battery' },
+  { bit: 0x0040, name: 'Low battery', condition: 'low-battery', device: { kind: 'technical', priority: 'low' } },
+  { bit: 0x0100, name: 'SpCO high limit', device: MEDIUM_PHYSIOLOGICAL },
+  { bit: 0x0200, name: 'SpCO low limit', device: MEDIUM_PHYSIOLOGICAL },
+  { bit: 0x0400, name: 'SpMet high limit', device: MEDIUM_PHYSIOLOGICAL },
+  { bit: 0x0800, name: 'SpMet low limit', device: MEDIUM_PHYSIOLOGICAL },
+  { bit: 0x1000, name: 'Desaturation index alarm', device: MEDIUM_PHYSIOLOGICAL },
+  { bit: 0x2000, name: 'PI rate of change alarm', device: MEDIUM_PHYSIOLOGICAL },
 ];
+
+/** ALARM bit 0x0010: the device is sounding an alarm [PX], [MC]. */
+export const ALARM_ACTIVE_BIT = 0x0010;
+
+/**
+ * Sensor off and no sensor are high-priority alarms of the device [R8] p. 5-1, but only once a pulse has been found
+ * (same page): the EXC bits alone do not say the device alarms, so they are its alarm only while ALARM says an
+ * alarm is active.
+ */
+export const SENSOR_ALARM: Priority = { kind: 'technical', priority: 'high' };
 
 /** Exception names as the Rad-8 trend style prints them after the bits, upper-cased, spaces dropped. */
 export const EXC_BY_NAME: ReadonlyMap<string, number> = new Map<string, number>([
