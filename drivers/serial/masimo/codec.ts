@@ -12,6 +12,7 @@ import {
   NOT_MEASUREMENTS,
   SENSOR_ALARM,
   VALUE_FIELDS,
+  ZERO_IS_FILLER,
   type BitDef,
 } from './tables.js';
 
@@ -27,15 +28,18 @@ export { MASIMO_ALARM_BITS, MASIMO_EXC_BITS } from './tables.js';
  * A line is cut into fields at each `KEY=` (fields.ts), not at white space: exception names hold spaces.
  * Two spellings of EXC: the hex bit field alone (Radical-7 / Rad-97 style, `EXC=000820`), or the Rad-8 trend
  * style with the exception names after the bits (`EXC=800:SET`, `EXC=021:NO SENSOR`-style names joined by commas):
- * the bits decide; a name must be one of the table's (spaces dropped, case ignored; "SET" is Masimo SET), else the
- * line is refused.
+ * the bits decide, as the manual defines the field by them; the names are read as the bits they name (the table's
+ * names with spaces dropped and case ignored, and the trend style's short names), a name the table lacks adds
+ * nothing, and a name that is not a name (a stray byte) refuses the line.
  *
  * SpO2, pulse rate and PI are readings with their source code (`MASIMO:SPO2`, `MASIMO:BPM` ...). Every other field
  * with a number (SpCO, SpMet, SpHb, SpOC, PVI, desat, PI delta, and fields newer firmware adds) is not dropped: it
  * comes through as unmapped, code `MASIMO:<FIELD>`, with the unit the line prints after it ('%', '/min', or none).
  * "No value" is never a value: missing values are printed as dashes filling the field (`---%`, `--.--%`, `--.-%`,
- * `--`, `+--`), and while the exceptions say there is no sensor on the patient (No Sensor, Sensor Off, No Cable)
- * a zero is the monitor's filler, not a measurement; neither produces an item.
+ * `--`, `+--`), and zeros are the monitor's filler, not measurements, when the exceptions say there is no sensor on
+ * the patient (No Sensor, Sensor Off, No Cable), always for SpO2, pulse rate and PI (below the measurement range:
+ * tables.ts, ZERO_IS_FILLER), and for the other fields when the pulse rate is zero (no pulse found: nothing on the
+ * line is measured); neither produces an item.
  * The device clock is printed without a time zone, so no sourceTs is derived from it.
  *
  * The device's own alarms: a line with an ALARM field lists them whole in `deviceAlarms` (empty once the bits
@@ -69,6 +73,8 @@ const NUMBER_RE = /^([+-]?\d{1,4}(?:\.\d{1,3})?)(%|\/min)?$/;
 /** A missing value: dashes (optionally with a sign and a decimal point), optional unit suffix. */
 const PLACEHOLDER_RE = /^[+-]?-+(?:\.-+)?(?:%|\/min)?$/;
 const HEX_RE = /^[0-9A-Fa-f]{1,8}$/;
+/** An exception name once spaces, '_' and '-' are dropped and it is upper-cased. */
+const NAME_RE = /^[A-Z][A-Z0-9]{0,31}$/;
 
 /** `hex` or `hex:NAME,NAME` (Rad-8 trend style): the bits, or an error naming the bad part. */
 function parseExc(raw: string): number | string {
@@ -82,9 +88,8 @@ function parseExc(raw: string): number | string {
   for (const part of names.split(',')) {
     const name = part.replace(/[\s_-]+/g, '').toUpperCase();
     if (name === '') continue;
-    const bit = EXC_BY_NAME.get(name);
-    if (bit === undefined) return `unknown exception name ${clip(name)}`;
-    bits |= bit;
+    if (!NAME_RE.test(name)) return `bad exception name ${clip(part.trim())}`;
+    bits |= EXC_BY_NAME.get(name) ?? 0; // a name the table lacks: its meaning is in the bits
   }
   return bits;
 }
@@ -149,9 +154,11 @@ export function decodeMasimoLine(line: string): MasimoDecodeResult {
   if (exc !== undefined) {
     for (const d of MASIMO_EXC_BITS) if (d.flag && exc & d.bit && !frameFlags.includes(d.flag)) frameFlags.push(d.flag);
   }
+  // Zeros that are the device's filler, not measurements (see the header above).
   const noSensor = exc !== undefined && (exc & NO_SENSOR_BITS) !== 0;
+  const noPulse = numbers.some((n) => n.param === 'pr' && n.value === 0);
   for (const n of numbers) {
-    if (noSensor && n.value === 0) continue;
+    if (n.value === 0 && (noSensor || noPulse || (n.param !== undefined && ZERO_IS_FILLER.has(n.param)))) continue;
     const code = `MASIMO:${n.key}`;
     if (!n.param) {
       items.push({ kind: 'unmapped', code, value: n.value, unit: n.unit });

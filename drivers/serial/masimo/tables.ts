@@ -147,8 +147,24 @@ export const ALARM_ACTIVE_BIT = 0x0010;
  */
 export const SENSOR_ALARM: Priority = { kind: 'technical', priority: 'high' };
 
-/** Exception names as the Rad-8 trend style prints them after the bits, upper-cased, spaces dropped. */
+/**
+ * Exception names after the bits (Rad-8 trend style), upper-cased, spaces dropped: the table's names, and the short
+ * names of [R8]'s sample trend output (p. 4-24), read against the bits printed before them there: `820:OffPat,SET`,
+ * `828:Search,OffPat,SET`, `C00:LowSigIQ,SET` (OffPat 0x020 Sensor Off, Search 0x008 Pulse Search, LowSigIQ 0x400
+ * Low Signal IQ, SET 0x800 Masimo SET). No source prints the short names of the other bits.
+ */
 export const EXC_BY_NAME: ReadonlyMap<string, number> = new Map<string, number>([
   ...MASIMO_EXC_BITS.map((d) => [d.name.replace(/\s+/g, '').toUpperCase(), d.bit] as [string, number]),
   ['SET', 0x000800],
+  ['OFFPAT', 0x000020],
+  ['SEARCH', 0x000008],
+  ['LOWSIGIQ', 0x000400],
 ]);
+
+/**
+ * Parameters for which a zero is below the device's measurement range, so a printed zero is filler, never a value:
+ * SpO2 1-100 %, pulse rate 25-240 bpm, perfusion index 0.02-20 % ([R8] section 7, "Rad-8 specifications", p. 7-1).
+ * The sample trend output of [R8] p. 4-24 prints `SpO2=000 PR=000 PI=00.00` while the sensor is off, and in the
+ * seconds before the exception says so.
+ */
+export const ZERO_IS_FILLER: ReadonlySet<ParamName> = new Set<ParamName>(['spo2', 'pr', 'pi']);
