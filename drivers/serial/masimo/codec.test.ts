@@ -151,7 +151,7 @@ describe('decodeMasimoLine', () => {
       { kind: 'physiological', priority: 'high', text: 'SpO2 low limit' },
       { kind: 'physiological', priority: 'high', text: 'Pulse rate high limit' },
     ]);
-    expect(alarmsOf('001C').map((a) => a.text)).toEqual(['Pulse rate high limit', 'Pulse rate low limit']);
+    expect(alarmsOf('001C')?.map((a) => a.text)).toEqual(['Pulse rate high limit', 'Pulse rate low limit']);
     // still the device's alarm while its sound is silenced (0x20): it keeps alarming on its screen
     expect(alarmsOf('0032')).toEqual([{ kind: 'physiological', priority: 'high', text: 'SpO2 low limit' }]);
     // Radical-7 rainbow alarms: medium (our choice, no source gives one)
