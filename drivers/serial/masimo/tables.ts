@@ -30,12 +30,13 @@ export const VALUE_FIELDS: Readonly<Record<string, ParamName>> = {
 
 /**
  * Fields that are not measurements: the device serial number, and EXC1, a second exception word printed by
- * Radical-7 colour-screen units whose bits no public source defines. Every other field with a number (SPCO, SPMET,
+ * Radical-7 colour-screen units (the example line in [MC]'s repository, `_parse_rad7_color_serial_1`) whose bits no
+ * source we found defines. Every other field with a number (SPCO, SPMET,
  * SPHB, SPOC, PVI, DESAT, PIDELTA, RESVD, and any field newer firmware adds) comes through as unmapped.
  */
 export const NOT_MEASUREMENTS: ReadonlySet<string> = new Set(['SN', 'EXC1']);
 
-/** Fields the sources name [PX] (and the colour-screen Radical-7's SPHB, SPOC, RESVD): a bad value spoils the line. */
+/** Fields the sources name ([PX], and SPHB, SPOC, RESVD of that colour-screen line): a bad value spoils the line. */
 export const KNOWN_FIELDS: ReadonlySet<string> = new Set([
   ...Object.keys(VALUE_FIELDS),
   ...NOT_MEASUREMENTS,
