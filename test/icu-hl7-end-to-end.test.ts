@@ -46,7 +46,7 @@ describe('an ICU PCD-01 feed through the MLLP listener, on the high-dependency p
   const dir = mkdtempSync(join(tmpdir(), 'wardgate-icu-'));
   let upstream: Mosquitto;
   let central: MqttClient;
-  const received: Array<{ incident: { condition: string; type: string; bed: string; vitals: Record<string, number>; unmapped?: Array<Record<string, unknown>> } }> = [];
+  const received: Array<{ incident: { condition: string; type: string; bed: string; vitals: Record<string, number>; news2?: { subscores: Record<string, number>; sbpFrom?: string }; unmapped?: Array<Record<string, unknown>> } }> = [];
   let gw: GatewayProcess;
 
   beforeAll(async () => {
@@ -103,8 +103,13 @@ describe('an ICU PCD-01 feed through the MLLP listener, on the high-dependency p
     const more = await waitFor(() => screen.find((m) => m.type === 'more'), 5000, 'the unmapped code on the screen');
     expect(more.more).toMatchObject({ code: 'MDC:152872', value: 0.8 });
     const opened = await waitFor(() => received.find((r) => r.incident.condition === 'abp_sys-low' && r.incident.type === 'opened'), 10_000, 'incident upstream');
-    expect(opened.incident.vitals).toMatchObject({ abp_sys: 72, pap_mean: 22, cvp: 11, etco2: 36, pvc: 4 });
+    expect(opened.incident.vitals).toMatchObject({ abp_sys: 72, pap_sys: 34, pap_dia: 15, pap_mean: 22, cvp: 11, etco2: 36, pvc: 4 });
     expect(opened.incident.vitals.sbp).toBeUndefined(); // the arterial line is never taken for the cuff
+    // NEWS2 scores the arterial systolic (there is no cuff reading) and says so: 72 mmHg is RCP NEWS2 Chart 1's
+    // band <= 90, 3, a single red score. The limit alarm's incident is judged before the reading enters NEWS2; the
+    // NEWS2 incident that follows carries it.
+    const news2 = await waitFor(() => received.find((r) => r.incident.bed === 'icu-1' && r.incident.news2?.subscores.sbp !== undefined), 10_000, 'an incident whose NEWS2 scored the systolic');
+    expect(news2.incident.news2).toMatchObject({ sbpFrom: 'arterial', subscores: { sbp: 3 } });
     // The code the table does not map travels beside the vitals, as sent, marked by where it is (never in vitals).
     expect(opened.incident.unmapped).toEqual([
       expect.objectContaining({ code: 'MDC:152872', label: 'MDC_CONC_MAC', value: 0.8, unit: 'MDC_DIM_PERCENT', channel: '1.6.1.152872', deviceId: 'icu-mon' }),
