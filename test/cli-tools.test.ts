@@ -44,7 +44,7 @@ describe('wardgate decode (the decode contract)', () => {
     const r = wardgate(['decode', '--codec', 'hl7'], Buffer.concat(capture));
     expect(r.status).toBe(0);
     expect(r.lines).toEqual([
-      { deviceAlarm: { kind: 'technical', priority: 'low', text: 'MDC_EVT_LEAD_OFF', sourceTs: Date.UTC(2026, 0, 24, 4, 47, 38), alert: '1.7.0.196680|196680', ended: false } },
+      { deviceAlarm: { kind: 'technical', priority: 'low', text: 'MDC_EVT_LEAD_OFF', eventCode: 196680, eventRef: 'MDC_EVT_LEAD_OFF', sourceTs: Date.UTC(2026, 0, 24, 4, 47, 38), alert: '1.7.0.196680|196680', ended: false } },
     ]);
   });
 
