@@ -15,6 +15,7 @@ import { passTable } from './load/pass-table.js';
 import { runRealisticPass } from './load/realistic-pass.js';
 import { REPO } from './load/processes.js';
 import { serviceNodeArgs } from '../test/helpers/service-node-args.js';
+import { parseFigureLines } from './decode/report.js';
 
 const args = new Set(process.argv.slice(2));
 const long = args.has('--long') || process.env.BENCH_LONG === '1';
@@ -22,7 +23,7 @@ const t0 = performance.now();
 const log = (l: string) => process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${l}\n`);
 
 /** Per-module benches and the short arguments that keep the whole run under 10 minutes. */
-const MODULE_ARGS: Record<string, string[]> = { 'decode-serial.ts': ['1'], 'decode-gatt.ts': ['1'], 'rules.ts': ['1'], 'sync-drain.ts': ['20000'], 'trend-history.ts': ['24', '2', '1'] };
+const MODULE_ARGS: Record<string, string[]> = { 'decode-serial.ts': ['1'], 'decode-intellivue.ts': ['1'], 'decode-gatt.ts': ['1'], 'rules.ts': ['1'], 'sync-drain.ts': ['20000'], 'trend-history.ts': ['24', '2', '1'] };
 
 function machine(): string {
   const model = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
@@ -109,6 +110,13 @@ if (!args.has('--no-modules')) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'bench', name), ...(MODULE_ARGS[name] ?? [])], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
     const output = (r.stdout ?? '').trim() + (r.status === 0 ? '' : `\n(exit ${String(r.status ?? r.signal)}: ${(r.stderr ?? '').trim().slice(-500)})`);
     modules.push({ name, seconds: (performance.now() - m0) / 1000, ok: r.status === 0, output });
+    // A decode bench prints one `figure:` line per stream (bench/decode/report.ts): each becomes its own row.
+    const figures = parseFigureLines(output);
+    if (figures.length > 0) {
+      rows.push([`Module bench \`bench/${name}\``, `${r.status === 0 ? 'ran' : 'FAILED'} in ${f1((performance.now() - m0) / 1000)} s; ${figures.length} figures below`, 'its own', r.status === 0 ? '' : '**FAILED**']);
+      for (const f of figures) rows.push([f.figure, f.measured, f.target, f.result === 'reference' ? '' : verdict(f.result === 'met')]);
+      continue;
+    }
     const targets = output.split('\n').filter((l) => /target/i.test(l)).map((l) => l.trim());
     rows.push([`Module bench \`bench/${name}\``, `${r.status === 0 ? 'ran' : 'FAILED'} in ${f1((performance.now() - m0) / 1000)} s${targets.length ? `; ${targets.join('; ')}` : ''}`, targets.length ? 'its own' : 'reference', targets.length ? verdict(r.status === 0 && !targets.some((t) => /not met|missed/i.test(t))) : r.status === 0 ? '' : '**FAILED**']);
   }
