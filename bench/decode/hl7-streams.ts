@@ -90,10 +90,14 @@ const MINDRAY_NUMERIC_ROWS: readonly string[] = [
   'OBX|10|NM|150344^MDC_TEMP^MDC|1.8.1.150344|36.9|268192^MDC_DIM_DEGC^MDC|||||R',
 ];
 
+/** The rows above in one PCD-01 message (drivers/serial/hl7/fixtures.ts pcd01Message), MLLP-framed. */
+export function mindrayNumericsCycle(): Buffer {
+  return encodeMllp(pcd01Message({ controlId: 'MR1', bed: '3', obx: [...MINDRAY_NUMERIC_ROWS] }));
+}
+
 /** One Mindray R40 alert report (the capture's) and one numerics message (the rows above), MLLP-framed. */
 export function mindrayCycle(): Buffer {
-  const { r40 } = mindrayCapture();
-  return Buffer.concat([encodeMllp(r40), encodeMllp(pcd01Message({ controlId: 'MR1', bed: '3', obx: [...MINDRAY_NUMERIC_ROWS] }))]);
+  return Buffer.concat([encodeMllp(mindrayCapture().r40), mindrayNumericsCycle()]);
 }
 
 /** The capture's continuous-waveform ORU^R01 (ECG and pleth NA rows with their attribute rows): no readings in it. */

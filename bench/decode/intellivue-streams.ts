@@ -6,6 +6,8 @@
  * the values made up. The real capture is test/fixtures/captures/intellivue-m8000-jvscapture.bin (PROVENANCE.md there).
  */
 import { readFileSync } from 'node:fs';
+import { EOF, FrameReader } from '../../drivers/serial/intellivue/framing.js';
+import { OBJ, parseMessage } from '../../drivers/serial/intellivue/messages.js';
 import { monitorPollResult, type AlarmSpec, type ObjectSpec } from '../../simulator/intellivue/monitor-protocol.js';
 import { monitorFrame } from '../../simulator/intellivue/monitor-wire.js';
 
@@ -60,29 +62,61 @@ export const ALARM_LIST: readonly AlarmSpec[] = [
   { list: 'technical', source: 0x4182, code: 0x2223, type: 0x0100, state: 0, textId: 0x00026667, text: 'LEADS OFF' },
 ];
 
-function pollFrame(i: number, objClass: number, attrGroup: number, objects: ObjectSpec[]): Buffer {
-  return monitorFrame(monitorPollResult({ invokeId: 1, extended: true, pollNumber: 1, sequenceNo: i & 0xffff, relTicks: i * 8000, objClass, attrGroup, objects }));
+/** The numerics as the driver polls them: an extended poll result (attribute group ALL). */
+function numericsFrame(i: number, objects: readonly ObjectSpec[]): Buffer {
+  return monitorFrame(monitorPollResult({ invokeId: 1, extended: true, pollNumber: 1, sequenceNo: i & 0xffff, relTicks: i * 8000, objClass: OBJ_NUMERICS, attrGroup: 0, objects: [...objects] }));
+}
+
+/** The alarm lists as the driver polls them: a single poll result of the alarm monitor (attribute group AL_MON 0x0801). */
+function alarmFrame(i: number): Buffer {
+  return monitorFrame(monitorPollResult({ invokeId: 2 + (i & 0xff), extended: false, pollNumber: 2, sequenceNo: 0, relTicks: i * 8000, objClass: OBJ_ALARMS, attrGroup: 0x0801, objects: [{ kind: 'alarms', handle: 100, alarms: [...ALARM_LIST] }] }));
 }
 
 /** `frames` extended-poll numerics results holding `objects`. */
 export function numericsStream(objects: readonly ObjectSpec[], frames: number): Buffer {
-  return Buffer.concat(Array.from({ length: frames }, (_, i) => pollFrame(i, OBJ_NUMERICS, 0, [...objects])));
+  return Buffer.concat(Array.from({ length: frames }, (_, i) => numericsFrame(i, objects)));
 }
 
 /** `frames` alarm-monitor poll results, each holding the alarm lists above. */
 export function alarmStream(frames: number): Buffer {
-  return Buffer.concat(Array.from({ length: frames }, (_, i) => pollFrame(i, OBJ_ALARMS, 0x0801, [{ kind: 'alarms', handle: 100, alarms: [...ALARM_LIST] }])));
+  return Buffer.concat(Array.from({ length: frames }, (_, i) => alarmFrame(i)));
 }
 
-/** What the driver polls each period on an ICU bed: one extended numerics result and one alarm-list result. */
+/** What the driver receives each period from an ICU bed: one extended numerics result and one alarm-list result. */
 export function sessionMixStream(periods: number): Buffer {
-  return Buffer.concat(
-    Array.from({ length: periods }, (_, i) => Buffer.concat([pollFrame(i, OBJ_NUMERICS, 0, [...EXTENDED_NUMERICS]), pollFrame(i, OBJ_ALARMS, 0x0801, [{ kind: 'alarms', handle: 100, alarms: [...ALARM_LIST] }])])),
-  );
+  return Buffer.concat(Array.from({ length: periods }, (_, i) => Buffer.concat([numericsFrame(i, EXTENDED_NUMERICS), alarmFrame(i)])));
 }
 
-/** The real M8000 capture (association, MDS Create, Get/Set results, numerics and wave polls), `copies` times. */
+const m8000Capture = (): Buffer => readFileSync(new URL('../../test/fixtures/captures/intellivue-m8000-jvscapture.bin', import.meta.url));
+
+/** The real M8000 capture whole (association, MDS Create, other results, numerics and wave poll results), `copies` times. */
 export function m8000CaptureStream(copies: number): Buffer {
-  const capture = readFileSync(new URL('../../test/fixtures/captures/intellivue-m8000-jvscapture.bin', import.meta.url));
+  const capture = m8000Capture();
   return Buffer.concat(Array.from({ length: copies }, () => capture));
+}
+
+/**
+ * Of the real M8000 capture, byte for byte, the frames the gateway's own session receives: the MDS Create and the
+ * numerics poll results (NOM_MOC_VMO_METRIC_NU); left out are the association, the other results and the wave poll
+ * results its recorder asked for. Frames are cut after each EOF (outside a frame 0xC1 is only an EOF) and chosen by
+ * the driver's own message parser, when the stream is built; the bench then times the decoder alone.
+ */
+export function m8000NumericsStream(copies: number): { wire: Buffer; framesKept: number; framesInCapture: number } {
+  const capture = m8000Capture();
+  const kept: Buffer[] = [];
+  let start = 0;
+  let framesInCapture = 0;
+  for (let i = 0; i < capture.length; i++) {
+    if (capture[i] !== EOF) continue;
+    const frame = capture.subarray(start, i + 1);
+    start = i + 1;
+    framesInCapture++;
+    const events = new FrameReader({ maxUserData: 1500 }).push(frame);
+    const ev = events[0];
+    if (events.length !== 1 || ev?.kind !== 'frame') throw new Error(`m8000 capture: frame ${framesInCapture} is not one good frame`);
+    const m = parseMessage(ev.userData);
+    if (m.kind === 'mds-create' || (m.kind === 'poll-result' && m.objClass === OBJ.METRIC_NU)) kept.push(frame);
+  }
+  const once = Buffer.concat(kept);
+  return { wire: Buffer.concat(Array.from({ length: copies }, () => once)), framesKept: kept.length, framesInCapture };
 }

@@ -31,7 +31,7 @@ export function decodeTable(rows: readonly Measured[]): string {
 }
 
 export function sourcesList(rows: readonly Measured[]): string {
-  return rows.map((m) => `- ${m.stream.name}: ${m.stream.source}`).join('\n');
+  return rows.map((m) => `- ${m.stream.name}: ${m.stream.source}${m.stream.note ? `. Reference row: ${m.stream.note}` : ''}`).join('\n');
 }
 
 /** One line per stream for the summary: `figure: <figure> | <measured> | <target> | <result>`. */
