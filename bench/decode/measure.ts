@@ -42,7 +42,7 @@ export function countResult(c: Counts, r: EmittedResult): void {
   c.alarms += r.deviceAlarms?.length ?? 0;
 }
 
-/** Issue target for every decode stream: observations (or device alarms) per CPU-second. */
+/** The decode target: observations per CPU-second, for every stream of measurements (docs/performance.md). */
 export const DECODE_TARGET_PER_CPU_S = 200_000;
 
 export interface DecodeStream {
