@@ -57,8 +57,6 @@ export interface IngestOptions {
  */
 export class Ingest implements DriverSink {
   private readonly devices = new Map<string, DeviceConfig>();
-  /** Per device, the priorities of its own alarms currently annunciated. */
-  private readonly deviceAlarmLevels = new Map<string, Set<string>>();
   /** device + code pairs already logged as unmapped. */
   private readonly unmappedLogged = new Set<string>();
   private readonly presence: DevicePresence;
@@ -345,25 +343,17 @@ export class Ingest implements DriverSink {
     if (!device) return;
     this.opts.ward.deviceAlarms(device.bed, deviceId, alarms.map((a) => ({ kind: a.kind, priority: a.priority, text: a.text })));
     this.opts.broadcastBed(device.bed);
-    // The device's own alarms reach the buzzer and the screen at the device's priority (one alarm per priority and
-    // device, its detail the device's texts); an empty list clears them. Acknowledging at the gateway silences the
-    // gateway's annunciation only: the device keeps alarming until it clears.
-    const now = this.opts.now();
-    // Before the first list after a start nothing is known: every level the list lacks is cleared, so an alarm
-    // restored from the store that the device no longer has (its end came while the gateway was down, or comes now)
-    // clears instead of staying on for good; a level it has is raised (a no-op for a restored alarm still active).
-    const seen = this.deviceAlarmLevels.get(deviceId);
-    const next = new Set<string>();
-    for (const p of ['high', 'medium', 'low'] as const) {
-      const texts = alarms.filter((a) => a.priority === p).map((a) => a.text);
-      if (texts.length > 0) {
-        next.add(p);
-        if (!seen?.has(p)) this.opts.apply(this.opts.rules.technical({ bed: device.bed, deviceId, condition: `device-alarm-${p}`, active: true, at: now, detail: texts.join('; ') }));
-      } else if (seen === undefined || seen.has(p)) {
-        this.opts.apply(this.opts.rules.technical({ bed: device.bed, deviceId, condition: `device-alarm-${p}`, active: false, at: now }));
-      }
-    }
-    this.deviceAlarmLevels.set(deviceId, next);
+    // The device's own alarms reach the buzzer and the screen at the device's priority, one alarm per priority and
+    // device; which list change raises, re-annunciates, updates or clears it is the rules' (engine-device-alarms.ts).
+    // Acknowledging at the gateway silences the gateway's annunciation only: the device keeps alarming until it clears.
+    const items = alarms.map((a) => ({
+      kind: a.kind,
+      priority: a.priority,
+      text: a.text,
+      ...(a.eventCode !== undefined ? { eventCode: a.eventCode } : {}),
+      ...(a.eventRef !== undefined ? { eventRef: a.eventRef } : {}),
+    }));
+    this.opts.apply(this.opts.rules.deviceAlarms({ bed: device.bed, deviceId, at: this.opts.now(), alarms: items }));
   }
 
   /**

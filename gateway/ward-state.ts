@@ -3,6 +3,7 @@ import { NO_FLAGS, type Observation, type ObservationMessage, type Reading } fro
 import { unscoredReason } from '../drivers/core/quality.js';
 import type { AlarmEvent, News2Result } from '../rules/types.js';
 import type { WireUnmapped } from '../sync/wire.js';
+import { WardTrend } from './ward-trend.js';
 
 export interface VitalValue {
   value: number;
@@ -39,8 +40,8 @@ export interface BedView {
   id: string;
   label: string;
   vitals: Record<string, VitalValue>;
-  /** Last 30 minutes per parameter: [receivedAt, value] pairs, thinned to one point per 10 s. */
-  trends: Record<string, Array<[number, number]>>;
+  /** Last 30 minutes per parameter, thinned to one point per 10 s; sent to the screen as [receivedAt, value] pairs. */
+  trends: Record<string, WardTrend>;
   news2?: News2Result;
   manual: { acvpu?: string; o2?: boolean; scale?: 1 | 2 };
   audioPausedUntil?: number;
@@ -99,10 +100,7 @@ function keep(bed: BedView, r: Reading, deviceId: string, receivedAt: number): V
   if (unscored !== undefined) vital.unscored = unscored;
   if (r.site !== undefined) vital.site = r.site;
   bed.vitals[r.param] = vital;
-  const trend = (bed.trends[r.param] ??= []);
-  const last = trend[trend.length - 1];
-  if (!last || receivedAt - last[0] >= TREND_STEP_MS) trend.push([receivedAt, r.value]);
-  while (trend.length > 0 && receivedAt - trend[0]![0] > TREND_WINDOW_MS) trend.shift();
+  (bed.trends[r.param] ??= new WardTrend(TREND_WINDOW_MS, TREND_STEP_MS)).add(receivedAt, r.value);
   return vital;
 }
 

@@ -32,6 +32,7 @@ export function alarmEvent(a: Alarm, transition: AlarmTransition, at: number, by
   if (a.worst !== undefined) e.worstValue = a.worst;
   if (a.limit !== undefined) e.limit = a.limit;
   if (a.deviceId !== undefined) e.deviceId = a.deviceId;
+  if (a.deviceAlarms !== undefined) e.deviceAlarms = a.deviceAlarms;
   if (a.sourceTs !== undefined) e.sourceTs = a.sourceTs;
   if (a.sourceSeq !== undefined) e.sourceSeq = a.sourceSeq;
   if (a.deviceSeq !== undefined) e.deviceSeq = a.deviceSeq;
@@ -94,6 +95,7 @@ export function describe(a: Alarm): string {
     return peak !== a.value ? `NEWS2 reached ${fmt(peak)} (${pr}); now ${fmt(a.value)}${latched}` : `NEWS2 ${fmt(a.value)} (${pr})${latched}`;
   }
   if (a.condition === 'fall') return `fall detected by ${a.deviceId ?? 'device'} (${pr})`;
+  if (a.deviceAlarms !== undefined) return `${a.condition} on ${a.deviceId ?? 'device'} (${pr}): ${deviceAlarmTexts(a.deviceAlarms)}`;
   if (a.kind === 'technical') return `${a.condition}${a.deviceId ? ` on ${a.deviceId}` : ''} (${pr})`;
   if (a.param !== undefined) {
     const unit = canonicalUnit(a.param);
@@ -103,4 +105,9 @@ export function describe(a: Alarm): string {
     return worst !== a.value || a.latched ? `${trigger}; now ${fmt(a.value)} ${unit}${latched}` : trigger;
   }
   return `${a.condition} (${pr})`;
+}
+
+/** A device alarm's own alarms in words, as its device shows them: `Asystole; VF`. */
+export function deviceAlarmTexts(items: readonly { text: string }[]): string {
+  return items.map((i) => i.text).join('; ');
 }

@@ -1,7 +1,7 @@
 import type { ParamName } from '../drivers/core/parameters.js';
 import { alarmEvent, describe, incidentEvent } from './engine-events.js';
 import { incidentKey, priorityOf, type Alarm, type BedState, type EngineState, type Incident, type Tracker } from './engine-state.js';
-import { PRIORITY_RANK, type AlarmKind, type AlarmSource, type IncidentEventType, type News2Result, type Priority, type RulesOutput } from './types.js';
+import { PRIORITY_RANK, type AlarmKind, type AlarmSource, type DeviceAlarmItem, type IncidentEventType, type News2Result, type Priority, type RulesOutput } from './types.js';
 
 /**
  * The alarm lifecycle (IEC 60601-1-8 terms): raise, still present (re-trigger, escalate, de-escalate), condition
@@ -20,6 +20,8 @@ export interface RaiseParams extends AlarmSource {
   /** An event (a fall), not a lasting condition: latched from the start, ends on acknowledgement. */
   event?: boolean;
   news2?: News2Result;
+  /** A device alarm: the device's own alarms at its level. */
+  deviceAlarms?: DeviceAlarmItem[];
 }
 
 /** A new incident record, registered under its key (bed, condition and, for technical ones, device). */
@@ -65,6 +67,7 @@ export function raise(s: EngineState, bed: BedState, tr: Tracker, p: RaiseParams
     sourceSeq: p.sourceSeq,
     deviceSeq: p.deviceSeq,
     deviceMessageId: p.deviceMessageId,
+    deviceAlarms: p.deviceAlarms,
     raisedAt: at,
     raiseSeq: ++s.raiseSeq,
     unackSince: at,
@@ -130,6 +133,28 @@ export function stillPresent(s: EngineState, a: Alarm, rank: number, limit: numb
     alarmEvent(a, 'deescalated', at, by, out);
     incidentFollows(s, a, at, by, out, `${a.condition} fell to ${priorityOf(rank)}`);
   }
+}
+
+/**
+ * A new alarm condition within a standing alarm (a device's list at a device alarm's level gained an alarm): it must
+ * be answered again. An acknowledged alarm becomes active and sounds; an audio pause that began before it does not
+ * cover it (ISO 7396-1 6.3.2.3, see soundsNow); the escalation clock of an alarm still unanswered runs on.
+ */
+export function reannunciate(s: EngineState, a: Alarm, at: number, by: string, out: RulesOutput, detail: string): void {
+  if (a.state === 'acknowledged') {
+    a.state = 'active';
+    a.unackSince = at;
+    a.escalated = false;
+  }
+  a.bed.pausedConditions.delete(a.key);
+  a.audible = soundsNow(a, at);
+  alarmEvent(a, 'retriggered', at, by, out, detail);
+  incidentFollows(s, a, at, by, out, `${describe(a)} (${detail})`);
+}
+
+/** The condition of a standing alarm changed what it says, nothing else (a device's list lost one of its alarms). */
+export function restate(a: Alarm, at: number, by: string, out: RulesOutput, detail?: string): void {
+  alarmEvent(a, 'updated', at, by, out, detail);
 }
 
 /** The alarm condition no longer holds: latch (high priority, latching, unacknowledged) or clear. */

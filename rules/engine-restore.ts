@@ -64,6 +64,7 @@ export function restore(s: EngineState, alarms: AlarmEvent[], openIncidents: Inc
       sourceSeq: e.sourceSeq,
       deviceSeq: e.deviceSeq,
       deviceMessageId: e.deviceMessageId,
+      deviceAlarms: e.deviceAlarms,
       raisedAt: e.raisedAt,
       raiseSeq: raiseSeqOf.get(e.id) ?? e.raiseSeq ?? 0,
       unackSince: e.raisedAt,

@@ -3,7 +3,7 @@ import type { LimitOverrides, Profile, RulesConfig } from './config.js';
 import type { NewId } from './ids.js';
 import { resolveLimits, type ResolvedLimits } from './limits.js';
 import { TECHNICAL_PRIORITY, type TechnicalConditionName } from './technical.js';
-import { PRIORITY_RANK, type AlarmEvent, type AlarmSource, type AlarmKind, type AlarmState, type Priority, type RulesOutput } from './types.js';
+import { PRIORITY_RANK, type AlarmEvent, type AlarmSource, type AlarmKind, type AlarmState, type DeviceAlarmItem, type Priority, type RulesOutput } from './types.js';
 
 /**
  * The rules engine's live state, shared by its parts (engine.ts: inputs; engine-limits.ts, engine-news2.ts:
@@ -49,6 +49,8 @@ export interface Alarm extends AlarmSource {
   /** The worst value while the alarm stands (lowest for a low limit, highest for a high limit and NEWS2). */
   worst?: number;
   limit?: number;
+  /** A device alarm's own alarms at its level (AlarmEvent.deviceAlarms); undefined for other alarms. */
+  deviceAlarms?: DeviceAlarmItem[];
   raisedAt: number;
   /** Raise order (AlarmEvent.raiseSeq). */
   raiseSeq: number;

@@ -3,6 +3,7 @@ import { createUuidV7 } from './ids.js';
 import { acknowledge, conditionGone, lifecycleTimers, pauseAudio, pauseExpiry, raise } from './engine-lifecycle.js';
 import { limitsChanged, pendingOnsets } from './engine-limits.js';
 import { applyReading } from './engine-observe.js';
+import { applyDeviceAlarms } from './engine-device-alarms.js';
 import { incidentEvent } from './engine-events.js';
 import { evaluateNews2, primeNews2 } from './engine-news2.js';
 import { score } from './engine-news2-score.js';
@@ -11,7 +12,7 @@ import type { ObservationMessage, Reading } from '../drivers/core/observation.js
 import { EngineState, emptyOutput, RulesInputError, unknownProfiles, type Acvpu, type BedState, type DeviceState } from './engine-state.js';
 import { resolveLimits } from './limits.js';
 import { scoreNews2 } from './news2.js';
-import type { AlarmEvent, IncidentEvent, News2Result, Observation, RulesOutput, TechnicalInput } from './types.js';
+import type { AlarmEvent, DeviceAlarmsInput, IncidentEvent, News2Result, Observation, RulesOutput, TechnicalInput } from './types.js';
 
 export type { RulesConfig } from './config.js';
 export { RulesInputError, type Acvpu } from './engine-state.js';
@@ -34,6 +35,8 @@ export interface RulesEngine {
    */
   observeMessage(m: ObservationMessage): RulesOutput;
   technical(t: TechnicalInput): RulesOutput;
+  /** A device's whole alarm list: its `device-alarm-<priority>` alarms follow it (engine-device-alarms.ts). */
+  deviceAlarms(input: DeviceAlarmsInput): RulesOutput;
   /**
    * A configured device sent something that carries no value the rules take (a payload or frame that did not
    * decode, an implausible, unmapped or rejected value, a payload without a reading): it is not silent, and nothing
@@ -229,6 +232,12 @@ class Engine implements RulesEngine {
     } else if (tracker.alarm) {
       conditionGone(s, tracker.alarm, at, by, out);
     }
+    return out;
+  }
+
+  deviceAlarms(input: DeviceAlarmsInput): RulesOutput {
+    const out = emptyOutput();
+    applyDeviceAlarms(this.s, input, this.s.advance(input.at), out);
     return out;
   }
 

@@ -19,7 +19,8 @@ export type AlarmTransition =
   | 'cleared'
   | 'audio-paused'
   | 'audio-resumed'
-  | 'retriggered'; // a latched alarm's condition came back before acknowledgement: same episode, present again
+  | 'retriggered' // a latched alarm's condition came back before acknowledgement, or a device's list at a device alarm's level gained an alarm: same episode, to be answered again
+  | 'updated'; // a device alarm's list lost one of its alarms (others stand): what it says changed, nothing else
 
 /**
  * One alarm state change. Published on `alarms/<bed>`, pushed to the screen, stored in `alarm_events`.
@@ -37,6 +38,21 @@ export interface AlarmSource {
   deviceSeq?: number;
   /** The device's own message id (HL7 MSH-10 control id), when it sends one. */
   deviceMessageId?: string;
+}
+
+/**
+ * One of the device's own alarms behind a `device-alarm-<priority>` alarm (a monitor's alarm list, an HL7 alarm row,
+ * an ORU^R40 alert), as the device reported it.
+ */
+export interface DeviceAlarmItem {
+  /** The device's own word: `physiological` (the patient) or `technical` (the device). */
+  kind: AlarmKind;
+  /** The device's text for it (what its screen shows), else the event's reference id. */
+  text: string;
+  /** The IEEE 11073-10101 event code (partition 3, e.g. 196674), when the device sent one. */
+  eventCode?: number;
+  /** The event's MDC reference id (e.g. `MDC_EVT_ECG_ASYSTOLE`), when the device sent one. */
+  eventRef?: string;
 }
 
 export interface AlarmEvent extends AlarmSource {
@@ -69,6 +85,11 @@ export interface AlarmEvent extends AlarmSource {
    * Always set by the engine; absent only in events stored by earlier releases (restore numbers those first).
    */
   raiseSeq?: number;
+  /**
+   * A `device-alarm-<priority>` alarm only: the device's own alarms at that priority, as it last reported them (one
+   * alarm per device and priority stands for all of them; see docs/alarms.md, "The device's own alarms").
+   */
+  deviceAlarms?: DeviceAlarmItem[];
   /** Rules clock time of this transition (epoch ms). */
   at: number;
   /** Who or what caused the transition: `rules`, `device:<id>`, `staff:<id>`, `timer`. */
@@ -116,6 +137,14 @@ export interface News2Result {
 export interface RulesOutput {
   alarms: AlarmEvent[];
   incidents: IncidentEvent[];
+}
+
+/** A device's whole alarm list (DriverSink.deviceAlarms): each priority's alarms become one `device-alarm-<priority>`. */
+export interface DeviceAlarmsInput {
+  bed: string;
+  deviceId: string;
+  at: number;
+  alarms: ReadonlyArray<DeviceAlarmItem & { priority: Priority | 'none' }>;
 }
 
 /** Technical input from drivers and the gateway itself (store trouble, buzzer fault). */

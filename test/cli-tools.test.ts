@@ -16,9 +16,13 @@ function wardgate(args: string[], input: string | Buffer) {
 
 describe('wardgate decode (the decode contract)', () => {
   it('masimo: one line per observation and per condition; a bad frame names it and exits 65', () => {
-    const r = wardgate(['decode', '--codec', 'masimo'], 'SN=0000012345 SPO2=098% BPM=072 PI=02.23% ALARM=0000 EXC=000000\r\nSPO2=---% BPM=---\r\n%%%garbage%%%\r\n');
-    expect(r.lines).toContainEqual({ param: 'spo2', value: 98, unit: '%' });
-    expect(r.lines).toContainEqual({ param: 'pr', value: 72, unit: '/min' });
+    const r = wardgate(['decode', '--codec', 'masimo'], 'SN=0000012345 SPO2=098% BPM=072 PI=02.23% SPCO=01.5% ALARM=0000 EXC=000000\r\nSPO2=---% BPM=---\r\n%%%garbage%%%\r\nSPO2=084% BPM=072 ALARM=0012 EXC=000000\r\n');
+    // every line names the field the device sent it in; a field with no canonical parameter comes out unmapped
+    expect(r.lines).toContainEqual({ param: 'spo2', value: 98, unit: '%', code: 'MASIMO:SPO2' });
+    expect(r.lines).toContainEqual({ param: 'pr', value: 72, unit: '/min', code: 'MASIMO:BPM' });
+    expect(r.lines).toContainEqual({ code: 'MASIMO:SPCO', value: 1.5, unit: '%' });
+    // the ALARM field's SpO2-low bit: the device's own alarm, one line of its own
+    expect(r.lines).toContainEqual({ deviceAlarm: { kind: 'physiological', priority: 'high', text: 'SpO2 low limit' } });
     expect(r.lines.some((l) => l.condition === 'sensor-off' && l.active === false)).toBe(true);
     expect(r.stderr).toMatch(/^line 3: /m);
     expect(r.status).toBe(65);
@@ -40,7 +44,7 @@ describe('wardgate decode (the decode contract)', () => {
     const r = wardgate(['decode', '--codec', 'hl7'], Buffer.concat(capture));
     expect(r.status).toBe(0);
     expect(r.lines).toEqual([
-      { deviceAlarm: { kind: 'technical', priority: 'low', text: 'MDC_EVT_LEAD_OFF', sourceTs: Date.UTC(2026, 0, 24, 4, 47, 38), alert: '1.7.0.196680|196680', ended: false } },
+      { deviceAlarm: { kind: 'technical', priority: 'low', text: 'MDC_EVT_LEAD_OFF', eventCode: 196680, eventRef: 'MDC_EVT_LEAD_OFF', sourceTs: Date.UTC(2026, 0, 24, 4, 47, 38), alert: '1.7.0.196680|196680', ended: false } },
     ]);
   });
 

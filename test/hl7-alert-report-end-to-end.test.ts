@@ -66,8 +66,10 @@ describe('ORU^R40 alert reports through the MLLP listener', () => {
     const login = await fetch(`http://127.0.0.1:${gw.screenPort}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ staffId: 'n1', pin: '2468' }) });
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
     const ws = new WebSocket(`ws://127.0.0.1:${gw.screenPort}/ws`, { headers: { cookie } });
-    const screen: Array<{ type: string; alarm?: { condition: string; state: string; priority: string; kind?: string; deviceId?: string; message?: string } }> = [];
-    ws.on('message', (m) => screen.push(JSON.parse(m.toString()) as (typeof screen)[number]));
+    type Shown = { type: string; alarm?: { condition: string; state: string; priority: string; kind?: string; deviceId?: string; message?: string } };
+    // Each message with the time the screen's WebSocket delivered it.
+    const screen: Array<Shown & { at: number }> = [];
+    ws.on('message', (m) => screen.push({ at: Date.now(), ...(JSON.parse(m.toString()) as Shown) }));
     await waitFor(() => screen.find((m) => m.type === 'snapshot'), 5000, 'snapshot');
     const sounding = (since: number) =>
       existsSync(buzzer)
@@ -94,9 +96,11 @@ describe('ORU^R40 alert reports through the MLLP listener', () => {
     // Arrival: the listener opens the device's link on its first message, before it hands on the message's alarms
     // (logged at debug level); mllp_send's own python start-up is not the gateway's time.
     const arrived = await gw.waitForLog((l) => String(l.msg).startsWith('device: link state') && l.deviceId === 'icu-mon-2' && l.state === 'connected');
-    console.log(`R40 start: buzzer high ${loud.at - (arrived.time as number)} ms after arrival, ${loud.at - t0} ms after mllp_send was started`);
+    console.log(`R40 start: buzzer high ${loud.at - (arrived.time as number)} ms, on the screen ${shown.at - (arrived.time as number)} ms after arrival; ${loud.at - t0} ms after mllp_send was started`);
     expect(loud.at - (arrived.time as number)).toBeLessThan(1000);
     expect(loud.at).toBeGreaterThanOrEqual(arrived.time as number);
+    expect(shown.at - (arrived.time as number)).toBeLessThan(1000);
+    expect(shown.at).toBeGreaterThanOrEqual(arrived.time as number);
     expect(await deviceAlarms()).toEqual([{ kind: 'physiological', priority: 'high', text: 'MDC_EVT_ECG_ASYSTOLE' }]);
 
     // A continue report for the same alert changes nothing; the end report clears it.

@@ -75,6 +75,15 @@ describe('bedside monitors over real PTYs, end to end to alarms/#', () => {
     const desat = await waitFor(() => alarms.find((a) => a.bed === 'bed-m' && a.condition === 'spo2-low' && a.state === 'active'), 10_000, 'spo2-low on bed-m');
     expect(desat.priority).toBe('high');
 
+    // The oximeter's own alarm (ALARM 0x12: alarm active, SpO2 below its low limit) reaches the ward as the device's
+    // alarm at the Rad-8's priority for low saturation (high), and clears when the device's bits clear.
+    const withAlarm = (bits: string) => `02/01/24 10:15:01 SN=0000012345 SPO2=082% BPM=088 PI=02.10% SPCO=--.-% SPMET=--.-% DESAT=-- PIDELTA=+-- ALARM=${bits} EXC=000000\r\n`;
+    monitor.write(withAlarm('0012'));
+    const own = await waitFor(() => alarms.find((a) => a.bed === 'bed-m' && a.condition === 'device-alarm-high' && a.state === 'active'), 10_000, "the device's own alarm on bed-m");
+    expect([own.priority, own.deviceId]).toEqual(['high', 'rad8']);
+    monitor.write(withAlarm('0000'));
+    await waitFor(() => alarms.find((a) => a.bed === 'bed-m' && a.condition === 'device-alarm-high' && a.state === 'cleared'), 10_000, "the device's own alarm cleared on bed-m");
+
     monitor.close();
     await pty.masimo.kill();
     const lost = await waitFor(() => alarms.find((a) => a.bed === 'bed-m' && a.condition === 'device-disconnected' && a.state === 'active'), 10_000, 'device-disconnected on bed-m');

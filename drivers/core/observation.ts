@@ -86,6 +86,10 @@ export interface DeviceAlarmReport {
   kind: 'physiological' | 'technical';
   priority: 'high' | 'medium' | 'low' | 'none';
   text: string;
+  /** The IEEE 11073-10101 event code (partition 3: 196608-262143, e.g. 196680 MDC_EVT_LEAD_OFF), when sent. */
+  eventCode?: number;
+  /** The event's MDC reference id (`MDC_EVT_...`), when sent. */
+  eventRef?: string;
   sourceTs?: number;
 }
 

@@ -16,6 +16,9 @@
  *  [MII]  Medizininformatik-Initiative, Kerndatensatz Modul ICU (sd-mii-icu-* profiles): LOINC with MDC for
  *         CVP (60985-9, 150084), ICP (60956-0, 153608), left atrial (60988-3, 150064-150067), right atrial
  *         (60996-6, 150068-150071) and pulmonary artery (150044-150047) pressures.
+ *  [BR]   github.com/brarm/intellivue @ 265b2a082871966d1b83979a973fceef87771cda,
+ *         TelemetryStream/IntellivueProtocol/PhysioLabels.txt (label, observed values and units per IntelliVue
+ *         label) and SCADATypes.txt (term codes), transcriptions of the Philips Data Export Programming Guide tables.
  *  LOINC  loinc.org: 76215-3 / 76213-8 / 76214-6 invasive systolic / diastolic / mean blood pressure, 19889-5
  *         end-tidal CO2. A row without `loinc` has no LOINC term we could confirm in a public source.
  * Invasive pressures and the cuff (NIBP) are separate parameters: sbp/dbp/map are the cuff only.
@@ -66,7 +69,15 @@ const BUILT_IN = {
   icp: { label: 'Intracranial pressure', unit: 'mm[Hg]', loinc: '60956-0', mdc: 153611, mdcRef: 'MDC_PRESS_INTRA_CRAN_MEAN', min: -20, max: 150, alsoMdc: [[153608, 'MDC_PRESS_INTRA_CRAN']] },
   // Airway gases and rate [MP, DK].
   etco2: { label: 'End-tidal CO2', unit: 'mm[Hg]', loinc: '19889-5', mdc: 151728, mdcRef: 'MDC_AWAY_CO2_ET', min: 0, max: 150 },
-  fico2: { label: 'Inspired CO2', unit: 'mm[Hg]', mdc: 151904, mdcRef: 'MDC_CONC_AWAY_CO2_INSP', min: 0, max: 150 },
+  // Inspired CO2 as a capnograph measures it, in mmHg: the IntelliVue "CO2" label's compound value is
+  // NOM_AWAY_CO2_ET 0x50B0 with NOM_AWAY_CO2_INSP_MIN 0x50BA, unit NOM_DIM_MMHG [MP; BR PhysioLabels.txt], so
+  // 0x50BA -> 151738 (reference id MDC_AWAY_CO2_INSP_MIN in [MP]'s rosetta.idl). PCD-01 senders name it
+  // MDC_CONC_AWAY_CO2_INSP in mmHg (reference id in the same rosetta.idl); its code 151716 is term 0x50A4, the base
+  // of Philips' NOM_CONC_AWAY_CO2_INSP_MIN 20646 (0x50A6: a _MIN metric is its base term + 2, as NOM_PRESS_AWAY_MIN
+  // 20722 is NOM_PRESS_AWAY 20720 + 2 [BR SCADATypes.txt]).
+  // Not mapped, on purpose: NOM_VENT_CONC_AWAY_CO2_INSP 0x5160 (151904), a ventilator's "FICO2", whose unit is
+  // NOM_DIM_PERCENT [BR PhysioLabels.txt; MP]: a concentration, not this partial pressure; it comes through unmapped.
+  fico2: { label: 'Inspired CO2', unit: 'mm[Hg]', mdc: 151738, mdcRef: 'MDC_AWAY_CO2_INSP_MIN', min: 0, max: 150, alsoMdc: [[151716, 'MDC_CONC_AWAY_CO2_INSP']] },
   awrr: { label: 'Airway respiration rate', unit: '/min', mdc: 151570, mdcRef: 'MDC_AWAY_RESP_RATE', min: 0, max: 150 },
   // ECG: PVCs per minute and ST deviation per lead [MP]; ST in mm at the standard 10 mm/mV.
   pvc: { label: 'PVC rate', unit: '/min', mdc: 148065, mdcRef: 'MDC_ECG_V_P_C_CNT', min: 0, max: 300 },

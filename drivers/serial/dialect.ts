@@ -19,7 +19,11 @@ export interface LineDialect {
   maxLineBytes: number;
   encoding: BufferEncoding;
   createFramer(): LineFramer;
-  decodeLine(line: string): DecodeResult;
+  /**
+   * One line's items; for a device whose every line states its alarms (the Masimo ALARM field), also the device's
+   * whole alarm list (empty: none), which the driver passes on as the device's own alarms.
+   */
+  decodeLine(line: string): DecodeResult & { deviceAlarms?: DeviceAlarmReport[] };
 }
 
 export interface ByteFramer {

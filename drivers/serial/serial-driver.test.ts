@@ -95,6 +95,20 @@ describe('SerialDriver over a real PTY (socat)', () => {
     expect(driver.stats('dev-masimo')!.opens).toBeGreaterThanOrEqual(2);
   });
 
+  it("masimo: the ALARM field's limit bits reach the sink as the device's alarm list, passed on only when it changes", async () => {
+    const [sink, opened] = await connectedDriver(config('masimo'));
+    sim = opened;
+    const lowSpo2 = MASIMO_OK.replace('SPO2=098%', 'SPO2=084%').replace('ALARM=0000', 'ALARM=0012');
+    await write(sim, MASIMO_OK + MASIMO_OK + lowSpo2 + lowSpo2 + MASIMO_OK);
+    await sink.waitFor('5 lines', () => sink.readings.length >= 15);
+    // first line: the (empty) list; then only the changes: the SpO2 low alarm, and its end
+    expect(sink.alarmLists.map((l) => [l.deviceId, l.alarms.map((a) => `${a.priority}:${a.kind}:${a.text}`)])).toEqual([
+      ['dev-masimo', []],
+      ['dev-masimo', ['high:physiological:SpO2 low limit']],
+      ['dev-masimo', []],
+    ]);
+  });
+
   it('goes quiet after maxSilenceMs without valid frames (noise does not count) and recovers on data', async () => {
     const [sink, opened] = await connectedDriver(config('masimo', { maxSilenceMs: 600 }));
     sim = opened;

@@ -118,6 +118,8 @@ class PortRunner {
   private byteFramer: ByteFramer | undefined;
   /** The device's own alarms across reconnects (a reconnect must not forget an alert the device still has). */
   private readonly alarms = new DeviceAlertList();
+  /** The alarm list last passed on from a line dialect (deliverLine), as a comparable key. */
+  private lastLineAlarms: string | undefined;
 
   constructor(
     readonly cfg: SerialPortConfig,
@@ -222,7 +224,7 @@ class PortRunner {
         this.stats.overlong += overlong;
         this.safe(() => this.sink.decodeError(d.name, this.cfg.deviceId, `${overlong} line(s) longer than ${d.maxLineBytes} bytes dropped`));
       }
-      for (const line of lines) this.deliver(d.name, d.decodeLine(line));
+      for (const line of lines) this.deliverLine(d, d.decodeLine(line));
     } else if (d.kind === 'bytes' && this.byteFramer) {
       this.handleFrames(port, d, this.byteFramer, this.byteFramer.push(chunk));
       if (this.byteFramer.endsAtIdle) this.armIdle(port, d, this.byteFramer);
@@ -247,6 +249,23 @@ class PortRunner {
         this.stats.replies++;
       }
     }
+  }
+
+  /**
+   * A line dialect's result, with the device's alarm list when the line carries one. Such a device repeats its whole
+   * state every line (a Masimo once a second), so the list goes to the sink only when it changed (the first one
+   * always: it clears what a restart restored but the device no longer has).
+   */
+  private deliverLine(d: LineDialect, result: ReturnType<LineDialect['decodeLine']>): void {
+    const alarms = result.error === undefined && result.deviceAlarms ? this.alarms.apply({ deviceAlarms: result.deviceAlarms }) : undefined;
+    if (alarms) {
+      const key = alarms.map((a) => `${a.kind}\u0000${a.priority}\u0000${a.text}`).join('\u0001');
+      if (key !== this.lastLineAlarms) {
+        this.lastLineAlarms = key;
+        this.safe(() => this.sink.deviceAlarms?.(this.cfg.deviceId, alarms));
+      }
+    }
+    this.deliver(d.name, result);
   }
 
   private armIdle(port: SerialPort, d: ByteDialect, framer: ByteFramer): void {

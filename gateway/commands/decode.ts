@@ -74,7 +74,9 @@ export function createDecodeSession(codec: string, hex: boolean, sink: DecodeSin
       for (const line of lines) {
         frame += 1;
         if (line.trim() === '') continue;
-        emit(serial.decodeLine(line), `line ${frame}`);
+        const r = serial.decodeLine(line);
+        emit(r, `line ${frame}`);
+        for (const a of r.deviceAlarms ?? []) sink.out(JSON.stringify({ deviceAlarm: a }));
       }
     };
     const chunk = (b: Buffer) => decode(framer.push(b));

@@ -30,6 +30,8 @@ export interface AlarmEvent {
   value?: number;
   limit?: number;
   deviceId?: string;
+  /** A device alarm's own alarms (rules/types.ts DeviceAlarmItem): what the device said, and of which kind. */
+  deviceAlarms?: ReadonlyArray<{ kind: 'physiological' | 'technical'; text: string; eventCode?: number; eventRef?: string }>;
   sourceTs?: number;
   raisedAt: number;
   at: number;
@@ -76,7 +78,7 @@ export function alertStates(a: AlarmEvent): AlertStates {
       case 'cleared':
         // A latched alarm ended by a person acknowledging it is an alarm reset (IEC 60601-1-8, 3.2 "alarm reset").
         return a.by.startsWith('staff:') ? 'reset' : 'end';
-      default: // latched, retriggered, audio-resumed: the same alert, its attributes changed
+      default: // latched, retriggered, updated, audio-resumed: the same alert, its attributes changed
         return 'update';
     }
   })();
@@ -121,9 +123,43 @@ export function alertIdentifier(alertId: string, gatewayId: string): string {
   return comp(esc(alertId), 'WARDGATE', eui64(gatewayId), 'EUI-64');
 }
 
+/** What the alert row (facet .1) says: the event (OBX-5 CWE-1/2), its original text (CWE-9) and the alert type. */
+interface AlertIdentity {
+  code: string;
+  ref: string;
+  text: string;
+  kind: 'physiological' | 'technical';
+}
+
+/**
+ * The alert's identity. The gateway's own alarms: the condition's event (mdc.ts `eventFor`), the alarm's message, and
+ * its kind. A device alarm (`device-alarm-<priority>`) is the device's own alarm forwarded, so it goes out as the
+ * device said it, not as a technical alarm of the gateway: IHE PCD TF-2 rev. 9.0 section 3.4.4 (PCD-04 OBX
+ * segments) puts the event in OBX-5 of the alert's facet .1 (the specific MDC_EVT_ term where there is one, else
+ * 196616 MDC_EVT_ALARM with the text) and the alert type in facet .7, MDC_ATTR_ALERT_TYPE: SP physiological, ST
+ * technical; HL7 v2.6 section 2A.13 (CWE) gives component 9, original text, for the device's own words.
+ *  - event: the device's MDC event when it sent one and every alarm at the level is that one event, else
+ *    MDC_EVT_ALARM (two alarms at one level, asystole and VF, are one alert whose text names both);
+ *  - type: SP when any of them is physiological (the patient's alarm wins: it is the one a nurse must run to), else ST;
+ *  - text: the device's texts, `Asystole; VF`.
+ */
+function alertIdentity(a: AlarmEvent): AlertIdentity {
+  const items = a.deviceAlarms ?? [];
+  if (items.length === 0) {
+    const ev = eventFor(a.condition, a.kind);
+    return { code: String(ev.code), ref: ev.ref, text: a.message, kind: a.kind };
+  }
+  const first = items[0]!;
+  const oneEvent = (first.eventCode !== undefined || first.eventRef !== undefined) && items.every((i) => i.eventCode === first.eventCode && i.eventRef === first.eventRef);
+  const code = oneEvent ? (first.eventCode !== undefined ? String(first.eventCode) : '') : String(MDC_EVT_ALARM.code);
+  const ref = oneEvent ? (first.eventRef ?? '') : MDC_EVT_ALARM.ref;
+  const kind = items.some((i) => i.kind === 'physiological') ? 'physiological' : 'technical';
+  return { code, ref, text: items.map((i) => i.text).join('; '), kind };
+}
+
 export function encodeAlarmPcd04(a: AlarmEvent, ctx: AlertContext): string {
   const s = alertStates(a);
-  const ev = eventFor(a.condition, a.kind);
+  const id = alertIdentity(a);
   const param = a.param !== undefined && isParamName(a.param) ? a.param : undefined;
   const metric = param ? PARAMETERS[param].mdc : 0;
   const pos = `1.1.1.${metric}`;
@@ -133,7 +169,7 @@ export function encodeAlarmPcd04(a: AlarmEvent, ctx: AlertContext): string {
     ...Array<undefined>(20).fill(undefined), a.incidentId ? comp(undefined, `${esc(a.incidentId)}&WARDGATE`) : undefined,
   ]);
   const rows = deviceRows(ctx, a.deviceId);
-  rows.push(obx(3, 'CWE', code(MDC_EVT_ALARM), `${pos}.1`, comp(String(ev.code), ev.ref, 'MDC', undefined, undefined, undefined, undefined, undefined, esc(a.message)), undefined, undefined, a.at));
+  rows.push(obx(3, 'CWE', code(MDC_EVT_ALARM), `${pos}.1`, comp(id.code, esc(id.ref), 'MDC', undefined, undefined, undefined, undefined, undefined, esc(id.text)), undefined, undefined, a.at));
   if (param && a.value !== undefined) {
     const range = a.limit === undefined ? undefined : a.condition.endsWith('-high') ? `<${a.limit}` : a.condition.endsWith('-low') ? `>${a.limit}` : undefined;
     rows.push(obx(4, 'NM', paramCode(param), `${pos}.2`, String(a.value), unitOf(param), range, a.sourceTs ?? a.at));
@@ -142,7 +178,7 @@ export function encodeAlarmPcd04(a: AlarmEvent, ctx: AlertContext): string {
     const source = comp(MDC_DEV_MDS.code, MDC_DEV_MDS.ref, 'MDC', undefined, undefined, undefined, undefined, undefined, esc(a.deviceId ?? ctx.gatewayId));
     rows.push(obx(4, 'CWE', code(ALERT_ATTR.source), `${pos}.2`, source));
   }
-  rows.push(...attributeRows(5, pos, s, PRIORITY_CODE[a.priority], a.kind === 'technical' ? 'ST' : 'SP'));
+  rows.push(...attributeRows(5, pos, s, PRIORITY_CODE[a.priority], id.kind === 'technical' ? 'ST' : 'SP'));
   return [...header(ctx, a.bed), obr, ...rows].join('\r');
 }
 

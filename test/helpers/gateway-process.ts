@@ -35,6 +35,8 @@ export interface GatewayProcessOptions {
    * generation are not what a ward runs.
    */
   asInstalled?: boolean;
+  /** More Node.js flags, after the unit's (e.g. `--heapsnapshot-signal=SIGUSR2` to look inside a soak). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -43,7 +45,8 @@ export interface GatewayProcessOptions {
  * 'wardgate: ready'.
  */
 export async function startGatewayProcess(configPath: string, env: Record<string, string> = {}, timeoutMs = 20_000, options: GatewayProcessOptions = {}): Promise<GatewayProcess> {
-  const entry = options.asInstalled ? [...serviceNodeArgs(), builtCli()] : ['--import', 'tsx', join(REPO, 'gateway/cli.ts')];
+  const extra = options.nodeArgs ?? [];
+  const entry = options.asInstalled ? [...serviceNodeArgs(), ...extra, builtCli()] : [...extra, '--import', 'tsx', join(REPO, 'gateway/cli.ts')];
   const child = spawn(process.execPath, [...entry, 'run', '--config', configPath], {
     cwd: REPO,
     env: { ...process.env, WARDGATE_LOG_JSON: '1', ...env },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRulesEngine } from '../../rules/engine.js';
 import { obs, seqIds, testConfig } from '../../rules/test-helpers.js';
-import type { AlarmEvent } from '../../rules/types.js';
+import type { AlarmEvent, DeviceAlarmsInput } from '../../rules/types.js';
 import { parseHl7 } from '../../simulator/ihe/hl7-reader.js';
 import { AlertSequences, checkPcd04 } from '../../simulator/ihe/profile-checks.js';
 import { py, pyObx, readWithPythonHl7 } from './python-hl7.js';
@@ -122,6 +122,45 @@ describe('PCD-04 Report Alert encoder', () => {
     expect(pyObx(a!, '67860')[0]!.fields[6]?.slice(0, 2)).toEqual(['264320', 'MDC_DIM_SEC']);
     expect(pyObx(l!, '68482')[0]!.fields[5]?.[0]).toBe('inactive');
     expect(py(a!, 'OBR', 3)).toBe(py(l!, 'OBR', 3));
+  });
+
+  it("sends a device's own alarm as the device said it: its asystole physiological with its text, its lead-off technical with its event", () => {
+    const e = createRulesEngine(testConfig(), { newId: seqIds('dev-') });
+    const out: AlarmEvent[] = [];
+    const asystole = { kind: 'physiological', priority: 'high', text: 'Asystole', eventRef: 'MDC_EVT_ECG_ASYSTOLE' } as const;
+    const vf = { kind: 'physiological', priority: 'high', text: 'VF' } as const;
+    // As the Mindray eGateway capture reports it (test/fixtures/captures/mindray-egateway.hl7): 196680^MDC_EVT_LEAD_OFF, PL, ST.
+    const leadOff = { kind: 'technical', priority: 'low', text: 'MDC_EVT_LEAD_OFF', eventCode: 196680, eventRef: 'MDC_EVT_LEAD_OFF' } as const;
+    const list = (alarms: DeviceAlarmsInput['alarms'], at: number) => out.push(...e.deviceAlarms({ bed: 'bed-3', deviceId: 'mon-3', at, alarms }).alarms);
+    list([asystole, leadOff], T0);
+    list([asystole, vf, leadOff], T0 + 5_000);
+    list([], T0 + 10_000);
+    expect(out.map((a) => `${a.condition}:${a.transition}`)).toEqual([
+      'device-alarm-high:raised', 'device-alarm-low:raised', 'device-alarm-high:retriggered', 'device-alarm-high:cleared', 'device-alarm-low:cleared',
+    ]);
+    const raws = out.map((a, i) => encodeAlarmPcd04(a, ctx(`d${i + 1}`, a.at)));
+    const seq = new AlertSequences();
+    const readings = raws.map((raw) => {
+      const c = checkPcd04(parseHl7(raw));
+      expect(c.errors, raw).toEqual([]);
+      expect(seq.take(c.reading!, raw).errors).toEqual([]);
+      return [c.reading!.eventCode, c.reading!.eventName, c.reading!.text, c.reading!.type, c.reading!.phase];
+    });
+    expect(readings).toEqual([
+      ['', 'MDC_EVT_ECG_ASYSTOLE', 'Asystole', 'SP', 'start'],
+      ['196680', 'MDC_EVT_LEAD_OFF', 'MDC_EVT_LEAD_OFF', 'ST', 'start'],
+      // Two alarms at one priority are one alert: the generic event, both texts, still physiological.
+      ['196616', 'MDC_EVT_ALARM', 'Asystole; VF', 'SP', 'update'],
+      ['196616', 'MDC_EVT_ALARM', 'Asystole; VF', 'SP', 'end'],
+      ['196680', 'MDC_EVT_LEAD_OFF', 'MDC_EVT_LEAD_OFF', 'ST', 'end'],
+    ]);
+    // python3-hl7 reads the asystole as sent: the event (CWE-2, MDC) with the device's text (CWE-9), type SP, priority PH.
+    const [m] = readWithPythonHl7([raws[0]!]);
+    const event = pyObx(m!, '196616').find((x) => x.fields[4]?.[0]?.endsWith('.1'))!;
+    expect([event.fields[5]?.[1], event.fields[5]?.[2], event.fields[5]?.[8]]).toEqual(['MDC_EVT_ECG_ASYSTOLE', 'MDC', 'Asystole']);
+    expect(pyObx(m!, '68485')[0]!.fields[5]?.[0]).toBe('SP');
+    expect(pyObx(m!, '68484')[0]!.fields[5]?.[0]).toBe('PH');
+    expect(pyObx(m!, '68480')[0]!.fields[5]?.[8]).toBe('mon-3');
   });
 
   it('escapes delimiters in free text so a reader gets the text back', () => {

@@ -84,7 +84,10 @@ describe(`chaos soak: ${BEDS} beds at 1 Hz for ${SECONDS} s with drops, upstream
     config.rules = { incidents: { rejoinWindowSeconds: 2 } };
     const configPath = writeConfig(dir, config);
     // Built, with the unit's Node.js flags: the memory measured is that of the gateway a ward runs.
-    gw = await startGatewayProcess(configPath, {}, 60_000, { asInstalled: true });
+    // WARDGATE_SOAK_HEAP_SNAPSHOTS=DIR: heap snapshots into DIR at the end of the second and of the last quarter, to
+    // compare what grew. A snapshot stops the gateway for seconds and takes memory itself: a diagnosis, not a record.
+    const snapshotDir = process.env.WARDGATE_SOAK_HEAP_SNAPSHOTS;
+    gw = await startGatewayProcess(configPath, {}, 60_000, { asInstalled: true, ...(snapshotDir ? { nodeArgs: ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] } : {}) });
     const pid = gw.child.pid!;
     let alarms: AlarmMessage[];
     ({ client: observer, alarms } = await collectAlarms(gw.brokerPort));
@@ -137,6 +140,8 @@ describe(`chaos soak: ${BEDS} beds at 1 Hz for ${SECONDS} s with drops, upstream
         })
         .catch(() => undefined);
     }, 30_000);
+
+    const snapshotTimers = snapshotDir ? [SECONDS / 2, SECONDS - 20].map((atS) => setTimeout(() => gw!.child.kill('SIGUSR2'), atS * 1000)) : [];
 
     // Chaos loops, each on its own period until the end.
     let drops = 0;
@@ -215,6 +220,7 @@ describe(`chaos soak: ${BEDS} beds at 1 Hz for ${SECONDS} s with drops, upstream
     clearInterval(sampler);
     clearInterval(rssTimer);
     clearInterval(heapTimer);
+    for (const t of snapshotTimers) clearTimeout(t);
     const realSeconds = elapsed();
     await gw.stop();
 

@@ -111,4 +111,41 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(MLLP_SEND))("the bed's more
     expect(metrics).toMatch(/wardgate_unmapped_codes_total\{code="MDC:152872"\} 1/);
     expect(metrics).toMatch(/wardgate_unmapped_codes_total\{code="99MNDRY:478"\} 1/);
   });
+
+  it('says which systolic NEWS2 scored: the arterial line, then the newer cuff reading', async () => {
+    // Runs after the test above, with the bed's dialog still open.
+    const port = (await gw.waitForLog((l) => l.msg === 'hl7: MLLP listener listening')).port as number;
+    const send = async (controlId: string, obx: string) => {
+      const file = join(dir, `${controlId}.hl7`);
+      writeFileSync(file, encodeMllp(pcd01Message({ controlId, bed: 'BED-1', obx: [obx] })));
+      expect((await run(MLLP_SEND, ['-p', String(port), '-f', file, '127.0.0.1'])).stdout).toMatch(new RegExp(`MSA\\|AA\\|${controlId}`));
+    };
+    await page.locator('#bed-dialog').waitFor({ state: 'visible' });
+    await send('SBP1', 'OBX|1|NM|150037^MDC_PRESS_BLD_ART_ABP_SYS^MDC|1.2.1.150037|118|266016^MDC_DIM_MMHG^MDC|||||F');
+    await expect.poll(() => page.textContent('#detail-news2'), { timeout: 5000 }).toContain(' — SBP 118 (arterial line)');
+    await send('SBP2', 'OBX|1|NM|150021^MDC_PRESS_BLD_NONINV_SYS^MDC|1.4.1.150021|121|266016^MDC_DIM_MMHG^MDC|||||F');
+    await expect.poll(() => page.textContent('#detail-news2'), { timeout: 5000 }).toContain(' — SBP 121 (cuff)');
+    expect(await page.textContent('#detail-news2')).not.toContain('arterial line');
+  });
+
+  it("shows the monitor's own alarm texts in its alarm row, and the new one when another alarm joins its priority", async () => {
+    const port = (await gw.waitForLog((l) => l.msg === 'hl7: MLLP listener listening')).port as number;
+    const send = async (controlId: string, obx: string[]) => {
+      const file = join(dir, `${controlId}.hl7`);
+      writeFileSync(file, encodeMllp(pcd01Message({ controlId, bed: 'BED-1', obx })));
+      expect((await run(MLLP_SEND, ['-p', String(port), '-f', file, '127.0.0.1'])).stdout).toMatch(new RegExp(`MSA\\|AA\\|${controlId}`));
+    };
+    const asystole = 'OBX|1|CWE|^MDC_EVT_ECG_ASYSTOLE^MDC|1.1.1.1|^Asystole|||PH~SP|||F';
+    const vf = 'OBX|2|CWE|196616^MDC_EVT_ALARM^MDC|1.1.1.2|^VF|||PH~SP|||F';
+    await page.keyboard.press('Escape'); // the bed's dialog of the tests above, closed: the alarm panel in view
+    await page.locator('#bed-dialog').waitFor({ state: 'hidden' });
+    const texts = page.locator('#alarm-list li.alarm[data-bed="bed-1"] .device-texts');
+    await send('DEV1', [asystole]);
+    await expect.poll(() => texts.textContent(), { timeout: 5000 }).toBe(' · on monitor mon-1: Asystole');
+    await send('DEV2', [asystole, vf]);
+    await expect.poll(() => texts.textContent(), { timeout: 5000 }).toBe(' · on monitor mon-1: Asystole; VF');
+    await page.screenshot({ path: join(SHOTS, 'device-alarm-row.png'), fullPage: true });
+    await send('DEV3', ['OBX|1|CWE|^MDC_EVT_ECG_ASYSTOLE^MDC|1.1.1.1||||||F']);
+    await expect.poll(() => texts.count(), { timeout: 5000 }).toBe(0);
+  });
 });

@@ -13,14 +13,14 @@ describe('ORU^R40 (IHE PCD-04 Report Alert) as the device\'s own alarms', () => 
     expect(d.bed).toBe('BED-12');
     expect(d.equipmentId).toBe('ACDE48234567ABCD');
     expect(d.alertEvents).toEqual([
-      { key: '1.1.1.1|MDC_EVT_ECG_ASYSTOLE', active: true, phase: 'start', state: 'active', alarm: { kind: 'physiological', priority: 'high', text: 'MDC_EVT_ECG_ASYSTOLE', sourceTs: Date.UTC(2024, 2, 1, 10, 15) } },
+      { key: '1.1.1.1|MDC_EVT_ECG_ASYSTOLE', active: true, phase: 'start', state: 'active', alarm: { kind: 'physiological', priority: 'high', text: 'MDC_EVT_ECG_ASYSTOLE', eventRef: 'MDC_EVT_ECG_ASYSTOLE', sourceTs: Date.UTC(2024, 2, 1, 10, 15) } },
     ]);
     expect(d.ack).toMatch(/\|ACK\^R40\^ACK\|AR40A\|P\|2\.6\rMSA\|AA\|R40A\r$/);
   });
 
   it('takes priority and type from the facet rows, else from OBX-8', () => {
     const tech = decodeHl7Message(pcd04Message({ event: '196680^MDC_EVT_LEAD_OFF^MDC', priority: 'PM', type: 'ST' }));
-    expect(tech.alertEvents?.[0]?.alarm).toMatchObject({ kind: 'technical', priority: 'medium', text: 'MDC_EVT_LEAD_OFF' });
+    expect(tech.alertEvents?.[0]?.alarm).toMatchObject({ kind: 'technical', priority: 'medium', text: 'MDC_EVT_LEAD_OFF', eventCode: 196680, eventRef: 'MDC_EVT_LEAD_OFF' });
     expect(tech.alertEvents?.[0]?.key).toBe('1.1.1.196680|196680');
     // Without the facet rows (only the alert row with OBX-8 PL~SA).
     const rowOnly = pcd04Message({ priority: 'PL', type: 'SA' }).split('\r').filter((s) => !/MDC_ATTR_ALARM_PRIORITY|MDC_ATTR_ALERT_TYPE/.test(s)).join('\r');

@@ -1,6 +1,7 @@
 import type { AlertEvent as CoreAlertEvent } from '../../core/device-alarm-list.js';
 import type { DeviceAlarmReport } from '../../core/observation.js';
 import type { Hl7Error } from './ack.js';
+import { mdcEvent } from './alerts.js';
 import { component, components, repetitions, type Hl7Message, type Hl7Segment } from './message.js';
 
 /**
@@ -56,6 +57,8 @@ interface Group {
   prefix: string;
   eventCode: string;
   eventLabel: string;
+  /** The MDC event, as code and reference id, when the report names one. */
+  event: { eventCode?: number; eventRef?: string } | undefined;
   flags: string[];
   ts: number | undefined;
   phase?: string;
@@ -135,6 +138,7 @@ function alertRow(msg: Hl7Message, seg: Hl7Segment, c3: readonly string[], subId
     prefix,
     eventCode,
     eventLabel: originalText || eventLabel,
+    event: mdcEvent(valueCode, valueLabel) ?? mdcEvent(c3[0] ?? '', c3[1] ?? ''),
     flags: repetitions(msg, seg, 8).map((f) => f.trim().toUpperCase()),
     ts,
     ...stateFromStatus(component(msg, seg, 11)),
@@ -174,7 +178,7 @@ function toEvent(g: Group): AlertEvent {
   return {
     key: `${g.prefix}|${g.eventCode}`,
     active,
-    alarm: { kind, priority, text: g.eventLabel, ...(g.ts !== undefined ? { sourceTs: g.ts } : {}) },
+    alarm: { kind, priority, text: g.eventLabel, ...g.event, ...(g.ts !== undefined ? { sourceTs: g.ts } : {}) },
     ...(phase !== undefined ? { phase } : {}),
     ...(state !== undefined ? { state } : {}),
   };

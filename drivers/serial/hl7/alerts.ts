@@ -33,7 +33,24 @@ export function decodeAlertObx(msg: Hl7Message, seg: Hl7Segment, c: readonly str
   const technical = flags.includes('ST') || flags.includes('SA') || (flags.length === 0 && mdil?.kind === 'technical');
   const kind: DeviceAlarmReport['kind'] = technical ? 'technical' : 'physiological';
   const label = (stars ? text.slice(stars[0].length) : text) || ref || code;
-  return { kind, priority, text: label, ...(ts !== undefined ? { sourceTs: ts } : {}) };
+  // The event: OBX-5's code when it is an MDC event (PCD-04 style), else OBX-3's own when it names a specific one.
+  const event = mdcEvent(component(msg, seg, 5, 1), component(msg, seg, 5, 2)) ?? mdcEvent(code, ref);
+  return { kind, priority, text: label, ...event, ...(ts !== undefined ? { sourceTs: ts } : {}) };
+}
+
+/**
+ * An IEEE 11073-10101 event as a CWE's code and text: the code when it is in the events partition (partition 3,
+ * context-free code partition * 2^16 + term: 196608-262143), the reference id when it is an `MDC_EVT_` term. The
+ * generic MDC_EVT_ALARM (196616) names no event and gives undefined, as does anything else.
+ */
+export function mdcEvent(code: string, ref: string): { eventCode?: number; eventRef?: string } | undefined {
+  const c = code.trim();
+  const r = ref.trim();
+  const n = /^\d+$/.test(c) ? Number(c) : Number.NaN;
+  const eventCode = Math.floor(n / 65536) === 3 && n !== 196616 ? n : undefined;
+  const eventRef = /^MDC_EVT_/i.test(r) && r.toUpperCase() !== 'MDC_EVT_ALARM' ? r : undefined;
+  if (eventCode === undefined && eventRef === undefined) return undefined;
+  return { ...(eventCode !== undefined ? { eventCode } : {}), ...(eventRef !== undefined ? { eventRef } : {}) };
 }
 
 /**

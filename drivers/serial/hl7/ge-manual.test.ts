@@ -69,15 +69,27 @@ describe("GE B40/B20 HL7 output as its reference manual prints it (PCD-01, devic
     expect(d.warnings).toEqual([]);
   });
 
-  it('reads the page-24 rows: SpO2, the respiration rate from the airway and from ECG impedance kept apart by channel, two temperatures', () => {
+  it('reads the page-24 rows: SpO2, the airway analyser\'s respiration rate as awrr and the ECG impedance one as rr, two temperatures', () => {
     const d = decodeHl7Message(message(page24));
     expect(d.result.items.map((i) => i.kind === 'reading' && [i.param, i.value, i.unit, i.code, i.channel])).toEqual([
       ['spo2', 100, '%', 'MDC:150456', '1.22.1.2'],
-      ['rr', 18, '/min', 'MDC:151562', '1.20.1.1'], // under MDC_DEV_ANALY_AWAY_MULTI_PARAM_VMD (1.20)
-      ['rr', 30, '/min', 'MDC:151562', '1.6.1.1'], // under MDC_DEV_ECG_RESP_VMD (1.6)
+      ['awrr', 18, '/min', 'MDC:151562', '1.20.1.1'], // under 69682 MDC_DEV_ANALY_AWAY_MULTI_PARAM_VMD (1.20.0.0)
+      ['rr', 30, '/min', 'MDC:151562', '1.6.1.1'], // under 70666 MDC_DEV_ECG_RESP_VMD (1.6.0.0)
       ['temp', 37.1, 'Cel', 'MDC:150344', '1.26.1.1'],
       ['temp', 36.5, 'Cel', 'MDC:150344', '1.26.1.2'],
     ]);
     expect(d.warnings).toEqual([]);
+  });
+
+  it('maps every measurement row the manual prints: none comes through unmapped, and only the VMD and channel rows carry no value', () => {
+    // The manual's rows are all terms the vocabulary knows (p. 15: 147842, 148066, 150033-150035, 149522; p. 24:
+    // 150456, 151562, 150344); its MDS/VMD/channel rows (OBX-11 X, no value) are skipped, not passed on as unmapped.
+    const rows = [...page15, ...page24].filter((r) => r.startsWith('OBX|'));
+    const withValue = rows.filter((r) => (r.split('|')[5] ?? '') !== '');
+    const d = [decodeHl7Message(message(page15)), decodeHl7Message(message(page24))];
+    const items = d.flatMap((x) => x.result.items);
+    expect(items.filter((i) => i.kind === 'unmapped')).toEqual([]);
+    expect(items).toHaveLength(withValue.length);
+    expect(rows.length - withValue.length).toBe(6); // the VMD and channel rows of p. 15 (3) and p. 24 (3)
   });
 });

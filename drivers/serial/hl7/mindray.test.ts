@@ -35,7 +35,7 @@ describe("Mindray's HL7 (a Mindray eGateway capture and the older MDC terms Mind
         active: true,
         phase: 'start',
         state: 'active',
-        alarm: { kind: 'technical', priority: 'low', text: 'MDC_EVT_LEAD_OFF', sourceTs: Date.UTC(2026, 0, 24, 4, 47, 38) },
+        alarm: { kind: 'technical', priority: 'low', text: 'MDC_EVT_LEAD_OFF', eventCode: 196680, eventRef: 'MDC_EVT_LEAD_OFF', sourceTs: Date.UTC(2026, 0, 24, 4, 47, 38) },
       },
     ]);
     expect(d.result.items).toEqual([]); // the source and facet rows are not readings

@@ -268,7 +268,7 @@ describe('decodeHl7Message: vendor dialects', () => {
       }),
     );
     expect(d.deviceAlarms).toEqual([
-      { kind: 'physiological', priority: 'high', text: 'Asystole', sourceTs: Date.UTC(2024, 2, 1, 10, 15, 0) },
+      { kind: 'physiological', priority: 'high', text: 'Asystole', eventRef: 'MDC_EVT_ECG_ASYSTOLE', sourceTs: Date.UTC(2024, 2, 1, 10, 15, 0) },
       { kind: 'physiological', priority: 'medium', text: 'SpO2 Low', sourceTs: Date.UTC(2024, 2, 1, 10, 15, 0) },
       { kind: 'technical', priority: 'low', text: '!! Leads Off', sourceTs: Date.UTC(2024, 2, 1, 10, 15, 0) },
     ]);

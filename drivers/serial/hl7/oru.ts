@@ -8,6 +8,7 @@ import { decodeAlertReport, type AlertEvent } from './alert-report.js';
 import { obx11Verdict, obx8Flags } from './measurement-status.js';
 import type { Identified } from './obx-identify.js';
 import { obx3 } from './obx3-memo.js';
+import { VmdContext } from './vmd-context.js';
 import { lookupUnit, UNIT_OPTIONAL } from './vocabulary.js';
 
 /**
@@ -28,6 +29,8 @@ import { lookupUnit, UNIT_OPTIONAL } from './vocabulary.js';
  *    information only (measurement-status.ts).
  *  - OBX-4 (sub-id) becomes the reading's channel; without it, a site/source given by the code itself
  *    (tympanic, co2, ...) does.
+ *  - The generic MDC_RESP_RATE under an airway-analyser VMD row (OBX-4 m.v.0.0) is the airway rate `awrr`
+ *    (vmd-context.ts).
  *  - Units are normalised to the canonical UCUM unit ([degF] -> Cel, kPa -> mm[Hg]); a unit that does not
  *    fit the parameter, or a missing unit for temperature and pressures, skips the observation with a warning.
  *  - Timestamps (OBX-14, else OBR-7, else MSH-7) give sourceTs only when they carry a UTC offset.
@@ -128,6 +131,7 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
   if (component(msg, msh, 9, 2) === 'R40') return withAck(alertReport(out, msg, fallbackTs), opts);
   let obrTs: number | undefined;
   let waveform: string | undefined;
+  const vmds = new VmdContext();
   for (const seg of msg.segments) {
     if (seg.id === 'OBR') obrTs = parseDtm(component(msg, seg, 7));
     else if (seg.id === 'OBX') {
@@ -139,13 +143,14 @@ export function decodeHl7Message(input: string | Buffer, opts: Hl7DecodeOptions 
       const subId = component(msg, seg, 4);
       if (component(msg, seg, 2).toUpperCase() === 'NA') waveform = subId ? `${subId}.` : undefined;
       if (isAttributeRow(id3.c, subId, waveform)) continue;
+      vmds.note(subId, id3.c);
       const alert = id3.alert ? decodeAlertObx(msg, seg, id3.c, parseDtm(component(msg, seg, 14)) ?? obrTs ?? fallbackTs) : undefined;
       if (alert !== undefined) {
         out.deviceAlarms ??= [];
         if (alert) out.deviceAlarms.push(alert);
         continue;
       }
-      const item = decodeObx(msg, seg, id3.id ?? NOT_IDENTIFIED, obrTs ?? fallbackTs, warnings, rejected);
+      const item = decodeObx(msg, seg, vmds.refine(id3.id ?? NOT_IDENTIFIED, subId), obrTs ?? fallbackTs, warnings, rejected);
       if (item?.kind === 'reading' && out.controlId !== undefined) item.sourceMessageId = out.controlId; // traced to MSH-10 on its alarms
       if (item) out.result.items.push(item);
     }

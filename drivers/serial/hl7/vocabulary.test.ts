@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PARAM_NAMES, PARAMETERS } from '../../core/parameters.js';
+import { pcd01Message } from './fixtures.js';
+import { decodeHl7Message } from './oru.js';
 import { byLoinc, byMdcCode, byMdcRef, lookupUnit } from './vocabulary.js';
 
 describe('HL7 vocabulary and the parameter table', () => {
@@ -28,6 +30,27 @@ describe('HL7 vocabulary and the parameter table', () => {
     expect(byMdcCode('188424')).toEqual({ param: 'temp', source: 'oral', site: 'oral' });
     expect(byMdcRef('MDC_TEMP_SKIN')).toMatchObject({ param: 'tskin', site: 'skin' });
     expect(byLoinc('39106-0')).toMatchObject({ param: 'tskin', site: 'skin' });
+  });
+
+  it("takes a capnograph's inspired CO2 (mmHg) as fico2 and leaves a ventilator's inspired CO2 concentration (%) unmapped", () => {
+    const d = decodeHl7Message(pcd01Message({
+      obx: [
+        'OBX|1|NM|151716^MDC_CONC_AWAY_CO2_INSP^MDC|1.11.1.2|1|266016^MDC_DIM_MMHG^MDC|||||R',
+        'OBX|2|NM|151738^MDC_AWAY_CO2_INSP_MIN^MDC|1.11.1.3|2|266016^MDC_DIM_MMHG^MDC|||||R',
+        'OBX|3|NM|0002-50ba^imCO2^MDIL|0|3|0004-0f20^mmHg^MDIL|||||F',
+        'OBX|4|NM|151904^MDC_VENT_CONC_AWAY_CO2_INSP^MDC|1.30.1.1|0.3|262688^MDC_DIM_PERCENT^MDC|||||R',
+        'OBX|5|NM|0002-5160^FICO2^MDIL|0|0.4|0004-0220^%^MDIL|||||F',
+      ],
+    }));
+    expect(d.result.items.flatMap((i) => (i.kind === 'reading' ? [[i.param, i.value, i.unit, i.code]] : []))).toEqual([
+      ['fico2', 1, 'mm[Hg]', 'MDC:151716'],
+      ['fico2', 2, 'mm[Hg]', 'MDC:151738'],
+      ['fico2', 3, 'mm[Hg]', 'MDIL:0002-50ba'],
+    ]);
+    expect(d.result.items.filter((i) => i.kind === 'unmapped')).toMatchObject([
+      { code: 'MDC:151904', label: 'MDC_VENT_CONC_AWAY_CO2_INSP', value: 0.3 },
+      { code: 'MDIL:0002-5160', label: 'FICO2', value: 0.4 },
+    ]);
   });
 
   it('converts ST in millivolts to mm at 10 mm/mV', () => {

@@ -6,10 +6,13 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   buildAbort, buildAssociationRequest, buildExtendedPollRequest, buildMdsCreateResult, buildReleaseRequest,
-  buildSinglePollRequest, MDS_OBJECT, OBJ, ATTR_GRP, parseMessage,
+  buildSinglePollRequest, MDS_OBJECT, OBJ, ATTR, ATTR_GRP, parseMessage,
 } from './messages.js';
 import { createIntellivueDecoder } from './codec.js';
-import { encodeFrame } from './framing.js';
+import { readFileSync } from 'node:fs';
+import {
+  BOF, crc16X25, encodeFrame, EOF, ESC, ESC_XOR, HEADER_LENGTH, MSG_TYPE_AS_DATA_EXPORT, PROTOCOL_ID_DATA_EXPORT,
+} from './framing.js';
 import {
   MONITOR_ABORT, MONITOR_REFUSE, MONITOR_RELEASE_RESULT, monitorAssociationResult, monitorMdsCreate, monitorPollResult,
   readClientRequest, type ObjectSpec,
@@ -133,6 +136,21 @@ describe('monitor messages as the driver parses them', () => {
     ]);
     expect(items.filter((i) => i.kind === 'unmapped')).toEqual([{ kind: 'unmapped', code: 'NOM:0x4bb0', label: '0x00024bb0', value: 1.4, unit: '1' }]);
   });
+  it("the CO2 label's compound value gives EtCO2 and inspired CO2 in mmHg; a ventilator's FICO2 in % comes through unmapped", () => {
+    // "CO2" (NLS_NOM_AWAY_CO2 0x000250AC): NOM_AWAY_CO2_ET 0x50B0 and NOM_AWAY_CO2_INSP_MIN 0x50BA in NOM_DIM_MMHG;
+    // "FICO2" is NOM_VENT_CONC_AWAY_CO2_INSP 0x5160 in NOM_DIM_PERCENT [BR PhysioLabels.txt; OI data/ObservedValue.java].
+    const objects: ObjectSpec[] = [
+      { kind: 'compound', handle: 1, label: 0x000250ac, unit: 0x0f20, parts: [{ physioId: 0x50b0, value: 38 }, { physioId: 0x50ba, value: 2 }] },
+      { kind: 'numeric', handle: 2, physioId: 0x5160, unit: 0x0220, value: 0.3 },
+    ];
+    const res = createIntellivueDecoder().push(monitorFrame(monitorPollResult({ invokeId: 1, extended: false, pollNumber: 1, sequenceNo: 0, relTicks: 0, objClass: 6, attrGroup: 0, objects })));
+    const items = res[0]!.items;
+    expect(items.flatMap((i) => (i.kind === 'reading' ? [[i.param, i.value, i.unit, i.code]] : []))).toEqual([
+      ['etco2', 38, 'mm[Hg]', 'NOM:0x50b0'],
+      ['fico2', 2, 'mm[Hg]', 'NOM:0x50ba'],
+    ]);
+    expect(items.filter((i) => i.kind === 'unmapped')).toEqual([{ kind: 'unmapped', code: 'NOM:0x5160', label: '0x00025160', value: 0.3, unit: '%' }]);
+  });
   it('linked results: each RORLS frame and the closing RORS is decoded on its own', () => {
     const frames = [
       monitorPollResult({ invokeId: 3, extended: true, pollNumber: 1, sequenceNo: 1, relTicks: 0, objClass: 6, attrGroup: 0, objects: NUMERICS.slice(0, 2), linked: { state: 1, count: 1 } }),
@@ -198,13 +216,73 @@ describe('fuzz', () => {
   });
 });
 
-describe('IntelliVue: a real faulty frame (test/fixtures/captures/PROVENANCE.md)', () => {
-  it('is refused with frame errors and yields no values, as its source describes it as faulty', async () => {
-    const { readFileSync } = await import('node:fs');
-    const b64 = readFileSync(new URL('../../../test/fixtures/captures/intellivue-faulty-demographics-frame.b64', import.meta.url), 'utf8');
-    const results = createIntellivueDecoder().push(Buffer.from(b64.trim(), 'base64'));
-    expect(results.length).toBeGreaterThan(0);
+describe('IntelliVue: the mindleaving patient-demographics frame, as logged after un-escaping (test/fixtures/captures/PROVENANCE.md)', () => {
+  // The source's serial reader logged this frame as it held it: BOF, the bytes with the transparency escapes already
+  // removed, EOF (mindleaving/patient-monitor-datalogger @ 69851e2d4eab279df73e9e6dc89c0af0c503a6c1,
+  // PatientMonitorDataLogger/PhilipsIntellivue/Helpers/PhilipsIntellivueSerialDataFrameReader.cs, `Faulty data:`), and
+  // called it faulty because its own message model threw while parsing the user data (FaultyPatientDemographicsFrame.txt,
+  // same commit), not because of the framing. So it holds two bare 0xC0 bytes that the wire carries escaped.
+  const frame = Buffer.from(
+    readFileSync(new URL('../../../test/fixtures/captures/intellivue-demographics-frame-unescaped.b64', import.meta.url), 'utf8').trim(),
+    'base64',
+  );
+  const headerAndData = frame.subarray(1, frame.length - 3);
+  const userData = headerAndData.subarray(HEADER_LENGTH);
+
+  /** Puts back the transparency escapes (0xC0, 0xC1, 0x7D -> 0x7D, byte ^ 0x20) between BOF and EOF, FCS included. */
+  function escapeForWire(unescaped: Uint8Array): Buffer {
+    const out: number[] = [unescaped[0] as number];
+    for (const b of unescaped.subarray(1, unescaped.length - 1)) {
+      if (b === BOF || b === EOF || b === ESC) out.push(ESC, b ^ ESC_XOR);
+      else out.push(b);
+    }
+    out.push(unescaped[unescaped.length - 1] as number);
+    return Buffer.from(out);
+  }
+
+  it('is one whole frame after un-escaping: header and length right, its FCS valid, two bare 0xC0 inside', () => {
+    expect(frame.length).toBe(300);
+    expect([frame[0], frame[299]]).toEqual([BOF, EOF]);
+    expect([...headerAndData.subarray(0, 2)]).toEqual([PROTOCOL_ID_DATA_EXPORT, MSG_TYPE_AS_DATA_EXPORT]);
+    expect(headerAndData.readUInt16BE(2)).toBe(292);
+    expect(userData.length).toBe(292);
+    expect(crc16X25(headerAndData)).toBe(0x6582);
+    expect([...frame.subarray(297, 299)]).toEqual([0x82, 0x65]); // the FCS as stored, LSB first
+    const special = [...frame.subarray(1, 299).entries()].filter(([, b]) => b === BOF || b === EOF || b === ESC).map(([i]) => i + 1);
+    expect(special).toEqual([238, 248]);
+    expect([frame[238], frame[248]]).toEqual([BOF, BOF]);
+  });
+
+  it('re-escaped as the wire carries it, decodes cleanly: one single-poll result of the patient-demographics object, no numerics', () => {
+    const wire = escapeForWire(frame);
+    expect(wire.length).toBe(302);
+    expect(wire).toEqual(encodeFrame(userData)); // our encoder, computing its own FCS, gives the same bytes
+    const dec = createIntellivueDecoder();
+    expect(dec.push(wire)).toEqual([{ items: [] }]);
+    expect(dec.stats).toMatchObject({ frames: 1, badFcs: 0, truncated: 0, badHeader: 0, pollResults: 1, observations: 0, skippedValues: 0 });
+
+    const msg = parseMessage(userData);
+    if (msg.kind !== 'poll-result') throw new Error(`expected a poll result, got ${msg.kind}`);
+    expect(msg).toMatchObject({ invokeId: 0, extended: false, pollNumber: 0, relTimeTicks: 0x059ef200, objClass: OBJ.PT_DEMOG, attrGroup: ATTR_GRP.PT_DEMOG });
+    expect([...msg.absTime]).toEqual(new Array(8).fill(0xff)); // absolute time not set on the monitor
+    expect(msg.contexts).toHaveLength(1);
+    const [ctx] = msg.contexts;
+    expect(ctx?.observations.map((o) => o.handle)).toEqual([0x0050]);
+    const ids = ctx?.observations[0]?.attributes.map((a) => a.id) ?? [];
+    expect(ids).toHaveLength(26);
+    // Attribute ids [ML Models/OIDType.cs]: handle 0x0921, demographic state 0x0957, patient id 0x095A, family name
+    // 0x095C, given name 0x095D, date of birth 0x0958, sex 0x0961, type 0x0962, BSA 0x0956, age 0x09D8, height 0x09DC,
+    // weight 0x09DF. No numeric value attribute (NU_VAL_OBS 0x0950, NU_CMPD_VAL_OBS 0x094B) and no alarm list.
+    expect(ids).toEqual(expect.arrayContaining([0x0921, 0x0957, 0x095a, 0x095c, 0x095d, 0x0958, 0x0961, 0x0962, 0x0956, 0x09d8, 0x09dc, 0x09df]));
+    expect(ids).not.toContain(ATTR.NU_VAL_OBS);
+    expect(ids).not.toContain(ATTR.NU_CMPD_VAL_OBS);
+    expect(ids).not.toContain(ATTR.AL_MON_P_AL_LIST);
+    expect(ids).not.toContain(ATTR.AL_MON_T_AL_LIST);
+  });
+
+  it('the logged bytes fed as if they were wire bytes: the bare 0xC0s restart framing, and nothing is decoded', () => {
+    const results = createIntellivueDecoder().push(frame);
     expect(results.every((r) => r.items.length === 0 && typeof r.error === 'string')).toBe(true);
-    expect(results.map((r) => r.error)).toContain('frame bad-fcs');
+    expect(results.map((r) => r.error)).toEqual(['frame truncated', 'frame truncated', 'frame bad-fcs']);
   });
 });

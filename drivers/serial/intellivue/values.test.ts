@@ -137,7 +137,7 @@ describe('physio ids through the parameter table', () => {
       [0x4a47, 'cvp'], // NOM_PRESS_BLD_VEN_CENT_MEAN
       [0x580b, 'icp'], // NOM_PRESS_INTRA_CRAN_MEAN
       [0x50b0, 'etco2'], // NOM_AWAY_CO2_ET
-      [0x5160, 'fico2'], // NOM_VENT_CONC_AWAY_CO2_INSP
+      [0x50ba, 'fico2'], // NOM_AWAY_CO2_INSP_MIN, the capnograph's inspired CO2 (mmHg)
       [0x5012, 'awrr'], // NOM_AWAY_RESP_RATE
       [0x4261, 'pvc'], // NOM_ECG_V_P_C_CNT
       [0x0302, 'st_ii'], // NOM_ECG_AMPL_ST_II
@@ -149,5 +149,7 @@ describe('physio ids through the parameter table', () => {
       expect(mapPhysioId(id, 0x00020000 | id)?.param, id.toString(16)).toBe(param);
     }
     expect(mapPhysioId(0x4bb0)).toBeUndefined(); // relative perfusion: comes through unmapped
+    // A ventilator's inspired CO2 concentration (%, NOM_VENT_CONC_AWAY_CO2_INSP) is not fico2 (mmHg): unmapped.
+    expect(mapPhysioId(0x5160, 0x00025160)).toBeUndefined();
   });
 });

@@ -32,7 +32,10 @@ function row(a, ctx) {
     el('span', { class: `marker m-${a.priority}`, title: priorityLabel(a.priority) }, marker(a.priority), el('span', { class: 'sr-only' }, ` ${priorityLabel(a.priority)}`)),
     el('div', { class: 'what' },
       el('b', { class: 'cond' }, conditionText(a.condition)),
-      tech ? el('span', { class: 'dev' }, ` · technical alarm${a.deviceId ? `, ${a.deviceId}` : ''}`) : null,
+      // The monitor's own alarm: what the monitor says (all of its alarms at this priority), not the gateway's words.
+      a.deviceAlarms?.length
+        ? el('span', { class: 'dev device-texts' }, ` · on monitor ${a.deviceId ?? ''}: ${a.deviceAlarms.map((d) => d.text).join('; ')}`)
+        : tech ? el('span', { class: 'dev' }, ` · technical alarm${a.deviceId ? `, ${a.deviceId}` : ''}`) : null,
       a.condition === 'news2' && a.value !== undefined ? el('span', { class: 'val' }, ` · score ${a.value}`) : null,
       a.param !== undefined && a.value !== undefined ? el('span', { class: 'val' }, ` · ${valueText(a)}`) : null),
     el('div', { class: 'meta' },
@@ -70,7 +73,7 @@ export function renderAlarmPanel(ctx, listEl, countEl, noneEl) {
     const list = groups.get(g.dataset.key) ?? [];
     const sorted = [...list].sort((a, b) => (a.state === 'active' ? 0 : 1) - (b.state === 'active' ? 0 : 1) || RANK[b.priority] - RANK[a.priority] || raiseOrder(a, b));
     keyed(g.querySelector('ol.rows'), sorted, (a) => a.id,
-      (a) => JSON.stringify([a.state, a.priority, a.value, a.audible, a.escalated, a.latched, ctx.state.central.find((x) => x.incidentId === a.incidentId), pageFor(a, ctx), ctx.acting]),
+      (a) => JSON.stringify([a.state, a.priority, a.value, a.audible, a.escalated, a.latched, a.deviceAlarms, ctx.state.central.find((x) => x.incidentId === a.incidentId), pageFor(a, ctx), ctx.acting]),
       (a) => row(a, ctx));
   }
 }

@@ -33,6 +33,17 @@ function choice(containerId, label, options, current, onPick, enabled) {
   c.setAttribute('aria-labelledby', `${containerId}-label`);
 }
 
+/**
+ * Which systolic NEWS2 scored: the newest of the cuff and the arterial line (`sbpFrom: 'arterial'` when the arterial
+ * line's), e.g. " — SBP 118 (arterial line)". Empty when no systolic was scored.
+ */
+function sbpSource(n, b) {
+  if (n.subscores?.sbp === undefined) return '';
+  const arterial = n.sbpFrom === 'arterial';
+  const v = b.vitals[arterial ? 'abp_sys' : 'sbp'];
+  return v ? ` — SBP ${num(v.value, arterial ? 'abp_sys' : 'sbp')} (${arterial ? 'arterial line' : 'cuff'})` : '';
+}
+
 /** Fills the parts that follow live data (values, alarms); called on every render while the dialog is open. */
 export function refreshDetail() {
   if (!dialogBed) return;
@@ -48,7 +59,7 @@ export function refreshDetail() {
     ...Object.values(b.more ?? {}).map((v) => el('tr', { class: 'unmapped', 'data-code': v.code, title: 'not mapped: shown as sent, never scored' },
       el('th', { scope: 'row' }, `${v.label ?? v.code} (unmapped)`), el('td', { class: 'num' }, String(v.value)), el('td', {}, v.unit), el('td', {}, since(v.at, '', ' ago')), el('td', {}, v.deviceId))));
   const n = b.news2;
-  $('detail-news2').textContent = n ? `NEWS2 ${n.total} — ${news2Risk(n.risk)}${n.complete ? '' : ` — incomplete, missing ${n.missing.map(paramLabel).join(', ')}`}` : 'NEWS2 not scored yet';
+  $('detail-news2').textContent = n ? `NEWS2 ${n.total} — ${news2Risk(n.risk)}${sbpSource(n, b)}${n.complete ? '' : ` — incomplete, missing ${n.missing.map(paramLabel).join(', ')}`}` : 'NEWS2 not scored yet';
   $('detail-manual').textContent = `ACVPU ${b.manual.acvpu ?? 'not entered'} · ${b.manual.o2 === undefined ? 'oxygen not entered' : b.manual.o2 ? 'on supplemental oxygen' : 'on air'} · SpO₂ scale ${b.manual.scale ?? app.ctx().setup.beds[b.id]?.news2Scale ?? 1}`;
   const alarms = app.ctx().alarms.filter((a) => a.bed === b.id);
   $('detail-alarms').replaceChildren(...(alarms.length ? alarms.map((a) => el('li', { class: `p-${a.priority} ${a.state}`, 'data-priority': a.priority },
