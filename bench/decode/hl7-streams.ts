@@ -62,42 +62,46 @@ export function geB40Cycle(): Buffer {
   return Buffer.concat([page15, page24].map((rows) => encodeMllp([...header, ...rows].join('\r') + '\r')));
 }
 
-/** The Mindray eGateway capture (mindray-egateway.hl7): its ORU^R40 lead-off report and its ORU^R01 waveform message. */
-function mindrayCapture(): { r40: string; waveform: string } {
-  const [r40, waveform] = capture('mindray-egateway.hl7')
+/** Messages kept one segment a line (a blank line between messages), as HL7 sends them: CR after each segment. */
+function lineMessages(name: string): string[] {
+  return capture(name)
     .toString('utf8')
     .split(/\n\s*\n/)
+    .filter((m) => m.trim() !== '')
     .map((m) => `${m.trim().split('\n').join('\r')}\r`);
+}
+
+/** The Mindray eGateway capture (mindray-egateway.hl7): its ORU^R40 lead-off report and its ORU^R01 waveform message. */
+function mindrayCapture(): { r40: string; waveform: string } {
+  const [r40, waveform] = lineMessages('mindray-egateway.hl7');
   if (!r40?.includes('|ORU^R40^') || !waveform?.includes('|ORU^R01^')) throw new Error('mindray: the capture is not the R40 and R01 expected');
   return { r40, waveform };
 }
 
 /**
- * Numeric rows in the older MDC terms Mindray sends (cuff 150301-150303, MDC_CONC_AWAY_CO2_ET by reference id alone,
- * the cuff's inflation pressure 150300, which comes through unmapped), as drivers/serial/hl7/mindray.test.ts decodes
- * them, beside the common PCD-01 terms; the capture has no numerics, so these rows are made up to that pattern.
+ * The Mindray VS-900's PCD-01 message (mindray-vs900-pcd01.hl7: SpO2, pleth pulse, the cuff pressures under the
+ * older MDC_PRESS_CUFF terms, MDC_BLD_PERF_INDEX unmapped; every row OBX-8 DEMO), segments joined with CR as
+ * drivers/serial/hl7/mindray-vs900.test.ts reads it, MLLP-framed.
  */
-const MINDRAY_NUMERIC_ROWS: readonly string[] = [
-  'OBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.7.1.147842|74|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R',
-  'OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.3.1.150456|97|262688^MDC_DIM_PERCENT^MDC|||||R',
-  'OBX|3|NM|149530^MDC_PULS_OXIM_PULS_RATE^MDC|1.3.1.149530|73|264864^MDC_DIM_BEAT_PER_MIN^MDC|||||R',
-  'OBX|4|NM|151562^MDC_RESP_RATE^MDC|1.6.1.151562|17|264928^MDC_DIM_RESP_PER_MIN^MDC|||||R',
-  'OBX|5|NM|150301^MDC_PRESS_CUFF_SYS^MDC|1.1.9.150301|142|266016^MDC_DIM_MMHG^MDC|||||R',
-  'OBX|6|NM|150302^MDC_PRESS_CUFF_DIA^MDC|1.1.9.150302|100|266016^MDC_DIM_MMHG^MDC|||||R',
-  'OBX|7|NM|150303^MDC_PRESS_CUFF_MEAN^MDC|1.1.9.150303|114|266016^MDC_DIM_MMHG^MDC|||||R',
-  'OBX|8|NM|150300^MDC_PRESS_CUFF^MDC|1.1.9.150300|180|266016^MDC_DIM_MMHG^MDC|||||R',
-  'OBX|9|NM|^MDC_CONC_AWAY_CO2_ET^MDC|1.5.1|38|266016^MDC_DIM_MMHG^MDC|||||R',
-  'OBX|10|NM|150344^MDC_TEMP^MDC|1.8.1.150344|36.9|268192^MDC_DIM_DEGC^MDC|||||R',
-];
-
-/** The rows above in one PCD-01 message (drivers/serial/hl7/fixtures.ts pcd01Message), MLLP-framed. */
-export function mindrayNumericsCycle(): Buffer {
-  return encodeMllp(pcd01Message({ controlId: 'MR1', bed: '3', obx: [...MINDRAY_NUMERIC_ROWS] }));
+export function mindrayVs900Cycle(): Buffer {
+  const [vs900] = lineMessages('mindray-vs900-pcd01.hl7');
+  if (!vs900?.includes('|ORU^R01^')) throw new Error('mindray-vs900: not the ORU^R01 expected');
+  return encodeMllp(vs900);
 }
 
-/** One Mindray R40 alert report (the capture's) and one numerics message (the rows above), MLLP-framed. */
+/** Mindray's two published messages in turn: the eGateway's R40 lead-off report, then the VS-900's numerics. */
 export function mindrayCycle(): Buffer {
-  return Buffer.concat([encodeMllp(mindrayCapture().r40), mindrayNumericsCycle()]);
+  return Buffer.concat([encodeMllp(mindrayCapture().r40), mindrayVs900Cycle()]);
+}
+
+/**
+ * The IHE DEV TF-2 Appendix E.1.1 and E.1.2 PCD-01 examples (ihe-dev-tf2-pcd01-examples.hl7), verbatim, segments
+ * joined with CR as drivers/serial/hl7/ihe-tf2-examples.test.ts reads them, MLLP-framed.
+ */
+export function iheTf2Cycle(): Buffer {
+  const messages = lineMessages('ihe-dev-tf2-pcd01-examples.hl7');
+  if (messages.length !== 2) throw new Error(`ihe-tf2: ${messages.length} messages, not the 2 expected`);
+  return Buffer.concat(messages.map((m) => encodeMllp(m)));
 }
 
 /** The capture's continuous-waveform ORU^R01 (ECG and pleth NA rows with their attribute rows): no readings in it. */

@@ -55,8 +55,6 @@ export interface DecodeStream {
   target: number | undefined;
   /** Why a reference row has no target. */
   note?: string;
-  /** Decoding errors a pass may have (a capture that holds frames the decoder refuses); any more fail the bench. */
-  expectedErrors?: number;
   /** Decodes the whole prepared stream once. */
   pass(): Counts;
 }
@@ -81,11 +79,16 @@ function countedOf(s: DecodeStream, c: Counts): number {
   return c.frames;
 }
 
-/** One warm-up pass, then passes until `seconds` of this process's CPU time are spent on them. */
+/**
+ * Warm-up passes (at least one, and a quarter of `seconds` of CPU time, at most 0.25 s: the JIT settles before the
+ * count starts), then passes until `seconds` of this process's CPU time are spent on them.
+ */
 export function measureStream(s: DecodeStream, seconds: number): Measured {
   const perPass = s.pass();
-  if (perPass.errors > (s.expectedErrors ?? 0)) throw new Error(`${s.name}: ${perPass.errors} decode errors in one pass of the benchmark stream`);
+  if (perPass.errors > 0) throw new Error(`${s.name}: ${perPass.errors} decode errors in one pass of the benchmark stream`);
   if (countedOf(s, perPass) === 0) throw new Error(`${s.name}: the stream decodes to no ${s.counted}`);
+  const warm0 = process.cpuUsage();
+  while (cpuSeconds(process.cpuUsage(warm0)) < Math.min(0.25, seconds / 4)) s.pass();
   let passes = 0;
   let counted = 0;
   let frames = 0;
