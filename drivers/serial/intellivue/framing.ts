@@ -117,7 +117,27 @@ export class FrameReader {
 
   push(chunk: Uint8Array): FrameEvent[] {
     const events: FrameEvent[] = [];
-    for (const b of chunk) {
+    const n = chunk.length;
+    let i = 0;
+    while (i < n) {
+      // Inside a frame with no escape pending, a run of ordinary bytes is copied at once (most of every frame).
+      if (this.inFrame && !this.escaped && !this.discarding) {
+        let j = i;
+        while (j < n) {
+          const c = chunk[j] as number;
+          if (c === BOF || c === EOF || c === ESC) break;
+          j++;
+        }
+        if (j > i) {
+          if (this.len + (j - i) <= this.maxUnescaped) {
+            this.buf.set(chunk.subarray(i, j), this.len);
+            this.len += j - i;
+          } else for (let k = i; k < j && !this.discarding; k++) this.append(chunk[k] as number, events);
+          i = j;
+          continue;
+        }
+      }
+      const b = chunk[i++] as number;
       if (b === BOF) {
         if (this.inFrame && (this.len > 0 || this.escaped)) {
           this.stats.truncated++;
