@@ -165,7 +165,9 @@ describe.skipIf(!existsSync(CHROMIUM))('a 24-bed ward on a 1920x1080 wall displa
     const out = await tilesOutside(page, 1920, 1080);
     if (out.length) console.log('tiles outside at first look (re-checked):', JSON.stringify(out.slice(0, 3)), await page.evaluate(() => [document.body.dataset.connection, document.getElementById('beds')!.style.cssText, document.getElementById('beds')!.clientWidth, document.getElementById('beds')!.clientHeight]));
     await expect.poll(() => tilesOutside(page, 1920, 1080), { timeout: 5000 }).toEqual([]);
-    const tile = await page.locator('article.bed').first().boundingBox();
+    // A tile re-rendered between finding and measuring it has no box for that moment: measure again.
+    let tile: { width: number; height: number } | null = null;
+    await expect.poll(async () => (tile = await page.locator('article.bed').first().boundingBox()) !== null, { timeout: 5000 }).toBe(true);
     console.log(`24 tiles at 1920x1080 with alarms: each ${Math.round(tile!.width)}x${Math.round(tile!.height)} px`);
     const panel = await page.locator('section.alarms').evaluate((e) => ({ scroll: e.scrollHeight, client: e.clientHeight, bottom: e.getBoundingClientRect().bottom }));
     expect(panel.scroll).toBeGreaterThan(panel.client);
