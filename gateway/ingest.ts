@@ -346,14 +346,8 @@ export class Ingest implements DriverSink {
     // The device's own alarms reach the buzzer and the screen at the device's priority, one alarm per priority and
     // device; which list change raises, re-annunciates, updates or clears it is the rules' (engine-device-alarms.ts).
     // Acknowledging at the gateway silences the gateway's annunciation only: the device keeps alarming until it clears.
-    const items = alarms.map((a) => ({
-      kind: a.kind,
-      priority: a.priority,
-      text: a.text,
-      ...(a.eventCode !== undefined ? { eventCode: a.eventCode } : {}),
-      ...(a.eventRef !== undefined ? { eventRef: a.eventRef } : {}),
-    }));
-    this.opts.apply(this.opts.rules.deviceAlarms({ bed: device.bed, deviceId, at: this.opts.now(), alarms: items }));
+    // The rules keep their own copy of each item (engine-device-alarms.ts distinct()).
+    this.opts.apply(this.opts.rules.deviceAlarms({ bed: device.bed, deviceId, at: this.opts.now(), alarms }));
   }
 
   /**

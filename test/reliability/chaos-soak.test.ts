@@ -24,6 +24,7 @@ import { startGatewayProcess, writeConfig, type GatewayProcess } from '../helper
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/wait.js';
 import { acknowledgeEverything, beds, collectAlarms, connectMqtt, enterManualInputs, gatewayConfig, percentile, rssMb, sleep, type AlarmMessage } from './live-gateway.js';
+import { metricValue } from '../../bench/load/metrics-text.js';
 import { figure, LONG, RELIABILITY } from './profile.js';
 
 const SECONDS = RELIABILITY.chaosSoakSeconds;
@@ -128,7 +129,7 @@ describe(`chaos soak: ${BEDS} beds at 1 Hz for ${SECONDS} s with drops, upstream
       void fetch(`http://127.0.0.1:${gw!.screenPort}/metrics`)
         .then((r) => r.text())
         .then((text) => {
-          const read = (name: string): number => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]) / 1048576;
+          const read = (name: string): number => (metricValue(text, name) ?? NaN) / 1048576;
           heap.push({
             atS: elapsed(),
             usedMb: read('nodejs_heap_size_used_bytes'),
